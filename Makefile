@@ -1,0 +1,69 @@
+# Two commands: `make run` and `make test`. Everything lands in .venv and var/.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test test-fast test-e2e lint format install migrate demo messages bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Brobygger needs Python 3.11 or newer")'
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py collectstatic --no-input --verbosity 0
+
+demo: migrate
+	$(PY) manage.py load_demo --if-empty
+
+run: demo
+	@$(PY) manage.py demo_logins
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# The whole suite: unit and HTTP tests, then the browser journeys when Chromium is there.
+test: install
+	$(PY) -m pytest -q -n 2 -m "not e2e" brobygger tests
+	@if [ -x /usr/bin/chromium ]; then \
+		$(PY) -m pytest -q -m e2e tests/e2e; \
+	else \
+		echo "SKIPPED: browser journeys (tests/e2e) need /usr/bin/chromium: apt-get install chromium"; \
+	fi
+
+test-fast: install
+	$(PY) -m pytest -q -n 2 -m "not e2e" brobygger tests
+
+test-e2e: install
+	$(PY) -m pytest -q -m e2e tests/e2e
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy brobygger bench tests
+	$(PY) manage.py makemigrations --check --dry-run
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+# Needs GNU gettext (apt-get install gettext); the compiled .mo files are committed.
+messages: install
+	$(PY) manage.py makemessages -l da --ignore=.venv --ignore=bench --ignore=tests
+	$(PY) manage.py compilemessages --ignore=.venv
+
+bench: install
+	$(PY) bench/matching.py
+
+clean:
+	rm -rf $(VENV) var staticfiles
+
+# The current two-factor code of a demo user: make code USER=koordinator
+code: install
+	@$(PY) manage.py demo_code $(USER)

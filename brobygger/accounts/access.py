@@ -1,0 +1,58 @@
+"""Who may reach which view. Every URL is either public or guarded by a role."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from functools import wraps
+from typing import Any, TypeVar
+
+from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponseBase
+
+from .models import Role
+
+ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponseBase])
+
+STAFF_ROLES: tuple[str, ...] = tuple(Role.values)
+
+
+def public(view: ViewFunc) -> ViewFunc:
+    """Mark a view as reachable without login (the public site, login itself)."""
+    view = login_not_required(view)
+    view.brobygger_public = True  # type: ignore[attr-defined]
+    return view
+
+
+def role_required(*roles: str) -> Callable[[ViewFunc], ViewFunc]:
+    """Allow only signed-in users with one of `roles`; others get 403.
+
+    Object-level checks (a peer sees only their own caseload) live in each app's
+    access.py and answer 404, so that nobody learns what exists.
+    """
+    allowed = frozenset(roles)
+    unknown = allowed - set(Role.values)
+    if unknown:
+        raise ValueError(f"Unknown roles: {sorted(unknown)}")
+
+    def decorator(view: ViewFunc) -> ViewFunc:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            user = request.user
+            if not user.is_authenticated or getattr(user, "role", None) not in allowed:
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        wrapper.brobygger_roles = allowed  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorator
+
+
+def any_staff(view: ViewFunc) -> ViewFunc:
+    """Any signed-in staff user, whatever the role (home, language, logout)."""
+    return role_required(*STAFF_ROLES)(view)
+
+
+def has_role(user: Any, roles: Iterable[str]) -> bool:
+    return bool(user.is_authenticated and getattr(user, "role", None) in set(roles))

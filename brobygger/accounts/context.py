@@ -1,0 +1,36 @@
+"""Navigation for the signed-in user's role."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from .models import Role
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = request.user
+    if not user.is_authenticated:
+        return {"nav_items": []}
+    role = getattr(user, "role", None)
+    items: list[tuple[str, str]] = [(reverse("accounts:home"), _("Home"))]
+    if role == Role.COORDINATOR:
+        items += [
+            (reverse("people:person_list"), _("Persons")),
+            (reverse("people:peer_list"), _("Peer workers")),
+        ]
+    elif role == Role.ADMINISTRATOR:
+        items += [
+            (reverse("audit:access_report_search"), _("Who looked at a person")),
+            (reverse("people:peer_list"), _("Peer workers")),
+            (reverse("admin:index"), _("Users and units")),
+        ]
+    current = request.path
+    return {
+        "nav_items": [
+            {"url": url, "label": label, "current": url == current} for url, label in items
+        ]
+    }

@@ -1,0 +1,101 @@
+"""Staff users, their role, and the units they belong to."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    COORDINATOR = "coordinator", _("Coordinator")
+    PEER_WORKER = "peer_worker", _("Peer worker")
+    RELATIVE_PEER = "relative_peer", _("Relative peer")
+    CLINICIAN = "clinician", _("Referring clinician")
+    EVALUATOR = "evaluator", _("Evaluator")
+    ADMINISTRATOR = "administrator", _("Administrator")
+
+
+PEER_ROLES = frozenset({Role.PEER_WORKER, Role.RELATIVE_PEER})
+
+
+class UnitKind(models.TextChoices):
+    WARD = "ward", _("Ward")
+    CLINIC = "clinic", _("Clinic")
+    OUTPATIENT_TEAM = "outpatient_team", _("Outpatient team")
+    OTHER = "other", _("Other")
+
+
+class Unit(models.Model):
+    """A ward, clinic or outpatient team; optionally with its SOR code."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=UnitKind.choices)
+    # SOR (Sundhedsvæsenets Organisationsregister) identifiers are 15-18 digits.
+    sor_code = models.CharField(_("SOR code"), max_length=18, blank=True)
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["sor_code"], condition=~Q(sor_code=""), name="unit_sor_code_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(sor_code="") | Q(sor_code__regex=r"^[0-9]{6,18}$"),
+                name="unit_sor_code_digits",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(AbstractUser):
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    language = models.CharField(
+        _("language"), max_length=5, choices=settings.LANGUAGES, default="da"
+    )
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    units: models.ManyToManyField[Unit, Membership] = models.ManyToManyField(
+        Unit, through="Membership", related_name="members", blank=True
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(role__in=[r.value for r in Role]) | Q(is_superuser=True),
+                name="user_role_valid",
+            )
+        ]
+
+    @property
+    def is_peer(self) -> bool:
+        return self.role in PEER_ROLES
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+    def needs_two_factor(self) -> bool:
+        if not settings.DEMO_MODE:
+            return True
+        return self.role in settings.TWO_FACTOR_ALWAYS_ROLES or self.is_superuser
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="memberships")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "unit"], name="membership_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.unit}"

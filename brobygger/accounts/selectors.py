@@ -1,0 +1,100 @@
+"""What each role's home page shows: a fixed number of queries whatever the data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q
+
+from brobygger.lib.suppress import suppress
+
+from .models import Role, User
+
+
+def coordinator_home(user: User) -> dict[str, Any]:
+    from brobygger.people.models import PeerWorker, Person
+    from brobygger.referrals.models import Course, Referral, ReferralStatus
+
+    referrals = Referral.objects.visible_to(user)
+    counts = dict(
+        referrals.values_list("status").annotate(n=Count("id")).values_list("status", "n")
+    )
+    queue = [
+        {"status": status, "label": label, "count": counts.get(status, 0)}
+        for status, label in ReferralStatus.choices
+    ]
+    oldest = referrals.open().select_related("unit").order_by("received_at")[:10]
+    courses = Course.objects.visible_to(user).active()
+    peers = (
+        PeerWorker.objects.active()
+        .filter(units__in=user.units.all())
+        .distinct()
+        .select_related("user")
+        .annotate(
+            caseload=Count("courses", filter=Q(courses__ended_on__isnull=True), distinct=True)
+        )
+        .order_by("user__first_name")
+    )
+    return {
+        "queue": queue,
+        "oldest_referrals": oldest,
+        "active_courses": courses.count(),
+        "persons": Person.objects.visible_to(user).count(),
+        "peers": peers,
+    }
+
+
+def peer_home(user: User) -> dict[str, Any]:
+    from brobygger.referrals.models import Course
+
+    courses = (
+        Course.objects.filter(peer__user=user)
+        .active()
+        .select_related("person", "unit")
+        .order_by("person__given_name")
+    )
+    return {"courses": courses}
+
+
+def clinician_home(user: User) -> dict[str, Any]:
+    from brobygger.referrals.models import Referral
+
+    referrals = (
+        Referral.objects.filter(referred_by=user)
+        .select_related("person", "unit")
+        .order_by("-received_at")[:50]
+    )
+    return {"referrals": referrals}
+
+
+def evaluator_home() -> dict[str, Any]:
+    """Aggregates only, with small cells suppressed."""
+    from brobygger.people.models import PeerWorker, Person, PersonKind
+    from brobygger.referrals.models import Course, SupportModel
+
+    kinds = dict(
+        Person.objects.values_list("kind").annotate(n=Count("id")).values_list("kind", "n")
+    )
+    models_ = dict(
+        Course.objects.active()
+        .values_list("support_model")
+        .annotate(n=Count("id"))
+        .values_list("support_model", "n")
+    )
+    return {
+        "persons_by_kind": [(label, suppress(kinds.get(k, 0))) for k, label in PersonKind.choices],
+        "courses_by_model": [
+            (label, suppress(models_.get(k, 0))) for k, label in SupportModel.choices
+        ],
+        "peer_count": suppress(PeerWorker.objects.active().count()),
+    }
+
+
+def admin_home() -> dict[str, Any]:
+    from brobygger.audit.models import AccessLogEntry
+
+    users = dict(User.objects.values_list("role").annotate(n=Count("id")).values_list("role", "n"))
+    return {
+        "users_by_role": [(label, users.get(role, 0)) for role, label in Role.choices],
+        "recent_access": AccessLogEntry.objects.select_related("user").order_by("-seq")[:20],
+    }

@@ -1,0 +1,134 @@
+import time
+
+from django.conf import settings
+from django.urls import reverse
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from brobygger.accounts.middleware import LOGIN_AT_KEY
+from brobygger.testing import BaseTestCase
+
+PASSWORD = "test-password-123"
+
+
+def current_code(device: TOTPDevice) -> str:
+    return f"{totp(device.bin_key, step=device.step, digits=device.digits):06d}"
+
+
+class LoginTests(BaseTestCase):
+    def post_login(self, username: str, password: str = PASSWORD):
+        return self.client.post(
+            reverse("accounts:login"), {"username": username, "password": password}
+        )
+
+    def test_pages_need_login(self):
+        response = self.client.get(reverse("people:person_list"))
+        self.assertRedirects(
+            response, reverse("accounts:login") + "?next=/personer/", fetch_redirect_response=False
+        )
+
+    def test_coordinator_must_set_up_two_factor_before_anything_else(self):
+        self.post_login("coordinator")
+        response = self.client.get(reverse("people:person_list"))
+        self.assertRedirects(response, reverse("accounts:setup_2fa"))
+        response = self.client.get(reverse("accounts:setup_2fa"))
+        self.assertContains(response, "data:image/svg+xml;base64,")
+        device = TOTPDevice.objects.get(user=self.coordinator, confirmed=False)
+        response = self.client.post(reverse("accounts:setup_2fa"), {"token": current_code(device)})
+        self.assertRedirects(response, reverse("accounts:home"))
+        device.refresh_from_db()
+        self.assertTrue(device.confirmed)
+        self.assertEqual(self.client.get(reverse("people:person_list")).status_code, 200)
+
+    def test_wrong_setup_code_is_refused(self):
+        self.post_login("coordinator")
+        self.client.get(reverse("accounts:setup_2fa"))
+        response = self.client.post(reverse("accounts:setup_2fa"), {"token": "000000"})
+        self.assertContains(response, "forkert", status_code=422)
+        self.assertFalse(TOTPDevice.objects.filter(user=self.coordinator, confirmed=True).exists())
+
+    def test_coordinator_with_device_is_asked_for_the_code(self):
+        device = TOTPDevice.objects.create(user=self.coordinator, name="app", confirmed=True)
+        self.post_login("coordinator")
+        self.assertRedirects(self.client.get(reverse("accounts:home")), reverse("accounts:verify"))
+        response = self.client.post(reverse("accounts:verify"), {"token": "12ab"})
+        self.assertContains(response, "6 cifre", status_code=422)
+        response = self.client.post(reverse("accounts:verify"), {"token": current_code(device)})
+        self.assertRedirects(response, reverse("accounts:home"))
+
+    def test_peer_in_demo_mode_may_skip_two_factor(self):
+        self.assertTrue(settings.DEMO_MODE)
+        self.post_login("peer")
+        self.assertEqual(self.client.get(reverse("accounts:home")).status_code, 200)
+
+    def test_outside_demo_mode_every_role_needs_two_factor(self):
+        with self.settings(DEMO_MODE=False):
+            self.post_login("peer")
+            response = self.client.get(reverse("accounts:home"))
+        self.assertRedirects(response, reverse("accounts:setup_2fa"))
+
+    def test_lockout_after_repeated_failures(self):
+        for _ in range(settings.AXES_FAILURE_LIMIT):
+            self.post_login("peer", "wrong-password")
+        response = self.post_login("peer")  # right password, but locked
+        self.assertEqual(response.status_code, 429)
+        self.assertContains(response, "15 minutter", status_code=429)
+        self.assertNotIn("_auth_user_id", self.client.session)
+
+    def test_wrong_password_says_so_in_danish_and_keeps_user_name(self):
+        response = self.post_login("peer", "wrong")
+        self.assertContains(response, "Brugernavnet eller adgangskoden er forkert")
+        self.assertContains(response, 'value="peer"')
+
+    def test_passwords_are_hashed_with_argon2(self):
+        self.assertTrue(self.peer.user.password.startswith("argon2"))
+
+    def test_logout_kills_the_session(self):
+        self.login(self.peer)
+        old_session = self.client.cookies[settings.SESSION_COOKIE_NAME].value
+        self.assertEqual(self.client.post(reverse("accounts:logout")).status_code, 302)
+        self.client.cookies[settings.SESSION_COOKIE_NAME] = old_session
+        response = self.client.get(reverse("accounts:home"))
+        self.assertEqual(response.status_code, 302)
+
+    def test_logout_by_get_is_refused(self):
+        self.login(self.peer)
+        self.assertEqual(self.client.get(reverse("accounts:logout")).status_code, 405)
+
+    def test_idle_timeout_is_30_minutes_renewed_on_each_request(self):
+        self.assertEqual(settings.SESSION_COOKIE_AGE, 30 * 60)
+        self.assertTrue(settings.SESSION_SAVE_EVERY_REQUEST)
+
+    def test_session_ends_10_hours_after_login(self):
+        self.login(self.peer)
+        session = self.client.session
+        session[LOGIN_AT_KEY] = time.time() - 10 * 3600 - 1
+        session.save()
+        response = self.client.get(reverse("accounts:home"))
+        self.assertRedirects(response, reverse("accounts:login"), fetch_redirect_response=False)
+        self.assertNotIn("_auth_user_id", self.client.session)
+
+
+class LanguageTests(BaseTestCase):
+    def test_language_switch_is_stored_on_the_user(self):
+        self.login(self.peer)
+        self.assertContains(self.client.get(reverse("accounts:home")), "Mine forløb")
+        response = self.client.post(
+            reverse("accounts:set_language"), {"language": "en", "next": "/hjem/"}
+        )
+        self.assertRedirects(response, "/hjem/", fetch_redirect_response=False)
+        self.peer.user.refresh_from_db()
+        self.assertEqual(self.peer.user.language, "en")
+        self.client.cookies.pop(settings.LANGUAGE_COOKIE_NAME)
+        self.assertContains(self.client.get(reverse("accounts:home")), "My courses")
+
+    def test_anonymous_switch_uses_a_cookie_and_refuses_foreign_next(self):
+        response = self.client.post(
+            reverse("accounts:set_language"), {"language": "en", "next": "https://evil.example/"}
+        )
+        self.assertEqual(response["Location"], "/")
+        self.assertContains(self.client.get("/"), "Talk to someone who has been there")
+
+    def test_unknown_language_changes_nothing(self):
+        self.client.post(reverse("accounts:set_language"), {"language": "xx", "next": "/"})
+        self.assertContains(self.client.get("/"), "Tal med en, der selv har været der")

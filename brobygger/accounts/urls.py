@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "accounts"
+urlpatterns = [
+    path("log-ind/", views.login_view, name="login"),
+    path("log-ud/", views.logout_view, name="logout"),
+    path("log-ind/kode/", views.verify, name="verify"),
+    path("konto/to-faktor/", views.setup_2fa, name="setup_2fa"),
+    path("sprog/", views.set_language, name="set_language"),
+    path("hjem/", views.home, name="home"),
+]

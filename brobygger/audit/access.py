@@ -1,0 +1,44 @@
+"""The administrator's look-ups for the "who looked at this person" report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from brobygger.audit.models import AccessAction, Purpose
+from brobygger.audit.services import log_access
+from brobygger.people.models import Person
+
+from .models import AccessLogEntry
+
+REPORT_LIMIT = 25
+
+
+def find_persons_for_report(user: Any, text: str) -> list[Person]:
+    """A person has the right to know who looked at them; the search itself is logged."""
+    log_access(user=user, action=AccessAction.SEARCH, purpose=Purpose.ACCESS_REPORT, criterion=text)
+    if not text.strip():
+        return []
+    return list(Person.objects.search(text).order_by("family_name", "given_name")[:REPORT_LIMIT])
+
+
+def get_person_for_report(user: Any, pk: int) -> Person:
+    person = Person.objects.filter(pk=pk).first()
+    if person is None:
+        raise Http404
+    log_access(
+        user=user,
+        action=AccessAction.VIEW,
+        purpose=Purpose.ACCESS_REPORT,
+        person_id=person.pk,
+        obj=person,
+    )
+    return person
+
+
+def access_entries_for(person: Person) -> QuerySet[AccessLogEntry]:
+    return (
+        AccessLogEntry.objects.filter(person_id=person.pk).select_related("user").order_by("-seq")
+    )

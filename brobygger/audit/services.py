@@ -1,0 +1,110 @@
+"""Writing to the access log and the audit trail. The only writers of either."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.db import models, transaction
+from django.utils import timezone
+
+from .models import AccessAction, AccessLogEntry, AuditEvent, ChainedEntry, ChainHead
+
+E = TypeVar("E", bound=ChainedEntry)
+
+
+def _append(entry: E) -> E:
+    """Give `entry` the next seq and the chain's hash, under the chain's lock."""
+    with transaction.atomic():
+        head, _created = ChainHead.objects.select_for_update().get_or_create(name=entry.chain_name)
+        entry.seq = head.seq + 1
+        entry.at = timezone.now()
+        entry.prev_hash = head.last_hash
+        entry.hash = entry.compute_hash()
+        entry.save(force_insert=True)
+        head.seq = entry.seq
+        head.last_hash = entry.hash
+        head.save(update_fields=["seq", "last_hash"])
+    return entry
+
+
+def hash_criterion(criterion: str) -> str:
+    """A keyed hash of a search text: comparable between entries, not readable."""
+    normalised = " ".join(criterion.casefold().split())
+    key = settings.AUDIT_HASH_KEY.encode()
+    return hmac.new(key, normalised.encode(), hashlib.sha256).hexdigest()
+
+
+def _object_ref(obj: models.Model | None) -> tuple[str, int | None]:
+    if obj is None:
+        return "", None
+    return obj._meta.label_lower, int(obj.pk)
+
+
+def log_access(
+    *,
+    user: Any,
+    action: str,
+    purpose: str,
+    person_id: int | None = None,
+    criterion: str | None = None,
+    obj: models.Model | None = None,
+) -> AccessLogEntry:
+    """Write exactly one access-log entry for one use of personal data."""
+    if action not in AccessAction.values:
+        raise ValueError(f"Unknown access action {action!r}")
+    object_type, object_id = _object_ref(obj)
+    entry = AccessLogEntry(
+        user=user if getattr(user, "is_authenticated", False) else None,
+        action=action,
+        purpose=purpose,
+        person_id=person_id,
+        criterion_hash=hash_criterion(criterion) if criterion is not None else "",
+        object_type=object_type,
+        object_id=object_id,
+    )
+    return _append(entry)
+
+
+def record_event(
+    *,
+    actor: Any,
+    verb: str,
+    obj: models.Model,
+    person_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Write one audit event; call inside the transaction that makes the change."""
+    object_type, object_id = _object_ref(obj)
+    event = AuditEvent(
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        verb=verb,
+        object_type=object_type,
+        object_id=object_id,
+        person_id=person_id,
+        data=data or {},
+    )
+    return _append(event)
+
+
+def verify_chain(model: type[ChainedEntry]) -> list[str]:
+    """Every problem found in one chain, in words; an empty list means intact."""
+    problems: list[str] = []
+    expected_prev = "0" * 64
+    expected_seq = 1
+    for entry in model.objects.order_by("seq").iterator(chunk_size=2000):
+        if entry.seq != expected_seq:
+            problems.append(f"{model.__name__}: row(s) missing before seq {entry.seq}")
+        if entry.prev_hash != expected_prev:
+            problems.append(f"{model.__name__} seq {entry.seq}: link to the previous row broken")
+        if entry.compute_hash() != entry.hash:
+            problems.append(f"{model.__name__} seq {entry.seq}: content changed")
+        expected_prev = entry.hash
+        expected_seq = entry.seq + 1
+    head = ChainHead.objects.filter(name=model.chain_name).first()
+    last_seq = expected_seq - 1
+    if head is not None and (head.seq != last_seq or head.last_hash != expected_prev):
+        problems.append(f"{model.__name__}: the newest row(s) after seq {last_seq} are missing")
+    return problems

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from brobygger.accounts.access import role_required
+from brobygger.accounts.models import Role
+
+from . import access
+from .models import AccessLogEntry, AuditEvent
+from .services import verify_chain
+
+
+class ReportSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Name or CPR number"),
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "type": "search"}),
+    )
+
+
+@role_required(Role.ADMINISTRATOR)
+@require_http_methods(["GET", "POST"])
+def access_report_search(request: HttpRequest) -> HttpResponse:
+    form = ReportSearchForm(request.POST or None)
+    results = None
+    if request.method == "POST" and form.is_valid():
+        results = access.find_persons_for_report(request.user, form.cleaned_data["q"])
+    return render(
+        request,
+        "audit/report_search.html",
+        {"form": form, "results": results},
+        status=422 if request.method == "POST" and not form.is_valid() else 200,
+    )
+
+
+@role_required(Role.ADMINISTRATOR)
+def access_report(request: HttpRequest, pk: int) -> HttpResponse:
+    person = access.get_person_for_report(request.user, pk)
+    entries = access.access_entries_for(person)[:1000]
+    return render(request, "audit/report.html", {"person": person, "entries": entries})
+
+
+@role_required(Role.ADMINISTRATOR)
+@require_POST
+def verify(request: HttpRequest) -> HttpResponse:
+    problems = verify_chain(AccessLogEntry) + verify_chain(AuditEvent)
+    return render(request, "audit/verify.html", {"problems": problems})

@@ -1,0 +1,56 @@
+"""Who may see and change which person or peer. Fetchers 404 and write the access log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+
+from brobygger.accounts.models import Role
+from brobygger.audit.models import AccessAction
+from brobygger.audit.services import log_access
+from brobygger.lib import cpr
+
+from .models import PeerWorker, Person
+
+
+def get_person_for(user: Any, pk: int, *, purpose: str, action: str = AccessAction.VIEW) -> Person:
+    """The person, if `user` has a current purpose to see them; else 404. Logged."""
+    person = Person.objects.visible_to(user).select_related("unit").filter(pk=pk).first()
+    if person is None:
+        raise Http404
+    log_access(user=user, action=action, purpose=purpose, person_id=person.pk, obj=person)
+    return person
+
+
+def can_edit_person(user: Any, person: Person) -> bool:
+    return getattr(user, "role", None) == Role.COORDINATOR
+
+
+def can_register_person(user: Any) -> bool:
+    return getattr(user, "role", None) == Role.COORDINATOR
+
+
+def get_peer_for(user: Any, pk: int) -> PeerWorker:
+    peer = (
+        PeerWorker.objects.visible_to(user)
+        .select_related("user")
+        .prefetch_related("experience_tags", "units")
+        .filter(pk=pk)
+        .first()
+    )
+    if peer is None:
+        raise Http404
+    return peer
+
+
+def can_edit_peer(user: Any) -> bool:
+    return getattr(user, "role", None) == Role.COORDINATOR
+
+
+def reveal_cpr(user: Any, person: Person, *, purpose: str) -> str:
+    """The full CPR number, shown only on request; the look itself is logged."""
+    log_access(
+        user=user, action=AccessAction.REVEAL, purpose=purpose, person_id=person.pk, obj=person
+    )
+    return cpr.formatted(person.cpr)

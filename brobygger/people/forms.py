@@ -1,0 +1,178 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from brobygger.accounts.models import Unit
+from brobygger.lib import cpr
+
+from .models import (
+    AgeBand,
+    EducationStatus,
+    ExperienceTag,
+    Gender,
+    Language,
+    PeerKind,
+    Person,
+    PersonKind,
+    Relationship,
+)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class PersonForm(forms.ModelForm):
+    cpr = forms.CharField(
+        label=_("CPR number"),
+        required=False,
+        max_length=20,
+        help_text=_("Optional. DDMMYY-SSSS."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+
+    class Meta:
+        model = Person
+        fields = [
+            "kind",
+            "given_name",
+            "family_name",
+            "cpr",
+            "birth_date",
+            "gender",
+            "language",
+            "phone",
+            "email",
+            "street",
+            "postal_code",
+            "city",
+            "protected_address",
+            "contact_channel",
+            "contact_times",
+            "unit",
+        ]
+        widgets = {"birth_date": DateInput()}
+
+    def __init__(self, *args: Any, units: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and self.instance.cpr:
+            # Never put the full number in the page unless asked for: keep it on file.
+            self.fields["cpr"].help_text = _(
+                "On file: %(masked)s. Leave empty to keep it; type a new number to change it."
+            ) % {"masked": self.instance.masked_cpr}
+            self.initial["cpr"] = ""
+        if units is not None:
+            self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+        for name in ("given_name", "family_name"):
+            self.fields[name].widget.attrs["autocomplete"] = "off"
+        self.fields["phone"].widget.attrs.update({"inputmode": "tel", "autocomplete": "off"})
+
+    def clean_cpr(self) -> str | None:
+        value = self.cleaned_data.get("cpr") or ""
+        if not value.strip():
+            return self.instance.cpr if self.instance.pk else None
+        number = cpr.validate(value)
+        self.cpr_without_check_digit = not cpr.has_mod11_check(number)
+        return number
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        number, born = data.get("cpr"), data.get("birth_date")
+        if number and born and cpr.birth_date(number) != born:
+            self.add_error("birth_date", _("The birth date does not match the CPR number."))
+        return data
+
+    def _post_clean(self) -> None:
+        # The service validates and saves; the form only checks the fields themselves.
+        pass
+
+
+class PersonFilterForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", _("All")), *PersonKind.choices]
+    )
+    unit = forms.ModelChoiceField(
+        label=_("Unit"), required=False, queryset=Unit.objects.none(), empty_label=_("All units")
+    )
+
+    def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search name, phone or CPR"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "type": "search"}),
+    )
+
+
+class RelativeLinkForm(forms.Form):
+    relationship = forms.ChoiceField(
+        label=_("Relationship to the patient"), choices=Relationship.choices
+    )
+
+
+class PeerForm(forms.Form):
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    username = forms.RegexField(
+        label=_("User name"),
+        max_length=150,
+        regex=r"^[a-z0-9_.-]+$",
+        error_messages={"invalid": _("Use small letters a-z, digits, dot, dash or underscore.")},
+    )
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    kind = forms.ChoiceField(label=_("Kind of peer"), choices=PeerKind.choices)
+    experience_tags = forms.ModelMultipleChoiceField(
+        label=_("Experience the peer has chosen to share"),
+        required=False,
+        queryset=ExperienceTag.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    languages = forms.MultipleChoiceField(
+        label=_("Languages"), choices=Language.choices, widget=forms.CheckboxSelectMultiple
+    )
+    gender = forms.ChoiceField(
+        label=_("Gender"), required=False, choices=[("", "—"), *Gender.choices]
+    )
+    age_band = forms.ChoiceField(
+        label=_("Age band"), required=False, choices=[("", "—"), *AgeBand.choices]
+    )
+    units = forms.ModelMultipleChoiceField(
+        label=_("Units"), queryset=Unit.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+    hours_min = forms.DecimalField(
+        label=_("Contract hours per week, from"), min_value=1, max_value=37, decimal_places=1
+    )
+    hours_max = forms.DecimalField(
+        label=_("Contract hours per week, to"), min_value=1, max_value=37, decimal_places=1
+    )
+    contract_start = forms.DateField(label=_("Contract start"), widget=DateInput())
+    contract_end = forms.DateField(label=_("Contract end"), required=False, widget=DateInput())
+    education_status = forms.ChoiceField(label=_("Peer education"), choices=EducationStatus.choices)
+
+    def __init__(self, *args: Any, units: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["units"].queryset = units  # type: ignore[attr-defined]
+        if editing:
+            for name in ("first_name", "last_name", "username", "email"):
+                del self.fields[name]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        low, high = data.get("hours_min"), data.get("hours_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("hours_max", _("The upper limit must be at least the lower limit."))
+        start, end = data.get("contract_start"), data.get("contract_end")
+        if start and end and end <= start:
+            self.add_error("contract_end", _("The contract must end after it starts."))
+        return data

@@ -1,0 +1,296 @@
+"""Persons supported by the programme, and the peer workers who support them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from brobygger.accounts.models import Role, Unit
+from brobygger.lib import cpr
+
+
+class PersonKind(models.TextChoices):
+    PATIENT = "patient", _("Patient")
+    RELATIVE = "relative", _("Relative")
+
+
+class Gender(models.TextChoices):
+    FEMALE = "female", _("Woman")
+    MALE = "male", _("Man")
+    OTHER = "other", _("Other")
+
+
+class AgeBand(models.TextChoices):
+    A18_29 = "18-29", _("18-29 years")
+    A30_44 = "30-44", _("30-44 years")
+    A45_59 = "45-59", _("45-59 years")
+    A60 = "60+", _("60 years or older")
+
+
+class ContactChannel(models.TextChoices):
+    PHONE = "phone", _("Phone call")
+    SMS = "sms", _("Text message")
+    EMAIL = "email", _("E-mail")
+    IN_PERSON = "in_person", _("In person")
+    LETTER = "letter", _("Letter")
+
+
+class Language(models.TextChoices):
+    DA = "da", _("Danish")
+    EN = "en", _("English")
+    AR = "ar", _("Arabic")
+    TR = "tr", _("Turkish")
+    PL = "pl", _("Polish")
+    UK = "uk", _("Ukrainian")
+    SO = "so", _("Somali")
+    DE = "de", _("German")
+    FA = "fa", _("Persian")
+    UR = "ur", _("Urdu")
+
+
+class PersonQuerySet(models.QuerySet["Person"]):
+    def visible_to(self, user: Any) -> PersonQuerySet:
+        """The persons `user` has a current purpose to look at (Sundhedsloven § 42a).
+
+        Coordinators: persons of their units, and those with no unit yet (self-referrals).
+        Peers: their own caseload (active courses). Clinicians: persons they referred.
+        Evaluators and administrators: nobody (aggregates and the access log only).
+        """
+        if not user.is_authenticated:
+            return self.none()
+        role = getattr(user, "role", None)
+        if role == Role.COORDINATOR:
+            units = user.units.all()
+            return self.filter(Q(unit__in=units) | Q(unit__isnull=True))
+        if role in (Role.PEER_WORKER, Role.RELATIVE_PEER):
+            course = apps.get_model("referrals", "Course")
+            caseload = course.objects.filter(peer__user=user, ended_on__isnull=True)
+            return self.filter(pk__in=caseload.values("person_id"))
+        if role == Role.CLINICIAN:
+            referral = apps.get_model("referrals", "Referral")
+            return self.filter(pk__in=referral.objects.filter(referred_by=user).values("person_id"))
+        return self.none()
+
+    def search(self, text: str) -> PersonQuerySet:
+        """Every word must match a name or phone; six or more digits search the CPR."""
+        text = " ".join(text.split())
+        if not text:
+            return self
+        digits = cpr.normalise(text)
+        if digits.isdigit() and len(digits) >= 6:
+            return self.filter(cpr__startswith=digits)
+        condition = Q()
+        for word in text.split(" "):
+            condition &= (
+                Q(given_name__icontains=word)
+                | Q(family_name__icontains=word)
+                | Q(phone__icontains=word)
+            )
+        return self.filter(condition)
+
+
+class Person(models.Model):
+    """A patient or a relative. A relative may be supported with no patient on file."""
+
+    kind = models.CharField(_("kind"), max_length=10, choices=PersonKind.choices)
+    given_name = models.CharField(_("first name"), max_length=100)
+    family_name = models.CharField(_("last name"), max_length=100)
+    cpr = models.CharField(_("CPR number"), max_length=10, null=True, blank=True, unique=True)
+    birth_date = models.DateField(_("birth date"), null=True, blank=True)
+    gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True)
+    language = models.CharField(
+        _("language"), max_length=5, choices=Language.choices, default=Language.DA
+    )
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    street = models.CharField(_("address"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=4, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    # Navne- og adressebeskyttelse: the address is never shown, printed or exported.
+    protected_address = models.BooleanField(_("protected address"), default=False)
+    contact_channel = models.CharField(
+        _("preferred contact"),
+        max_length=10,
+        choices=ContactChannel.choices,
+        default=ContactChannel.PHONE,
+    )
+    contact_times = models.CharField(_("when to contact"), max_length=200, blank=True)
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("unit"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="persons",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["family_name", "given_name", "id"]
+        verbose_name = _("person")
+        verbose_name_plural = _("persons")
+        indexes = [
+            models.Index(fields=["unit", "kind"], name="person_unit_kind"),
+            models.Index(fields=["family_name", "given_name"], name="person_name"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(cpr__isnull=True) | Q(cpr__regex=r"^[0-9]{10}$"),
+                name="person_cpr_ten_digits",
+            ),
+            models.CheckConstraint(
+                condition=Q(postal_code="") | Q(postal_code__regex=r"^[0-9]{4}$"),
+                name="person_postal_code_digits",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}".strip()
+
+    @property
+    def masked_cpr(self) -> str:
+        return cpr.mask(self.cpr)
+
+    @property
+    def address_lines(self) -> list[str]:
+        """The address for display; empty when it is protected."""
+        if self.protected_address:
+            return []
+        city = f"{self.postal_code} {self.city}".strip()
+        return [line for line in (self.street, city) if line]
+
+
+class Relationship(models.TextChoices):
+    PARENT = "parent", _("Parent")
+    PARTNER = "partner", _("Partner or spouse")
+    CHILD = "child", _("Child")
+    SIBLING = "sibling", _("Sibling")
+    FRIEND = "friend", _("Friend")
+    OTHER = "other", _("Other close relation")
+
+
+class RelativeLink(models.Model):
+    """A relative's real attachment to a patient (a good friend counts)."""
+
+    relative = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="patient_links")
+    patient = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="relative_links")
+    relationship = models.CharField(_("relationship"), max_length=10, choices=Relationship.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["relative", "patient"], name="relativelink_unique"),
+            models.CheckConstraint(
+                condition=~Q(relative=models.F("patient")), name="relativelink_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.relative_id} -> {self.patient_id}"
+
+
+class ExperienceTag(models.Model):
+    """A kind of lived experience a peer may choose to share (for recognition)."""
+
+    slug = models.SlugField(unique=True)
+    name_da = models.CharField(max_length=80)
+    name_en = models.CharField(max_length=80)
+
+    class Meta:
+        ordering = ["name_da"]
+
+    def __str__(self) -> str:
+        from django.utils.translation import get_language
+
+        return self.name_en if (get_language() or "da").startswith("en") else self.name_da
+
+
+class PeerKind(models.TextChoices):
+    PATIENT_PEER = "patient_peer", _("Peer worker")
+    RELATIVE_PEER = "relative_peer", _("Relative peer")
+    PARENT_PEER = "parent_peer", _("Parent peer")
+
+
+class EducationStatus(models.TextChoices):
+    COMPLETED = "completed", _("Completed")
+    PLANNED = "planned", _("Planned")
+    NONE = "none", _("None")
+
+
+class PeerWorkerQuerySet(models.QuerySet["PeerWorker"]):
+    def active(self) -> PeerWorkerQuerySet:
+        return self.filter(user__is_active=True)
+
+    def visible_to(self, user: Any) -> PeerWorkerQuerySet:
+        role = getattr(user, "role", None)
+        if role in (Role.COORDINATOR, Role.ADMINISTRATOR):
+            return self
+        if role in (Role.PEER_WORKER, Role.RELATIVE_PEER):
+            return self.filter(user=user)
+        return self.none()
+
+
+class PeerWorker(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="peer_profile"
+    )
+    kind = models.CharField(_("kind of peer"), max_length=20, choices=PeerKind.choices)
+    experience_tags = models.ManyToManyField(
+        ExperienceTag, verbose_name=_("experience shared"), blank=True, related_name="peers"
+    )
+    languages = models.JSONField(_("languages"), default=list, blank=True)
+    gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, blank=True)
+    age_band = models.CharField(_("age band"), max_length=5, choices=AgeBand.choices, blank=True)
+    units = models.ManyToManyField(Unit, verbose_name=_("units"), blank=True, related_name="peers")
+    hours_min = models.DecimalField(
+        _("contract hours per week, from"), max_digits=4, decimal_places=1
+    )
+    hours_max = models.DecimalField(
+        _("contract hours per week, to"), max_digits=4, decimal_places=1
+    )
+    contract_start = models.DateField(_("contract start"))
+    contract_end = models.DateField(_("contract end"), null=True, blank=True)
+    education_status = models.CharField(
+        _("peer education"),
+        max_length=10,
+        choices=EducationStatus.choices,
+        default=EducationStatus.NONE,
+    )
+
+    objects = PeerWorkerQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["user__first_name", "user__last_name"]
+        verbose_name = _("peer worker")
+        verbose_name_plural = _("peer workers")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hours_min__gt=0)
+                & Q(hours_min__lte=models.F("hours_max"))
+                & Q(hours_max__lte=37),
+                name="peer_hours_band",
+            ),
+            models.CheckConstraint(
+                condition=Q(contract_end__isnull=True)
+                | Q(contract_end__gt=models.F("contract_start")),
+                name="peer_contract_period",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.user.display_name
+
+    @property
+    def name(self) -> str:
+        return self.user.display_name

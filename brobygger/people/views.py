@@ -1,0 +1,229 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from brobygger.accounts.access import role_required
+from brobygger.accounts.models import Role
+from brobygger.audit.models import AccessAction, Purpose
+from brobygger.audit.services import log_access
+from brobygger.lib.forms import apply_validation_error
+from brobygger.lib.htmx import HtmxHttpRequest
+
+from . import access, selectors, services
+from .forms import PeerForm, PersonFilterForm, PersonForm, RelativeLinkForm, SearchForm
+from .models import PersonKind
+
+PAGE_SIZE = 50
+PERSON_READERS = (Role.COORDINATOR, Role.PEER_WORKER, Role.RELATIVE_PEER, Role.CLINICIAN)
+
+
+def _purpose_for(user: Any) -> str:
+    role = getattr(user, "role", None)
+    if role == Role.COORDINATOR:
+        return Purpose.COORDINATION
+    if role == Role.CLINICIAN:
+        return Purpose.REFERRAL
+    return Purpose.SUPPORT
+
+
+@role_required(Role.COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def person_list(request: HtmxHttpRequest) -> HttpResponse:
+    units = selectors.units_for(request.user)
+    filters = PersonFilterForm(request.GET or None, units=units)
+    kind, unit = "", None
+    if filters.is_valid():
+        kind, unit = filters.cleaned_data["kind"], filters.cleaned_data["unit"]
+    # Search text travels in the POST body: names and CPR numbers never go in a URL.
+    search = SearchForm(request.POST or None)
+    text = search.cleaned_data["q"] if search.is_valid() else ""
+    people = selectors.person_list(request.user, kind=kind, unit=unit, text=text)
+    criterion = f"kind={kind};unit={unit.pk if unit else ''};text={text}"
+    log_access(
+        user=request.user,
+        action=AccessAction.SEARCH,
+        purpose=Purpose.COORDINATION,
+        criterion=criterion,
+    )
+    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"filters": filters, "search": search, "page": page, "searching": bool(text)}
+    template = "people/person_list.html"
+    if request.htmx:
+        template += "#results"
+    return render(request, template, context)
+
+
+@role_required(*PERSON_READERS)
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    person = access.get_person_for(request.user, pk, purpose=_purpose_for(request.user))
+    context = {
+        "person": person,
+        "can_edit": access.can_edit_person(request.user, person),
+        **selectors.person_page(person),
+    }
+    return render(request, "people/person_detail.html", context)
+
+
+@role_required(*PERSON_READERS)
+@require_POST
+def person_reveal_cpr(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    person = access.get_person_for(request.user, pk, purpose=_purpose_for(request.user))
+    if not person.cpr:
+        raise Http404
+    number = access.reveal_cpr(request.user, person, purpose=_purpose_for(request.user))
+    context = {"person": person, "revealed_cpr": number}
+    if request.htmx:
+        return render(request, "people/person_detail.html#cpr", context)
+    return render(
+        request,
+        "people/person_detail.html",
+        context
+        | {
+            "can_edit": access.can_edit_person(request.user, person),
+            **selectors.person_page(person),
+        },
+    )
+
+
+def _save_person_form(request: HttpRequest, form: PersonForm, **extra: Any) -> Any:
+    """Run the service; on ValidationError put the messages on the form and return None."""
+    data = dict(form.cleaned_data)
+    try:
+        if form.instance.pk:
+            return services.update_person(actor=request.user, person=form.instance, **data)
+        return services.create_person(actor=request.user, **data, **extra)
+    except ValidationError as error:
+        apply_validation_error(form, error)
+        return None
+
+
+@role_required(Role.COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def person_create(request: HttpRequest) -> HttpResponse:
+    units = selectors.units_for(request.user)
+    patient, link_form = None, None
+    patient_pk = request.GET.get("patient")
+    if patient_pk and patient_pk.isdigit():
+        patient = access.get_person_for(request.user, int(patient_pk), purpose=Purpose.COORDINATION)
+        if patient.kind != PersonKind.PATIENT:
+            raise Http404
+        link_form = RelativeLinkForm(request.POST or None)
+    initial = {"kind": PersonKind.RELATIVE if patient else PersonKind.PATIENT}
+    form = PersonForm(request.POST or None, initial=initial, units=units)
+    if request.method == "POST" and form.is_valid() and (link_form is None or link_form.is_valid()):
+        extra: dict[str, Any] = {}
+        if patient is not None and link_form is not None:
+            extra = {"patient": patient, "relationship": link_form.cleaned_data["relationship"]}
+        person = _save_person_form(request, form, **extra)
+        if person is not None:
+            messages.success(request, _("The person was registered."))
+            return redirect("people:person_detail", pk=person.pk)
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request,
+        "people/person_form.html",
+        {"form": form, "link_form": link_form, "patient": patient},
+        status=status,
+    )
+
+
+@role_required(Role.COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    person = access.get_person_for(request.user, pk, purpose=Purpose.COORDINATION)
+    form = PersonForm(
+        request.POST or None, instance=person, units=selectors.units_for(request.user)
+    )
+    if request.method == "POST" and form.is_valid() and _save_person_form(request, form):
+        messages.success(request, _("The changes were saved."))
+        return redirect("people:person_detail", pk=person.pk)
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request, "people/person_form.html", {"form": form, "person": person}, status=status
+    )
+
+
+@role_required(Role.COORDINATOR, Role.ADMINISTRATOR)
+def peer_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "people/peer_list.html", {"peers": selectors.peer_list(request.user)})
+
+
+@role_required(Role.COORDINATOR, Role.ADMINISTRATOR, Role.PEER_WORKER, Role.RELATIVE_PEER)
+def peer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    peer = access.get_peer_for(request.user, pk)
+    return render(
+        request,
+        "people/peer_detail.html",
+        {"peer": peer, "can_edit": access.can_edit_peer(request.user)},
+    )
+
+
+def _peer_form_data(form: PeerForm) -> dict[str, Any]:
+    data = dict(form.cleaned_data)
+    for name in ("first_name", "last_name", "username", "email", "experience_tags", "units"):
+        data.pop(name, None)
+    return data
+
+
+@role_required(Role.COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def peer_create(request: HttpRequest) -> HttpResponse:
+    form = PeerForm(request.POST or None, units=selectors.units_for(request.user))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            peer = services.create_peer_with_account(
+                actor=request.user,
+                username=data["username"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                email=data["email"],
+                experience_tags=list(data["experience_tags"]),
+                units=list(data["units"]),
+                **_peer_form_data(form),
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("The peer worker was created."))
+            return redirect("people:peer_detail", pk=peer.pk)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "people/peer_form.html", {"form": form}, status=status)
+
+
+@role_required(Role.COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def peer_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    peer = access.get_peer_for(request.user, pk)
+    initial = {
+        **{name: getattr(peer, name) for name in services.PEER_FIELDS},
+        "experience_tags": list(peer.experience_tags.all()),
+        "units": list(peer.units.all()),
+    }
+    form = PeerForm(
+        request.POST or None, initial=initial, editing=True, units=selectors.units_for(request.user)
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_peer_worker(
+                actor=request.user,
+                peer=peer,
+                experience_tags=list(form.cleaned_data["experience_tags"]),
+                units=list(form.cleaned_data["units"]),
+                **_peer_form_data(form),
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("The changes were saved."))
+            return redirect("people:peer_detail", pk=peer.pk)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "people/peer_form.html", {"form": form, "peer": peer}, status=status)

@@ -1,0 +1,133 @@
+"""The fixed cast every test uses, builders through the real services, assert helpers."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+
+from django.db import connection
+from django.test import TestCase
+from django.test.utils import CaptureQueriesContext
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from brobygger.accounts.models import Role, Unit, User
+from brobygger.people import services as people_services
+from brobygger.people.models import PeerKind, PeerWorker, Person, PersonKind
+from brobygger.referrals import services as referral_services
+from brobygger.referrals.models import Course
+
+TODAY = datetime.date(2026, 11, 25)
+
+
+def make_unit(name: str = "Afsnit R1", kind: str = "ward") -> Unit:
+    return Unit.objects.create(name=name, kind=kind)
+
+
+def make_user(username: str, role: str, *, units: tuple[Unit, ...] = ()) -> User:
+    return people_services.create_staff_user(
+        actor=None,
+        username=username,
+        role=role,
+        first_name=username.title(),
+        last_name="Test",
+        password="test-password-123",
+        units=units,
+    )
+
+
+def make_peer(
+    username: str, *, kind: str = PeerKind.PATIENT_PEER, units: tuple[Unit, ...] = ()
+) -> PeerWorker:
+    return people_services.create_peer_with_account(
+        actor=None,
+        username=username,
+        first_name=username.title(),
+        last_name="Peer",
+        password="test-password-123",
+        units=units,
+        kind=kind,
+        languages=["da"],
+        hours_min=Decimal(8),
+        hours_max=Decimal(15),
+        contract_start=datetime.date(2026, 1, 1),
+        contract_end=datetime.date(2027, 6, 30),
+    )
+
+
+def make_person(
+    given_name: str = "Alice",
+    *,
+    kind: str = PersonKind.PATIENT,
+    unit: Unit | None = None,
+    **fields: Any,
+) -> Person:
+    return people_services.create_person(
+        actor=None, kind=kind, given_name=given_name, family_name="Andersen", unit=unit, **fields
+    )
+
+
+def make_course(person: Person, peer: PeerWorker) -> Course:
+    return referral_services.start_course(
+        actor=None, person=person, peer=peer, started_on=TODAY - datetime.timedelta(days=10)
+    )
+
+
+class BaseTestCase(TestCase):
+    """The cast: two units, staff in every role, and persons on both sides of the line."""
+
+    unit: Unit
+    other_unit: Unit
+    alice_course: Course
+    coordinator: User
+    other_coordinator: User
+    peer: PeerWorker
+    other_peer: PeerWorker
+    relative_peer: PeerWorker
+    clinician: User
+    evaluator: User
+    admin: User
+    alice: Person
+    bob: Person
+    carol: Person
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.unit = make_unit("Afsnit R1")
+        cls.other_unit = make_unit("Afsnit S3")
+        cls.coordinator = make_user("coordinator", Role.COORDINATOR, units=(cls.unit,))
+        cls.other_coordinator = make_user("othercoord", Role.COORDINATOR, units=(cls.other_unit,))
+        cls.peer = make_peer("peer", units=(cls.unit,))
+        cls.other_peer = make_peer("otherpeer", units=(cls.unit,))
+        cls.relative_peer = make_peer("relpeer", kind=PeerKind.RELATIVE_PEER, units=(cls.unit,))
+        cls.clinician = make_user("clinician", Role.CLINICIAN, units=(cls.unit,))
+        cls.evaluator = make_user("evaluator", Role.EVALUATOR)
+        cls.admin = make_user("admin", Role.ADMINISTRATOR)
+        # Alice is on the peer's caseload; Bob on the other peer's; Carol is in the other unit.
+        cls.alice = make_person("Alice", unit=cls.unit, cpr="0101901234", phone="20304050")
+        cls.bob = make_person("Bob", unit=cls.unit)
+        cls.carol = make_person("Carol", unit=cls.other_unit)
+        cls.alice_course = make_course(cls.alice, cls.peer)
+        make_course(cls.bob, cls.other_peer)
+
+    def login(self, user: User | PeerWorker, *, verified: bool = True) -> User:
+        """Sign in; `verified` also passes the two-factor step, as a real login would."""
+        account = user.user if isinstance(user, PeerWorker) else user
+        self.client.force_login(account)
+        if verified:
+            device, _created = TOTPDevice.objects.get_or_create(
+                user=account, name="test", defaults={"confirmed": True}
+            )
+            session = self.client.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+        return account
+
+
+@contextmanager
+def count_queries() -> Iterator[CaptureQueriesContext]:
+    with CaptureQueriesContext(connection) as context:
+        yield context

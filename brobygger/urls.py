@@ -1,0 +1,10 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("brobygger.public.urls")),
+    path("", include("brobygger.accounts.urls")),
+    path("", include("brobygger.people.urls")),
+    path("", include("brobygger.audit.urls")),
+    path("admin/", admin.site.urls),
+]

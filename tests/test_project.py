@@ -1,0 +1,131 @@
+"""Project-wide promises: every URL guarded, headers set, deploy check clean, translations."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import polib
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from brobygger.testing import BaseTestCase, count_queries
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def iter_patterns(resolver: URLResolver, namespace: str = ""):
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            ns = entry.namespace or namespace
+            yield from iter_patterns(entry, ns)
+        elif isinstance(entry, URLPattern):
+            yield namespace, entry
+
+
+def test_every_url_is_public_or_guarded():
+    unguarded = []
+    for namespace, pattern in iter_patterns(get_resolver()):
+        view = pattern.callback
+        view = (getattr(view, "view_class", None) and view) or view
+        if namespace == "admin":
+            continue  # the admin site checks is_staff on every view itself
+        public = getattr(view, "brobygger_public", False)
+        roles = getattr(view, "brobygger_roles", None)
+        if public == bool(roles):
+            unguarded.append(f"{namespace}:{pattern.name} ({pattern.pattern})")
+    assert unguarded == []
+
+
+def test_danish_translation_is_complete():
+    catalogue = polib.pofile(str(ROOT / "locale/da/LC_MESSAGES/django.po"))
+    missing = [e.msgid for e in catalogue if not e.obsolete and (not e.translated() or e.fuzzy)]
+    assert missing == []
+    compiled = ROOT / "locale/da/LC_MESSAGES/django.mo"
+    assert (
+        compiled.stat().st_mtime >= (ROOT / "locale/da/LC_MESSAGES/django.po").stat().st_mtime - 1
+    )
+
+
+@pytest.mark.parametrize("database_url", ["sqlite:////tmp/brobygger-deploy-check.sqlite3"])
+def test_check_deploy_is_clean_with_production_settings(database_url):
+    inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {
+        **inherited,
+        "DEBUG": "false",
+        "SECRET_KEY": "x" * 20 + "production-secret-key-0123456789",
+        "ALLOWED_HOSTS": "brobygger.example.dk",
+        "DATABASE_URL": database_url,
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+class HeaderTests(BaseTestCase):
+    def test_security_headers_on_public_pages(self):
+        response = self.client.get("/")
+        csp = response.headers["Content-Security-Policy"]
+        self.assertIn("default-src 'self'", csp)
+        self.assertIn("frame-ancestors 'none'", csp)
+        self.assertNotIn("unsafe-inline", csp)
+        self.assertEqual(response.headers["X-Frame-Options"], "DENY")
+        self.assertEqual(response.headers["X-Content-Type-Options"], "nosniff")
+        self.assertEqual(response.headers["Referrer-Policy"], "same-origin")
+
+    def test_accessibility_statement_is_linked_in_the_footer(self):
+        response = self.client.get("/")
+        self.assertContains(response, "Tilgængelighedserklæring")
+        self.assertContains(self.client.get("/tilgaengelighed/"), "WCAG 2.1")
+
+
+class HomePageTests(BaseTestCase):
+    def test_each_role_lands_on_its_own_home(self):
+        expected: dict[Any, str] = {
+            self.coordinator: "Programmet i dag",
+            self.peer: "Mine forløb",
+            self.clinician: "Mine henvisninger",
+            self.evaluator: "Programmet i tal",
+            self.admin: "Administration",
+        }
+        for user, heading in expected.items():
+            with self.subTest(user=str(user)):
+                self.login(user)
+                self.assertContains(self.client.get("/hjem/"), heading)
+
+    def test_peer_home_lists_own_caseload_only(self):
+        self.login(self.peer)
+        response = self.client.get("/hjem/")
+        self.assertContains(response, "Alice")
+        self.assertNotContains(response, "Bob")
+
+    def test_evaluator_home_suppresses_small_counts_and_shows_no_names(self):
+        self.login(self.evaluator)
+        response = self.client.get("/hjem/")
+        self.assertContains(response, "&lt;5")
+        for name in ("Alice", "Bob", "Carol"):
+            self.assertNotContains(response, name)
+
+    def test_home_query_counts_are_constant(self):
+        from brobygger.testing import make_course, make_person
+
+        budgets = {}
+        for user in (self.coordinator, self.peer):
+            self.login(user)
+            with count_queries() as before:
+                self.client.get("/hjem/")
+            budgets[user] = len(before)
+        for i in range(15):
+            make_course(make_person(f"P{i}", unit=self.unit), self.peer)
+        for user in (self.coordinator, self.peer):
+            self.login(user)
+            with count_queries() as after:
+                self.client.get("/hjem/")
+            self.assertEqual(len(after), budgets[user], str(user))
