@@ -132,6 +132,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["TEST"] = {"NAME": ""}  # in-memory for tests
 
+# Public forms: submissions per address per hour (counted in the database, shared by
+# all app processes).
+PUBLIC_FORM_LIMIT_PER_HOUR = env_int("PUBLIC_FORM_LIMIT_PER_HOUR", 5)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 

@@ -6,5 +6,6 @@ urlpatterns = [
     path("", include("brobygger.accounts.urls")),
     path("", include("brobygger.people.urls")),
     path("", include("brobygger.audit.urls")),
+    path("", include("brobygger.referrals.urls")),
     path("admin/", admin.site.urls),
 ]

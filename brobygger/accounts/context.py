@@ -19,9 +19,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     items: list[tuple[str, str]] = [(reverse("accounts:home"), _("Home"))]
     if role == Role.COORDINATOR:
         items += [
+            (reverse("referrals:queue"), _("Referrals")),
             (reverse("people:person_list"), _("Persons")),
             (reverse("people:peer_list"), _("Peer workers")),
         ]
+    elif role == Role.CLINICIAN:
+        items += [(reverse("referrals:referral_create"), _("New referral"))]
     elif role == Role.ADMINISTRATOR:
         items += [
             (reverse("audit:access_report_search"), _("Who looked at a person")),

@@ -23,7 +23,7 @@ def coordinator_home(user: User) -> dict[str, Any]:
         {"status": status, "label": label, "count": counts.get(status, 0)}
         for status, label in ReferralStatus.choices
     ]
-    oldest = referrals.open().select_related("unit").order_by("received_at")[:10]
+    oldest = referrals.open().select_related("unit", "person").order_by("received_at")[:10]
     courses = Course.objects.visible_to(user).active()
     peers = (
         PeerWorker.objects.active()

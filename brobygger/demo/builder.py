@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from brobygger.accounts.models import Role, Unit, User
@@ -16,6 +17,9 @@ from brobygger.lib import cpr
 from brobygger.people import services as people_services
 from brobygger.people.models import (
     AgeBand,
+    Consent,
+    ConsentKind,
+    ConsentSource,
     ContactChannel,
     EducationStatus,
     ExperienceTag,
@@ -25,9 +29,10 @@ from brobygger.people.models import (
     Person,
     PersonKind,
     Relationship,
+    RelativeLink,
 )
 from brobygger.referrals import services as referral_services
-from brobygger.referrals.models import EndReason, Phase
+from brobygger.referrals.models import Course, EndReason, Phase, ReferralSource
 
 from . import data
 
@@ -86,7 +91,8 @@ class DemoBuilder:
             self._staff()
             self.peers = self._peers()
             self.persons = self._persons()
-            self._courses()
+            self._referrals()
+            self._relative_consents()
         return self.summary
 
     # -- programme structure -------------------------------------------------
@@ -264,50 +270,190 @@ class DemoBuilder:
         self.summary.persons = len(persons)
         return persons
 
-    # -- courses -------------------------------------------------------------
-    def _courses(self) -> None:
+    # -- referrals and courses ---------------------------------------------
+    # Share of persons per referral outcome; the rest were never referred.
+    OUTCOMES = (
+        ("active", 0.60),
+        ("new", 0.08),
+        ("triaged", 0.06),
+        ("matched", 0.03),
+        ("declined", 0.04),
+        ("withdrawn", 0.03),
+        ("no_contact", 0.03),
+    )
+
+    def _referrals(self) -> None:
         rng = self.rng
         patient_peers = [p for p in self.peers if p.kind == PeerKind.PATIENT_PEER]
         relative_peers = [p for p in self.peers if p.kind == PeerKind.RELATIVE_PEER]
+        reasons = {
+            "declined": ["Ønsker i stedet støtte fra kommunen", "Uden for programmets område"],
+            "withdrawn": ["Ønsker ikke længere en peer", "Er flyttet ud af regionen"],
+            "no_contact": ["Ikke truffet efter tre forsøg", "Telefonnummeret virker ikke"],
+        }
         count = 0
         for person in self.persons:
             roll = rng.random()
-            if roll > 0.6:
-                continue  # waiting, declined or never referred
+            outcome = ""
+            for name, share in self.OUTCOMES:
+                if roll < share:
+                    outcome = name
+                    break
+                roll -= share
+            if not outcome:
+                continue
+            days_ago = (
+                rng.randrange(1, 60)
+                if outcome in ("new", "triaged", "matched")
+                else rng.randrange(1, 360)
+            )
+            received = timezone.make_aware(
+                datetime.datetime.combine(
+                    self.today - datetime.timedelta(days=days_ago),
+                    datetime.time(rng.randint(8, 15)),
+                )
+            )
+            source = rng.choices(
+                [ReferralSource.CLINICIAN, ReferralSource.SELF, ReferralSource.COORDINATOR],
+                weights=[6, 3, 1],
+            )[0]
+            clinician = rng.choice(self.clinicians)
+            actor = (
+                clinician
+                if source == ReferralSource.CLINICIAN
+                else (None if source == ReferralSource.SELF else self.coordinator)
+            )
+            inpatient = (
+                person.kind == PersonKind.PATIENT
+                and person.unit is not None
+                and person.unit.kind == "ward"
+            )
+            consents = [ConsentKind.CONTACT]
+            if rng.random() < 0.9:
+                consents.append(ConsentKind.STORE_NOTES)
+            if rng.random() < 0.7:
+                consents.append(ConsentKind.QUESTIONNAIRES)
+            wanted = rng.sample(self.tags[:-1], rng.randint(0, 3))
+            language_wish = (
+                person.language
+                if person.language in ("da", "en", "ar", "tr", "pl", "uk", "so")
+                else "da"
+            )
+            referral = referral_services.create_referral(
+                actor=actor,
+                source=source,
+                person=person,
+                unit=person.unit,
+                consent_source=ConsentSource.ONLINE
+                if source == ReferralSource.SELF
+                else rng.choice([ConsentSource.VERBAL, ConsentSource.WRITTEN]),
+                consents=tuple(consents),
+                wanted_tags=wanted,
+                referrer_name=clinician.display_name if source == ReferralSource.CLINICIAN else "",
+                received_at=received,
+                treatment_setting="inpatient" if inpatient else rng.choice(["outpatient", "none"]),
+                expected_discharge=(
+                    self.today + datetime.timedelta(days=rng.randint(3, 30))
+                    if inpatient and outcome in ("new", "triaged")
+                    else None
+                ),
+                reason=rng.choice(data.REFERRAL_REASONS),
+                gender_wish=rng.choice(["", "", "", "female", "male"]),
+                gender_required=rng.random() < 0.05,
+                language_wish=language_wish,
+                language_required=language_wish != "da",
+            )
+            if outcome == "new":
+                continue
+            if outcome in ("declined", "withdrawn", "no_contact") and rng.random() < 0.5:
+                referral_services.transition(
+                    actor=self.coordinator,
+                    referral=referral,
+                    to=outcome,
+                    reason=rng.choice(reasons[outcome]),
+                )
+                continue
+            referral_services.transition(actor=self.coordinator, referral=referral, to="triaged")
+            if outcome == "triaged":
+                continue
+            if outcome in ("declined", "withdrawn", "no_contact"):
+                referral_services.transition(
+                    actor=self.coordinator,
+                    referral=referral,
+                    to=outcome,
+                    reason=rng.choice(reasons[outcome]),
+                )
+                continue
             pool = patient_peers if person.kind == PersonKind.PATIENT else relative_peers
             peer = rng.choice(pool)
-            started = self.today - datetime.timedelta(days=rng.randrange(1, 360))
-            admitted = discharged = None
-            phase = ""
-            if person.kind == PersonKind.PATIENT:
-                admitted = started - datetime.timedelta(days=rng.randrange(0, 20))
-                if rng.random() < 0.7:
-                    discharged = started + datetime.timedelta(days=rng.randrange(5, 60))
-                    if discharged > self.today:
-                        discharged = None
-                phase = (
-                    Phase.ADMITTED
-                    if discharged is None
-                    else Phase.FOLLOW_UP
-                    if (self.today - discharged).days > 30
-                    else Phase.DISCHARGED
+            if outcome == "matched":
+                referral_services.transition(
+                    actor=self.coordinator, referral=referral, to="matched", peer=peer
                 )
-            course = referral_services.start_course(
-                actor=self.coordinator,
-                person=person,
-                peer=peer,
-                started_on=started,
-                phase=phase,
-                admitted_on=admitted,
-                discharged_on=discharged,
+                continue
+            started = received.date() + datetime.timedelta(days=rng.randrange(1, 10))
+            started = min(started, self.today)
+            course = referral_services.assign_peer(
+                actor=self.coordinator, referral=referral, peer=peer, started_on=started
             )
             count += 1
-            # Older courses have mostly ended; companionship runs about 4-6 months.
-            age = (self.today - started).days
-            if age > 150 or (age > 60 and rng.random() < 0.3):
-                ended = min(self.today, started + datetime.timedelta(days=rng.randrange(30, 180)))
-                reason = rng.choices(EndReason.values, weights=[12, 3, 2, 1, 1, 1])[0]
-                referral_services.end_course(
-                    actor=self.coordinator, course=course, ended_on=ended, reason=reason
-                )
+            self._shape_course(course, started)
         self.summary.courses = count
+
+    def _shape_course(self, course: Course, started: datetime.date) -> None:
+        """Admission and discharge dates, phase and, for older courses, the end."""
+        rng = self.rng
+        changes: dict[str, Any] = {}
+        if course.person.kind == PersonKind.PATIENT:
+            admitted = started - datetime.timedelta(days=rng.randrange(0, 20))
+            discharged = None
+            if rng.random() < 0.7:
+                discharged = started + datetime.timedelta(days=rng.randrange(5, 60))
+                if discharged > self.today:
+                    discharged = None
+            phase = (
+                Phase.ADMITTED
+                if discharged is None
+                else Phase.FOLLOW_UP
+                if (self.today - discharged).days > 30
+                else Phase.DISCHARGED
+            )
+            changes = {"admitted_on": admitted, "discharged_on": discharged, "phase": phase}
+            if discharged:
+                changes["follow_up_until"] = discharged + datetime.timedelta(days=180)
+        if changes:
+            referral_services.update_course(actor=course.peer.user, course=course, **changes)
+        age = (self.today - started).days
+        if age > 150 or (age > 60 and rng.random() < 0.3):
+            ended = min(self.today, started + datetime.timedelta(days=rng.randrange(30, 180)))
+            reason = rng.choices(EndReason.values, weights=[12, 3, 2, 1, 1, 1])[0]
+            if reason == EndReason.CONSENT_WITHDRAWN:
+                reason = EndReason.COMPLETED
+            referral_services.end_course(
+                actor=self.coordinator, course=course, ended_on=ended, reason=reason
+            )
+
+    def _relative_consents(self) -> None:
+        """Some patients let the peer share with a named relative; a few withdraw."""
+        rng = self.rng
+        for link in RelativeLink.objects.select_related("patient", "relative").order_by("pk"):
+            if rng.random() < 0.5:
+                people_services.record_consent(
+                    actor=self.coordinator,
+                    person=link.patient,
+                    kind=ConsentKind.SHARE_WITH_RELATIVES,
+                    source=ConsentSource.VERBAL,
+                    recipient=link.relative,
+                    scope=rng.choice(
+                        [
+                            "At jeg er indlagt",
+                            "Udskrivelsesplaner og aftaler",
+                            "Aftaler med peer-medarbejderen",
+                        ]
+                    ),
+                )
+        consents = list(Consent.objects.filter(kind=ConsentKind.QUESTIONNAIRES).order_by("pk"))
+        for consent in rng.sample(consents, max(1, len(consents) // 20)):
+            referral_services.withdraw_consent(
+                actor=self.coordinator, consent=consent, note="Ønsker ikke spørgeskemaer"
+            )

@@ -204,3 +204,17 @@ OTHER_LANGUAGES = [
     ("uk", 0.02),
     ("so", 0.01),
 ]
+
+# What the person would like help with, in the person's own plain words.
+REFERRAL_REASONS = [
+    "Vil gerne tale med en, der selv har været indlagt",
+    "Er bange for at skulle hjem og ønsker støtte til udskrivelsen",
+    "Vil gerne finde tilbage til arbejde eller uddannelse",
+    "Føler sig ensom og vil gerne møde andre med lignende erfaringer",
+    "Ønsker støtte til at forstå medicin og bivirkninger fra en, der kender det",
+    "Har brug for at tale om hverdagen efter udskrivelse",
+    "Pårørende: vil gerne tale med en, der selv har været pårørende",
+    "Vil gerne høre, hvordan andre er kommet videre",
+    "Ønsker hjælp til at lave en plan for svære dage",
+    "",
+]

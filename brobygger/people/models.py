@@ -294,3 +294,78 @@ class PeerWorker(models.Model):
     @property
     def name(self) -> str:
         return self.user.display_name
+
+
+class ConsentKind(models.TextChoices):
+    CONTACT = "contact", _("To be contacted by a peer")
+    STORE_NOTES = "store_notes", _("To keep notes from the conversations")
+    QUESTIONNAIRES = "questionnaires", _("To be sent questionnaires")
+    SHARE_WITH_RELATIVES = "share_relatives", _("To share information with relatives")
+
+
+class ConsentSource(models.TextChoices):
+    VERBAL = "verbal", _("Given verbally")
+    WRITTEN = "written", _("Given in writing")
+    ONLINE = "online", _("Given on the public form")
+
+
+class ConsentQuerySet(models.QuerySet["Consent"]):
+    def current(self) -> ConsentQuerySet:
+        return self.filter(withdrawn_at__isnull=True)
+
+
+class Consent(models.Model):
+    """What a person has agreed to; withdrawal takes effect everywhere at once.
+
+    Sharing with relatives names the recipient and the scope (Sundhedsloven §§ 40, 43):
+    never the record itself.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consents")
+    kind = models.CharField(_("consent to"), max_length=20, choices=ConsentKind.choices)
+    recipient = models.ForeignKey(
+        Person,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recipient"),
+    )
+    scope = models.CharField(_("what may be shared"), max_length=300, blank=True)
+    source = models.CharField(_("how it was given"), max_length=10, choices=ConsentSource.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    given_at = models.DateTimeField(_("given"))
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    withdrawal_note = models.CharField(_("note on the withdrawal"), max_length=300, blank=True)
+
+    objects = ConsentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-given_at", "id"]
+        indexes = [models.Index(fields=["person", "kind", "withdrawn_at"], name="consent_lookup")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gte=models.F("given_at")),
+                name="consent_withdrawn_after_given",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} ({self.person_id})"
+
+    @property
+    def is_current(self) -> bool:
+        return self.withdrawn_at is None

@@ -8,7 +8,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from brobygger.accounts.models import Role, Unit
 
-from .models import PeerWorker, Person, RelativeLink
+from .models import Consent, PeerWorker, Person, RelativeLink
 
 
 def units_for(user: Any) -> QuerySet[Unit]:
@@ -32,16 +32,29 @@ def person_list(
     ).order_by("family_name", "given_name", "id")
 
 
-def person_page(person: Person) -> dict[str, Any]:
-    """What the person page shows beside the person: links and courses."""
+def person_page(person: Person, user: Any) -> dict[str, Any]:
+    """What the person page shows beside the person: links, consents and courses."""
     from brobygger.referrals.models import Course
 
+    courses = list(
+        Course.objects.filter(person=person)
+        .select_related("peer__user", "unit")
+        .order_by("-started_on")
+    )
+    visible = set(
+        Course.objects.visible_to(user).filter(person=person).values_list("pk", flat=True)
+    )
+    coordinator = getattr(user, "role", None) == Role.COORDINATOR
     return {
+        "course_links": visible,
+        "consents": (
+            Consent.objects.filter(person=person).select_related("recipient")
+            if coordinator
+            else None
+        ),
         "relatives": RelativeLink.objects.filter(patient=person).select_related("relative"),
         "patients": RelativeLink.objects.filter(relative=person).select_related("patient"),
-        "courses": Course.objects.filter(person=person)
-        .select_related("peer__user", "unit")
-        .order_by("-started_on"),
+        "courses": courses,
     }
 
 

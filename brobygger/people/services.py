@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from brobygger.accounts.models import Membership, Role, Unit, User
@@ -15,7 +16,16 @@ from brobygger.audit.models import AccessAction, Purpose
 from brobygger.audit.services import log_access, record_event
 from brobygger.lib import cpr
 
-from .models import ExperienceTag, PeerKind, PeerWorker, Person, PersonKind, RelativeLink
+from .models import (
+    Consent,
+    ConsentKind,
+    ExperienceTag,
+    PeerKind,
+    PeerWorker,
+    Person,
+    PersonKind,
+    RelativeLink,
+)
 
 PERSON_FIELDS = (
     "kind",
@@ -289,3 +299,44 @@ def create_peer_with_account(
         return create_peer_worker(
             actor=actor, user=user, experience_tags=experience_tags, units=units, **fields
         )
+
+
+def has_current_consent(person: Person, kind: str) -> bool:
+    return Consent.objects.current().filter(person=person, kind=kind).exists()
+
+
+def record_consent(
+    *,
+    actor: Any,
+    person: Person,
+    kind: str,
+    source: str,
+    recipient: Person | None = None,
+    scope: str = "",
+    given_at: datetime.datetime | None = None,
+) -> Consent:
+    """Record one consent; an existing current consent of the same kind is kept as is."""
+    if kind == ConsentKind.SHARE_WITH_RELATIVES and recipient is None:
+        raise ValidationError({"recipient": _("Name the relative who may be told.")})
+    with transaction.atomic():
+        existing = Consent.objects.current().filter(person=person, kind=kind, recipient=recipient)
+        consent = existing.first()
+        if consent is not None:
+            return consent
+        consent = Consent.objects.create(
+            person=person,
+            kind=kind,
+            source=source,
+            recipient=recipient,
+            scope=scope,
+            recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+            given_at=given_at or timezone.now(),
+        )
+        record_event(
+            actor=actor,
+            verb="consent.given",
+            obj=consent,
+            person_id=person.pk,
+            data={"kind": kind, "source": source},
+        )
+    return consent

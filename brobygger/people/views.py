@@ -67,7 +67,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "person": person,
         "can_edit": access.can_edit_person(request.user, person),
-        **selectors.person_page(person),
+        **selectors.person_page(person, request.user),
     }
     return render(request, "people/person_detail.html", context)
 
@@ -88,7 +88,7 @@ def person_reveal_cpr(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         context
         | {
             "can_edit": access.can_edit_person(request.user, person),
-            **selectors.person_page(person),
+            **selectors.person_page(person, request.user),
         },
     )
 

@@ -115,6 +115,11 @@ class Referral(models.Model):
         related_name="referrals",
         verbose_name=_("peer"),
     )
+    # Set when the referral may concern a person already on file (name, birth date, phone).
+    possible_duplicate = models.ForeignKey(
+        Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    referrer_name = models.CharField(_("referred by (name)"), max_length=200, blank=True)
     received_at = models.DateTimeField(_("received"))
     status_changed_at = models.DateTimeField(_("status changed"))
 

@@ -7,18 +7,257 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
-from brobygger.audit.services import record_event
-from brobygger.people.models import PeerKind, PeerWorker, Person, PersonKind
+from brobygger.accounts.models import Unit
+from brobygger.audit.models import AccessAction, Purpose
+from brobygger.audit.services import log_access, record_event
+from brobygger.people import services as people_services
+from brobygger.people.models import (
+    Consent,
+    ConsentKind,
+    ExperienceTag,
+    PeerKind,
+    PeerWorker,
+    Person,
+    PersonKind,
+    RelativeLink,
+)
 
-from .models import Course, EndReason, Referral, SupportModel
+from .models import (
+    OPEN_STATUSES,
+    Course,
+    EndReason,
+    Referral,
+    ReferralSource,
+    ReferralStatus,
+    SupportModel,
+)
+
+S = ReferralStatus
+# The referral lifecycle. Every status change goes through `transition`, nowhere else.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.NEW: frozenset({S.TRIAGED, S.DECLINED, S.WITHDRAWN, S.NO_CONTACT}),
+    S.TRIAGED: frozenset({S.MATCHED, S.DECLINED, S.WITHDRAWN, S.NO_CONTACT}),
+    S.MATCHED: frozenset({S.ACTIVE, S.TRIAGED, S.WITHDRAWN, S.NO_CONTACT}),
+    S.ACTIVE: frozenset({S.CLOSED}),
+    S.CLOSED: frozenset(),
+    S.DECLINED: frozenset(),
+    S.WITHDRAWN: frozenset(),
+    S.NO_CONTACT: frozenset(),
+}
+REASON_REQUIRED = frozenset({S.DECLINED, S.WITHDRAWN, S.NO_CONTACT, S.CLOSED})
+# Statuses that mean peer contact: never without a current consent to be contacted.
+CONTACT_STATUSES = frozenset({S.MATCHED, S.ACTIVE})
 
 # Patient peers support patients; relative peers support relatives only (DOMAIN.md §1).
 PEER_KINDS_FOR = {
     PersonKind.PATIENT: {PeerKind.PATIENT_PEER},
     PersonKind.RELATIVE: {PeerKind.RELATIVE_PEER, PeerKind.PARENT_PEER},
 }
+
+WISH_FIELDS = (
+    "treatment_setting",
+    "expected_discharge",
+    "reason",
+    "gender_wish",
+    "gender_required",
+    "age_band_wish",
+    "age_band_required",
+    "language_wish",
+    "language_required",
+    "wishes",
+)
+
+
+def allowed_transitions(referral: Referral) -> frozenset[str]:
+    return TRANSITIONS[referral.status]
+
+
+def _check_contact_consent(person: Person) -> None:
+    if not people_services.has_current_consent(person, ConsentKind.CONTACT):
+        raise ValidationError(
+            _("The person has not consented to be contacted by a peer (or has withdrawn it)."),
+            code="no_consent",
+        )
+
+
+def transition(
+    *, actor: Any, referral: Referral, to: str, reason: str = "", peer: PeerWorker | None = None
+) -> Referral:
+    """Move a referral to `to` if the lifecycle allows it; audited."""
+    reason = reason.strip()
+    with transaction.atomic():
+        current = Referral.objects.select_for_update().get(pk=referral.pk)
+        if to not in TRANSITIONS[current.status]:
+            raise ValidationError(
+                _("A referral cannot go from “%(from)s” to “%(to)s”.")
+                % {"from": S(current.status).label, "to": S(to).label},
+                code="transition",
+            )
+        if to in REASON_REQUIRED and not reason:
+            raise ValidationError({"reason": _("Write a short reason.")}, code="reason")
+        if to in CONTACT_STATUSES:
+            _check_contact_consent(current.person)
+        if to == S.MATCHED:
+            if peer is None:
+                raise ValidationError({"peer": _("Choose a peer.")}, code="peer")
+            _check_peer_fits(peer, current.person)
+            current.peer = peer
+        if to == S.TRIAGED and current.status == S.MATCHED:
+            current.peer = None  # the proposed peer declined: back to the queue
+        previous = current.status
+        current.status = to
+        current.status_reason = reason
+        current.status_changed_at = timezone.now()
+        current.save(update_fields=["status", "status_reason", "status_changed_at", "peer"])
+        record_event(
+            actor=actor,
+            verb="referral.status",
+            obj=current,
+            person_id=current.person_id,
+            data={"from": previous, "to": to},
+        )
+    referral.refresh_from_db()
+    return referral
+
+
+def _check_peer_fits(peer: PeerWorker, person: Person) -> None:
+    if peer.kind not in PEER_KINDS_FOR[PersonKind(person.kind)]:
+        raise ValidationError(
+            {
+                "peer": _("A %(peer_kind)s cannot support a %(person_kind)s.")
+                % {
+                    "peer_kind": peer.get_kind_display().lower(),
+                    "person_kind": person.get_kind_display().lower(),
+                }
+            },
+            code="peer_kind",
+        )
+
+
+def find_possible_duplicate(person: Person) -> Person | None:
+    """Another person with the same name, birth date and phone (DESIGN: offer to merge)."""
+    if not (person.birth_date and person.phone):
+        return None
+    return (
+        Person.objects.exclude(pk=person.pk)
+        .filter(
+            given_name__iexact=person.given_name,
+            family_name__iexact=person.family_name,
+            birth_date=person.birth_date,
+            phone=person.phone,
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
+def create_referral(
+    *,
+    actor: Any,
+    source: str,
+    person_fields: dict[str, Any] | None = None,
+    person: Person | None = None,
+    unit: Unit | None,
+    consent_source: str,
+    consents: tuple[str, ...] = (ConsentKind.CONTACT,),
+    wanted_tags: list[ExperienceTag] | tuple[ExperienceTag, ...] = (),
+    referrer_name: str = "",
+    received_at: datetime.datetime | None = None,
+    **wishes: Any,
+) -> Referral:
+    """A new referral: the person (found by CPR, or registered), consents and wishes.
+
+    Nothing is stored without consent to be contacted (the form requires it).
+    """
+    if ConsentKind.CONTACT not in consents:
+        raise ValidationError(
+            _("A referral needs the person's consent to be contacted."), code="no_consent"
+        )
+    unknown = set(wishes) - set(WISH_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown referral fields: {sorted(unknown)}")
+    clinician = actor if source == ReferralSource.CLINICIAN else None
+    purpose = Purpose.REFERRAL
+    if (person is None) == (person_fields is None):
+        raise TypeError("Give either person or person_fields.")
+    with transaction.atomic():
+        number = (person_fields or {}).get("cpr")
+        if person is None and number:
+            person = Person.objects.filter(cpr=number).first()
+        if person is None:
+            fields = {**(person_fields or {}), "unit": unit}
+            person = people_services.create_person(actor=actor, purpose=purpose, **fields)
+            duplicate = find_possible_duplicate(person)
+        else:
+            duplicate = None
+            log_access(
+                user=actor,
+                action=AccessAction.CHANGE,
+                purpose=purpose,
+                person_id=person.pk,
+                obj=person,
+            )
+        now = received_at or timezone.now()
+        referral = Referral.objects.create(
+            person=person,
+            source=source,
+            referred_by=clinician,
+            unit=unit,
+            received_at=now,
+            status_changed_at=now,
+            possible_duplicate=duplicate,
+            referrer_name=referrer_name,
+            **wishes,
+        )
+        referral.wanted_tags.set(wanted_tags)
+        for kind in consents:
+            people_services.record_consent(
+                actor=actor, person=person, kind=kind, source=consent_source, given_at=now
+            )
+        record_event(
+            actor=actor,
+            verb="referral.created",
+            obj=referral,
+            person_id=person.pk,
+            data={"source": source, "possible_duplicate": duplicate is not None},
+        )
+    return referral
+
+
+def assign_peer(
+    *, actor: Any, referral: Referral, peer: PeerWorker, started_on: datetime.date | None = None
+) -> Course:
+    """The coordinator's choice of peer: matched, and the course (forløb) starts."""
+    with transaction.atomic():
+        transition(actor=actor, referral=referral, to=S.MATCHED, peer=peer)
+        return start_course_from_referral(
+            actor=actor, referral=referral, started_on=started_on or timezone.localdate()
+        )
+
+
+def start_course_from_referral(
+    *, actor: Any, referral: Referral, started_on: datetime.date
+) -> Course:
+    if referral.peer is None:
+        raise ValidationError(_("Choose a peer first."), code="peer")
+    with transaction.atomic():
+        transition(actor=actor, referral=referral, to=S.ACTIVE)
+        admitted = (
+            referral.received_at.date() if referral.treatment_setting == "inpatient" else None
+        )
+        return start_course(
+            actor=actor,
+            person=referral.person,
+            peer=referral.peer,
+            referral=referral,
+            started_on=started_on,
+            admitted_on=admitted,
+            phase="admitted" if admitted else "",
+        )
 
 
 def start_course(
@@ -33,15 +272,7 @@ def start_course(
     admitted_on: datetime.date | None = None,
     discharged_on: datetime.date | None = None,
 ) -> Course:
-    if peer.kind not in PEER_KINDS_FOR[PersonKind(person.kind)]:
-        raise ValidationError(
-            _("A %(peer_kind)s cannot support a %(person_kind)s.")
-            % {
-                "peer_kind": peer.get_kind_display().lower(),
-                "person_kind": person.get_kind_display().lower(),
-            },
-            code="peer_kind",
-        )
+    _check_peer_fits(peer, person)
     if not support_model:
         support_model = (
             SupportModel.RELATIVE if person.kind == PersonKind.RELATIVE else SupportModel.INDIVIDUAL
@@ -72,11 +303,40 @@ def start_course(
     return course
 
 
+COURSE_FIELDS = ("phase", "admitted_on", "discharged_on", "follow_up_until", "support_model")
+
+
+def update_course(*, actor: Any, course: Course, **changes: Any) -> Course:
+    unknown = set(changes) - set(COURSE_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown course fields: {sorted(unknown)}")
+    admitted = changes.get("admitted_on", course.admitted_on)
+    discharged = changes.get("discharged_on", course.discharged_on)
+    if admitted and discharged and discharged < admitted:
+        raise ValidationError({"discharged_on": _("Discharge cannot come before admission.")})
+    with transaction.atomic():
+        changed = [n for n, v in changes.items() if getattr(course, n) != v]
+        for name in changed:
+            setattr(course, name, changes[name])
+        if changed:
+            course.save(update_fields=changed)
+            record_event(
+                actor=actor,
+                verb="course.changed",
+                obj=course,
+                person_id=course.person_id,
+                data={"fields": sorted(changed)},
+            )
+    return course
+
+
 def end_course(*, actor: Any, course: Course, ended_on: datetime.date, reason: str) -> Course:
     if reason not in EndReason.values:
-        raise ValidationError(_("Choose why the course ended."), code="end_reason")
+        raise ValidationError({"reason": _("Choose why the course ended.")}, code="end_reason")
     if ended_on < course.started_on:
         raise ValidationError({"ended_on": _("A course cannot end before it started.")})
+    if course.ended_on is not None:
+        raise ValidationError(_("The course has already ended."), code="ended")
     with transaction.atomic():
         course.ended_on = ended_on
         course.end_reason = reason
@@ -88,4 +348,100 @@ def end_course(*, actor: Any, course: Course, ended_on: datetime.date, reason: s
             person_id=course.person_id,
             data={"reason": reason},
         )
+        referral = course.referral
+        if referral is not None and referral.status == S.ACTIVE:
+            transition(
+                actor=actor, referral=referral, to=S.CLOSED, reason=str(EndReason(reason).label)
+            )
     return course
+
+
+def withdraw_consent(*, actor: Any, consent: Consent, note: str = "") -> Consent:
+    """Withdrawal takes effect everywhere at once: no further contact if it was contact."""
+    with transaction.atomic():
+        consent = Consent.objects.select_for_update().get(pk=consent.pk)
+        if consent.withdrawn_at is not None:
+            return consent
+        consent.withdrawn_at = timezone.now()
+        consent.withdrawn_by = actor
+        consent.withdrawal_note = note[:300]
+        consent.save(update_fields=["withdrawn_at", "withdrawn_by", "withdrawal_note"])
+        record_event(
+            actor=actor,
+            verb="consent.withdrawn",
+            obj=consent,
+            person_id=consent.person_id,
+            data={"kind": consent.kind},
+        )
+        if consent.kind == ConsentKind.CONTACT:
+            reason = gettext("Consent withdrawn")
+            for course in Course.objects.filter(person_id=consent.person_id, ended_on__isnull=True):
+                end_course(
+                    actor=actor,
+                    course=course,
+                    ended_on=timezone.localdate(),
+                    reason=EndReason.CONSENT_WITHDRAWN,
+                )
+            for referral in Referral.objects.filter(
+                person_id=consent.person_id, status__in=OPEN_STATUSES
+            ):
+                transition(actor=actor, referral=referral, to=S.WITHDRAWN, reason=reason)
+    return consent
+
+
+def merge_persons(*, actor: Any, keep: Person, duplicate: Person) -> Person:
+    """Move everything of `duplicate` onto `keep` and remove the duplicate."""
+    if keep.pk == duplicate.pk:
+        raise ValidationError(_("A person cannot be merged with themself."))
+    if keep.kind != duplicate.kind:
+        raise ValidationError(_("A patient and a relative cannot be merged."))
+    if keep.cpr and duplicate.cpr and keep.cpr != duplicate.cpr:
+        raise ValidationError(
+            _("The two have different CPR numbers: they are not the same person.")
+        )
+    with transaction.atomic():
+        Referral.objects.filter(person=duplicate).update(person=keep)
+        Referral.objects.filter(possible_duplicate__in=[keep, duplicate]).update(
+            possible_duplicate=None
+        )
+        Course.objects.filter(person=duplicate).update(person=keep)
+        Consent.objects.filter(person=duplicate).update(person=keep)
+        Consent.objects.filter(recipient=duplicate).update(recipient=keep)
+        for link in RelativeLink.objects.filter(relative=duplicate):
+            if not RelativeLink.objects.filter(relative=keep, patient=link.patient_id).exists():
+                RelativeLink.objects.create(
+                    relative=keep, patient_id=link.patient_id, relationship=link.relationship
+                )
+        for link in RelativeLink.objects.filter(patient=duplicate):
+            if not RelativeLink.objects.filter(relative=link.relative_id, patient=keep).exists():
+                RelativeLink.objects.create(
+                    relative_id=link.relative_id, patient=keep, relationship=link.relationship
+                )
+        if duplicate.cpr and not keep.cpr:
+            number = duplicate.cpr
+            duplicate.cpr = None
+            duplicate.save(update_fields=["cpr"])
+            keep.cpr = number
+            keep.save(update_fields=["cpr"])
+        record_event(
+            actor=actor,
+            verb="person.merged",
+            obj=keep,
+            person_id=keep.pk,
+            data={"merged_person_id": duplicate.pk},
+        )
+        log_access(
+            user=actor,
+            action=AccessAction.CHANGE,
+            purpose=Purpose.COORDINATION,
+            person_id=keep.pk,
+            obj=keep,
+        )
+        log_access(
+            user=actor,
+            action=AccessAction.CHANGE,
+            purpose=Purpose.COORDINATION,
+            person_id=duplicate.pk,
+        )
+        duplicate.delete()
+    return keep

@@ -27,7 +27,6 @@ class DemoTests(TestCase):
         self.assertEqual(verify_chain(AuditEvent), [])
 
 
-
 class DemoReproducibilityTests(TransactionTestCase):
     def test_same_seed_gives_the_same_programme(self):
         call_command("load_demo", "--seed", "3", "--today", "2026-11-25", verbosity=0)

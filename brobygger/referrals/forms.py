@@ -1,0 +1,234 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from brobygger.accounts.models import Unit
+from brobygger.lib import cpr
+from brobygger.people.forms import DateInput
+from brobygger.people.models import (
+    AgeBand,
+    ContactChannel,
+    ExperienceTag,
+    Gender,
+    Language,
+    PeerWorker,
+    Person,
+    PersonKind,
+)
+
+from .models import EndReason, Phase, ReferralStatus, SupportModel, TreatmentSetting
+
+WAITING_CHOICES = [
+    ("", _("Any")),
+    ("7", _("More than 7 days")),
+    ("14", _("More than 14 days")),
+    ("30", _("More than 30 days")),
+]
+
+
+class QueueFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Open referrals")), ("all", _("All")), *ReferralStatus.choices],
+    )
+    unit = forms.ModelChoiceField(
+        label=_("Unit"), required=False, queryset=Unit.objects.none(), empty_label=_("All units")
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        required=False,
+        choices=[("", _("Patients and relatives")), *PersonKind.choices],
+    )
+    waiting = forms.ChoiceField(label=_("Waiting"), required=False, choices=WAITING_CHOICES)
+
+    def __init__(self, *args: Any, units: QuerySet[Unit], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+
+
+class TransitionForm(forms.Form):
+    to = forms.ChoiceField(label=_("New status"), choices=ReferralStatus.choices)
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
+
+
+class AssignForm(forms.Form):
+    peer = forms.ModelChoiceField(label=_("Peer"), queryset=PeerWorker.objects.none())
+
+    def __init__(self, *args: Any, peers: QuerySet[PeerWorker], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["peer"].queryset = peers  # type: ignore[attr-defined]
+        self.fields["peer"].label_from_instance = lambda p: (  # type: ignore[attr-defined]
+            f"{p.name} ({p.get_kind_display()}, {p.caseload})"
+        )
+
+
+class WishesMixin(forms.Form):
+    """What the person wishes of the peer: a must only when the person says so."""
+
+    gender_wish = forms.ChoiceField(
+        label=_("Gender of the peer"), required=False, choices=[("", _("No wish")), *Gender.choices]
+    )
+    gender_required = forms.BooleanField(label=_("The gender is a must"), required=False)
+    language_wish = forms.ChoiceField(
+        label=_("Language of the conversations"), choices=Language.choices, initial=Language.DA
+    )
+    language_required = forms.BooleanField(label=_("The language is a must"), required=False)
+    age_band_wish = forms.ChoiceField(
+        label=_("Age of the peer"), required=False, choices=[("", _("No wish")), *AgeBand.choices]
+    )
+    age_band_required = forms.BooleanField(label=_("The age is a must"), required=False)
+    wanted_tags = forms.ModelMultipleChoiceField(
+        label=_("Experience the person would like to meet in a peer"),
+        required=False,
+        queryset=ExperienceTag.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    wishes = forms.CharField(
+        label=_("Other wishes"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ReferralForm(WishesMixin):
+    """A clinician's (or the coordinator's) referral of a patient or a relative."""
+
+    kind = forms.ChoiceField(
+        label=_("The person is"),
+        choices=PersonKind.choices,
+        widget=forms.RadioSelect,
+        initial=PersonKind.PATIENT,
+    )
+    given_name = forms.CharField(label=_("First name"), max_length=100)
+    family_name = forms.CharField(label=_("Last name"), max_length=100)
+    cpr = forms.CharField(
+        label=_("CPR number"),
+        required=False,
+        max_length=20,
+        help_text=_("Optional. DDMMYY-SSSS."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+    phone = forms.RegexField(
+        label=_("Phone"),
+        max_length=30,
+        required=False,
+        regex=r"^\+?[0-9 ]{8,20}$",
+        error_messages={"invalid": _("Write a phone number with 8 digits.")},
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
+    )
+    email = forms.EmailField(label=_("E-mail"), required=False)
+    contact_channel = forms.ChoiceField(
+        label=_("Preferred contact"), choices=ContactChannel.choices
+    )
+    contact_times = forms.CharField(label=_("When to contact"), required=False, max_length=200)
+    treatment_setting = forms.ChoiceField(
+        label=_("Treatment"), choices=TreatmentSetting.choices, initial=TreatmentSetting.INPATIENT
+    )
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none(), required=False)
+    expected_discharge = forms.DateField(
+        label=_("Expected discharge date"), required=False, widget=DateInput()
+    )
+    reason = forms.CharField(
+        label=_("What the person would like help with, in plain words"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+    )
+    consent_contact = forms.BooleanField(
+        label=_("The person has agreed to be contacted by a peer"),
+        error_messages={
+            "required": _(
+                "A peer may only contact the person with their consent. Ask the person first."
+            )
+        },
+    )
+    consent_written = forms.BooleanField(
+        label=_("The consent was given in writing"), required=False
+    )
+
+    field_order = [
+        "kind",
+        "given_name",
+        "family_name",
+        "cpr",
+        "phone",
+        "email",
+        "contact_channel",
+        "contact_times",
+        "treatment_setting",
+        "unit",
+        "expected_discharge",
+        "reason",
+    ]
+
+    def __init__(self, *args: Any, units: QuerySet[Unit], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+
+    def clean_cpr(self) -> str | None:
+        value = (self.cleaned_data.get("cpr") or "").strip()
+        return cpr.validate(value) if value else None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("treatment_setting") == TreatmentSetting.INPATIENT and not data.get("unit"):
+            self.add_error("unit", _("Choose the ward the person is admitted to."))
+        if data.get("expected_discharge") and data.get("treatment_setting") != "inpatient":
+            self.add_error(
+                "expected_discharge",
+                _("An expected discharge date only applies to admitted patients."),
+            )
+        if not data.get("phone") and not data.get("email"):
+            self.add_error("phone", _("Give a phone number or an e-mail address."))
+        return data
+
+
+class CourseForm(forms.Form):
+    phase = forms.ChoiceField(label=_("Phase"), required=False, choices=[("", "—"), *Phase.choices])
+    support_model = forms.ChoiceField(label=_("Support model"), choices=SupportModel.choices)
+    admitted_on = forms.DateField(label=_("Admitted"), required=False, widget=DateInput())
+    discharged_on = forms.DateField(label=_("Discharged"), required=False, widget=DateInput())
+    follow_up_until = forms.DateField(
+        label=_("Follow-up until"), required=False, widget=DateInput()
+    )
+
+
+class EndCourseForm(forms.Form):
+    ended_on = forms.DateField(label=_("Ended on"), widget=DateInput())
+    reason = forms.ChoiceField(label=_("Why did it end?"), choices=EndReason.choices)
+
+
+class ConsentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Consent to"), choices=())
+    source = forms.ChoiceField(label=_("How it was given"), choices=())
+    recipient = forms.ModelChoiceField(
+        label=_("Relative who may be told"), required=False, queryset=Person.objects.none()
+    )
+    scope = forms.CharField(
+        label=_("What may be shared"),
+        required=False,
+        max_length=300,
+        help_text=_(
+            "For example: that the person is admitted, discharge "
+            "plans, appointments. Never the record itself."
+        ),
+    )
+
+    def __init__(self, *args: Any, relatives: Any, **kwargs: Any) -> None:
+        from brobygger.people.models import ConsentKind, ConsentSource
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = ConsentKind.choices  # type: ignore[attr-defined]
+        self.fields["source"].choices = [  # type: ignore[attr-defined]
+            c for c in ConsentSource.choices if c[0] != ConsentSource.ONLINE
+        ]
+        self.fields["recipient"].queryset = relatives  # type: ignore[attr-defined]
+
+
+class WithdrawForm(forms.Form):
+    note = forms.CharField(label=_("Note (optional)"), required=False, max_length=300)

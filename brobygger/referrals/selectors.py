@@ -1,0 +1,121 @@
+"""Reads for the referral queue and course pages: constant query counts."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from brobygger.audit.models import AuditEvent
+from brobygger.people.models import Consent, PeerWorker, Person, RelativeLink
+
+from .models import OPEN_STATUSES, Course, Referral, ReferralStatus
+from .services import PEER_KINDS_FOR, allowed_transitions
+
+
+def queue(
+    user: Any,
+    *,
+    status: str = "",
+    unit: Any = None,
+    kind: str = "",
+    waiting_days: int | None = None,
+) -> QuerySet[Referral]:
+    referrals = Referral.objects.visible_to(user).select_related(
+        "person", "unit", "peer__user", "referred_by"
+    )
+    if status == "all":
+        pass
+    elif status:
+        referrals = referrals.filter(status=status)
+    else:
+        referrals = referrals.filter(status__in=OPEN_STATUSES)
+    if unit is not None:
+        referrals = referrals.filter(unit=unit)
+    if kind:
+        referrals = referrals.filter(person__kind=kind)
+    if waiting_days:
+        cutoff = timezone.now() - datetime.timedelta(days=waiting_days)
+        referrals = referrals.filter(received_at__lt=cutoff)
+    return referrals.order_by("received_at", "id")
+
+
+def status_counts(user: Any) -> list[dict[str, Any]]:
+    counts = dict(
+        Referral.objects.visible_to(user)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    return [
+        {"status": s, "label": label, "count": counts.get(s, 0)}
+        for s, label in ReferralStatus.choices
+    ]
+
+
+def compatible_peers(referral: Referral) -> QuerySet[PeerWorker]:
+    """Peers of the right kind, with their caseload; the matching issue adds ranking."""
+    kinds = PEER_KINDS_FOR[referral.person.kind]  # type: ignore[index]
+    return (
+        PeerWorker.objects.active()
+        .filter(kind__in=kinds)
+        .select_related("user")
+        .annotate(caseload=Count("courses", filter=Q(courses__ended_on__isnull=True)))
+        .order_by("caseload", "user__first_name")
+    )
+
+
+def referral_page(referral: Referral) -> dict[str, Any]:
+    events = (
+        AuditEvent.objects.filter(object_type="referrals.referral", object_id=referral.pk)
+        .select_related("actor")
+        .order_by("seq")
+    )
+    history = [
+        {
+            "at": e.at,
+            "actor": e.actor.display_name if e.actor else "",
+            "label": ReferralStatus(e.data["to"]).label
+            if e.verb == "referral.status"
+            else _("Received"),
+        }
+        for e in events
+    ]
+    return {
+        "history": history,
+        "allowed": sorted(allowed_transitions(referral)),
+        "wanted_tags": list(referral.wanted_tags.all()),
+        "consents": Consent.objects.filter(person_id=referral.person_id).order_by("-given_at"),
+    }
+
+
+def course_page(course: Course, *, user: Any) -> dict[str, Any]:
+    """What a course page shows. Relatives only where the patient consented to sharing."""
+    from brobygger.people.models import ConsentKind
+
+    consents = list(
+        Consent.objects.filter(person_id=course.person_id)
+        .select_related("recipient")
+        .order_by("-given_at")
+    )
+    sharing_with = {
+        c.recipient_id
+        for c in consents
+        if c.kind == ConsentKind.SHARE_WITH_RELATIVES and c.is_current
+    }
+    relatives = [
+        link
+        for link in RelativeLink.objects.filter(patient_id=course.person_id).select_related(
+            "relative"
+        )
+        if link.relative_id in sharing_with
+    ]
+    return {"consents": consents, "relatives": relatives}
+
+
+def relatives_of(person: Person) -> QuerySet[Person]:
+    """The relatives linked to a patient (candidates for a consent to share)."""
+    return Person.objects.filter(patient_links__patient=person).order_by("given_name")

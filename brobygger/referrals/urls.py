@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "referrals"
+urlpatterns = [
+    path("henvisninger/", views.referral_queue, name="queue"),
+    path("henvisninger/ny/", views.referral_create, name="referral_create"),
+    path("henvisninger/<int:pk>/", views.referral_detail, name="referral_detail"),
+    path("henvisninger/<int:pk>/status/", views.referral_transition, name="referral_transition"),
+    path("henvisninger/<int:pk>/tildel/", views.referral_assign, name="referral_assign"),
+    path("henvisninger/<int:pk>/flet/", views.referral_merge, name="referral_merge"),
+    path("forloeb/<int:pk>/", views.course_detail, name="course_detail"),
+    path("personer/<int:person_pk>/samtykke/ny/", views.consent_create, name="consent_create"),
+    path("samtykke/<int:pk>/tilbagetraek/", views.consent_withdraw, name="consent_withdraw"),
+]

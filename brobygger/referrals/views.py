@@ -1,0 +1,314 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from brobygger.accounts.access import role_required
+from brobygger.accounts.models import Role
+from brobygger.audit.models import AccessAction, Purpose
+from brobygger.audit.services import log_access
+from brobygger.lib.forms import apply_validation_error
+from brobygger.lib.htmx import HtmxHttpRequest
+from brobygger.people import access as people_access
+from brobygger.people.models import ConsentKind, ConsentSource
+from brobygger.people.selectors import units_for
+
+from . import access, selectors, services
+from .forms import (
+    AssignForm,
+    ConsentForm,
+    CourseForm,
+    EndCourseForm,
+    QueueFilterForm,
+    ReferralForm,
+    TransitionForm,
+    WithdrawForm,
+)
+from .models import ReferralSource
+
+PAGE_SIZE = 50
+PEERS = (Role.PEER_WORKER, Role.RELATIVE_PEER)
+
+
+@role_required(Role.COORDINATOR)
+def referral_queue(request: HtmxHttpRequest) -> HttpResponse:
+    filters = QueueFilterForm(request.GET or None, units=units_for(request.user))
+    options: dict[str, Any] = {}
+    if filters.is_valid():
+        data = filters.cleaned_data
+        options = {
+            "status": data["status"],
+            "unit": data["unit"],
+            "kind": data["kind"],
+            "waiting_days": int(data["waiting"]) if data["waiting"] else None,
+        }
+    referrals = selectors.queue(request.user, **options)
+    log_access(
+        user=request.user,
+        action=AccessAction.SEARCH,
+        purpose=Purpose.COORDINATION,
+        criterion=request.GET.urlencode(),
+    )
+    page = Paginator(referrals, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "filters": filters,
+        "page": page,
+        "counts": selectors.status_counts(request.user),
+        "now": timezone.now(),
+        "query": request.GET.urlencode(),
+    }
+    return render(request, "referrals/queue.html", context)
+
+
+@role_required(Role.COORDINATOR, Role.CLINICIAN)
+def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    referral = access.get_referral_for(request.user, pk)
+    context: dict[str, Any] = {"referral": referral, "now": timezone.now()}
+    if access.can_manage_referral(request.user):
+        context |= selectors.referral_page(referral)
+        context["transition_form"] = TransitionForm()
+        context["assign_form"] = AssignForm(peers=selectors.compatible_peers(referral))
+    return render(request, "referrals/referral_detail.html", context)
+
+
+def _back_to(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("back", "")
+    return target if target.startswith("/henvisninger/") else default
+
+
+@role_required(Role.COORDINATOR)
+@require_POST
+def referral_transition(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    referral = access.get_referral_for(request.user, pk, action=AccessAction.CHANGE)
+    form = TransitionForm(request.POST)
+    detail = reverse("referrals:referral_detail", args=[referral.pk])
+    if form.is_valid():
+        try:
+            services.transition(
+                actor=request.user,
+                referral=referral,
+                to=form.cleaned_data["to"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+    if form.errors:
+        if request.htmx:
+            context = {"r": referral, "row_errors": form.errors, "now": timezone.now()}
+            return render(request, "referrals/queue.html#row", context, status=422)
+        for message in form.errors.get("__all__", []) + form.errors.get("reason", []):
+            messages.error(request, str(message))
+        return redirect(_back_to(request, detail))
+    if request.htmx:
+        referral.refresh_from_db()
+        return render(
+            request,
+            "referrals/queue.html#row",
+            {"r": referral, "now": timezone.now(), "updated": True},
+        )
+    messages.success(
+        request,
+        _("The status was changed to “%(status)s”.") % {"status": referral.get_status_display()},
+    )
+    return redirect(_back_to(request, detail))
+
+
+@role_required(Role.COORDINATOR)
+@require_POST
+def referral_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    referral = access.get_referral_for(request.user, pk, action=AccessAction.CHANGE)
+    form = AssignForm(request.POST, peers=selectors.compatible_peers(referral))
+    if form.is_valid():
+        try:
+            course = services.assign_peer(
+                actor=request.user, referral=referral, peer=form.cleaned_data["peer"]
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(
+                request, _("%(peer)s now has the course.") % {"peer": course.peer.name}
+            )
+            return redirect("referrals:referral_detail", pk=referral.pk)
+    context = {
+        "referral": referral,
+        "now": timezone.now(),
+        "assign_form": form,
+        "transition_form": TransitionForm(),
+        **selectors.referral_page(referral),
+    }
+    return render(request, "referrals/referral_detail.html", context, status=422)
+
+
+@role_required(Role.COORDINATOR)
+@require_POST
+def referral_merge(request: HttpRequest, pk: int) -> HttpResponse:
+    referral = access.get_referral_for(request.user, pk, action=AccessAction.CHANGE)
+    keep = referral.possible_duplicate
+    if keep is None:
+        raise Http404
+    keep = people_access.get_person_for(request.user, keep.pk, purpose=Purpose.COORDINATION)
+    try:
+        services.merge_persons(actor=request.user, keep=keep, duplicate=referral.person)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The two were merged into one person."))
+    return redirect("referrals:referral_detail", pk=referral.pk)
+
+
+@role_required(Role.CLINICIAN, Role.COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def referral_create(request: HttpRequest) -> HttpResponse:
+    units = units_for(request.user)
+    form = ReferralForm(request.POST or None, units=units)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        person_fields = {
+            name: data[name]
+            for name in (
+                "kind",
+                "given_name",
+                "family_name",
+                "cpr",
+                "phone",
+                "email",
+                "contact_channel",
+                "contact_times",
+            )
+        }
+        person_fields["language"] = data["language_wish"]
+        wishes = {name: data[name] for name in services.WISH_FIELDS}
+        source = (
+            ReferralSource.CLINICIAN
+            if request.user.role == Role.CLINICIAN  # type: ignore[union-attr]
+            else ReferralSource.COORDINATOR
+        )
+        try:
+            referral = services.create_referral(
+                actor=request.user,
+                source=source,
+                person_fields=person_fields,
+                unit=data["unit"],
+                wanted_tags=list(data["wanted_tags"]),
+                consent_source=(
+                    ConsentSource.WRITTEN if data["consent_written"] else ConsentSource.VERBAL
+                ),
+                referrer_name=request.user.display_name,  # type: ignore[union-attr]
+                **wishes,
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("The referral was sent. You can follow its status here."))
+            if source == ReferralSource.CLINICIAN:
+                return redirect("accounts:home")
+            return redirect("referrals:referral_detail", pk=referral.pk)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "referrals/referral_form.html", {"form": form}, status=status)
+
+
+@role_required(Role.COORDINATOR, *PEERS)
+@require_http_methods(["GET", "POST"])
+def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    course = access.get_course_for(request.user, pk)
+    can_edit = access.can_edit_course(request.user, course)
+    course_form = CourseForm(initial={n: getattr(course, n) for n in services.COURSE_FIELDS})
+    end_form = EndCourseForm(initial={"ended_on": timezone.localdate()})
+    status = 200
+    if request.method == "POST":
+        if not can_edit or course.ended_on is not None:
+            raise Http404
+        action = request.POST.get("action")
+        try:
+            if action == "end":
+                end_form = EndCourseForm(request.POST)
+                if end_form.is_valid():
+                    services.end_course(
+                        actor=request.user,
+                        course=course,
+                        ended_on=end_form.cleaned_data["ended_on"],
+                        reason=end_form.cleaned_data["reason"],
+                    )
+                    messages.success(request, _("The course was ended."))
+                    return redirect("referrals:course_detail", pk=course.pk)
+            else:
+                course_form = CourseForm(request.POST)
+                if course_form.is_valid():
+                    services.update_course(
+                        actor=request.user, course=course, **course_form.cleaned_data
+                    )
+                    messages.success(request, _("The changes were saved."))
+                    return redirect("referrals:course_detail", pk=course.pk)
+        except ValidationError as error:
+            apply_validation_error(end_form if action == "end" else course_form, error)
+        status = 422
+    context = {
+        "course": course,
+        "person": course.person,
+        "can_edit": can_edit,
+        "course_form": course_form,
+        "end_form": end_form,
+        **selectors.course_page(course, user=request.user),
+    }
+    return render(request, "referrals/course_detail.html", context, status=status)
+
+
+@role_required(Role.COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def consent_create(request: HttpRequest, person_pk: int) -> HttpResponse:
+    person = people_access.get_person_for(request.user, person_pk, purpose=Purpose.COORDINATION)
+    form = ConsentForm(request.POST or None, relatives=selectors.relatives_of(person))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.people_services.record_consent(
+                actor=request.user,
+                person=person,
+                kind=data["kind"],
+                source=data["source"],
+                recipient=data["recipient"],
+                scope=data["scope"],
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("The consent was recorded."))
+            return redirect("people:person_detail", pk=person.pk)
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request, "referrals/consent_form.html", {"form": form, "person": person}, status=status
+    )
+
+
+@role_required(Role.COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def consent_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    consent = access.get_consent_for(request.user, pk)
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.withdraw_consent(
+            actor=request.user, consent=consent, note=form.cleaned_data["note"]
+        )
+        if consent.kind == ConsentKind.CONTACT:
+            messages.warning(
+                request,
+                _(
+                    "Consent withdrawn. Open referrals were withdrawn and "
+                    "active courses ended: no peer will contact the person."
+                ),
+            )
+        else:
+            messages.success(request, _("Consent withdrawn."))
+        return redirect("people:person_detail", pk=consent.person_id)
+    return render(request, "referrals/consent_withdraw.html", {"form": form, "consent": consent})
