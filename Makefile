@@ -46,7 +46,7 @@ test-e2e: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy brobygger bench tests
+	$(VENV)/bin/mypy brobygger tests $(wildcard bench)
 	$(PY) manage.py makemigrations --check --dry-run
 
 format: install

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "brobygger.audit",
     "brobygger.people",
     "brobygger.referrals",
+    "brobygger.matching",
     "brobygger.public",
     "brobygger.demo",
 ]

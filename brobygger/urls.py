@@ -7,5 +7,6 @@ urlpatterns = [
     path("", include("brobygger.people.urls")),
     path("", include("brobygger.audit.urls")),
     path("", include("brobygger.referrals.urls")),
+    path("", include("brobygger.matching.urls")),
     path("admin/", admin.site.urls),
 ]

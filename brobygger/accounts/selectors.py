@@ -53,7 +53,9 @@ def peer_home(user: User) -> dict[str, Any]:
         .select_related("person", "unit")
         .order_by("person__given_name")
     )
-    return {"courses": courses}
+    from brobygger.matching.selectors import proposals_for_peer
+
+    return {"courses": courses, "proposals": proposals_for_peer(user)}
 
 
 def clinician_home(user: User) -> dict[str, Any]:

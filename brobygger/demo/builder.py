@@ -32,7 +32,7 @@ from brobygger.people.models import (
     RelativeLink,
 )
 from brobygger.referrals import services as referral_services
-from brobygger.referrals.models import Course, EndReason, Phase, ReferralSource
+from brobygger.referrals.models import Course, EndReason, Phase, Referral, ReferralSource
 
 from . import data
 
@@ -284,14 +284,12 @@ class DemoBuilder:
 
     def _referrals(self) -> None:
         rng = self.rng
-        patient_peers = [p for p in self.peers if p.kind == PeerKind.PATIENT_PEER]
-        relative_peers = [p for p in self.peers if p.kind == PeerKind.RELATIVE_PEER]
         reasons = {
             "declined": ["Ønsker i stedet støtte fra kommunen", "Uden for programmets område"],
             "withdrawn": ["Ønsker ikke længere en peer", "Er flyttet ud af regionen"],
             "no_contact": ["Ikke truffet efter tre forsøg", "Telefonnummeret virker ikke"],
         }
-        count = 0
+        waiting: list[tuple[Referral, str]] = []
         for person in self.persons:
             roll = rng.random()
             outcome = ""
@@ -384,21 +382,52 @@ class DemoBuilder:
                     reason=rng.choice(reasons[outcome]),
                 )
                 continue
-            pool = patient_peers if person.kind == PersonKind.PATIENT else relative_peers
-            peer = rng.choice(pool)
-            if outcome == "matched":
-                referral_services.transition(
-                    actor=self.coordinator, referral=referral, to="matched", peer=peer
-                )
-                continue
-            started = received.date() + datetime.timedelta(days=rng.randrange(1, 10))
-            started = min(started, self.today)
-            course = referral_services.assign_peer(
-                actor=self.coordinator, referral=referral, peer=peer, started_on=started
-            )
-            count += 1
-            self._shape_course(course, started)
+            waiting.append((referral, outcome))
+        count = self._match_in_waves(waiting)
         self.summary.courses = count
+
+    def _match_in_waves(self, waiting: list[tuple[Referral, str]]) -> int:
+        """Month by month, the matching engine assigns the triaged referrals optimally."""
+        from brobygger.matching import engine
+        from brobygger.matching import selectors as matching
+        from brobygger.matching.models import MatchingSettings
+
+        config = MatchingSettings.current()
+        hours = config.hours_per_course
+        waves: dict[tuple[int, int], list[tuple[Referral, str]]] = {}
+        for referral, outcome in sorted(waiting, key=lambda item: item[0].received_at):
+            month = (referral.received_at.year, referral.received_at.month)
+            waves.setdefault(month, []).append((referral, outcome))
+        count = 0
+        for wave in waves.values():
+            outcomes = {r.pk: outcome for r, outcome in wave}
+            referrals = {r.pk: r for r, _outcome in wave}
+            pool = matching.peer_profiles(matching.peer_queryset(), hours)
+            result = engine.assign(
+                matching.referral_profiles(list(referrals.values())),
+                pool,
+                config.engine_weights(),
+                float(hours),
+            )
+            peers = {p.pk: p for p in self.peers}
+            for referral_id, peer_id in result.pairs.items():
+                referral, peer = referrals[referral_id], peers[peer_id]
+                if outcomes[referral_id] == "matched":
+                    referral_services.transition(
+                        actor=self.coordinator, referral=referral, to="matched", peer=peer
+                    )
+                    continue
+                started = min(
+                    referral.received_at.date()
+                    + datetime.timedelta(days=self.rng.randrange(1, 10)),
+                    self.today,
+                )
+                course = referral_services.assign_peer(
+                    actor=self.coordinator, referral=referral, peer=peer, started_on=started
+                )
+                count += 1
+                self._shape_course(course, started)
+        return count
 
     def _shape_course(self, course: Course, started: datetime.date) -> None:
         """Admission and discharge dates, phase and, for older courses, the end."""

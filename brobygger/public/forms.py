@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from brobygger.accounts.models import Unit
@@ -21,6 +23,12 @@ class SelfReferralForm(forms.Form):
     )
     given_name = forms.CharField(label=_("First name"), max_length=100)
     family_name = forms.CharField(label=_("Last name"), max_length=100)
+    birth_date = forms.DateField(
+        label=_("Birth date (optional)"),
+        required=False,
+        help_text=_("Helps us see if we already know you."),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
     phone = forms.RegexField(
         label=_("Phone"),
         max_length=30,
@@ -81,6 +89,12 @@ class SelfReferralForm(forms.Form):
         label=_("Leave this field empty"),
         widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
+
+    def clean_birth_date(self) -> datetime.date | None:
+        born = self.cleaned_data.get("birth_date")
+        if born and not (datetime.date(1900, 1, 1) <= born <= timezone.localdate()):
+            raise forms.ValidationError(_("Write your birth date, for example 04-03-1970."))
+        return born
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

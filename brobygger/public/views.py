@@ -52,6 +52,7 @@ def self_referral(request: HttpRequest) -> HttpResponse:
                     "given_name": data["given_name"],
                     "family_name": data["family_name"],
                     "phone": data["phone"],
+                    "birth_date": data["birth_date"],
                     "email": data["email"],
                     "contact_channel": data["contact_channel"],
                     "contact_times": data["contact_times"],

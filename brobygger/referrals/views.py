@@ -33,7 +33,7 @@ from .forms import (
     TransitionForm,
     WithdrawForm,
 )
-from .models import ReferralSource
+from .models import ReferralSource, ReferralStatus
 
 PAGE_SIZE = 50
 PEERS = (Role.PEER_WORKER, Role.RELATIVE_PEER)
@@ -77,6 +77,10 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context |= selectors.referral_page(referral)
         context["transition_form"] = TransitionForm()
         context["assign_form"] = AssignForm(peers=selectors.compatible_peers(referral))
+        if referral.status == ReferralStatus.TRIAGED:
+            from brobygger.matching.selectors import suggestions_for
+
+            context["suggestions"] = suggestions_for(referral)
     return render(request, "referrals/referral_detail.html", context)
 
 

@@ -85,3 +85,17 @@ class SelfReferralTests(TestCase):
     def test_receipt_needs_a_submission(self):
         response = self.client.get(reverse("public:self_referral_received"))
         self.assertRedirects(response, self.url)
+
+    def test_known_person_is_flagged_as_possible_duplicate(self):
+        self.client.post(self.url, form_data(birth_date="1970-03-04"))
+        self.client.post(
+            self.url, form_data(birth_date="1970-03-04", reason="Igen"), REMOTE_ADDR="10.9.9.9"
+        )
+        first, second = Referral.objects.order_by("pk")
+        self.assertIsNone(first.possible_duplicate)
+        self.assertEqual(second.possible_duplicate, first.person)
+
+    def test_future_or_bad_birth_date_is_refused(self):
+        response = self.client.post(self.url, form_data(birth_date="31-02-1990"))
+        self.assertEqual(response.status_code, 422)
+        self.assertFalse(Person.objects.exists())

@@ -1,0 +1,30 @@
+"""Who may answer which proposed match."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+
+from brobygger.audit.models import AccessAction, Purpose
+from brobygger.audit.services import log_access
+from brobygger.referrals.models import Referral, ReferralStatus
+
+
+def get_proposal_for(user: Any, pk: int) -> Referral:
+    """A match proposed to this peer; anything else is 404."""
+    referral = (
+        Referral.objects.filter(pk=pk, status=ReferralStatus.MATCHED, peer__user=user)
+        .select_related("person", "unit", "peer")
+        .first()
+    )
+    if referral is None:
+        raise Http404
+    log_access(
+        user=user,
+        action=AccessAction.VIEW,
+        purpose=Purpose.SUPPORT,
+        person_id=referral.person_id,
+        obj=referral,
+    )
+    return referral

@@ -1,0 +1,186 @@
+"""From the database to the engine's plain profiles, in a fixed number of queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from brobygger.people.models import PeerWorker
+from brobygger.referrals.models import Course, Referral, ReferralStatus
+
+from .engine import PeerProfile, ReferralProfile
+from .models import MatchDecline
+
+
+def peer_queryset() -> QuerySet[PeerWorker]:
+    today = timezone.localdate()
+    return (
+        PeerWorker.objects.active()
+        .filter(
+            Q(contract_end__isnull=True) | Q(contract_end__gte=today), contract_start__lte=today
+        )
+        .select_related("user")
+        .prefetch_related("experience_tags", "units")
+        .annotate(caseload=Count("courses", filter=Q(courses__ended_on__isnull=True)))
+        .order_by("pk")
+    )
+
+
+def peer_profiles(peers: Iterable[PeerWorker], hours_per_course: Decimal) -> list[PeerProfile]:
+    """Free hours: the top of the contract band less the expected hours of active courses."""
+    profiles = []
+    for peer in peers:
+        busy = Decimal(getattr(peer, "caseload", 0)) * hours_per_course
+        profiles.append(
+            PeerProfile(
+                id=peer.pk,
+                kind=peer.kind,
+                experience_tags=frozenset(t.slug for t in peer.experience_tags.all()),
+                languages=frozenset(peer.languages or []),
+                gender=peer.gender,
+                age_band=peer.age_band,
+                unit_ids=frozenset(u.pk for u in peer.units.all()),
+                free_hours=float(max(peer.hours_max - busy, Decimal(0))),
+            )
+        )
+    return profiles
+
+
+def referral_queryset(user: Any) -> QuerySet[Referral]:
+    return (
+        Referral.objects.visible_to(user)
+        .filter(status=ReferralStatus.TRIAGED)
+        .select_related("person", "unit")
+        .prefetch_related("wanted_tags")
+        .order_by("received_at", "pk")
+    )
+
+
+def referral_profiles(referrals: list[Referral]) -> list[ReferralProfile]:
+    """Known peers: earlier courses of the person; declined peers are left out by `blocked`."""
+    person_ids = [r.person_id for r in referrals]
+    known: dict[int, set[int]] = defaultdict(set)
+    for person_id, peer_id in Course.objects.filter(person_id__in=person_ids).values_list(
+        "person_id", "peer_id"
+    ):
+        known[person_id].add(peer_id)
+    now = timezone.now()
+    return [
+        ReferralProfile(
+            id=r.pk,
+            person_kind=r.person.kind,
+            wanted_tags=frozenset(t.slug for t in r.wanted_tags.all()),
+            gender_wish=r.gender_wish,
+            gender_required=r.gender_required,
+            age_band_wish=r.age_band_wish,
+            age_band_required=r.age_band_required,
+            language=r.language_wish or r.person.language,
+            language_required=r.language_required,
+            unit_id=r.unit_id,
+            known_peer_ids=frozenset(known[r.person_id]),
+            waiting_days=max((now - r.received_at).days, 0),
+        )
+        for r in referrals
+    ]
+
+
+def declined_pairs(referral_ids: list[int]) -> set[tuple[int, int]]:
+    return set(
+        MatchDecline.objects.filter(referral_id__in=referral_ids).values_list(
+            "referral_id", "peer_id"
+        )
+    )
+
+
+def tag_names() -> dict[str, str]:
+    from brobygger.people.models import ExperienceTag
+
+    return {t.slug: str(t) for t in ExperienceTag.objects.all()}
+
+
+def suggestions_for(referral: Referral, *, limit: int = 5) -> list[dict[str, Any]]:
+    """The best peers for one referral, each with the score in words."""
+    from . import engine, words
+    from .models import MatchingSettings
+
+    config = MatchingSettings.current()
+    peers = {p.pk: p for p in peer_queryset()}
+    profile = referral_profiles([referral])[0]
+    pool = peer_profiles(list(peers.values()), config.hours_per_course)
+    refused = {peer_id for _r, peer_id in declined_pairs([referral.pk])}
+    pool = [p for p in pool if p.id not in refused]
+    found = engine.suggest(
+        profile,
+        pool,
+        config.engine_weights(),
+        limit=limit,
+        hours_per_course=float(config.hours_per_course),
+    )
+    names = tag_names()
+    return [
+        {"peer": peers[s.peer_id], "score": f"{s.score:g}", "reasons": words.explanation(s, names)}
+        for s in found
+    ]
+
+
+def proposals_for_peer(user: Any) -> QuerySet[Referral]:
+    """Matches proposed to this peer, waiting for an answer."""
+    return (
+        Referral.objects.filter(status=ReferralStatus.MATCHED, peer__user=user)
+        .select_related("person", "unit")
+        .order_by("status_changed_at")
+    )
+
+
+def batch_proposal(user: Any) -> dict[str, Any]:
+    """The optimal assignment of every triaged referral, for the coordinator to review."""
+    from django.utils.translation import gettext as _
+
+    from . import engine, words
+    from .models import MatchingSettings
+
+    config = MatchingSettings.current()
+    weights = config.engine_weights()
+    hours = float(config.hours_per_course)
+    referrals = list(referral_queryset(user))
+    peers = {p.pk: p for p in peer_queryset()}
+    pool_profiles = peer_profiles(list(peers.values()), config.hours_per_course)
+    by_id = {p.id: p for p in pool_profiles}
+    profiles = referral_profiles(referrals)
+    result = engine.assign(profiles, engine.prepare_peers(pool_profiles), weights, hours)
+    names = tag_names()
+    referral_by_id = {r.pk: r for r in referrals}
+    rows = []
+    for profile in profiles:
+        peer_id = result.pairs.get(profile.id)
+        if peer_id is None:
+            continue
+        suggestion = engine.explain(profile, by_id[peer_id], weights, hours)
+        rows.append(
+            {
+                "referral": referral_by_id[profile.id],
+                "peer": peers[peer_id],
+                "score": f"{suggestion.score:g}",
+                "reasons": words.explanation(suggestion, names),
+            }
+        )
+    unplaced_words = {
+        engine.NO_FEASIBLE_PEER: _("no peer meets the person's requirements"),
+        engine.CAPACITY: _("the peers who fit have no free hours left"),
+    }
+    unplaced = [
+        {"referral": referral_by_id[rid], "why": unplaced_words[code]}
+        for rid, code in result.unplaced.items()
+    ]
+    return {
+        "rows": rows,
+        "unplaced": unplaced,
+        "total": f"{result.total:g}",
+        "optimal": result.optimal,
+        "hours_per_course": config.hours_per_course,
+    }

@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+from dataclasses import fields
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from brobygger.accounts.access import role_required
+from brobygger.accounts.models import Role
+from brobygger.audit.models import AccessAction, Purpose
+from brobygger.audit.services import log_access
+from brobygger.lib.forms import apply_validation_error
+from brobygger.people.access import get_peer_for
+from brobygger.referrals import access as referral_access
+
+from . import access, selectors, services
+from .engine import Weights
+from .forms import DeclineForm, SettingsForm
+from .models import MatchingSettings
+
+PEERS = (Role.PEER_WORKER, Role.RELATIVE_PEER)
+
+
+@role_required(Role.COORDINATOR)
+@require_POST
+def propose(request: HttpRequest, pk: int) -> HttpResponse:
+    referral = referral_access.get_referral_for(request.user, pk, action=AccessAction.CHANGE)
+    peer_pk = request.POST.get("peer", "")
+    if not peer_pk.isdigit():
+        messages.error(request, _("Choose a peer."))
+        return redirect("referrals:referral_detail", pk=referral.pk)
+    peer = get_peer_for(request.user, int(peer_pk))
+    try:
+        services.propose_match(actor=request.user, referral=referral, peer=peer)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(
+            request, _("Proposed to %(peer)s, who will accept or decline.") % {"peer": peer.name}
+        )
+    return redirect("referrals:referral_detail", pk=referral.pk)
+
+
+@role_required(Role.COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def batch(request: HttpRequest) -> HttpResponse:
+    """Assign all triaged referrals at once: an optimal proposal, reviewed before saving."""
+    if request.method == "POST":
+        pairs = []
+        for value in request.POST.getlist("pair"):
+            ref_pk, _sep, peer_pk = value.partition(":")
+            if not (ref_pk.isdigit() and peer_pk.isdigit()):
+                continue
+            referral = referral_access.get_referral_for(
+                request.user, int(ref_pk), action=AccessAction.CHANGE
+            )
+            pairs.append((referral, get_peer_for(request.user, int(peer_pk))))
+        saved, problems = services.save_batch(actor=request.user, pairs=pairs)
+        if saved:
+            messages.success(request, _("%(n)d matches were proposed to the peers.") % {"n": saved})
+        for problem in problems:
+            messages.error(request, problem)
+        if not pairs:
+            messages.error(request, _("Tick at least one proposed match."))
+        return redirect("matching:batch")
+    proposal = selectors.batch_proposal(request.user)
+    # A list, like the queue: one entry for the look at all triaged referrals.
+    log_access(
+        user=request.user,
+        action=AccessAction.SEARCH,
+        purpose=Purpose.COORDINATION,
+        criterion="matching:batch",
+    )
+    return render(request, "matching/batch.html", proposal)
+
+
+@role_required(Role.COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def settings_view(request: HttpRequest) -> HttpResponse:
+    config = MatchingSettings.current()
+    initial = {**config.engine_weights().as_dict(), "hours_per_course": config.hours_per_course}
+    form = SettingsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_settings(
+                actor=request.user,
+                weights=form.weights(),
+                hours_per_course=form.cleaned_data["hours_per_course"],
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("The matching settings were saved."))
+            return redirect("matching:settings")
+    defaults = Weights().as_dict()
+    return render(
+        request,
+        "matching/settings.html",
+        {"form": form, "defaults": defaults, "names": [f.name for f in fields(Weights)]},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@role_required(*PEERS)
+@require_http_methods(["GET", "POST"])
+def answer(request: HttpRequest, pk: int) -> HttpResponse:
+    referral = access.get_proposal_for(request.user, pk)
+    form = DeclineForm(request.POST or None)
+    if request.method == "POST":
+        try:
+            if request.POST.get("answer") == "accept":
+                course = services.accept_match(actor=request.user, referral=referral)
+                messages.success(request, _("The course has started."))
+                return redirect("referrals:course_detail", pk=course.pk)
+            if form.is_valid():
+                services.decline_match(
+                    actor=request.user, referral=referral, reason=form.cleaned_data["reason"]
+                )
+                messages.info(request, _("Thank you. The coordinator will find another peer."))
+                return redirect("accounts:home")
+        except ValidationError as error:
+            apply_validation_error(form, error)
+    return render(
+        request,
+        "matching/answer.html",
+        {"referral": referral, "form": form},
+        status=422 if request.method == "POST" else 200,
+    )
