@@ -45,6 +45,7 @@ BLOCK_CODES = (
     "gender_required",
     "age_required",
     "language_required",
+    "declined",
 )
 NO_FEASIBLE_PEER = "no_feasible_peer"
 CAPACITY = "capacity"
@@ -128,6 +129,7 @@ class ReferralProfile:
     unit_id: int | None = None
     known_peer_ids: frozenset[int] = frozenset()
     waiting_days: int = 0
+    excluded_peer_ids: frozenset[int] = frozenset()  # peers who declined this referral
 
 
 @dataclass(frozen=True)
@@ -352,6 +354,13 @@ class _Scorer:
             if pid in pool.index
         ]
         self.known = np.array(known, dtype=np.int64).reshape(-1, 2)
+        excluded = [
+            (i, pool.index[pid])
+            for i, r in enumerate(referrals)
+            for pid in r.excluded_peer_ids
+            if pid in pool.index
+        ]
+        self.excluded = np.array(excluded, dtype=np.int64).reshape(-1, 2)
 
     def rows(self, start: int, stop: int) -> IntArray:
         """Milli-point scores of referrals ``start:stop`` against all peers; <= 0: infeasible."""
@@ -370,6 +379,8 @@ class _Scorer:
         scores += self.wait_points[start:stop, None]
         known = self.known[(self.known[:, 0] >= start) & (self.known[:, 0] < stop)]
         scores[known[:, 0] - start, known[:, 1]] += self.m["continuity"]
+        excluded = self.excluded[(self.excluded[:, 0] >= start) & (self.excluded[:, 0] < stop)]
+        scores[excluded[:, 0] - start, excluded[:, 1]] += _NEG
         return scores
 
     def blocked(self, i: int, j: int) -> tuple[str, ...]:
@@ -387,6 +398,7 @@ class _Scorer:
             "language_required": r.language_required
             and bool(r.language)
             and r.language not in p.languages,
+            "declined": p.id in r.excluded_peer_ids,
         }
         return tuple(code for code in BLOCK_CODES if broken[code])
 

@@ -62,13 +62,16 @@ def referral_queryset(user: Any) -> QuerySet[Referral]:
 
 
 def referral_profiles(referrals: list[Referral]) -> list[ReferralProfile]:
-    """Known peers: earlier courses of the person; declined peers are left out by `blocked`."""
+    """Known peers: earlier courses of the person. Peers who declined are excluded."""
     person_ids = [r.person_id for r in referrals]
     known: dict[int, set[int]] = defaultdict(set)
     for person_id, peer_id in Course.objects.filter(person_id__in=person_ids).values_list(
         "person_id", "peer_id"
     ):
         known[person_id].add(peer_id)
+    refused: dict[int, set[int]] = defaultdict(set)
+    for referral_id, peer_id in declined_pairs([r.pk for r in referrals]):
+        refused[referral_id].add(peer_id)
     now = timezone.now()
     return [
         ReferralProfile(
@@ -84,6 +87,7 @@ def referral_profiles(referrals: list[Referral]) -> list[ReferralProfile]:
             unit_id=r.unit_id,
             known_peer_ids=frozenset(known[r.person_id]),
             waiting_days=max((now - r.received_at).days, 0),
+            excluded_peer_ids=frozenset(refused[r.pk]),
         )
         for r in referrals
     ]
@@ -112,8 +116,6 @@ def suggestions_for(referral: Referral, *, limit: int = 5) -> list[dict[str, Any
     peers = {p.pk: p for p in peer_queryset()}
     profile = referral_profiles([referral])[0]
     pool = peer_profiles(list(peers.values()), config.hours_per_course)
-    refused = {peer_id for _r, peer_id in declined_pairs([referral.pk])}
-    pool = [p for p in pool if p.id not in refused]
     found = engine.suggest(
         profile,
         pool,

@@ -637,3 +637,37 @@ def test_greedy_breaks_ties_by_peer_id() -> None:
     for top_k in (1, 3, 20):
         result = greedy(referrals, peers, Weights(), HPC, top_k=top_k)
         assert result.pairs == {1: 2, 2: 4, 3: 9, 4: 12, 5: 17}
+
+
+def test_a_declined_peer_is_never_proposed_again() -> None:
+    peers = [
+        PeerProfile(
+            id=1,
+            kind="patient_peer",
+            experience_tags=frozenset({"psykose"}),
+            languages=frozenset({"da"}),
+            gender="",
+            age_band="",
+            unit_ids=frozenset(),
+            free_hours=10.0,
+        ),
+        PeerProfile(
+            id=2,
+            kind="patient_peer",
+            experience_tags=frozenset(),
+            languages=frozenset({"da"}),
+            gender="",
+            age_band="",
+            unit_ids=frozenset(),
+            free_hours=10.0,
+        ),
+    ]
+    referral = ReferralProfile(
+        id=7,
+        person_kind="patient",
+        wanted_tags=frozenset({"psykose"}),
+        excluded_peer_ids=frozenset({1}),
+    )
+    assert [s.peer_id for s in suggest(referral, peers, Weights())] == [2]
+    assert assign([referral], peers, Weights(), 1.5).pairs == {7: 2}
+    assert explain(referral, peers[0], Weights()).blocked == ("declined",)
