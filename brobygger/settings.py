@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "brobygger.people",
     "brobygger.referrals",
     "brobygger.matching",
+    "brobygger.scheduling",
     "brobygger.public",
     "brobygger.demo",
 ]

@@ -16,7 +16,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from brobygger.accounts.models import Role, Unit, User
 from brobygger.people import services as people_services
-from brobygger.people.models import PeerKind, PeerWorker, Person, PersonKind
+from brobygger.people.models import (
+    ConsentKind,
+    ConsentSource,
+    PeerKind,
+    PeerWorker,
+    Person,
+    PersonKind,
+)
 from brobygger.referrals import services as referral_services
 from brobygger.referrals.models import Course
 
@@ -63,11 +70,18 @@ def make_person(
     *,
     kind: str = PersonKind.PATIENT,
     unit: Unit | None = None,
+    consent: bool = True,
     **fields: Any,
 ) -> Person:
-    return people_services.create_person(
+    """A person; with `consent` (the default) they have agreed to be contacted."""
+    person = people_services.create_person(
         actor=None, kind=kind, given_name=given_name, family_name="Andersen", unit=unit, **fields
     )
+    if consent:
+        people_services.record_consent(
+            actor=None, person=person, kind=ConsentKind.CONTACT, source=ConsentSource.VERBAL
+        )
+    return person
 
 
 def make_course(person: Person, peer: PeerWorker) -> Course:
@@ -108,7 +122,7 @@ class BaseTestCase(TestCase):
         cls.admin = make_user("admin", Role.ADMINISTRATOR)
         # Alice is on the peer's caseload; Bob on the other peer's; Carol is in the other unit.
         cls.alice = make_person("Alice", unit=cls.unit, cpr="0101901234", phone="20304050")
-        cls.bob = make_person("Bob", unit=cls.unit)
+        cls.bob = make_person("Bob", unit=cls.unit, consent=False)
         cls.carol = make_person("Carol", unit=cls.other_unit)
         cls.alice_course = make_course(cls.alice, cls.peer)
         make_course(cls.bob, cls.other_peer)

@@ -8,5 +8,6 @@ urlpatterns = [
     path("", include("brobygger.audit.urls")),
     path("", include("brobygger.referrals.urls")),
     path("", include("brobygger.matching.urls")),
+    path("", include("brobygger.scheduling.urls")),
     path("admin/", admin.site.urls),
 ]

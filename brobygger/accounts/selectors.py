@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.db.models import Count, Q
+from django.utils import timezone
 
+from brobygger.lib.dates import week_bounds, week_start
 from brobygger.lib.suppress import suppress
 
 from .models import Role, User
@@ -54,8 +57,22 @@ def peer_home(user: User) -> dict[str, Any]:
         .order_by("person__given_name")
     )
     from brobygger.matching.selectors import proposals_for_peer
+    from brobygger.scheduling.models import Appointment
 
-    return {"courses": courses, "proposals": proposals_for_peer(user)}
+    today = timezone.localdate()
+    start, end = week_bounds(week_start(today))
+    appointments = list(
+        Appointment.objects.filter(peer__user=user, status="booked")
+        .overlapping(max(start, timezone.now() - datetime.timedelta(hours=2)), end)
+        .select_related("person")
+        .order_by("starts_at")
+    )
+    return {
+        "courses": courses,
+        "proposals": proposals_for_peer(user),
+        "today": [a for a in appointments if timezone.localtime(a.starts_at).date() == today],
+        "this_week": [a for a in appointments if timezone.localtime(a.starts_at).date() > today],
+    }
 
 
 def clinician_home(user: User) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -91,8 +92,10 @@ class DemoBuilder:
             self._staff()
             self.peers = self._peers()
             self.persons = self._persons()
+            self._availability()
             self._referrals()
             self._relative_consents()
+            self._calendar()
         return self.summary
 
     # -- programme structure -------------------------------------------------
@@ -461,6 +464,85 @@ class DemoBuilder:
             referral_services.end_course(
                 actor=self.coordinator, course=course, ended_on=ended, reason=reason
             )
+
+    def _availability(self) -> None:
+        """Each peer's weekly times: two or three days, mornings or afternoons."""
+        from brobygger.scheduling import services as scheduling
+
+        rng = self.rng
+        for peer in self.peers:
+            days = sorted(rng.sample(range(5), rng.choice([2, 3])))
+            start = rng.choice([8, 9, 12])
+            windows = [
+                (d, datetime.time(start), datetime.time(start + rng.choice([3, 4]))) for d in days
+            ]
+            scheduling.set_windows(actor=self.coordinator, peer=peer, windows=windows)
+
+    def _calendar(self) -> None:
+        """Past conversations (held, a few no-shows) and the coming two weeks booked."""
+        from brobygger.lib.dates import local_datetime
+        from brobygger.scheduling import services as scheduling
+        from brobygger.scheduling.models import AvailabilityWindow
+
+        rng = self.rng
+        windows: dict[int, list[AvailabilityWindow]] = {}
+        for w in AvailabilityWindow.objects.order_by("pk"):
+            windows.setdefault(w.peer_id, []).append(w)
+        now = timezone.now()
+        courses = Course.objects.select_related("person", "peer").order_by("pk")
+        for course in courses:
+            peer_windows = windows.get(course.peer_id)
+            if not peer_windows:
+                continue
+            last = course.ended_on or self.today
+            day = course.started_on
+            while day <= last + datetime.timedelta(days=14):
+                day += datetime.timedelta(days=rng.choice([6, 7, 8, 13, 14]))
+                fits = [w for w in peer_windows if w.weekday == day.weekday()]
+                if not fits or (course.ended_on and day > course.ended_on):
+                    continue
+                window = rng.choice(fits)
+                slot = rng.randrange(
+                    0, max(1, (window.end_time.hour - window.start_time.hour) * 4 - 3)
+                )
+                minutes = window.start_time.hour * 60 + slot * 15
+                try:
+                    moment = local_datetime(day, datetime.time(minutes // 60, minutes % 60))
+                except ValueError:
+                    continue
+                mode = rng.choices(["in_person", "phone", "video"], weights=[6, 3, 1])[0]
+                place_kind = rng.choice(["ward", "clinic", "other"]) if mode == "in_person" else ""
+                try:
+                    if moment + datetime.timedelta(minutes=45) < now:
+                        status = "no_show" if rng.random() < 0.08 else "held"
+                        scheduling.record_past(
+                            actor=course.peer.user,
+                            course=course,
+                            starts_at=moment,
+                            minutes=rng.choice([30, 45, 60]),
+                            mode=mode,
+                            status=status,
+                            place_kind=place_kind,
+                        )
+                    elif course.ended_on is None and moment > now:
+                        appointment = scheduling.book(
+                            actor=course.peer.user,
+                            course=course,
+                            starts_at=moment,
+                            minutes=45,
+                            mode=mode,
+                            place_kind=place_kind,
+                            allow_over_contract=True,
+                        )
+                        if rng.random() < 0.07:
+                            scheduling.cancel(
+                                actor=course.peer.user,
+                                appointment=appointment,
+                                by="person",
+                                reason="Kan ikke komme",
+                            )
+                except ValidationError:
+                    continue  # that time was taken: the demo simply skips it
 
     def _relative_consents(self) -> None:
         """Some patients let the peer share with a named relative; a few withdraw."""

@@ -55,6 +55,7 @@ class PersonForm(forms.ModelForm):
             "protected_address",
             "contact_channel",
             "contact_times",
+            "preferred_times",
             "unit",
         ]
         widgets = {"birth_date": DateInput()}

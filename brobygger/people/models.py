@@ -120,6 +120,16 @@ class Person(models.Model):
         default=ContactChannel.PHONE,
     )
     contact_times = models.CharField(_("when to contact"), max_length=200, blank=True)
+    preferred_times = models.CharField(
+        _("preferred time of day"),
+        max_length=10,
+        blank=True,
+        choices=[
+            ("morning", _("Morning")),
+            ("afternoon", _("Afternoon")),
+            ("evening", _("Evening")),
+        ],
+    )
     unit = models.ForeignKey(
         Unit,
         verbose_name=_("unit"),

@@ -43,6 +43,7 @@ PERSON_FIELDS = (
     "protected_address",
     "contact_channel",
     "contact_times",
+    "preferred_times",
     "unit",
 )
 

@@ -113,7 +113,10 @@ def course_page(course: Course, *, user: Any) -> dict[str, Any]:
         )
         if link.relative_id in sharing_with
     ]
-    return {"consents": consents, "relatives": relatives}
+    from brobygger.scheduling.models import Appointment
+
+    appointments = Appointment.objects.filter(course=course).order_by("-starts_at")[:20]
+    return {"consents": consents, "relatives": relatives, "appointments": appointments}
 
 
 def relatives_of(person: Person) -> QuerySet[Person]:

@@ -1,0 +1,40 @@
+"""Dates and times in Europe/Copenhagen, including the summer-time edges."""
+
+from __future__ import annotations
+
+import datetime
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+
+TZ = ZoneInfo(settings.TIME_ZONE)
+UTC = datetime.UTC
+
+
+def local_datetime(day: datetime.date, time: datetime.time) -> datetime.datetime:
+    """The aware moment of a wall-clock time in Copenhagen.
+
+    Raises ValueError for a time that does not exist (the hour skipped on the last
+    Sunday of March). In the repeated hour of the last Sunday of October the first
+    occurrence (summer time) is meant.
+    """
+    naive = datetime.datetime.combine(day, time)
+    aware = naive.replace(tzinfo=TZ, fold=0)
+    round_trip = aware.astimezone(UTC).astimezone(TZ).replace(tzinfo=None)
+    if round_trip != naive:
+        raise ValueError(f"{naive} does not exist in {settings.TIME_ZONE}")
+    return aware
+
+
+def week_start(day: datetime.date) -> datetime.date:
+    """Monday of the ISO week of `day`."""
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def week_bounds(monday: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
+    """Start and end (exclusive) of a local week as aware moments (DST-safe)."""
+    start = datetime.datetime.combine(monday, datetime.time()).replace(tzinfo=TZ)
+    end = datetime.datetime.combine(monday + datetime.timedelta(days=7), datetime.time()).replace(
+        tzinfo=TZ
+    )
+    return start, end

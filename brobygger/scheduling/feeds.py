@@ -1,0 +1,130 @@
+"""A peer's private calendar feed (iCalendar, RFC 5545) and the services that manage it.
+
+Calendar apps fetch the feed without logging in, and the events end up on phones and
+in cloud calendars outside the region's control. So an event says only that there is a
+conversation, when, and a reference; who it is with, where and why stay behind the login
+(Sundhedsloven § 40). The address is a long random token the peer can replace or revoke.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import icalendar
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from brobygger.audit.services import record_event
+from brobygger.people.models import PeerWorker
+
+from .models import Appointment, AppointmentStatus, CalendarFeed
+
+UTC = datetime.UTC
+# Far enough back to look up last month's conversations, far enough ahead for any plan.
+DAYS_BACK, DAYS_AHEAD = 60, 365
+PRODID = "-//Brobygger//Brobygger//DA"
+
+
+def summary_word() -> str:
+    """The one word an event shows, in the active language ("Samtale" in Danish)."""
+    return pgettext("calendar event", "Conversation")
+
+
+def _feed_language(peer: PeerWorker) -> str:
+    language: str = peer.user.language or "da"
+    return language
+
+
+def _event(appointment: Appointment, *, base_url: str) -> icalendar.Event:
+    event = icalendar.Event()
+    # The appointment's own UUID, not its pk: stable across fetches and not guessable.
+    event.add("uid", f"{appointment.uid}@brobygger")
+    event.add("sequence", appointment.sequence)
+    event.add("dtstart", appointment.starts_at.astimezone(UTC))
+    event.add("dtend", appointment.ends_at.astimezone(UTC))
+    # Without METHOD, DTSTAMP is when the event was last revised (RFC 5545 §3.8.7.2);
+    # that also keeps the feed byte-identical between fetches when nothing changed.
+    event.add("dtstamp", appointment.updated_at.astimezone(UTC))
+    event.add("summary", summary_word())
+    event.add(
+        "description",
+        _("Reference %(reference)s. Details require login.") % {"reference": appointment.reference},
+    )
+    event.add("url", f"{base_url}/kalender/samtale/{appointment.pk}/")
+    cancelled = appointment.status == AppointmentStatus.CANCELLED
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    return event
+
+
+def feed_appointments(
+    peer: PeerWorker, *, now: datetime.datetime | None = None
+) -> list[Appointment]:
+    now = now or timezone.now()
+    return list(
+        Appointment.objects.filter(
+            peer=peer,
+            starts_at__gte=now - datetime.timedelta(days=DAYS_BACK),
+            starts_at__lt=now + datetime.timedelta(days=DAYS_AHEAD),
+        )
+        .only("uid", "sequence", "starts_at", "ends_at", "updated_at", "status")
+        .order_by("starts_at", "pk")
+    )
+
+
+def build_calendar(
+    peer: PeerWorker, *, base_url: str, now: datetime.datetime | None = None
+) -> bytes:
+    """The peer's conversations from 60 days back to 365 days ahead, cancelled ones too.
+
+    Cancelled events stay in the feed with STATUS:CANCELLED so that calendar apps
+    remove or strike them; dropping them would leave the old event standing.
+    """
+    base_url = base_url.rstrip("/")
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", "Brobygger")
+    # A hint to apps that honour it (Apple, Outlook): fetch hourly, not daily.
+    calendar.add("x-published-ttl", "PT1H")
+    with translation.override(_feed_language(peer)):
+        for appointment in feed_appointments(peer, now=now):
+            calendar.add_component(_event(appointment, base_url=base_url))
+    ical: bytes = calendar.to_ical()
+    return ical
+
+
+def active_feed(peer: PeerWorker) -> CalendarFeed | None:
+    return CalendarFeed.objects.filter(peer=peer, revoked_at__isnull=True).first()
+
+
+def _revoke(*, actor: Any, feed: CalendarFeed) -> None:
+    feed.revoked_at = timezone.now()
+    feed.save(update_fields=["revoked_at"])
+    # Never the token in the audit trail: whoever reads the trail could subscribe.
+    record_event(actor=actor, verb="calendar_feed.revoked", obj=feed)
+
+
+def create_feed(*, actor: Any, peer: PeerWorker) -> CalendarFeed:
+    """A new private address for `peer`; the old one, if any, stops working at once."""
+    with transaction.atomic():
+        # Lock the peer so that two clicks cannot both pass the revoke step and then
+        # collide on the one-active-feed constraint.
+        PeerWorker.objects.select_for_update().get(pk=peer.pk)
+        for old in CalendarFeed.objects.select_for_update().filter(
+            peer=peer, revoked_at__isnull=True
+        ):
+            _revoke(actor=actor, feed=old)
+        feed = CalendarFeed.objects.create(peer=peer)
+        record_event(actor=actor, verb="calendar_feed.created", obj=feed)
+    return feed
+
+
+def revoke_feed(*, actor: Any, feed: CalendarFeed) -> CalendarFeed:
+    with transaction.atomic():
+        feed = CalendarFeed.objects.select_for_update().get(pk=feed.pk)
+        if feed.revoked_at is None:
+            _revoke(actor=actor, feed=feed)
+    return feed

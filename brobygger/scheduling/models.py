@@ -1,0 +1,240 @@
+"""Peers' availability, conversations (appointments), reminders and calendar feeds."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from typing import Any
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from brobygger.people.models import PeerWorker, Person
+from brobygger.referrals.models import Course
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class AvailabilityWindow(models.Model):
+    """A weekly window (local Copenhagen wall-clock time) in which a peer can meet."""
+
+    peer = models.ForeignKey(PeerWorker, on_delete=models.CASCADE, related_name="windows")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    start_time = models.TimeField(_("from"))
+    end_time = models.TimeField(_("to"))
+
+    class Meta:
+        ordering = ["weekday", "start_time"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_time__gt=models.F("start_time")), name="window_end_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(weekday__gte=0, weekday__lte=6), name="window_weekday_range"
+            ),
+        ]
+        indexes = [models.Index(fields=["peer", "weekday"], name="window_peer_day")]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
+
+
+class ExceptionKind(models.TextChoices):
+    HOLIDAY = "holiday", _("Holiday")
+    SICK = "sick", _("Sick")
+    UNAVAILABLE = "unavailable", _("Not available")
+    EXTRA = "extra", _("Extra time available")
+
+
+class AvailabilityException(models.Model):
+    """A one-off change: away (holiday, sickness) or extra time on one date."""
+
+    peer = models.ForeignKey(PeerWorker, on_delete=models.CASCADE, related_name="exceptions")
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=12, choices=ExceptionKind.choices)
+    start_time = models.TimeField(_("from"), null=True, blank=True)
+    end_time = models.TimeField(_("to"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["date", "start_time"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(start_time__isnull=True, end_time__isnull=True)
+                    | Q(end_time__gt=models.F("start_time"))
+                ),
+                name="exception_times",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="extra") | Q(start_time__isnull=False),
+                name="exception_extra_has_times",
+            ),
+        ]
+        indexes = [models.Index(fields=["peer", "date"], name="exception_peer_date")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.kind}"
+
+
+class Mode(models.TextChoices):
+    IN_PERSON = "in_person", _("In person")
+    PHONE = "phone", _("Phone")
+    VIDEO = "video", _("Video")
+
+
+class PlaceKind(models.TextChoices):
+    WARD = "ward", _("On the ward")
+    CLINIC = "clinic", _("At the clinic")
+    OTHER = "other", _("Somewhere else")
+
+
+class AppointmentStatus(models.TextChoices):
+    BOOKED = "booked", _("Booked")
+    HELD = "held", _("Held")
+    CANCELLED = "cancelled", _("Cancelled")
+    NO_SHOW = "no_show", _("Did not come")
+
+
+ACTIVE_STATUSES = (AppointmentStatus.BOOKED, AppointmentStatus.HELD, AppointmentStatus.NO_SHOW)
+
+
+class CancelledBy(models.TextChoices):
+    PERSON = "person", _("The person")
+    PEER = "peer", _("The peer")
+    COORDINATOR = "coordinator", _("The coordinator")
+
+
+class AppointmentQuerySet(models.QuerySet["Appointment"]):
+    def active(self) -> AppointmentQuerySet:
+        """What takes up time: everything but cancelled."""
+        return self.exclude(status=AppointmentStatus.CANCELLED)
+
+    def overlapping(self, starts_at: Any, ends_at: Any) -> AppointmentQuerySet:
+        # Half-open ranges [start, end): back-to-back conversations do not clash.
+        return self.filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
+
+    def visible_to(self, user: Any) -> AppointmentQuerySet:
+        from brobygger.accounts.models import Role
+
+        role = getattr(user, "role", None)
+        if role == Role.COORDINATOR:
+            return self.filter(Q(course__unit__in=user.units.all()) | Q(course__unit__isnull=True))
+        if role in (Role.PEER_WORKER, Role.RELATIVE_PEER):
+            return self.filter(peer__user=user)
+        return self.none()
+
+
+class Appointment(models.Model):
+    """One individual conversation: in person, by phone or video."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="appointments")
+    # Copied from the course so the database can refuse double booking per peer and person.
+    peer = models.ForeignKey(PeerWorker, on_delete=models.PROTECT, related_name="appointments")
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="appointments")
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    mode = models.CharField(_("how"), max_length=10, choices=Mode.choices)
+    place_kind = models.CharField(_("where"), max_length=10, choices=PlaceKind.choices, blank=True)
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=AppointmentStatus.choices,
+        default=AppointmentStatus.BOOKED,
+    )
+    cancelled_by = models.CharField(
+        _("cancelled by"), max_length=12, choices=CancelledBy.choices, blank=True
+    )
+    cancel_reason = models.CharField(_("why"), max_length=300, blank=True)
+    # RFC 5545 SEQUENCE: raised on every change a calendar must pick up.
+    sequence = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AppointmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        indexes = [
+            models.Index(fields=["peer", "starts_at"], name="appointment_peer_start"),
+            models.Index(fields=["person", "starts_at"], name="appointment_person_start"),
+            models.Index(fields=["status", "starts_at"], name="appointment_status_start"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="appointment_end_after_start"
+            ),
+            # The no-overlap rule itself is an exclusion constraint on PostgreSQL
+            # (migration 0002); SQLite relies on immediate transactions and the service.
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"
+
+    @property
+    def minutes(self) -> int:
+        return int((self.ends_at - self.starts_at).total_seconds() // 60)
+
+    @property
+    def reference(self) -> str:
+        return f"S-{self.pk}"
+
+
+class ReminderRecipient(models.TextChoices):
+    PERSON = "person", _("The person")
+    PEER = "peer", _("The peer")
+
+
+class Reminder(models.Model):
+    """One reminder sent; the unique key makes the job send each reminder once."""
+
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="reminders")
+    recipient = models.CharField(max_length=10, choices=ReminderRecipient.choices)
+    channel = models.CharField(max_length=10)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appointment", "recipient"], name="reminder_once_per_recipient"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appointment_id} -> {self.recipient}"
+
+
+def new_feed_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+class CalendarFeed(models.Model):
+    """A private, revocable calendar address for one peer (no names in it)."""
+
+    peer = models.ForeignKey(PeerWorker, on_delete=models.CASCADE, related_name="feeds")
+    token = models.CharField(max_length=64, unique=True, default=new_feed_token)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["peer"],
+                condition=Q(revoked_at__isnull=True),
+                name="calendarfeed_one_active_per_peer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"feed {self.peer_id}"

@@ -1,0 +1,260 @@
+"""Reads for booking and calendars: free slots, a peer's week, all peers' load."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+import holidays
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from brobygger.lib.dates import TZ, local_datetime, week_bounds, week_start
+from brobygger.people.models import PeerWorker, Person
+
+from .models import (
+    Appointment,
+    AvailabilityException,
+    AvailabilityWindow,
+    ExceptionKind,
+    Weekday,
+)
+
+SLOT_STEP = datetime.timedelta(minutes=15)
+PART_OF_DAY = {"morning": (6, 12), "afternoon": (12, 17), "evening": (17, 22)}
+
+
+def _danish_holidays(years: set[int]) -> holidays.HolidayBase:
+    return holidays.Denmark(years=sorted(years), language="da")
+
+
+def free_slots(
+    peer: PeerWorker,
+    person: Person,
+    *,
+    days: int = 14,
+    minutes: int = 45,
+    start: datetime.date | None = None,
+    limit: int = 40,
+    part_of_day: str = "",
+) -> list[datetime.datetime]:
+    """Times the peer is available and neither the peer nor the person is booked.
+
+    Weekly windows, minus holidays and away days, plus one-off extra time; every
+    quarter of an hour; only times that fit the person's preferred part of the day.
+    """
+    first = start or timezone.localdate()
+    last = first + datetime.timedelta(days=days)
+    windows: dict[int, list[tuple[datetime.time, datetime.time]]] = defaultdict(list)
+    for w in AvailabilityWindow.objects.filter(peer=peer):
+        windows[w.weekday].append((w.start_time, w.end_time))
+    exceptions: dict[datetime.date, list[AvailabilityException]] = defaultdict(list)
+    for e in AvailabilityException.objects.filter(peer=peer, date__gte=first, date__lt=last):
+        exceptions[e.date].append(e)
+    range_start = local_datetime(first, datetime.time())
+    range_end = datetime.datetime.combine(last, datetime.time()).replace(tzinfo=TZ)
+    busy = list(
+        Appointment.objects.active()
+        .overlapping(range_start, range_end)
+        .filter(Q(peer=peer) | Q(person=person))
+        .values_list("starts_at", "ends_at")
+    )
+    closed = _danish_holidays({first.year, last.year})
+    now = timezone.now()
+    length = datetime.timedelta(minutes=minutes)
+    hours = PART_OF_DAY.get(part_of_day or getattr(person, "preferred_times", ""), (0, 24))
+    slots: list[datetime.datetime] = []
+    day = first
+    while day < last and len(slots) < limit:
+        spans = [] if day in closed else list(windows.get(day.weekday(), []))
+        for e in exceptions.get(day, []):
+            if e.kind == ExceptionKind.EXTRA and e.start_time and e.end_time:
+                spans.append((e.start_time, e.end_time))
+        away = [e for e in exceptions.get(day, []) if e.kind != ExceptionKind.EXTRA]
+        for span_start, span_end in sorted(spans):
+            try:
+                moment = local_datetime(day, span_start)
+                span_stop = local_datetime(day, span_end)
+            except ValueError:
+                continue  # a window inside the skipped summer-time hour
+            while moment + length <= span_stop and len(slots) < limit:
+                end = moment + length
+                local = moment.astimezone(TZ)
+                if (
+                    moment >= now
+                    and hours[0] <= local.hour < hours[1]
+                    and not any(s < end and e > moment for s, e in busy)
+                    and not _is_away(local, end.astimezone(TZ), away)
+                ):
+                    slots.append(moment)
+                moment += SLOT_STEP
+        day += datetime.timedelta(days=1)
+    return slots
+
+
+def _is_away(
+    start: datetime.datetime, end: datetime.datetime, away: list[AvailabilityException]
+) -> bool:
+    for e in away:
+        if e.start_time is None or e.end_time is None:
+            return True
+        if start.time() < e.end_time and end.time() > e.start_time:
+            return True
+    return False
+
+
+def peer_week(peer: PeerWorker, monday: datetime.date) -> dict[str, Any]:
+    """A peer's conversations in one week, by day, with hours against the contract."""
+    start, end = week_bounds(monday)
+    appointments = list(
+        Appointment.objects.filter(peer=peer)
+        .overlapping(start, end)
+        .select_related("person", "course")
+        .order_by("starts_at")
+    )
+    days = []
+    for offset in range(7):
+        day = monday + datetime.timedelta(days=offset)
+        days.append(
+            {
+                "date": day,
+                "appointments": [
+                    a for a in appointments if timezone.localtime(a.starts_at).date() == day
+                ],
+            }
+        )
+    minutes = sum(a.minutes for a in appointments if a.status != "cancelled")
+    held = sum(a.minutes for a in appointments if a.status == "held")
+    return {
+        "days": days,
+        "booked_hours": Decimal(minutes) / 60,
+        "held_hours": Decimal(held) / 60,
+        "monday": monday,
+        "previous": monday - datetime.timedelta(days=7),
+        "next": monday + datetime.timedelta(days=7),
+    }
+
+
+def peers_load(
+    peers: QuerySet[PeerWorker], first_monday: datetime.date, weeks: int = 6
+) -> list[dict[str, Any]]:
+    """Booked hours per peer per week for the coming weeks, against the contract band."""
+    peer_list = list(peers.select_related("user"))
+    start, _ = week_bounds(first_monday)
+    _, end = week_bounds(first_monday + datetime.timedelta(weeks=weeks - 1))
+    totals: dict[tuple[int, datetime.date], int] = defaultdict(int)
+    rows = (
+        Appointment.objects.active()
+        .filter(peer__in=peer_list)
+        .overlapping(start, end)
+        .values_list("peer_id", "starts_at", "ends_at")
+    )
+    for peer_id, s, e in rows:
+        monday = week_start(timezone.localtime(s).date())
+        totals[(peer_id, monday)] += int((e - s).total_seconds() // 60)
+    mondays = [first_monday + datetime.timedelta(weeks=i) for i in range(weeks)]
+    return [
+        {
+            "peer": peer,
+            "weeks": [
+                {
+                    "monday": m,
+                    "hours": Decimal(totals[(peer.pk, m)]) / 60,
+                    "over": Decimal(totals[(peer.pk, m)]) / 60 > peer.hours_max,
+                }
+                for m in mondays
+            ],
+        }
+        for peer in peer_list
+    ]
+
+
+def load_chart(
+    load: list[dict[str, Any]], *, width: int = 640, row_height: int = 28
+) -> dict[str, Any]:
+    """Geometry for an SVG bar chart of next week's hours against each contract band."""
+    if not load:
+        return {"bars": [], "width": width, "height": 40}
+    label_width, scale_max = (
+        170,
+        max(
+            [float(r["peer"].hours_max) for r in load]
+            + [float(r["weeks"][0]["hours"]) for r in load]
+        )
+        or 1.0,
+    )
+    plot = width - label_width - 50
+    bars = []
+    for i, row in enumerate(load):
+        hours = float(row["weeks"][0]["hours"])
+        peer = row["peer"]
+        y = 10 + i * row_height
+        bars.append(
+            {
+                "name": peer.name,
+                "y": y,
+                "text_y": y + row_height / 2 + 4,
+                "x": label_width,
+                "width": round(plot * hours / scale_max, 1),
+                "band_x": label_width + round(plot * float(peer.hours_min) / scale_max, 1),
+                "band_width": round(plot * float(peer.hours_max - peer.hours_min) / scale_max, 1),
+                "hours": f"{hours:.1f}".replace(".", ","),
+                "over": row["weeks"][0]["over"],
+                "value_x": label_width + round(plot * hours / scale_max, 1) + 6,
+                "bar_height": row_height - 10,
+            }
+        )
+    return {"bars": bars, "width": width, "height": 20 + len(load) * row_height}
+
+
+def day_overview(peers: QuerySet[PeerWorker], monday: datetime.date) -> list[dict[str, Any]]:
+    """The coordinator's week across peers: conversations per peer per day."""
+    peer_list = list(peers.select_related("user"))
+    start, end = week_bounds(monday)
+    counts: dict[tuple[int, datetime.date], int] = defaultdict(int)
+    for peer_id, s in (
+        Appointment.objects.active()
+        .filter(peer__in=peer_list)
+        .overlapping(start, end)
+        .values_list("peer_id", "starts_at")
+    ):
+        counts[(peer_id, timezone.localtime(s).date())] += 1
+    days = [monday + datetime.timedelta(days=i) for i in range(7)]
+    return [{"peer": p, "days": [counts[(p.pk, d)] for d in days]} for p in peer_list]
+
+
+WEEKDAYS = Weekday.choices
+
+
+def windows_of(peer: PeerWorker) -> list[tuple[int, datetime.time, datetime.time]]:
+    return list(
+        AvailabilityWindow.objects.filter(peer=peer).values_list(
+            "weekday", "start_time", "end_time"
+        )
+    )
+
+
+def upcoming_exceptions(peer: PeerWorker) -> QuerySet[AvailabilityException]:
+    return AvailabilityException.objects.filter(peer=peer, date__gte=timezone.localdate())
+
+
+def exception_for(user: Any, pk: int) -> AvailabilityException:
+    from django.http import Http404
+
+    exception = (
+        AvailabilityException.objects.filter(pk=pk, peer__in=PeerWorker.objects.visible_to(user))
+        .select_related("peer")
+        .first()
+    )
+    if exception is None:
+        raise Http404
+    return exception
+
+
+def coordinator_peers(user: Any, *, unit_pk: str = "") -> QuerySet[PeerWorker]:
+    peers = PeerWorker.objects.active().filter(units__in=user.units.all()).distinct()
+    if unit_pk.isdigit():
+        peers = peers.filter(units__pk=int(unit_pk))
+    return peers.order_by("user__first_name", "user__last_name")

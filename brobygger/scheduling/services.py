@@ -1,0 +1,339 @@
+"""Every change to appointments and availability. One guard for every active booking."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from brobygger.audit.services import record_event
+from brobygger.lib.dates import week_bounds, week_start
+from brobygger.people import services as people_services
+from brobygger.people.models import ConsentKind
+from brobygger.referrals.models import Course
+
+from .models import (
+    Appointment,
+    AppointmentStatus,
+    AvailabilityException,
+    AvailabilityWindow,
+)
+
+MIN_MINUTES, MAX_MINUTES = 10, 240
+NO_OVERLAP_CONSTRAINTS = ("appointment_peer_no_overlap", "appointment_person_no_overlap")
+
+
+def _clash_message(appointment: Appointment, clash: Appointment) -> str:
+    if clash.peer_id == appointment.peer_id:
+        return _("The peer already has a conversation from %(start)s to %(end)s.") % {
+            "start": timezone.localtime(clash.starts_at).strftime("%H:%M"),
+            "end": timezone.localtime(clash.ends_at).strftime("%H:%M"),
+        }
+    return _("The person already has a conversation at that time.")
+
+
+def _guarded_save(appointment: Appointment, *, update_fields: list[str] | None = None) -> None:
+    """The one guard: every path that makes an appointment active goes through here.
+
+    The service check gives the friendly message; the database has the last word
+    (an exclusion constraint on PostgreSQL, an immediate write transaction on SQLite).
+    """
+    clash = (
+        Appointment.objects.active()
+        .overlapping(appointment.starts_at, appointment.ends_at)
+        .filter(Q(peer_id=appointment.peer_id) | Q(person_id=appointment.person_id))
+        .exclude(pk=appointment.pk)
+        .first()
+    )
+    if clash is not None:
+        raise ValidationError(_clash_message(appointment, clash), code="double_booked")
+    try:
+        with transaction.atomic():
+            appointment.save(update_fields=update_fields)
+    except IntegrityError as error:
+        if any(name in str(error) for name in NO_OVERLAP_CONSTRAINTS):
+            raise ValidationError(
+                _("Someone else booked that time a moment ago. Choose another time."),
+                code="double_booked",
+            ) from error
+        raise
+
+
+def week_minutes(peer_id: int, day: datetime.date, *, exclude_pk: int | None = None) -> int:
+    start, end = week_bounds(week_start(day))
+    rows = (
+        Appointment.objects.active()
+        .filter(peer_id=peer_id)
+        .overlapping(start, end)
+        .exclude(pk=exclude_pk or 0)
+        .values_list("starts_at", "ends_at")
+    )
+    return sum(int((e - s).total_seconds() // 60) for s, e in rows)
+
+
+def _check_contract(appointment: Appointment, *, allow_over_contract: bool) -> None:
+    peer = appointment.peer
+    day = timezone.localtime(appointment.starts_at).date()
+    total = week_minutes(peer.pk, day, exclude_pk=appointment.pk) + appointment.minutes
+    if Decimal(total) / 60 > peer.hours_max and not allow_over_contract:
+        raise ValidationError(
+            _(
+                "This takes %(name)s to %(hours)s hours in that week, over the contract's "
+                "%(max)s hours. Tick “Book anyway” if that is agreed."
+            )
+            % {
+                "name": peer.name,
+                "hours": f"{total / 60:.1f}".replace(".", ","),
+                "max": f"{peer.hours_max:g}".replace(".", ","),
+            },
+            code="over_contract",
+        )
+
+
+def _check_times(starts_at: datetime.datetime, minutes: int) -> datetime.datetime:
+    if not MIN_MINUTES <= minutes <= MAX_MINUTES:
+        raise ValidationError({"minutes": _("A conversation lasts between 10 and 240 minutes.")})
+    if starts_at < timezone.now() - datetime.timedelta(minutes=5):
+        raise ValidationError({"starts_at": _("Choose a time that has not passed.")})
+    return starts_at + datetime.timedelta(minutes=minutes)
+
+
+def book(
+    *,
+    actor: Any,
+    course: Course,
+    starts_at: datetime.datetime,
+    minutes: int,
+    mode: str,
+    place_kind: str = "",
+    place: str = "",
+    allow_over_contract: bool = False,
+) -> Appointment:
+    if course.ended_on is not None:
+        raise ValidationError(_("The course has ended."), code="course_ended")
+    if not people_services.has_current_consent(course.person, ConsentKind.CONTACT):
+        raise ValidationError(
+            _("The person has withdrawn consent to be contacted."), code="no_consent"
+        )
+    ends_at = _check_times(starts_at, minutes)
+    with transaction.atomic():
+        appointment = Appointment(
+            course=course,
+            peer=course.peer,
+            person=course.person,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            mode=mode,
+            place_kind=place_kind,
+            place=place,
+        )
+        appointment.full_clean(exclude=["course", "peer", "person"])
+        _check_contract(appointment, allow_over_contract=allow_over_contract)
+        _guarded_save(appointment)
+        record_event(
+            actor=actor,
+            verb="appointment.booked",
+            obj=appointment,
+            person_id=course.person_id,
+            data={"minutes": minutes, "mode": mode},
+        )
+    return appointment
+
+
+def reschedule(
+    *,
+    actor: Any,
+    appointment: Appointment,
+    starts_at: datetime.datetime,
+    minutes: int,
+    allow_over_contract: bool = False,
+) -> Appointment:
+    if appointment.status != AppointmentStatus.BOOKED:
+        raise ValidationError(_("Only a booked conversation can be moved."), code="status")
+    ends_at = _check_times(starts_at, minutes)
+    with transaction.atomic():
+        appointment.starts_at, appointment.ends_at = starts_at, ends_at
+        _check_contract(appointment, allow_over_contract=allow_over_contract)
+        appointment.sequence += 1
+        _guarded_save(appointment, update_fields=["starts_at", "ends_at", "sequence", "updated_at"])
+        record_event(
+            actor=actor,
+            verb="appointment.rescheduled",
+            obj=appointment,
+            person_id=appointment.person_id,
+            data={"minutes": minutes},
+        )
+    return appointment
+
+
+def cancel(*, actor: Any, appointment: Appointment, by: str, reason: str) -> Appointment:
+    if appointment.status != AppointmentStatus.BOOKED:
+        raise ValidationError(_("Only a booked conversation can be cancelled."), code="status")
+    if not reason.strip():
+        raise ValidationError({"reason": _("Write a short reason.")})
+    with transaction.atomic():
+        appointment.status = AppointmentStatus.CANCELLED
+        appointment.cancelled_by = by
+        appointment.cancel_reason = reason.strip()[:300]
+        appointment.sequence += 1
+        appointment.save(
+            update_fields=["status", "cancelled_by", "cancel_reason", "sequence", "updated_at"]
+        )
+        record_event(
+            actor=actor,
+            verb="appointment.cancelled",
+            obj=appointment,
+            person_id=appointment.person_id,
+            data={"by": by},
+        )
+    return appointment
+
+
+def uncancel(*, actor: Any, appointment: Appointment) -> Appointment:
+    if appointment.status != AppointmentStatus.CANCELLED:
+        raise ValidationError(_("The conversation is not cancelled."), code="status")
+    if appointment.starts_at < timezone.now():
+        raise ValidationError(_("The time has passed. Book a new conversation instead."))
+    with transaction.atomic():
+        appointment.status = AppointmentStatus.BOOKED
+        appointment.cancelled_by = ""
+        appointment.cancel_reason = ""
+        appointment.sequence += 1
+        _guarded_save(
+            appointment,
+            update_fields=["status", "cancelled_by", "cancel_reason", "sequence", "updated_at"],
+        )
+        record_event(
+            actor=actor,
+            verb="appointment.uncancelled",
+            obj=appointment,
+            person_id=appointment.person_id,
+        )
+    return appointment
+
+
+def mark(*, actor: Any, appointment: Appointment, status: str) -> Appointment:
+    """Held or did not come: only once the conversation has begun."""
+    if status not in (AppointmentStatus.HELD, AppointmentStatus.NO_SHOW):
+        raise ValidationError(_("Choose held or did not come."), code="status")
+    if appointment.status not in (
+        AppointmentStatus.BOOKED,
+        AppointmentStatus.HELD,
+        AppointmentStatus.NO_SHOW,
+    ):
+        raise ValidationError(_("A cancelled conversation cannot be marked."), code="status")
+    if appointment.starts_at > timezone.now():
+        raise ValidationError(_("The conversation has not begun yet."), code="future")
+    with transaction.atomic():
+        appointment.status = status
+        appointment.save(update_fields=["status", "updated_at"])
+        record_event(
+            actor=actor,
+            verb=f"appointment.{status}",
+            obj=appointment,
+            person_id=appointment.person_id,
+        )
+    return appointment
+
+
+def set_windows(
+    *, actor: Any, peer: Any, windows: list[tuple[int, datetime.time, datetime.time]]
+) -> None:
+    """Replace a peer's weekly availability."""
+    for _weekday, start, end in windows:
+        if end <= start:
+            raise ValidationError(_("A window must end after it starts."), code="window")
+    with transaction.atomic():
+        AvailabilityWindow.objects.filter(peer=peer).delete()
+        AvailabilityWindow.objects.bulk_create(
+            [
+                AvailabilityWindow(peer=peer, weekday=d, start_time=s, end_time=e)
+                for d, s, e in windows
+            ]
+        )
+        record_event(
+            actor=actor, verb="availability.changed", obj=peer, data={"windows": len(windows)}
+        )
+
+
+def add_exception(
+    *,
+    actor: Any,
+    peer: Any,
+    date: datetime.date,
+    kind: str,
+    start_time: datetime.time | None = None,
+    end_time: datetime.time | None = None,
+    note: str = "",
+) -> AvailabilityException:
+    exception = AvailabilityException(
+        peer=peer, date=date, kind=kind, start_time=start_time, end_time=end_time, note=note
+    )
+    exception.full_clean(exclude=["peer"])
+    with transaction.atomic():
+        exception.save()
+        record_event(actor=actor, verb="availability.exception", obj=exception, data={"kind": kind})
+    return exception
+
+
+def delete_exception(*, actor: Any, exception: AvailabilityException) -> None:
+    with transaction.atomic():
+        record_event(
+            actor=actor,
+            verb="availability.exception_removed",
+            obj=exception.peer,
+            data={"kind": exception.kind},
+        )
+        exception.delete()
+
+
+def record_past(
+    *,
+    actor: Any,
+    course: Course,
+    starts_at: datetime.datetime,
+    minutes: int,
+    mode: str,
+    status: str = AppointmentStatus.HELD,
+    place_kind: str = "",
+    place: str = "",
+) -> Appointment:
+    """A conversation that already took place but was never booked (a talk on the ward).
+
+    It takes up the peer's time like any other, so it goes through the same guard.
+    """
+    if status not in (AppointmentStatus.HELD, AppointmentStatus.NO_SHOW):
+        raise ValidationError(_("Choose held or did not come."), code="status")
+    if not MIN_MINUTES <= minutes <= MAX_MINUTES:
+        raise ValidationError({"minutes": _("A conversation lasts between 10 and 240 minutes.")})
+    if starts_at > timezone.now():
+        raise ValidationError({"starts_at": _("That time has not come yet: book it instead.")})
+    if starts_at.date() < course.started_on - datetime.timedelta(days=1):
+        raise ValidationError({"starts_at": _("That is before the course started.")})
+    with transaction.atomic():
+        appointment = Appointment(
+            course=course,
+            peer=course.peer,
+            person=course.person,
+            starts_at=starts_at,
+            ends_at=starts_at + datetime.timedelta(minutes=minutes),
+            mode=mode,
+            place_kind=place_kind,
+            place=place,
+            status=status,
+        )
+        _guarded_save(appointment)
+        record_event(
+            actor=actor,
+            verb="appointment.recorded",
+            obj=appointment,
+            person_id=course.person_id,
+            data={"minutes": minutes, "status": status},
+        )
+    return appointment

@@ -1,0 +1,327 @@
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from brobygger.lib.dates import TZ, local_datetime
+from brobygger.scheduling import selectors, services
+from brobygger.scheduling.models import Appointment, AppointmentStatus
+from brobygger.testing import BaseTestCase, count_queries, make_course, make_person
+
+UTC = datetime.UTC
+
+
+def next_weekday(weekday: int, weeks_ahead: int = 1) -> datetime.date:
+    today = timezone.localdate()
+    return today + datetime.timedelta(days=(weekday - today.weekday()) % 7 + 7 * weeks_ahead)
+
+
+class BookingTests(BaseTestCase):
+    def at(self, day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
+        return local_datetime(day, datetime.time(hour, minute))
+
+    def book(self, course=None, *, starts_at, minutes=45, **kwargs):
+        return services.book(
+            actor=self.peer.user,
+            course=course or self.alice_course,
+            starts_at=starts_at,
+            minutes=minutes,
+            mode="phone",
+            **kwargs,
+        )
+
+    def test_no_double_booking_for_the_peer_or_the_person(self):
+        day = next_weekday(0)
+        self.book(starts_at=self.at(day, 10))
+        other_course = make_course(make_person("Dan", unit=self.unit), self.peer)
+        with self.assertRaises(ValidationError) as info:
+            self.book(other_course, starts_at=self.at(day, 10, 30))
+        self.assertEqual(info.exception.error_list[0].code, "double_booked")
+        # Back to back is fine: ranges are half-open.
+        self.book(other_course, starts_at=self.at(day, 10, 45))
+        # The same person with another peer at the same time is refused too.
+        second = make_course(self.alice, self.other_peer)
+        with self.assertRaises(ValidationError):
+            services.book(
+                actor=self.coordinator,
+                course=second,
+                starts_at=self.at(day, 10, 15),
+                minutes=30,
+                mode="phone",
+            )
+
+    def test_cancelled_frees_the_time_and_uncancel_goes_through_the_guard(self):
+        day = next_weekday(1)
+        first = self.book(starts_at=self.at(day, 9))
+        services.cancel(actor=self.peer.user, appointment=first, by="person", reason="Syg")
+        other_course = make_course(make_person("Dan", unit=self.unit), self.peer)
+        self.book(other_course, starts_at=self.at(day, 9))
+        with self.assertRaises(ValidationError):
+            services.uncancel(actor=self.peer.user, appointment=first)
+        first.refresh_from_db()
+        self.assertEqual(first.status, AppointmentStatus.CANCELLED)
+
+    def test_reschedule_goes_through_the_guard_and_raises_the_sequence(self):
+        day = next_weekday(2)
+        first = self.book(starts_at=self.at(day, 9))
+        other_course = make_course(make_person("Dan", unit=self.unit), self.peer)
+        second = self.book(other_course, starts_at=self.at(day, 11))
+        with self.assertRaises(ValidationError):
+            services.reschedule(
+                actor=self.peer.user, appointment=second, starts_at=self.at(day, 9, 30), minutes=45
+            )
+        services.reschedule(
+            actor=self.peer.user, appointment=first, starts_at=self.at(day, 13), minutes=45
+        )
+        first.refresh_from_db()
+        self.assertEqual((first.sequence, timezone.localtime(first.starts_at).hour), (1, 13))
+
+    def test_over_the_contract_needs_confirmation(self):
+        type(self.peer).objects.filter(pk=self.peer.pk).update(
+            hours_min=Decimal(1), hours_max=Decimal(1)
+        )
+        self.peer.refresh_from_db()
+        self.alice_course.peer.refresh_from_db()
+        day = next_weekday(3)
+        self.book(starts_at=self.at(day, 9), minutes=45)
+        with self.assertRaises(ValidationError) as info:
+            self.book(starts_at=self.at(day, 11), minutes=45)
+        self.assertEqual(info.exception.error_list[0].code, "over_contract")
+        self.book(starts_at=self.at(day, 11), minutes=45, allow_over_contract=True)
+
+    def test_past_times_and_odd_lengths_are_refused(self):
+        with self.assertRaises(ValidationError):
+            self.book(starts_at=timezone.now() - datetime.timedelta(hours=1))
+        with self.assertRaises(ValidationError):
+            self.book(starts_at=self.at(next_weekday(0), 9), minutes=500)
+
+    def test_no_booking_without_consent_or_after_the_course(self):
+        from brobygger.people.models import Consent
+        from brobygger.referrals.services import end_course
+
+        end_course(
+            actor=self.peer.user,
+            course=self.alice_course,
+            ended_on=self.alice_course.started_on,
+            reason="completed",
+        )
+        with self.assertRaises(ValidationError):
+            self.book(starts_at=self.at(next_weekday(0), 9))
+        self.assertFalse(Consent.objects.filter(person=self.bob, kind="contact").exists())
+        bob_course = self.bob.courses.get()
+        with self.assertRaises(ValidationError):
+            services.book(
+                actor=self.coordinator,
+                course=bob_course,
+                starts_at=self.at(next_weekday(0), 9),
+                minutes=45,
+                mode="phone",
+            )
+
+
+class TimeTests(BaseTestCase):
+    def test_the_skipped_spring_hour_does_not_exist(self):
+        with self.assertRaises(ValueError):
+            local_datetime(datetime.date(2027, 3, 28), datetime.time(2, 30))
+        moment = local_datetime(datetime.date(2027, 3, 28), datetime.time(3, 0))
+        self.assertEqual(moment.astimezone(UTC).hour, 1)
+
+    def test_the_repeated_autumn_hour_means_summer_time(self):
+        moment = local_datetime(datetime.date(2027, 10, 31), datetime.time(2, 30))
+        self.assertEqual(moment.astimezone(UTC).time(), datetime.time(0, 30))
+
+    def test_free_slots_keep_wall_clock_time_across_summer_time(self):
+        services.set_windows(
+            actor=self.coordinator,
+            peer=self.peer,
+            windows=[(6, datetime.time(10), datetime.time(11))],
+        )
+        # Last Sundays of March 2028 and October 2027 (March 2027's is Easter Sunday).
+        for sunday in (
+            datetime.date(2028, 3, 19),
+            datetime.date(2028, 3, 26),
+            datetime.date(2027, 10, 31),
+        ):
+            slots = selectors.free_slots(
+                self.peer.__class__.objects.get(pk=self.peer.pk),
+                self.alice,
+                start=sunday,
+                days=1,
+                minutes=45,
+            )
+            local = [s.astimezone(TZ).time() for s in slots]
+            self.assertEqual(local, [datetime.time(10), datetime.time(10, 15)], sunday)
+
+    def test_public_holidays_have_no_free_slots(self):
+        services.set_windows(
+            actor=self.coordinator,
+            peer=self.peer,
+            windows=[(d, datetime.time(9), datetime.time(12)) for d in range(5)],
+        )
+        christmas = selectors.free_slots(
+            self.peer, self.alice, start=datetime.date(2026, 12, 25), days=1
+        )
+        self.assertEqual(christmas, [])
+        ordinary = selectors.free_slots(
+            self.peer, self.alice, start=datetime.date(2026, 12, 28), days=1
+        )
+        self.assertTrue(ordinary)
+
+    def test_away_days_booked_times_and_preferences_are_respected(self):
+        day = next_weekday(0)
+        services.set_windows(
+            actor=self.coordinator,
+            peer=self.peer,
+            windows=[(0, datetime.time(9), datetime.time(16))],
+        )
+        services.book(
+            actor=self.peer.user,
+            course=self.alice_course,
+            starts_at=local_datetime(day, datetime.time(9)),
+            minutes=60,
+            mode="phone",
+        )
+        slots = selectors.free_slots(self.peer, self.bob, start=day, days=1, minutes=45)
+        self.assertNotIn(local_datetime(day, datetime.time(9, 30)), slots)
+        self.assertIn(local_datetime(day, datetime.time(10)), slots)
+        afternoon = selectors.free_slots(
+            self.peer, self.bob, start=day, days=1, part_of_day="afternoon"
+        )
+        self.assertTrue(all(s.astimezone(TZ).hour >= 12 for s in afternoon))
+        services.add_exception(actor=self.peer.user, peer=self.peer, date=day, kind="sick")
+        self.assertEqual(selectors.free_slots(self.peer, self.bob, start=day, days=1), [])
+
+
+class SchedulingViewTests(BaseTestCase):
+    def test_peer_books_from_a_free_slot_and_sees_it_in_the_week(self):
+        day = next_weekday(0)
+        services.set_windows(
+            actor=self.peer.user, peer=self.peer, windows=[(0, datetime.time(9), datetime.time(12))]
+        )
+        self.login(self.peer)
+        url = reverse("scheduling:book", args=[self.alice_course.pk])
+        response = self.client.get(url, {"tid": local_datetime(day, datetime.time(9)).isoformat()})
+        self.assertContains(response, 'value="09:00"')
+        response = self.client.post(
+            url, {"date": day.isoformat(), "time": "09:00", "minutes": "45", "mode": "phone"}
+        )
+        appointment = Appointment.objects.get()
+        self.assertRedirects(response, reverse("scheduling:appointment", args=[appointment.pk]))
+        week = self.client.get(reverse("scheduling:my_week"), {"uge": day.isoformat()})
+        self.assertContains(week, "Alice Andersen")
+
+    def test_double_booking_in_the_form_keeps_input_and_explains(self):
+        day = next_weekday(0)
+        services.book(
+            actor=self.peer.user,
+            course=self.alice_course,
+            starts_at=local_datetime(day, datetime.time(9)),
+            minutes=45,
+            mode="phone",
+        )
+        bob_course = make_course(make_person("Dan", unit=self.unit), self.peer)
+        self.login(self.peer)
+        response = self.client.post(
+            reverse("scheduling:book", args=[bob_course.pk]),
+            {"date": day.isoformat(), "time": "09:15", "minutes": "45", "mode": "phone"},
+        )
+        self.assertContains(response, "allerede en samtale", status_code=422)
+        self.assertContains(response, 'value="09:15"', status_code=422)
+
+    def test_spring_gap_in_the_form_is_explained(self):
+        self.login(self.peer)
+        response = self.client.post(
+            reverse("scheduling:book", args=[self.alice_course.pk]),
+            {"date": "2027-03-28", "time": "02:30", "minutes": "45", "mode": "phone"},
+        )
+        self.assertContains(response, "findes ikke", status_code=422)
+
+    def test_role_matrix(self):
+        day = next_weekday(0)
+        appointment = services.book(
+            actor=self.peer.user,
+            course=self.alice_course,
+            starts_at=local_datetime(day, datetime.time(9)),
+            minutes=45,
+            mode="phone",
+        )
+        cases: list[tuple[Any, str, int]] = [
+            (self.peer, reverse("scheduling:book", args=[self.alice_course.pk]), 200),
+            (self.other_peer, reverse("scheduling:book", args=[self.alice_course.pk]), 404),
+            (self.coordinator, reverse("scheduling:book", args=[self.alice_course.pk]), 200),
+            (self.other_coordinator, reverse("scheduling:book", args=[self.alice_course.pk]), 404),
+            (self.clinician, reverse("scheduling:book", args=[self.alice_course.pk]), 403),
+            (self.peer, reverse("scheduling:appointment", args=[appointment.pk]), 200),
+            (self.other_peer, reverse("scheduling:appointment", args=[appointment.pk]), 404),
+            (self.evaluator, reverse("scheduling:appointment", args=[appointment.pk]), 403),
+            (self.peer, reverse("scheduling:my_week"), 200),
+            (self.coordinator, reverse("scheduling:my_week"), 403),
+            (self.coordinator, reverse("scheduling:planning"), 200),
+            (self.peer, reverse("scheduling:planning"), 403),
+            (self.peer, reverse("scheduling:my_availability"), 200),
+            (self.coordinator, reverse("scheduling:peer_availability", args=[self.peer.pk]), 200),
+            (self.peer, reverse("scheduling:peer_availability", args=[self.peer.pk]), 403),
+        ]
+        for user, url, status in cases:
+            with self.subTest(user=str(user), url=url):
+                self.login(user)
+                self.assertEqual(self.client.get(url).status_code, status)
+
+    def test_planning_shows_a_chart_and_a_table_with_constant_queries(self):
+        self.login(self.coordinator)
+        url = reverse("scheduling:planning")
+        with count_queries() as small:
+            response = self.client.get(url)
+        self.assertContains(response, "<svg")
+        self.assertContains(response, "<table")
+        day = next_weekday(0, weeks_ahead=0) + datetime.timedelta(days=7)
+        for hour in (9, 10, 11, 13):
+            course = make_course(make_person(f"P{hour}", unit=self.unit), self.other_peer)
+            services.book(
+                actor=self.coordinator,
+                course=course,
+                starts_at=local_datetime(day, datetime.time(hour)),
+                minutes=45,
+                mode="phone",
+            )
+        with count_queries() as large:
+            self.client.get(url)
+        self.assertEqual(len(small), len(large))
+
+    def test_mark_held_only_after_the_start(self):
+        day = next_weekday(0)
+        appointment = services.book(
+            actor=self.peer.user,
+            course=self.alice_course,
+            starts_at=local_datetime(day, datetime.time(9)),
+            minutes=45,
+            mode="phone",
+        )
+        with self.assertRaises(ValidationError):
+            services.mark(actor=self.peer.user, appointment=appointment, status="held")
+        Appointment.objects.filter(pk=appointment.pk).update(
+            starts_at=timezone.now() - datetime.timedelta(hours=1),
+            ends_at=timezone.now() - datetime.timedelta(minutes=15),
+        )
+        appointment.refresh_from_db()
+        services.mark(actor=self.peer.user, appointment=appointment, status="held")
+        self.assertEqual(appointment.status, "held")
+
+    def test_availability_form_rejects_bad_windows_and_keeps_input(self):
+        self.login(self.peer)
+        response = self.client.post(
+            reverse("scheduling:my_availability"),
+            {"action": "windows", "w-d0_1_from": "12:00", "w-d0_1_to": "09:00"},
+        )
+        self.assertContains(response, 'value="12:00"', status_code=422)
+        response = self.client.post(
+            reverse("scheduling:my_availability"),
+            {"action": "windows", "w-d0_1_from": "09:00", "w-d0_1_to": "12:00"},
+        )
+        self.assertEqual(response.status_code, 302)
+        self.assertEqual(
+            selectors.windows_of(self.peer), [(0, datetime.time(9), datetime.time(12))]
+        )

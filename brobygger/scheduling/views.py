@@ -1,0 +1,253 @@
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from brobygger.accounts.access import role_required
+from brobygger.accounts.models import Role
+from brobygger.audit.models import AccessAction
+from brobygger.lib.dates import week_start
+from brobygger.lib.forms import apply_validation_error
+from brobygger.people.access import get_peer_for
+from brobygger.people.selectors import units_for
+from brobygger.referrals import access as referral_access
+
+from . import access, selectors, services
+from .forms import BookForm, CancelForm, ExceptionForm, RescheduleForm, WindowsForm
+from .models import AppointmentStatus
+
+PEERS = (Role.PEER_WORKER, Role.RELATIVE_PEER)
+
+
+def _monday(request: HttpRequest) -> datetime.date:
+    raw = request.GET.get("uge", "")
+    try:
+        day = datetime.date.fromisoformat(raw) if raw else timezone.localdate()
+    except ValueError:
+        day = timezone.localdate()
+    return week_start(day)
+
+
+def _needs_confirmation(error: ValidationError) -> bool:
+    return any(getattr(e, "code", "") == "over_contract" for e in error.error_list)
+
+
+@role_required(Role.COORDINATOR, *PEERS)
+@require_http_methods(["GET", "POST"])
+def book(request: HttpRequest, course_pk: int) -> HttpResponse:
+    course = referral_access.get_course_for(request.user, course_pk, action=AccessAction.CHANGE)
+    if not referral_access.can_edit_course(request.user, course) or course.ended_on:
+        raise Http404
+    initial: dict[str, Any] = {"minutes": 45}
+    slot = request.GET.get("tid", "")
+    if slot:
+        try:
+            moment = timezone.localtime(datetime.datetime.fromisoformat(slot))
+            initial |= {"date": moment.date(), "time": moment.time().replace(second=0)}
+        except ValueError:
+            pass
+    form = BookForm(request.POST or None, initial=initial)
+    confirm = False
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            appointment = services.book(
+                actor=request.user,
+                course=course,
+                starts_at=data["starts_at"],
+                minutes=data["minutes"],
+                mode=data["mode"],
+                place_kind=data["place_kind"],
+                place=data["place"],
+                allow_over_contract=data["allow_over_contract"],
+            )
+        except ValidationError as error:
+            confirm = _needs_confirmation(error)
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("The conversation is booked."))
+            return redirect("scheduling:appointment", pk=appointment.pk)
+    part = request.GET.get("del", "")
+    slots = selectors.free_slots(course.peer, course.person, part_of_day=part)
+    context = {
+        "course": course,
+        "person": course.person,
+        "form": form,
+        "slots": slots,
+        "confirm": confirm,
+        "part": part,
+    }
+    return render(
+        request, "scheduling/book.html", context, status=422 if request.method == "POST" else 200
+    )
+
+
+@role_required(Role.COORDINATOR, *PEERS)
+@require_http_methods(["GET", "POST"])
+def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    appointment = access.get_appointment_for(request.user, pk)
+    reschedule_form = RescheduleForm(
+        initial={
+            "date": timezone.localtime(appointment.starts_at).date(),
+            "time": timezone.localtime(appointment.starts_at).time(),
+            "minutes": appointment.minutes,
+        }
+    )
+    role = getattr(request.user, "role", "")
+    cancel_form = CancelForm(initial={"by": "coordinator" if role == Role.COORDINATOR else "peer"})
+    confirm = False
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "reschedule":
+                reschedule_form = RescheduleForm(request.POST)
+                if reschedule_form.is_valid():
+                    data = reschedule_form.cleaned_data
+                    services.reschedule(
+                        actor=request.user,
+                        appointment=appointment,
+                        starts_at=data["starts_at"],
+                        minutes=data["minutes"],
+                        allow_over_contract=data["allow_over_contract"],
+                    )
+                    messages.success(request, _("The conversation was moved."))
+                    return redirect("scheduling:appointment", pk=appointment.pk)
+            elif action == "cancel":
+                cancel_form = CancelForm(request.POST)
+                if cancel_form.is_valid():
+                    services.cancel(
+                        actor=request.user,
+                        appointment=appointment,
+                        by=cancel_form.cleaned_data["by"],
+                        reason=cancel_form.cleaned_data["reason"],
+                    )
+                    messages.success(request, _("The conversation was cancelled."))
+                    return redirect("scheduling:appointment", pk=appointment.pk)
+            elif action == "uncancel":
+                services.uncancel(actor=request.user, appointment=appointment)
+                messages.success(request, _("The conversation is booked again."))
+                return redirect("scheduling:appointment", pk=appointment.pk)
+            elif action in (AppointmentStatus.HELD, AppointmentStatus.NO_SHOW):
+                services.mark(actor=request.user, appointment=appointment, status=action)
+                messages.success(request, _("Saved."))
+                return redirect("scheduling:appointment", pk=appointment.pk)
+        except ValidationError as error:
+            target = reschedule_form if action == "reschedule" else cancel_form
+            if action in ("reschedule", "cancel"):
+                confirm = _needs_confirmation(error)
+                apply_validation_error(target, error)
+            else:
+                for message in error.messages:
+                    messages.error(request, message)
+                return redirect("scheduling:appointment", pk=appointment.pk)
+    context = {
+        "appointment": appointment,
+        "reschedule_form": reschedule_form,
+        "cancel_form": cancel_form,
+        "confirm": confirm,
+        "now": timezone.now(),
+    }
+    return render(
+        request,
+        "scheduling/appointment.html",
+        context,
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@role_required(*PEERS)
+def my_week(request: HttpRequest) -> HttpResponse:
+    peer = access.own_peer_profile(request.user)
+    context = {"peer": peer, **selectors.peer_week(peer, _monday(request))}
+    return render(request, "scheduling/my_week.html", context)
+
+
+@role_required(Role.COORDINATOR)
+def planning(request: HttpRequest) -> HttpResponse:
+    """The coordinator's view across peers: load for the coming weeks and this week."""
+    monday = _monday(request)
+    peers = selectors.coordinator_peers(request.user, unit_pk=request.GET.get("enhed", ""))
+    load = selectors.peers_load(peers, monday)
+    context = {
+        "monday": monday,
+        "load": load,
+        "chart": selectors.load_chart(load),
+        "week": selectors.day_overview(peers, monday),
+        "days": [monday + datetime.timedelta(days=i) for i in range(7)],
+        "units": units_for(request.user),
+        "unit": request.GET.get("enhed", ""),
+        "previous": monday - datetime.timedelta(days=7),
+        "next": monday + datetime.timedelta(days=7),
+    }
+    return render(request, "scheduling/planning.html", context)
+
+
+def _availability(request: HttpRequest, peer: Any, back: str) -> HttpResponse:
+    windows = selectors.windows_of(peer)
+    form = WindowsForm(request.POST or None, initial=WindowsForm.initial_for(windows), prefix="w")
+    exception_form = ExceptionForm(None, prefix="x")
+    if request.method == "POST" and request.POST.get("action") == "exception":
+        exception_form = ExceptionForm(request.POST, prefix="x")
+        form = WindowsForm(initial=WindowsForm.initial_for(windows), prefix="w")
+        if exception_form.is_valid():
+            try:
+                services.add_exception(actor=request.user, peer=peer, **exception_form.cleaned_data)
+            except ValidationError as error:
+                apply_validation_error(exception_form, error)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect(back)
+    elif request.method == "POST" and form.is_valid():
+        services.set_windows(actor=request.user, peer=peer, windows=form.cleaned_data["windows"])
+        messages.success(request, _("Your weekly times were saved."))
+        return redirect(back)
+    context = {
+        "peer": peer,
+        "form": form,
+        "exception_form": exception_form,
+        "exceptions": selectors.upcoming_exceptions(peer),
+        "rows": [
+            (label, [form[f"d{day}_{n}_{part}"] for n in (1, 2) for part in ("from", "to")])
+            for day, label in selectors.WEEKDAYS
+        ],
+    }
+    return render(
+        request,
+        "scheduling/availability.html",
+        context,
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@role_required(*PEERS)
+@require_http_methods(["GET", "POST"])
+def my_availability(request: HttpRequest) -> HttpResponse:
+    peer = access.own_peer_profile(request.user)
+    return _availability(request, peer, request.path)
+
+
+@role_required(Role.COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def peer_availability(request: HttpRequest, pk: int) -> HttpResponse:
+    peer = get_peer_for(request.user, pk)
+    return _availability(request, peer, request.path)
+
+
+@role_required(Role.COORDINATOR, *PEERS)
+@require_POST
+def delete_exception(request: HttpRequest, pk: int) -> HttpResponse:
+    exception = selectors.exception_for(request.user, pk)
+    services.delete_exception(actor=request.user, exception=exception)
+    messages.success(request, _("Removed."))
+    back = str(request.POST.get("back", ""))
+    return redirect(
+        back if back.startswith("/") and not back.startswith("//") else "scheduling:my_availability"
+    )
