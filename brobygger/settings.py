@@ -72,6 +72,9 @@ INSTALLED_APPS = [
     "brobygger.referrals",
     "brobygger.matching",
     "brobygger.scheduling",
+    "brobygger.groups",
+    "brobygger.conversations",
+    "brobygger.outcomes",
     "brobygger.public",
     "brobygger.demo",
 ]

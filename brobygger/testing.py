@@ -127,7 +127,7 @@ class BaseTestCase(TestCase):
         cls.alice_course = make_course(cls.alice, cls.peer)
         make_course(cls.bob, cls.other_peer)
 
-    def login(self, user: User | PeerWorker, *, verified: bool = True) -> User:
+    def login(self, user: Any, *, verified: bool = True) -> User:
         """Sign in; `verified` also passes the two-factor step, as a real login would."""
         account = user.user if isinstance(user, PeerWorker) else user
         self.client.force_login(account)

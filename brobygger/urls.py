@@ -9,5 +9,7 @@ urlpatterns = [
     path("", include("brobygger.referrals.urls")),
     path("", include("brobygger.matching.urls")),
     path("", include("brobygger.scheduling.urls")),
+    path("", include("brobygger.groups.urls")),
+    path("", include("brobygger.conversations.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from brobygger.lib.dates import week_bounds, week_start
 from brobygger.lib.suppress import suppress
+from brobygger.people.models import PeerWorker
 
 from .models import Role, User
 
@@ -67,8 +68,13 @@ def peer_home(user: User) -> dict[str, Any]:
         .select_related("person")
         .order_by("starts_at")
     )
+    from brobygger.groups.selectors import sessions_for_peer
+
+    peer_pk = PeerWorker.objects.filter(user=user).values_list("pk", flat=True).first()
+    sessions = list(sessions_for_peer(peer_pk, start, end)) if peer_pk else []
     return {
         "courses": courses,
+        "sessions": sessions,
         "proposals": proposals_for_peer(user),
         "today": [a for a in appointments if timezone.localtime(a.starts_at).date() == today],
         "this_week": [a for a in appointments if timezone.localtime(a.starts_at).date() > today],

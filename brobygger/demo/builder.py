@@ -96,6 +96,8 @@ class DemoBuilder:
             self._referrals()
             self._relative_consents()
             self._calendar()
+            self._notes()
+            self._groups()
         return self.summary
 
     # -- programme structure -------------------------------------------------
@@ -461,8 +463,17 @@ class DemoBuilder:
             reason = rng.choices(EndReason.values, weights=[12, 3, 2, 1, 1, 1])[0]
             if reason == EndReason.CONSENT_WITHDRAWN:
                 reason = EndReason.COMPLETED
+            summary = (
+                rng.choice(data.CLOSING_SUMMARIES)
+                if reason == EndReason.COMPLETED and rng.random() < 0.6
+                else ""
+            )
             referral_services.end_course(
-                actor=self.coordinator, course=course, ended_on=ended, reason=reason
+                actor=self.coordinator,
+                course=course,
+                ended_on=ended,
+                reason=reason,
+                summary=summary,
             )
 
     def _availability(self) -> None:
@@ -543,6 +554,75 @@ class DemoBuilder:
                             )
                 except ValidationError:
                     continue  # that time was taken: the demo simply skips it
+
+    def _notes(self) -> None:
+        """Notes for most held conversations, and the discharge guide walked along."""
+        from brobygger.conversations import services as conversations
+        from brobygger.conversations.default_topics import install
+        from brobygger.conversations.models import Topic
+        from brobygger.scheduling.models import Appointment
+
+        rng = self.rng
+        install(Topic)  # a flushed database has lost the migration's default topics
+        topics = {
+            "patient": list(Topic.objects.filter(audience="patient").order_by("order")),
+            "relative": list(Topic.objects.filter(audience="relative").order_by("order")),
+        }
+        keeps_notes = set(
+            Consent.objects.current()
+            .filter(kind=ConsentKind.STORE_NOTES)
+            .values_list("person_id", flat=True)
+        )
+        held = (
+            Appointment.objects.filter(status="held")
+            .select_related("course__person", "course__peer__user")
+            .order_by("starts_at")
+        )
+        for appointment in held:
+            if rng.random() < 0.15:
+                continue  # not every conversation gets a note written
+            course = appointment.course
+            pool = topics[course.person.kind]
+            chosen = rng.sample(pool, rng.randint(0, 3))
+            note: dict[str, str] = {}
+            if course.person_id in keeps_notes:
+                note = {
+                    "purpose": rng.choice(data.NOTE_PURPOSES),
+                    "how_doing": rng.choice(data.NOTE_DOING),
+                    "meaningful": rng.choice(data.NOTE_MEANINGFUL),
+                    "next_steps": rng.choice(data.NOTE_NEXT),
+                    "agreements": rng.choice(data.NOTE_AGREEMENTS),
+                }
+            chime = rng.sample(
+                ["connectedness", "hope", "identity", "meaning", "empowerment"], rng.randint(0, 2)
+            )
+            conversations.record_conversation(
+                actor=course.peer.user,
+                appointment=appointment,
+                minutes=max(10, appointment.minutes + rng.choice([-10, -5, 0, 0, 5])),
+                topics=chosen,
+                chime=chime,
+                **note,
+            )
+            if chosen and rng.random() < 0.3:
+                conversations.set_topic(
+                    actor=course.peer.user,
+                    course=course,
+                    topic=chosen[0],
+                    status=rng.choice(["done", "needs_staff"]),
+                    follow_up=rng.choice(["", "Spørge lægen om dosis", "Ringe til kommunen"]),
+                )
+
+    def _groups(self) -> None:
+        from brobygger.groups.demo import build_groups
+
+        build_groups(
+            coordinator=self.coordinator,
+            peers=self.peers,
+            persons=self.persons,
+            today=self.today,
+            rng=self.rng,
+        )
 
     def _relative_consents(self) -> None:
         """Some patients let the peer share with a named relative; a few withdraw."""

@@ -218,3 +218,37 @@ REFERRAL_REASONS = [
     "Ønsker hjælp til at lave en plan for svære dage",
     "",
 ]
+
+# Peer notes in everyday, strengths-based words (the person's own goals, never diagnoses).
+NOTE_PURPOSES = [
+    "At lære hinanden at kende og tale om, hvad der kunne hjælpe",
+    "Forberede udskrivelsen",
+    "Tale om den første uge hjemme",
+    "Følge op på planen for svære dage",
+    "Tale om at komme tilbage til arbejdet",
+]
+NOTE_DOING = [
+    "Sover bedre og har haft et par gode dage",
+    "Er træt, men glad for at komme ud at gå",
+    "Urolig for udskrivelsen, men har lyst til at prøve",
+    "Har haft en svær uge og har selv brugt sin plan",
+    "Har fået mere overskud til familien",
+]
+NOTE_MEANINGFUL = [
+    "At høre, at andre har stået samme sted og er kommet videre",
+    "Gåturene om morgenen og at lave mad igen",
+    "At have talt med søsteren om, hvad hun må vide",
+    "At have sagt fra over for noget, der var for meget",
+]
+NOTE_NEXT = [
+    "Ringe til sagsbehandleren inden fredag",
+    "Skrive tre ting ned, der hjælper på svære dage",
+    "Gå med til mødet i kommunen sammen",
+    "Prøve recovery-skolens introduktionsmøde",
+]
+NOTE_AGREEMENTS = ["Vi ses igen om en uge", "Ringer på torsdag kl. 10", "Mødes på afsnittet"]
+CLOSING_SUMMARIES = [
+    "Er kommet godt hjem, har en plan for svære dage og ved, hvem hun kan ringe til.",
+    "Har fået mod på arbejdet igen og er startet på nedsat tid.",
+    "Har fundet et fællesskab i en forening og føler sig mindre alene.",
+]

@@ -201,6 +201,13 @@ class CourseForm(forms.Form):
 class EndCourseForm(forms.Form):
     ended_on = forms.DateField(label=_("Ended on"), widget=DateInput())
     reason = forms.ChoiceField(label=_("Why did it end?"), choices=EndReason.choices)
+    summary = forms.CharField(
+        label=_("A short summary, written with the person"),
+        required=False,
+        max_length=3000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What has changed, what helped, and what comes next. The person gets a copy."),
+    )
 
 
 class ConsentForm(forms.Form):

@@ -204,6 +204,9 @@ class Course(models.Model):
     discharged_on = models.DateField(_("discharged"), null=True, blank=True)
     follow_up_until = models.DateField(_("follow-up until"), null=True, blank=True)
     ended_on = models.DateField(_("ended"), null=True, blank=True)
+    closing_summary = models.TextField(
+        _("closing summary, written with the person"), blank=True, max_length=3000
+    )
     end_reason = models.CharField(
         _("end reason"), max_length=20, choices=EndReason.choices, blank=True
     )

@@ -10,9 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from brobygger.audit.models import AuditEvent
-from brobygger.people.models import Consent, PeerWorker, Person, RelativeLink
+from brobygger.people.models import Consent, ConsentKind, PeerWorker, Person, RelativeLink
 
-from .models import OPEN_STATUSES, Course, Referral, ReferralStatus
+from .models import OPEN_STATUSES, Course, Phase, Referral, ReferralStatus
 from .services import PEER_KINDS_FOR, allowed_transitions
 
 
@@ -94,7 +94,6 @@ def referral_page(referral: Referral) -> dict[str, Any]:
 
 def course_page(course: Course, *, user: Any) -> dict[str, Any]:
     """What a course page shows. Relatives only where the patient consented to sharing."""
-    from brobygger.people.models import ConsentKind
 
     consents = list(
         Consent.objects.filter(person_id=course.person_id)
@@ -115,8 +114,47 @@ def course_page(course: Course, *, user: Any) -> dict[str, Any]:
     ]
     from brobygger.scheduling.models import Appointment
 
+    shared_patients = []
+    if course.person.kind == "relative":
+        # A patient's information reaches the relative's peer only with the patient's
+        # consent naming this relative (Sundhedsloven §§ 40, 43).
+        granted = {
+            c.person_id: c
+            for c in Consent.objects.current().filter(
+                kind=ConsentKind.SHARE_WITH_RELATIVES, recipient=course.person
+            )
+        }
+        phases = dict(
+            Course.objects.filter(person_id__in=granted, ended_on__isnull=True).values_list(
+                "person_id", "phase"
+            )
+        )
+        for link in RelativeLink.objects.filter(relative=course.person).select_related("patient"):
+            if link.patient_id in granted:
+                shared_patients.append(
+                    {
+                        "patient": link.patient,
+                        "scope": granted[link.patient_id].scope,
+                        "phase": phases.get(link.patient_id, ""),
+                    }
+                )
+    from brobygger.conversations.models import ConversationRecord
+    from brobygger.conversations.selectors import guide_progress
+
     appointments = Appointment.objects.filter(course=course).order_by("-starts_at")[:20]
-    return {"consents": consents, "relatives": relatives, "appointments": appointments}
+    noted = set(
+        ConversationRecord.objects.filter(course=course).values_list("appointment_id", flat=True)
+    )
+    return {
+        "consents": consents,
+        "relatives": relatives,
+        "appointments": appointments,
+        "noted": noted,
+        "progress": guide_progress(course),
+        "now": timezone.now(),
+        "shared_patients": shared_patients,
+        "phase_choices": Phase.choices,
+    }
 
 
 def relatives_of(person: Person) -> QuerySet[Person]:

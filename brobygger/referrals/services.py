@@ -330,7 +330,9 @@ def update_course(*, actor: Any, course: Course, **changes: Any) -> Course:
     return course
 
 
-def end_course(*, actor: Any, course: Course, ended_on: datetime.date, reason: str) -> Course:
+def end_course(
+    *, actor: Any, course: Course, ended_on: datetime.date, reason: str, summary: str = ""
+) -> Course:
     if reason not in EndReason.values:
         raise ValidationError({"reason": _("Choose why the course ended.")}, code="end_reason")
     if ended_on < course.started_on:
@@ -340,7 +342,8 @@ def end_course(*, actor: Any, course: Course, ended_on: datetime.date, reason: s
     with transaction.atomic():
         course.ended_on = ended_on
         course.end_reason = reason
-        course.save(update_fields=["ended_on", "end_reason"])
+        course.closing_summary = summary.strip()[:3000]
+        course.save(update_fields=["ended_on", "end_reason", "closing_summary"])
         record_event(
             actor=actor,
             verb="course.ended",
@@ -386,6 +389,9 @@ def withdraw_consent(*, actor: Any, consent: Consent, note: str = "") -> Consent
                 person_id=consent.person_id, status__in=OPEN_STATUSES
             ):
                 transition(actor=actor, referral=referral, to=S.WITHDRAWN, reason=reason)
+            from brobygger.groups.services import leave_all_groups
+
+            leave_all_groups(actor=actor, person=consent.person)
     return consent
 
 

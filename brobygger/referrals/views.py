@@ -243,6 +243,7 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
                         course=course,
                         ended_on=end_form.cleaned_data["ended_on"],
                         reason=end_form.cleaned_data["reason"],
+                        summary=end_form.cleaned_data["summary"],
                     )
                     messages.success(request, _("The course was ended."))
                     return redirect("referrals:course_detail", pk=course.pk)

@@ -114,6 +114,9 @@ def peer_week(peer: PeerWorker, monday: datetime.date) -> dict[str, Any]:
         .select_related("person", "course")
         .order_by("starts_at")
     )
+    from brobygger.groups.selectors import sessions_for_peer
+
+    sessions = list(sessions_for_peer(peer, start, end))
     days = []
     for offset in range(7):
         day = monday + datetime.timedelta(days=offset)
@@ -123,9 +126,12 @@ def peer_week(peer: PeerWorker, monday: datetime.date) -> dict[str, Any]:
                 "appointments": [
                     a for a in appointments if timezone.localtime(a.starts_at).date() == day
                 ],
+                "sessions": [s for s in sessions if timezone.localtime(s.starts_at).date() == day],
             }
         )
-    minutes = sum(a.minutes for a in appointments if a.status != "cancelled")
+    minutes = sum(a.minutes for a in appointments if a.status != "cancelled") + sum(
+        int((s.ends_at - s.starts_at).total_seconds() // 60) for s in sessions
+    )
     held = sum(a.minutes for a in appointments if a.status == "held")
     return {
         "days": days,
@@ -155,6 +161,12 @@ def peers_load(
         monday = week_start(timezone.localtime(s).date())
         totals[(peer_id, monday)] += int((e - s).total_seconds() // 60)
     mondays = [first_monday + datetime.timedelta(weeks=i) for i in range(weeks)]
+    from brobygger.groups.selectors import sessions_in_range
+
+    for peer_id, s, e in sessions_in_range([p.pk for p in peer_list], start, end):
+        totals[(peer_id, week_start(timezone.localtime(s).date()))] += int(
+            (e - s).total_seconds() // 60
+        )
     return [
         {
             "peer": peer,

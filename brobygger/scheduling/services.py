@@ -53,6 +53,18 @@ def _guarded_save(appointment: Appointment, *, update_fields: list[str] | None =
     )
     if clash is not None:
         raise ValidationError(_clash_message(appointment, clash), code="double_booked")
+    from brobygger.groups.selectors import group_session_clash
+
+    session = group_session_clash(appointment.peer_id, appointment.starts_at, appointment.ends_at)
+    if session is not None:
+        raise ValidationError(
+            _("The peer runs a recovery group from %(start)s to %(end)s.")
+            % {
+                "start": timezone.localtime(session.starts_at).strftime("%H:%M"),
+                "end": timezone.localtime(session.ends_at).strftime("%H:%M"),
+            },
+            code="double_booked",
+        )
     try:
         with transaction.atomic():
             appointment.save(update_fields=update_fields)
@@ -74,7 +86,11 @@ def week_minutes(peer_id: int, day: datetime.date, *, exclude_pk: int | None = N
         .exclude(pk=exclude_pk or 0)
         .values_list("starts_at", "ends_at")
     )
-    return sum(int((e - s).total_seconds() // 60) for s, e in rows)
+    from brobygger.groups.selectors import facilitator_minutes
+
+    # Group sessions the peer runs count in the same hours (issue: groups in hours).
+    groups = facilitator_minutes([peer_id], start, end).get(peer_id, 0)
+    return sum(int((e - s).total_seconds() // 60) for s, e in rows) + groups
 
 
 def _check_contract(appointment: Appointment, *, allow_over_contract: bool) -> None:

@@ -46,7 +46,12 @@ def book(request: HttpRequest, course_pk: int) -> HttpResponse:
     course = referral_access.get_course_for(request.user, course_pk, action=AccessAction.CHANGE)
     if not referral_access.can_edit_course(request.user, course) or course.ended_on:
         raise Http404
-    initial: dict[str, Any] = {"minutes": 45}
+    # The person's way of being contacted suggests how to meet.
+    preferred_mode = {"phone": "phone", "sms": "phone", "in_person": "in_person"}
+    initial: dict[str, Any] = {
+        "minutes": 45,
+        "mode": preferred_mode.get(course.person.contact_channel, "in_person"),
+    }
     slot = request.GET.get("tid", "")
     if slot:
         try:

@@ -1,0 +1,609 @@
+"""Every change to recovery groups. Keyword-only, with an actor, in a transaction, audited."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from brobygger.accounts.models import Unit
+from brobygger.audit.services import record_event
+from brobygger.lib.dates import local_datetime
+from brobygger.people import services as people_services
+from brobygger.people.models import ConsentKind, PeerWorker, Person, PersonKind
+from brobygger.scheduling.models import Appointment
+
+from . import notes, selectors
+from .models import (
+    MAX_CAPACITY,
+    MAX_FACILITATORS,
+    MIN_CAPACITY,
+    Attendance,
+    AttendanceStatus,
+    Enrolment,
+    EnrolmentStatus,
+    GroupSession,
+    RecoveryGroup,
+)
+
+MIN_SESSION_MINUTES, MAX_SESSION_MINUTES = 30, 240
+MAX_WEEKS = 15
+NOTE_WARNING = "note_details"
+GROUP_FIELDS = ("title", "theme", "unit", "place", "capacity")
+
+
+def _field_error(field: str, message: str, code: str) -> ValidationError:
+    """An error on one form field that keeps its code (a dict of strings would drop it)."""
+    return ValidationError({field: ValidationError(message, code=code)})
+
+
+def _hhmm(moment: datetime.datetime) -> str:
+    return timezone.localtime(moment).strftime("%H:%M")
+
+
+def _day(moment: datetime.datetime) -> str:
+    return timezone.localtime(moment).strftime("%d.%m.%Y")
+
+
+# -- the group ------------------------------------------------------------------
+
+
+def _check_facilitators(facilitators: Iterable[PeerWorker]) -> list[PeerWorker]:
+    chosen = list({p.pk: p for p in facilitators}.values())
+    if not 1 <= len(chosen) <= MAX_FACILITATORS:
+        raise _field_error(
+            "facilitators", _("Choose one or two peer workers to run the group."), "facilitators"
+        )
+    if any(not p.user.is_active for p in chosen):
+        raise _field_error(
+            "facilitators", _("A peer worker who has left cannot run a group."), "facilitators"
+        )
+    return chosen
+
+
+def _check_group_fields(fields: Mapping[str, Any]) -> None:
+    errors: dict[str, str] = {}
+    if not str(fields.get("title") or "").strip():
+        errors["title"] = _("Give the group a title.")
+    if not str(fields.get("place") or "").strip():
+        errors["place"] = _("Say where the group meets.")
+    capacity = fields.get("capacity")
+    if not isinstance(capacity, int) or not MIN_CAPACITY <= capacity <= MAX_CAPACITY:
+        errors["capacity"] = _("A group has between %(low)s and %(high)s places.") % {
+            "low": MIN_CAPACITY,
+            "high": MAX_CAPACITY,
+        }
+    if errors:
+        raise ValidationError(errors, code="invalid")
+
+
+def create_group(
+    *,
+    actor: Any,
+    title: str,
+    place: str,
+    capacity: int,
+    facilitators: Iterable[PeerWorker],
+    theme: str = "",
+    unit: Unit | None = None,
+) -> RecoveryGroup:
+    """A new group series; patient peers, relative peers and parent peers may all run one."""
+    fields = {"title": title, "theme": theme, "unit": unit, "place": place, "capacity": capacity}
+    _check_group_fields(fields)
+    chosen = _check_facilitators(facilitators)
+    with transaction.atomic():
+        group = RecoveryGroup(
+            title=title.strip(),
+            theme=theme.strip(),
+            unit=unit,
+            place=place.strip(),
+            capacity=capacity,
+        )
+        group.full_clean()
+        group.save()
+        group.facilitators.set(chosen)
+        record_event(
+            actor=actor,
+            verb="group.created",
+            obj=group,
+            data={"capacity": capacity, "facilitators": sorted(p.pk for p in chosen)},
+        )
+    return group
+
+
+def update_group(
+    *,
+    actor: Any,
+    group: RecoveryGroup,
+    facilitators: Iterable[PeerWorker] | None = None,
+    **changes: Any,
+) -> RecoveryGroup:
+    """Change the group. More places let the first in line move up; fewer places than
+    enrolled participants are refused. New facilitators must be free at the planned times."""
+    unknown = set(changes) - set(GROUP_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown group fields: {sorted(unknown)}")
+    with transaction.atomic():
+        group = RecoveryGroup.objects.select_for_update().get(pk=group.pk)
+        _check_open(group)
+        for name in ("title", "theme", "place"):
+            if isinstance(changes.get(name), str):
+                changes[name] = changes[name].strip()
+        _check_group_fields(
+            {name: changes.get(name, getattr(group, name)) for name in GROUP_FIELDS}
+        )
+        enrolled = Enrolment.objects.filter(group=group).enrolled().count()
+        if "capacity" in changes and changes["capacity"] < enrolled:
+            raise _field_error(
+                "capacity",
+                _(
+                    "%(count)s participants are enrolled. Ask someone to leave before "
+                    "you lower the number of places."
+                )
+                % {"count": enrolled},
+                "capacity_below_enrolled",
+            )
+        changed = [name for name, value in changes.items() if getattr(group, name) != value]
+        for name in changed:
+            setattr(group, name, changes[name])
+        if changed:
+            group.full_clean()
+            group.save(update_fields=changed)
+        facilitators_changed = False
+        if facilitators is not None:
+            chosen = _check_facilitators(facilitators)
+            current = set(group.facilitators.values_list("pk", flat=True))
+            added = [p for p in chosen if p.pk not in current]
+            if added or len(chosen) != len(current):
+                _check_new_facilitators_free(group, added)
+                group.facilitators.set(chosen)
+                facilitators_changed = True
+        if changed or facilitators_changed:
+            record_event(
+                actor=actor,
+                verb="group.changed",
+                obj=group,
+                data={"fields": sorted(changed), "facilitators_changed": facilitators_changed},
+            )
+        if "capacity" in changed:
+            _fill_places(actor=actor, group=group)
+    return group
+
+
+def close_group(*, actor: Any, group: RecoveryGroup) -> RecoveryGroup:
+    """The series is over: no more sessions or sign-ups. Attendance and notes stay."""
+    with transaction.atomic():
+        group = RecoveryGroup.objects.select_for_update().get(pk=group.pk)
+        _check_open(group)
+        group.closed_at = timezone.now()
+        group.save(update_fields=["closed_at"])
+        # Sessions still to come will not take place: off the plan and out of the hours.
+        cancelled = GroupSession.objects.filter(
+            group=group, cancelled=False, starts_at__gt=group.closed_at
+        ).update(cancelled=True, updated_at=group.closed_at)
+        record_event(
+            actor=actor, verb="group.closed", obj=group, data={"sessions_cancelled": cancelled}
+        )
+    return group
+
+
+def _check_open(group: RecoveryGroup) -> None:
+    if group.closed_at is not None:
+        raise ValidationError(_("The group has been closed."), code="closed")
+
+
+# -- sessions ---------------------------------------------------------------------
+
+
+def _facilitator_clash(
+    peers: list[PeerWorker],
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    *,
+    exclude_session: GroupSession | None = None,
+) -> str | None:
+    """Why one of `peers` is busy then (a conversation or another group session), or None."""
+    names = {p.pk: p.name for p in peers}
+    clash = selectors.facilitator_conflict(
+        list(names),
+        starts_at,
+        ends_at,
+        exclude_session_id=exclude_session.pk if exclude_session else None,
+    )
+    if clash is None:
+        return None
+    when = {
+        "start": _hhmm(clash.starts_at),
+        "end": _hhmm(clash.ends_at),
+        "day": _day(clash.starts_at),
+    }
+    if isinstance(clash, Appointment):
+        return _(
+            "%(name)s has a conversation from %(start)s to %(end)s on %(day)s. "
+            "Choose another time, or move the conversation first."
+        ) % {"name": names[clash.peer_id], **when}
+    busy = set(clash.group.facilitators.values_list("pk", flat=True)) & set(names)
+    return _("%(name)s runs another group session from %(start)s to %(end)s on %(day)s.") % {
+        "name": ", ".join(sorted(names[pk] for pk in busy)),
+        **when,
+    }
+
+
+def _lock_facilitators(group: RecoveryGroup) -> list[PeerWorker]:
+    """Lock the facilitators' rows so two sessions for one peer are never added at once.
+
+    PostgreSQL: row locks, in primary-key order so two writers cannot deadlock.
+    SQLite: the immediate write transaction already serialises writers.
+    """
+    ids = list(group.facilitators.values_list("pk", flat=True))
+    return list(
+        PeerWorker.objects.select_for_update()
+        .filter(pk__in=ids)
+        .select_related("user")
+        .order_by("pk")
+    )
+
+
+def _check_new_facilitators_free(group: RecoveryGroup, added: list[PeerWorker]) -> None:
+    if not added:
+        return
+    locked = list(
+        PeerWorker.objects.select_for_update()
+        .filter(pk__in=[p.pk for p in added])
+        .select_related("user")
+        .order_by("pk")
+    )
+    upcoming = GroupSession.objects.active().filter(group=group, ends_at__gt=timezone.now())
+    for session in upcoming:
+        reason = _facilitator_clash(
+            locked, session.starts_at, session.ends_at, exclude_session=session
+        )
+        if reason:
+            raise _field_error("facilitators", reason, "facilitator_busy")
+
+
+def _check_session_time(
+    starts_at: datetime.datetime, ends_at: datetime.datetime, *, allow_past: bool
+) -> None:
+    minutes = (ends_at - starts_at).total_seconds() / 60
+    if not MIN_SESSION_MINUTES <= minutes <= MAX_SESSION_MINUTES:
+        raise _field_error(
+            "minutes", _("A group session lasts between 30 minutes and 4 hours."), "length"
+        )
+    if not allow_past and starts_at < timezone.now() - datetime.timedelta(minutes=5):
+        raise _field_error("date", _("Choose a time that has not passed."), "past")
+
+
+def add_session(
+    *,
+    actor: Any,
+    group: RecoveryGroup,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    topic: str = "",
+    allow_past: bool = False,
+) -> GroupSession:
+    """One session. The facilitators must be free: no conversation, no other group.
+
+    `allow_past` is for registering a session after the fact (and for demo data).
+    """
+    _check_session_time(starts_at, ends_at, allow_past=allow_past)
+    with transaction.atomic():
+        group = RecoveryGroup.objects.get(pk=group.pk)
+        _check_open(group)
+        facilitators = _lock_facilitators(group)
+        reason = _facilitator_clash(facilitators, starts_at, ends_at)
+        if reason:
+            raise ValidationError(reason, code="facilitator_busy")
+        session = GroupSession(group=group, starts_at=starts_at, ends_at=ends_at, topic=topic)
+        session.full_clean(exclude=["group"])
+        session.save()
+        record_event(
+            actor=actor,
+            verb="group.session_added",
+            obj=session,
+            data={"group": group.pk, "minutes": session.minutes},
+        )
+    return session
+
+
+def add_weekly_sessions(
+    *,
+    actor: Any,
+    group: RecoveryGroup,
+    first_day: datetime.date,
+    start_time: datetime.time,
+    minutes: int,
+    weeks: int,
+    topic: str = "",
+    allow_past: bool = False,
+) -> list[GroupSession]:
+    """The same weekday and wall-clock time for `weeks` weeks (summer time included);
+    all or nothing, so a clash in week 7 leaves no half-planned series behind."""
+    if not 1 <= weeks <= MAX_WEEKS:
+        raise _field_error(
+            "weeks", _("Plan between 1 and %(max)s weeks at a time.") % {"max": MAX_WEEKS}, "weeks"
+        )
+    sessions = []
+    with transaction.atomic():
+        for week in range(weeks):
+            day = first_day + datetime.timedelta(weeks=week)
+            try:
+                starts_at = local_datetime(day, start_time)
+            except ValueError as error:
+                message = _("That time does not exist on %(day)s (summer time starts).") % {
+                    "day": day.strftime("%d.%m.%Y")
+                }
+                raise _field_error("time", message, "no_such_time") from error
+            ends_at = starts_at + datetime.timedelta(minutes=minutes)
+            try:
+                sessions.append(
+                    add_session(
+                        actor=actor,
+                        group=group,
+                        starts_at=starts_at,
+                        ends_at=ends_at,
+                        topic=topic,
+                        allow_past=allow_past,
+                    )
+                )
+            except ValidationError as error:
+                prefix = _("Week %(n)s (%(day)s):") % {"n": week + 1, "day": _day(starts_at)}
+                if week == 0 or hasattr(error, "error_dict"):
+                    raise
+                raise ValidationError(
+                    [
+                        ValidationError(f"{prefix} {message}", code=item.code)
+                        for item in error.error_list
+                        for message in item.messages
+                    ]
+                ) from error
+    return sessions
+
+
+def update_session_topic(*, actor: Any, session: GroupSession, topic: str) -> GroupSession:
+    topic = topic.strip()
+    if len(topic) > 300:
+        raise ValidationError({"topic": _("Keep the topic under 300 characters.")})
+    with transaction.atomic():
+        if session.topic == topic:
+            return session
+        session.topic = topic
+        session.save(update_fields=["topic", "updated_at"])
+        record_event(actor=actor, verb="group.session_topic_changed", obj=session)
+    return session
+
+
+def cancel_session(*, actor: Any, session: GroupSession) -> GroupSession:
+    """A cancelled session frees the facilitators' time and no longer counts in hours."""
+    if session.cancelled:
+        raise ValidationError(_("The session is already cancelled."), code="cancelled")
+    if session.attendance.exists():
+        raise ValidationError(
+            _("Attendance has been recorded for this session, so it took place."),
+            code="held",
+        )
+    with transaction.atomic():
+        session.cancelled = True
+        session.save(update_fields=["cancelled", "updated_at"])
+        record_event(actor=actor, verb="group.session_cancelled", obj=session)
+    return session
+
+
+# -- participants -------------------------------------------------------------------
+
+
+def enrol(*, actor: Any, group: RecoveryGroup, person: Person) -> Enrolment:
+    """A place in the group, or the next place on the waiting list when it is full.
+
+    The group row is locked while the places are counted, so concurrent sign-ups
+    cannot overfill it (PostgreSQL row lock; SQLite's immediate transactions
+    serialise writers). The waiting list's unique places are the database's word.
+    """
+    if person.kind != PersonKind.PATIENT:
+        raise ValidationError(_("Recovery groups are for patients."), code="not_patient")
+    if not people_services.has_current_consent(person, ConsentKind.CONTACT):
+        raise ValidationError(
+            _(
+                "The person has not agreed to be contacted by a peer (or has withdrawn "
+                "it). Record the consent first."
+            ),
+            code="no_consent",
+        )
+    with transaction.atomic():
+        group = RecoveryGroup.objects.select_for_update().get(pk=group.pk)
+        _check_open(group)
+        existing = Enrolment.objects.filter(group=group, person=person).first()
+        if existing is not None and existing.status != EnrolmentStatus.LEFT:
+            raise ValidationError(
+                _("The person is already enrolled or on the waiting list."), code="duplicate"
+            )
+        enrolled = Enrolment.objects.filter(group=group).enrolled().count()
+        if enrolled < group.capacity:
+            status, position = EnrolmentStatus.ENROLLED, None
+        else:
+            last = Enrolment.objects.filter(group=group).waiting().aggregate(n=Max("position"))
+            status, position = EnrolmentStatus.WAITING, (last["n"] or 0) + 1
+        enrolment = existing or Enrolment(group=group, person=person)
+        enrolment.status, enrolment.position = status, position
+        enrolment.enrolled_at = timezone.now()
+        enrolment.save()
+        record_event(
+            actor=actor,
+            verb="group.enrolled" if status == EnrolmentStatus.ENROLLED else "group.waiting",
+            obj=group,
+            person_id=person.pk,
+            data={"position": position} if position else {},
+        )
+    return enrolment
+
+
+def leave(*, actor: Any, group: RecoveryGroup, person: Person) -> Enrolment:
+    """The person leaves the group (or the waiting list); the first in line moves up."""
+    with transaction.atomic():
+        group = RecoveryGroup.objects.select_for_update().get(pk=group.pk)
+        enrolment = (
+            Enrolment.objects.filter(group=group, person=person)
+            .exclude(status=EnrolmentStatus.LEFT)
+            .first()
+        )
+        if enrolment is None:
+            raise ValidationError(_("The person is not in this group."), code="not_enrolled")
+        was = enrolment.status
+        enrolment.status, enrolment.position = EnrolmentStatus.LEFT, None
+        enrolment.save(update_fields=["status", "position", "changed_at"])
+        record_event(
+            actor=actor,
+            verb="group.left",
+            obj=group,
+            person_id=person.pk,
+            data={"was": was},
+        )
+        _renumber_waiting(group)
+        if was == EnrolmentStatus.ENROLLED and group.closed_at is None:
+            _fill_places(actor=actor, group=group)
+    return enrolment
+
+
+def leave_all_groups(*, actor: Any, person: Person) -> int:
+    """Take the person out of every group and waiting list (consent withdrawn)."""
+    groups = list(
+        RecoveryGroup.objects.filter(
+            enrolments__person=person,
+            enrolments__status__in=[EnrolmentStatus.ENROLLED, EnrolmentStatus.WAITING],
+        ).order_by("pk")
+    )
+    for group in groups:
+        leave(actor=actor, group=group, person=person)
+    return len(groups)
+
+
+def _renumber_waiting(group: RecoveryGroup) -> None:
+    """Close the gaps: 1, 2, 3 ... in the order people signed up.
+
+    Ascending one row at a time, so the partial unique index on the places never
+    sees two rows on the same place.
+    """
+    for number, enrolment in enumerate(Enrolment.objects.filter(group=group).waiting(), start=1):
+        if enrolment.position != number:
+            enrolment.position = number
+            enrolment.save(update_fields=["position", "changed_at"])
+
+
+def _fill_places(*, actor: Any, group: RecoveryGroup) -> list[Enrolment]:
+    """Move the first in line up while there are free places. Call with the group locked."""
+    moved: list[Enrolment] = []
+    free = group.capacity - Enrolment.objects.filter(group=group).enrolled().count()
+    if free <= 0:
+        return moved
+    for enrolment in list(Enrolment.objects.filter(group=group).waiting()[:free]):
+        enrolment.status, enrolment.position = EnrolmentStatus.ENROLLED, None
+        enrolment.save(update_fields=["status", "position", "changed_at"])
+        record_event(actor=actor, verb="group.moved_up", obj=group, person_id=enrolment.person_id)
+        moved.append(enrolment)
+    if moved:
+        _renumber_waiting(group)
+    return moved
+
+
+# -- attendance and the group note -----------------------------------------------------
+
+
+def record_attendance(
+    *, actor: Any, session: GroupSession, statuses: Mapping[int, str]
+) -> list[Attendance]:
+    """Attendance for enrolled participants, once the session has begun.
+
+    `statuses` maps person ids to present / absent / excused. Unchanged rows are left alone.
+    """
+    if session.cancelled:
+        raise ValidationError(_("The session was cancelled."), code="cancelled")
+    if session.starts_at > timezone.now():
+        raise ValidationError(
+            _("Attendance can be recorded once the session has begun."), code="future"
+        )
+    bad = [s for s in statuses.values() if s not in AttendanceStatus.values]
+    if bad:
+        raise ValidationError(_("Choose present, absent or sent word."), code="status")
+    enrolled = set(
+        Enrolment.objects.filter(group_id=session.group_id)
+        .enrolled()
+        .values_list("person_id", flat=True)
+    )
+    outside = set(statuses) - enrolled
+    if outside:
+        raise ValidationError(
+            _("Attendance can only be recorded for participants enrolled in the group."),
+            code="not_enrolled",
+        )
+    saved: list[Attendance] = []
+    with transaction.atomic():
+        existing = {a.person_id: a for a in Attendance.objects.filter(session=session)}
+        for person_id, status in sorted(statuses.items()):
+            row = existing.get(person_id)
+            if row is not None and row.status == status:
+                continue
+            if row is None:
+                row = Attendance.objects.create(session=session, person_id=person_id, status=status)
+            else:
+                row.status = status
+                row.save(update_fields=["status", "recorded_at"])
+            record_event(
+                actor=actor,
+                verb="group.attendance",
+                obj=session,
+                person_id=person_id,
+                data={"status": status},
+            )
+            saved.append(row)
+    return saved
+
+
+def note_warnings(session: GroupSession, text: str) -> list[str]:
+    """A CPR number, or the first name of anyone who has signed up for the group."""
+    names = Person.objects.filter(group_enrolments__group_id=session.group_id).values_list(
+        "given_name", flat=True
+    )
+    return notes.detail_warnings(text, names)
+
+
+def save_group_note(
+    *, actor: Any, session: GroupSession, text: str, confirmed: bool = False
+) -> GroupSession:
+    """A high-level note about the session as a whole, never about one participant.
+
+    A CPR number or a participant's first name in the text stops the save with a
+    warning until the writer confirms that the note is about the group.
+    """
+    text = text.strip()
+    if len(text) > 4000:
+        raise ValidationError({"note": _("Keep the note under 4000 characters.")})
+    if session.cancelled:
+        raise ValidationError(_("The session was cancelled."), code="cancelled")
+    warnings = note_warnings(session, text)
+    if warnings and not confirmed:
+        advice = _(
+            "Group notes are about the group, without details about any one person. "
+            "Change the text, or tick the box to confirm that it is about the group."
+        )
+        raise ValidationError(
+            {"note": [ValidationError(m, code=NOTE_WARNING) for m in [*warnings, advice]]}
+        )
+    with transaction.atomic():
+        if session.note == text:
+            return session
+        session.note = text
+        session.save(update_fields=["note", "updated_at"])
+        record_event(
+            actor=actor,
+            verb="group.note_saved",
+            obj=session,
+            data={"confirmed_warning": bool(warnings)},
+        )
+    return session
