@@ -25,7 +25,7 @@ demo: migrate
 	$(PY) manage.py load_demo --if-empty
 
 run: demo
-	@$(PY) manage.py demo_logins
+	@$(PY) manage.py demo_logins --port $(PORT)
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # The whole suite: unit and HTTP tests, then the browser journeys when Chromium is there.

@@ -262,3 +262,20 @@ def sessions_in_range(
             group__facilitators__in=list(peer_ids),
         ).values_list("group__facilitators", "starts_at", "ends_at")
     )
+
+
+def participant_session_clash(
+    person_id: int, starts_at: datetime.datetime, ends_at: datetime.datetime
+) -> GroupSession | None:
+    """A non-cancelled session of a group the person is enrolled in, in [starts_at, ends_at).
+
+    For the conversation booking guard: the person cannot be in two places at once.
+    """
+    return (
+        GroupSession.objects.active()
+        .overlapping(starts_at, ends_at)
+        .filter(group__enrolments__person_id=person_id, group__enrolments__status="enrolled")
+        .select_related("group")
+        .order_by("starts_at")
+        .first()
+    )

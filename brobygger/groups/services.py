@@ -399,6 +399,28 @@ def cancel_session(*, actor: Any, session: GroupSession) -> GroupSession:
 # -- participants -------------------------------------------------------------------
 
 
+def _check_person_free(group: RecoveryGroup, person: Person) -> None:
+    """Enrolment makes the group's sessions the person's: the same guard as bookings."""
+    from brobygger.scheduling.models import Appointment
+
+    for session in GroupSession.objects.active().filter(group=group, ends_at__gt=timezone.now()):
+        clash = (
+            Appointment.objects.active()
+            .filter(person=person)
+            .overlapping(session.starts_at, session.ends_at)
+            .first()
+        )
+        if clash is not None:
+            raise ValidationError(
+                _(
+                    "The person has a conversation during the session on %(when)s. Move the "
+                    "conversation first."
+                )
+                % {"when": timezone.localtime(session.starts_at).strftime("%d.%m %H:%M")},
+                code="double_booked",
+            )
+
+
 def enrol(*, actor: Any, group: RecoveryGroup, person: Person) -> Enrolment:
     """A place in the group, or the next place on the waiting list when it is full.
 
@@ -426,6 +448,7 @@ def enrol(*, actor: Any, group: RecoveryGroup, person: Person) -> Enrolment:
             )
         enrolled = Enrolment.objects.filter(group=group).enrolled().count()
         if enrolled < group.capacity:
+            _check_person_free(group, person)
             status, position = EnrolmentStatus.ENROLLED, None
         else:
             last = Enrolment.objects.filter(group=group).waiting().aggregate(n=Max("position"))

@@ -53,8 +53,15 @@ def _guarded_save(appointment: Appointment, *, update_fields: list[str] | None =
     )
     if clash is not None:
         raise ValidationError(_clash_message(appointment, clash), code="double_booked")
-    from brobygger.groups.selectors import group_session_clash
+    from brobygger.groups.selectors import group_session_clash, participant_session_clash
 
+    if (
+        participant_session_clash(appointment.person_id, appointment.starts_at, appointment.ends_at)
+        is not None
+    ):
+        raise ValidationError(
+            _("The person is in a recovery group session at that time."), code="double_booked"
+        )
     session = group_session_clash(appointment.peer_id, appointment.starts_at, appointment.ends_at)
     if session is not None:
         raise ValidationError(

@@ -325,3 +325,67 @@ class SchedulingViewTests(BaseTestCase):
         self.assertEqual(
             selectors.windows_of(self.peer), [(0, datetime.time(9), datetime.time(12))]
         )
+
+
+class GroupGuardTests(BaseTestCase):
+    """Group sessions take the same time: bookings and enrolments share one guard."""
+
+    def setUp(self):
+        from brobygger.groups import services as groups
+
+        self.day = next_weekday(2)
+        self.group = groups.create_group(
+            actor=self.coordinator,
+            title="Hverdagsliv",
+            place="Grupperummet",
+            capacity=8,
+            facilitators=[self.other_peer],
+            unit=self.unit,
+        )
+        self.session = groups.add_session(
+            actor=self.coordinator,
+            group=self.group,
+            starts_at=local_datetime(self.day, datetime.time(13)),
+            ends_at=local_datetime(self.day, datetime.time(14, 30)),
+        )
+
+    def test_facilitator_cannot_be_booked_during_a_session(self):
+        bob_course = self.bob.courses.get()
+        from brobygger.people.services import record_consent
+
+        record_consent(actor=None, person=self.bob, kind="contact", source="verbal")
+        with self.assertRaises(ValidationError):
+            services.book(
+                actor=self.coordinator,
+                course=bob_course,
+                starts_at=local_datetime(self.day, datetime.time(14)),
+                minutes=45,
+                mode="phone",
+            )
+
+    def test_participant_cannot_be_booked_during_a_session_and_vice_versa(self):
+        from brobygger.groups import services as groups
+
+        groups.enrol(actor=self.coordinator, group=self.group, person=self.alice)
+        with self.assertRaises(ValidationError):
+            services.book(
+                actor=self.peer.user,
+                course=self.alice_course,
+                starts_at=local_datetime(self.day, datetime.time(13, 30)),
+                minutes=30,
+                mode="phone",
+            )
+        dora = make_person("Dora", unit=self.unit)
+        dora_course = make_course(dora, self.peer)
+        services.book(
+            actor=self.peer.user,
+            course=dora_course,
+            starts_at=local_datetime(self.day, datetime.time(14)),
+            minutes=30,
+            mode="phone",
+        )
+        with self.assertRaises(ValidationError):
+            groups.enrol(actor=self.coordinator, group=self.group, person=dora)
+
+    def test_group_sessions_count_in_the_facilitators_hours(self):
+        self.assertEqual(services.week_minutes(self.other_peer.pk, self.day), 90)

@@ -2,7 +2,7 @@ import base64
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -15,6 +15,9 @@ DEMO_USERS = ["koordinator", "peer", "paarorendepeer", "sygeplejerske", "evaluat
 class Command(BaseCommand):
     help = "Print the demo logins (demo mode only), with the current two-factor codes."
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--port", default="8000", help="The port the app is served on.")
+
     def handle(self, *args: Any, **options: Any) -> None:
         if not settings.DEMO_MODE:
             self.stdout.write("Not in demo mode: no demo logins to show.")
@@ -25,7 +28,7 @@ class Command(BaseCommand):
         }
         self.stdout.write("")
         self.stdout.write(f"Brobygger demo logins (password for all: {DEMO_PASSWORD})")
-        self.stdout.write("Open http://127.0.0.1:8000/log-ind/")
+        self.stdout.write(f"Open http://127.0.0.1:{options['port']}/log-ind/")
         for name in DEMO_USERS:
             user = users.get(name)
             if user is None:
