@@ -118,6 +118,10 @@ class AccessLogEntry(ChainedEntry):
     def __str__(self) -> str:
         return f"{self.seq} {self.action} {self.purpose}"
 
+    @property
+    def purpose_label(self) -> str:
+        return str(Purpose(self.purpose).label) if self.purpose in Purpose.values else self.purpose
+
 
 class AuditEvent(ChainedEntry):
     """One state change, written in the same transaction as the change."""
