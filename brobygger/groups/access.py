@@ -82,3 +82,18 @@ def log_roster(user: Any, group: RecoveryGroup, *, what: str = "roster") -> None
         criterion=f"group:{group.pk}:{what}",
         obj=group,
     )
+
+
+def get_enrolment_for(group: Any, person_pk: int) -> Any:
+    """A current enrolment (or waiting place) of the group; 404 otherwise."""
+    from .models import Enrolment, EnrolmentStatus
+
+    enrolment = (
+        Enrolment.objects.filter(group=group, person_id=person_pk)
+        .exclude(status=EnrolmentStatus.LEFT)
+        .select_related("person")
+        .first()
+    )
+    if enrolment is None:
+        raise Http404
+    return enrolment

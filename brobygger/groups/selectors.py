@@ -279,3 +279,7 @@ def participant_session_clash(
         .order_by("starts_at")
         .first()
     )
+
+
+def enrolled_count(group: RecoveryGroup) -> int:
+    return Enrolment.objects.filter(group=group).enrolled().count()

@@ -22,7 +22,7 @@ from brobygger.people.selectors import units_for
 
 from . import access, selectors, services
 from .forms import AttendanceForm, GroupForm, NoteForm, SearchForm, SessionForm, TopicForm
-from .models import Enrolment, EnrolmentStatus, GroupSession
+from .models import EnrolmentStatus, GroupSession
 
 GROUP_ROLES = (Role.COORDINATOR, Role.PEER_WORKER, Role.RELATIVE_PEER)
 
@@ -201,7 +201,7 @@ def enrol(request: HttpRequest, pk: int) -> HttpResponse:
             criterion=f"group:{group.pk}:enrol:{text}",
             obj=group,
         )
-    enrolled = Enrolment.objects.filter(group=group).enrolled().count()
+    enrolled = selectors.enrolled_count(group)
     context = {
         "group": group,
         "search": search,
@@ -216,14 +216,7 @@ def enrol(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def leave(request: HttpRequest, pk: int, person_pk: int) -> HttpResponse:
     group = access.get_group_for(request.user, pk, for_update=True)
-    enrolment = (
-        Enrolment.objects.filter(group=group, person_id=person_pk)
-        .exclude(status=EnrolmentStatus.LEFT)
-        .select_related("person")
-        .first()
-    )
-    if enrolment is None:
-        raise Http404
+    enrolment = access.get_enrolment_for(group, person_pk)
     person = enrolment.person
     log_access(
         user=request.user,

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.management import CommandError, call_command
 from django.test import TestCase
+from django.utils import translation
 
 from brobygger.audit.models import AuditEvent
 from brobygger.outcomes import loader, scoring
@@ -44,6 +45,9 @@ def recovery_scale(**changes: Any) -> dict[str, Any]:
 
 class LoaderTestCase(TestCase):
     def setUp(self) -> None:
+        # The messages are checked in their English source wording.
+        translation.activate("en")
+        self.addCleanup(translation.deactivate)
         tmp = tempfile.TemporaryDirectory()
         self.addCleanup(tmp.cleanup)
         self.dir = Path(tmp.name)
