@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "brobygger.groups",
     "brobygger.conversations",
     "brobygger.outcomes",
+    "brobygger.recruitment",
     "brobygger.public",
     "brobygger.demo",
 ]

@@ -11,5 +11,7 @@ urlpatterns = [
     path("", include("brobygger.scheduling.urls")),
     path("", include("brobygger.groups.urls")),
     path("", include("brobygger.conversations.urls")),
+    path("", include("brobygger.recruitment.urls")),
+    path("", include("brobygger.outcomes.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -23,13 +23,16 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             (reverse("people:person_list"), _("Persons")),
             (reverse("people:peer_list"), _("Peer workers")),
             (reverse("groups:group_list"), _("Recovery groups")),
+            (reverse("outcomes:due"), _("Questionnaires")),
             (reverse("scheduling:planning"), _("Planning")),
+            (reverse("recruitment:posting_list"), _("Recruitment")),
         ]
     elif role in (Role.PEER_WORKER, Role.RELATIVE_PEER):
         items += [
             (reverse("scheduling:my_week"), _("My week")),
             (reverse("scheduling:my_availability"), _("My times")),
             (reverse("groups:group_list"), _("Recovery groups")),
+            (reverse("outcomes:due"), _("Questionnaires")),
         ]
     elif role == Role.CLINICIAN:
         items += [(reverse("referrals:referral_create"), _("New referral"))]

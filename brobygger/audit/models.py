@@ -159,3 +159,4 @@ class Purpose(models.TextChoices):
     REFERRAL = "referral", _("Referral")
     ACCESS_REPORT = "access_report", _("Access report for the person")
     ADMINISTRATION = "administration", _("Administration")
+    RECRUITMENT = "recruitment", _("Recruitment")

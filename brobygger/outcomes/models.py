@@ -199,3 +199,136 @@ class Score(models.Model):
 
     def __str__(self) -> str:
         return f"{self.version} {self.administered_on}: {self.total}"
+
+
+class Timepoint(models.TextChoices):
+    START = "start", _("At the start")
+    DISCHARGE = "discharge", _("At discharge")
+    AFTER_3_MONTHS = "after_3_months", _("3 months after discharge")
+    END = "end", _("At the end")
+    AFTER_CONVERSATION = "after_conversation", _("After a conversation")
+
+
+class AdministrationStatus(models.TextChoices):
+    DUE = "due", _("Due")
+    SENT = "sent", _("Link sent")
+    PARTIAL = "partial", _("Partly answered")
+    COMPLETED = "completed", _("Answered")
+    DECLINED = "declined", _("Declined")
+    EXPIRED = "expired", _("Expired")
+
+
+OPEN_STATUSES = (
+    AdministrationStatus.DUE,
+    AdministrationStatus.SENT,
+    AdministrationStatus.PARTIAL,
+)
+
+
+class AnsweredBy(models.TextChoices):
+    PERSON_LINK = "person_link", _("The person, through a link")
+    WITH_PEER = "with_peer", _("The person, with the peer")
+
+
+class AdministrationQuerySet(models.QuerySet["Administration"]):
+    def open(self) -> AdministrationQuerySet:
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def for_course(self, course: Any) -> AdministrationQuerySet:
+        return self.filter(course=course)
+
+
+class Administration(models.Model):
+    """One planned answering of one questionnaire by the person of one course."""
+
+    course = models.ForeignKey(
+        "referrals.Course",
+        verbose_name=_("course"),
+        on_delete=models.CASCADE,
+        related_name="administrations",
+    )
+    version = models.ForeignKey(
+        InstrumentVersion,
+        verbose_name=_("instrument version"),
+        on_delete=models.PROTECT,
+        related_name="administrations",
+    )
+    timepoint = models.CharField(_("when"), max_length=20, choices=Timepoint.choices)
+    due_on = models.DateField(_("due"))
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=AdministrationStatus.choices,
+        default=AdministrationStatus.DUE,
+    )
+    # sha256 of the link token: a copy of the database cannot be used to answer.
+    token_hash = models.CharField(max_length=64, blank=True, default="")
+    link_expires_at = models.DateTimeField(_("link expires"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    answered_by = models.CharField(
+        _("answered by"), max_length=12, choices=AnsweredBy.choices, blank=True
+    )
+    score = models.OneToOneField(
+        Score,
+        verbose_name=_("score"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="administration",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AdministrationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        verbose_name = _("questionnaire administration")
+        verbose_name_plural = _("questionnaire administrations")
+        indexes = [
+            models.Index(fields=["status", "due_on"], name="administration_status_due"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["course", "version", "timepoint"], name="administration_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["token_hash"],
+                condition=~Q(token_hash=""),
+                name="administration_token_unique",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="completed") | Q(completed_at__isnull=False),
+                name="administration_completed_at",
+            ),
+            models.CheckConstraint(
+                condition=Q(token_hash="") | Q(link_expires_at__isnull=False),
+                name="administration_link_expires",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version} {self.timepoint} #{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class Answer(models.Model):
+    """One item's answer; an empty value is a skipped item (kept, so partial work survives)."""
+
+    administration = models.ForeignKey(
+        Administration, on_delete=models.CASCADE, related_name="answers"
+    )
+    item_key = models.CharField(max_length=50)
+    value = models.SmallIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["administration", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["administration", "item_key"], name="answer_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.administration_id} {self.item_key}"

@@ -3,18 +3,31 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
+import secrets
 from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from brobygger.audit.services import record_event
+from brobygger.people.models import ConsentKind
+from brobygger.people.services import has_current_consent
 from brobygger.referrals.models import Course
 
 from . import scoring
-from .models import InstrumentVersion, Score
+from .models import (
+    Administration,
+    AdministrationStatus,
+    Answer,
+    AnsweredBy,
+    InstrumentVersion,
+    Score,
+)
+from .schedule import LINK_DAYS, MAIN_INSTRUMENT_KEYS, planned
 
 
 def lock_version(*, actor: Any, version: InstrumentVersion) -> InstrumentVersion:
@@ -80,3 +93,222 @@ def store_score(
             },
         )
     return score
+
+
+# --- Questionnaire administrations: schedule, links, answers -----------------------------
+
+
+def _main_version() -> InstrumentVersion | None:
+    for key in MAIN_INSTRUMENT_KEYS:
+        version = InstrumentVersion.objects.latest_of(key)
+        if version is not None:
+            return version
+    return None
+
+
+def sync_schedule(*, actor: Any, course: Course) -> list[Administration]:
+    """Create the administrations the course's phase and dates call for; idempotent.
+
+    Call it whenever a course starts, changes dates or ends. Existing administrations are
+    never moved or removed: once planned (or answered) they stay as they were.
+    """
+    version = _main_version()
+    if version is None:
+        return []
+    wanted = planned(course)
+    if not wanted:
+        return []
+    created: list[Administration] = []
+    with transaction.atomic():
+        existing = set(
+            Administration.objects.filter(course=course, version=version).values_list(
+                "timepoint", flat=True
+            )
+        )
+        for timepoint, due_on in wanted:
+            if timepoint in existing:
+                continue
+            administration = Administration.objects.create(
+                course=course, version=version, timepoint=timepoint, due_on=due_on
+            )
+            record_event(
+                actor=actor,
+                verb="questionnaire.planned",
+                obj=administration,
+                person_id=course.person_id,
+                data={"instrument": version.instrument.key, "timepoint": timepoint},
+            )
+            created.append(administration)
+    return created
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _require_consent(course: Course) -> None:
+    if not has_current_consent(course.person, ConsentKind.QUESTIONNAIRES):
+        raise ValidationError(
+            _("The person has not agreed to answer questionnaires. Record the consent first."),
+            code="no_consent",
+        )
+
+
+def _locked(administration: Administration) -> Administration:
+    """Re-read under a row lock, so two submissions of one link cannot both count."""
+    return (
+        Administration.objects.select_for_update()
+        .select_related("course__person", "version__instrument")
+        .get(pk=administration.pk)
+    )
+
+
+def issue_link(*, actor: Any, administration: Administration) -> str:
+    """A new single-use link token for the person; only its hash is kept.
+
+    A new link replaces any earlier one, which then stops working.
+    """
+    with transaction.atomic():
+        current = _locked(administration)
+        if not current.is_open:
+            raise ValidationError(
+                _("This questionnaire has already been answered or declined."), code="closed"
+            )
+        _require_consent(current.course)
+        token = secrets.token_urlsafe(32)
+        current.token_hash = hash_token(token)
+        current.link_expires_at = timezone.now() + datetime.timedelta(days=LINK_DAYS)
+        if current.status == AdministrationStatus.DUE:
+            current.status = AdministrationStatus.SENT
+        current.save(update_fields=["token_hash", "link_expires_at", "status"])
+        record_event(
+            actor=actor,
+            verb="questionnaire.link_issued",
+            obj=current,
+            person_id=current.course.person_id,
+            data={"expires": current.link_expires_at.isoformat()},
+        )
+    administration.token_hash = current.token_hash
+    administration.link_expires_at = current.link_expires_at
+    administration.status = current.status
+    return token
+
+
+def link_is_usable(administration: Administration, *, now: datetime.datetime | None = None) -> bool:
+    now = now or timezone.now()
+    return bool(
+        administration.is_open
+        and administration.token_hash
+        and administration.link_expires_at is not None
+        and administration.link_expires_at > now
+    )
+
+
+def _clean_answers(
+    version: InstrumentVersion, answers: Mapping[str, int | None]
+) -> dict[str, int | None]:
+    keys = {item["key"] for item in version.items}
+    low, high = int(version.scale["min"]), int(version.scale["max"])
+    cleaned: dict[str, int | None] = {}
+    for key, value in answers.items():
+        if key not in keys:
+            raise ValidationError(_("The questionnaire has no such question."), code="unknown")
+        if value is not None and not (low <= int(value) <= high):
+            raise ValidationError(
+                _("Choose one of the answers shown for each question."), code="out_of_scale"
+            )
+        cleaned[key] = None if value is None else int(value)
+    return cleaned
+
+
+def save_answers(
+    *,
+    administration: Administration,
+    answers: Mapping[str, int | None],
+    final: bool,
+    answered_by: str,
+    actor: Any = None,
+) -> Administration:
+    """Keep the answers given so far; with `final`, score them and close the questionnaire.
+
+    A missing or empty value is a skipped question. Answers are never written to the
+    audit trail, only how many there are.
+    """
+    with transaction.atomic():
+        current = _locked(administration)
+        if answered_by == AnsweredBy.PERSON_LINK:
+            if not link_is_usable(current):
+                raise ValidationError(_("This link can no longer be used."), code="link_closed")
+        elif not current.is_open:
+            raise ValidationError(
+                _("This questionnaire has already been answered or declined."), code="closed"
+            )
+        _require_consent(current.course)
+        cleaned = _clean_answers(current.version, answers)
+        if cleaned:
+            Answer.objects.bulk_create(
+                [
+                    Answer(administration=current, item_key=key, value=value)
+                    for key, value in cleaned.items()
+                ],
+                update_conflicts=True,
+                unique_fields=["administration", "item_key"],
+                update_fields=["value", "updated_at"],
+            )
+        person_id = current.course.person_id
+        if final:
+            stored = dict(current.answers.values_list("item_key", "value"))
+            if not any(value is not None for value in stored.values()):
+                raise ValidationError(
+                    _("Answer at least one question, or choose that you do not want to answer."),
+                    code="empty",
+                )
+            now = timezone.now()
+            score = store_score(
+                actor=actor,
+                version=current.version,
+                course=current.course,
+                answers=stored,
+                administered_on=timezone.localdate(now),
+            )
+            current.status = AdministrationStatus.COMPLETED
+            current.completed_at = now
+            current.score = score
+            current.answered_by = answered_by
+            current.save(update_fields=["status", "completed_at", "score", "answered_by"])
+            verb = "questionnaire.completed"
+        else:
+            current.status = AdministrationStatus.PARTIAL
+            current.answered_by = answered_by
+            current.save(update_fields=["status", "answered_by"])
+            verb = "questionnaire.saved"
+        record_event(
+            actor=actor,
+            verb=verb,
+            obj=current,
+            person_id=person_id,
+            data={"answered_by": answered_by, "answers": len(cleaned)},
+        )
+    return current
+
+
+def decline(
+    *, administration: Administration, actor: Any = None, via_link: bool = False
+) -> Administration:
+    """The person does not want to answer: close it and forget what was answered so far."""
+    with transaction.atomic():
+        current = _locked(administration)
+        usable = link_is_usable(current) if via_link else current.is_open
+        if not usable:
+            raise ValidationError(_("This link can no longer be used."), code="link_closed")
+        current.answers.all().delete()
+        current.status = AdministrationStatus.DECLINED
+        current.save(update_fields=["status"])
+        record_event(
+            actor=actor,
+            verb="questionnaire.declined",
+            obj=current,
+            person_id=current.course.person_id,
+            data={},
+        )
+    return current

@@ -72,6 +72,13 @@ WISH_FIELDS = (
 )
 
 
+def _sync_outcomes(*, actor: Any, course: Course) -> None:
+    """Questionnaires follow the course's phases (start, discharge, 3 months, end)."""
+    from brobygger.outcomes.services import sync_schedule
+
+    sync_schedule(actor=actor, course=course)
+
+
 def allowed_transitions(referral: Referral) -> frozenset[str]:
     return TRANSITIONS[referral.status]
 
@@ -300,6 +307,7 @@ def start_course(
             person_id=person.pk,
             data={"peer_id": peer.pk, "support_model": support_model},
         )
+        _sync_outcomes(actor=actor, course=course)
     return course
 
 
@@ -327,6 +335,7 @@ def update_course(*, actor: Any, course: Course, **changes: Any) -> Course:
                 person_id=course.person_id,
                 data={"fields": sorted(changed)},
             )
+            _sync_outcomes(actor=actor, course=course)
     return course
 
 
@@ -351,6 +360,7 @@ def end_course(
             person_id=course.person_id,
             data={"reason": reason},
         )
+        _sync_outcomes(actor=actor, course=course)
         referral = course.referral
         if referral is not None and referral.status == S.ACTIVE:
             transition(

@@ -1,0 +1,39 @@
+"""Who may see and act on which questionnaire. Fetchers 404 for outsiders and log the look."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+
+from brobygger.audit.models import AccessAction
+from brobygger.audit.services import log_access
+from brobygger.referrals.access import _purpose, can_edit_course
+from brobygger.referrals.models import Course
+
+from .models import Administration
+
+
+def get_administration_for(
+    user: Any, pk: int, *, action: str = AccessAction.VIEW, edit: bool = False
+) -> Administration:
+    """Through the course: a peer reaches only their own courses, a coordinator their units'."""
+    administration = (
+        Administration.objects.filter(pk=pk, course__in=Course.objects.visible_to(user))
+        .select_related(
+            "course__person", "course__peer__user", "course__unit", "version__instrument"
+        )
+        .first()
+    )
+    if administration is None:
+        raise Http404
+    if edit and not can_edit_course(user, administration.course):
+        raise Http404
+    log_access(
+        user=user,
+        action=action,
+        purpose=_purpose(user),
+        person_id=administration.course.person_id,
+        obj=administration,
+    )
+    return administration

@@ -1,0 +1,77 @@
+"""Reads for pages: due and overdue questionnaires, a course's scores over time."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
+
+from brobygger.people.models import Consent, ConsentKind
+from brobygger.referrals.models import Course
+
+from .models import Administration, Score
+from .schedule import DUE_AHEAD_DAYS
+from .services import hash_token
+
+
+@dataclass
+class DueLists:
+    overdue: list[Administration] = field(default_factory=list)
+    due: list[Administration] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.overdue) + len(self.due)
+
+
+def _open_until(courses: QuerySet[Course], today: datetime.date) -> QuerySet[Administration]:
+    consent = Consent.objects.current().filter(
+        person=OuterRef("course__person"), kind=ConsentKind.QUESTIONNAIRES
+    )
+    return (
+        Administration.objects.open()
+        .filter(course__in=courses, due_on__lte=today + datetime.timedelta(days=DUE_AHEAD_DAYS))
+        .annotate(has_consent=Exists(consent))
+        .select_related("course__person", "course__peer__user", "version__instrument")
+        .order_by("due_on", "pk")
+    )
+
+
+def _split(rows: QuerySet[Administration], today: datetime.date) -> DueLists:
+    lists = DueLists()
+    for row in rows:
+        (lists.overdue if row.due_on < today else lists.due).append(row)
+    return lists
+
+
+def due_for_peer(user: Any, *, today: datetime.date | None = None) -> DueLists:
+    """The peer's questionnaires due within a week, and those overdue (one query)."""
+    today = today or timezone.localdate()
+    return _split(_open_until(Course.objects.filter(peer__user=user), today), today)
+
+
+def due_for_coordinator(user: Any, *, today: datetime.date | None = None) -> DueLists:
+    """Questionnaires due or overdue in the coordinator's units (one query)."""
+    today = today or timezone.localdate()
+    return _split(_open_until(Course.objects.visible_to(user), today), today)
+
+
+def administration_for_token(token: str) -> Administration | None:
+    """The administration a link belongs to, whether or not it can still be used."""
+    if not token or len(token) > 100:
+        return None
+    return (
+        Administration.objects.select_related("version__instrument", "course__person")
+        .filter(token_hash=hash_token(token))
+        .first()
+    )
+
+
+def scores_for_course(course: Course) -> list[Score]:
+    return list(
+        Score.objects.for_course(course)
+        .select_related("version__instrument")
+        .order_by("administered_on", "pk")
+    )
