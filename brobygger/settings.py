@@ -76,6 +76,11 @@ INSTALLED_APPS = [
     "brobygger.conversations",
     "brobygger.outcomes",
     "brobygger.recruitment",
+    "brobygger.onboarding",
+    "brobygger.workforce",
+    "brobygger.admissions",
+    "brobygger.reports",
+    "brobygger.research",
     "brobygger.public",
     "brobygger.demo",
 ]

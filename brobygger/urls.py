@@ -13,5 +13,10 @@ urlpatterns = [
     path("", include("brobygger.conversations.urls")),
     path("", include("brobygger.recruitment.urls")),
     path("", include("brobygger.outcomes.urls")),
+    path("", include("brobygger.onboarding.urls")),
+    path("", include("brobygger.workforce.urls")),
+    path("", include("brobygger.admissions.urls")),
+    path("", include("brobygger.reports.urls")),
+    path("", include("brobygger.research.urls")),
     path("admin/", admin.site.urls),
 ]
