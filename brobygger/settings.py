@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "brobygger.recruitment",
     "brobygger.onboarding",
     "brobygger.workforce",
+    "brobygger.timesheets",
     "brobygger.admissions",
     "brobygger.reports",
     "brobygger.research",
@@ -146,6 +147,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # Public forms: submissions per address per hour (counted in the database, shared by
 # all app processes).
 PUBLIC_FORM_LIMIT_PER_HOUR = env_int("PUBLIC_FORM_LIMIT_PER_HOUR", 5)
+# Applications not hired are deleted this many days after their posting closes (issue 9;
+# `manage.py purge_applications`, daily).
+RECRUITMENT_RETENTION_DAYS = env_int("RECRUITMENT_RETENTION_DAYS", 183)
+
+# Peers whose contract ends within this many days are flagged while they have courses.
+CONTRACT_END_WARNING_DAYS = env_int("CONTRACT_END_WARNING_DAYS", 60)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
@@ -190,6 +197,19 @@ SESSION_COOKIE_SAMESITE = "Lax"
 OTP_TOTP_ISSUER = "Brobygger"
 # Roles that must use two-factor even in demo mode; outside demo mode every role must.
 TWO_FACTOR_ALWAYS_ROLES = ("coordinator", "administrator")
+
+# Staff invitations (onboarding): days a link works. Where staff sign in through the
+# region's identity provider, REGION_LOGIN_URL is its login page and the invitation
+# leads there instead of to a password. E-mail: the console in development.
+INVITATION_DAYS = env_int("INVITATION_DAYS", 7)
+REGION_LOGIN_URL = env_str("REGION_LOGIN_URL", "")
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Brobygger <noreply@brobygger.invalid>")
 
 LANGUAGE_CODE = "da"
 LANGUAGES = [("da", "Dansk"), ("en", "English")]

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("brobygger.outcomes.urls")),
     path("", include("brobygger.onboarding.urls")),
     path("", include("brobygger.workforce.urls")),
+    path("", include("brobygger.timesheets.urls")),
     path("", include("brobygger.admissions.urls")),
     path("", include("brobygger.reports.urls")),
     path("", include("brobygger.research.urls")),

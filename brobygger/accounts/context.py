@@ -21,21 +21,29 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items += [
             (reverse("referrals:queue"), _("Referrals")),
             (reverse("people:person_list"), _("Persons")),
-            (reverse("people:peer_list"), _("Peer workers")),
+            (reverse("workforce:overview"), _("Workforce")),
             (reverse("groups:group_list"), _("Recovery groups")),
             (reverse("outcomes:due"), _("Questionnaires")),
             (reverse("scheduling:planning"), _("Planning")),
             (reverse("recruitment:posting_list"), _("Recruitment")),
+            (reverse("timesheets:overview"), _("Timesheets")),
+            (reverse("reports:dashboard"), _("Reports")),
         ]
     elif role in (Role.PEER_WORKER, Role.RELATIVE_PEER):
         items += [
             (reverse("scheduling:my_week"), _("My week")),
             (reverse("scheduling:my_availability"), _("My times")),
+            (reverse("timesheets:my_month"), _("My hours")),
             (reverse("groups:group_list"), _("Recovery groups")),
             (reverse("outcomes:due"), _("Questionnaires")),
         ]
     elif role == Role.CLINICIAN:
         items += [(reverse("referrals:referral_create"), _("New referral"))]
+    elif role == Role.EVALUATOR:
+        items += [
+            (reverse("reports:dashboard"), _("Reports")),
+            (reverse("research:export_list"), _("Research export")),
+        ]
     elif role == Role.ADMINISTRATOR:
         items += [
             (reverse("audit:access_report_search"), _("Who looked at a person")),

@@ -39,12 +39,15 @@ def coordinator_home(user: User) -> dict[str, Any]:
         )
         .order_by("user__first_name")
     )
+    from brobygger.people.selectors import contract_warnings
+
     return {
         "queue": queue,
         "oldest_referrals": oldest,
         "active_courses": courses.count(),
         "persons": Person.objects.visible_to(user).count(),
         "peers": peers,
+        "contract_warnings": contract_warnings(user),
     }
 
 
@@ -72,9 +75,12 @@ def peer_home(user: User) -> dict[str, Any]:
 
     peer_pk = PeerWorker.objects.filter(user=user).values_list("pk", flat=True).first()
     sessions = list(sessions_for_peer(peer_pk, start, end)) if peer_pk else []
+    from brobygger.recruitment.selectors import sits_on_a_panel
+
     return {
         "courses": courses,
         "sessions": sessions,
+        "on_panel": sits_on_a_panel(user),
         "proposals": proposals_for_peer(user),
         "today": [a for a in appointments if timezone.localtime(a.starts_at).date() == today],
         "this_week": [a for a in appointments if timezone.localtime(a.starts_at).date() > today],
@@ -89,7 +95,9 @@ def clinician_home(user: User) -> dict[str, Any]:
         .select_related("person", "unit")
         .order_by("-received_at")[:50]
     )
-    return {"referrals": referrals}
+    from brobygger.recruitment.selectors import sits_on_a_panel
+
+    return {"referrals": referrals, "on_panel": sits_on_a_panel(user)}
 
 
 def evaluator_home() -> dict[str, Any]:

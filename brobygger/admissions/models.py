@@ -64,3 +64,36 @@ class Admission(models.Model):
         if self.discharged_on is None:
             return None
         return (self.discharged_on - self.admitted_on).days
+
+
+class AdmissionImport(models.Model):
+    """One saved import of a hospital file: who, when, which file (its hash) and the counts.
+
+    The file itself is not kept: it is read, previewed and saved within one session.
+    The access-log entry of the import points at this row, so the log shows how many
+    admissions one use of the CPR numbers concerned.
+    """
+
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    imported_at = models.DateTimeField(auto_now_add=True)
+    file_sha256 = models.CharField(max_length=64)
+    rows = models.PositiveIntegerField(_("rows"))
+    created = models.PositiveIntegerField(_("new"))
+    changed = models.PositiveIntegerField(_("changed"))
+    unchanged = models.PositiveIntegerField(_("unchanged"))
+
+    class Meta:
+        ordering = ["-imported_at", "-id"]
+        verbose_name = _("admission import")
+        verbose_name_plural = _("admission imports")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rows=models.F("created") + models.F("changed") + models.F("unchanged")),
+                name="admissionimport_counts_add_up",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"

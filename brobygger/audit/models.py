@@ -160,3 +160,6 @@ class Purpose(models.TextChoices):
     ACCESS_REPORT = "access_report", _("Access report for the person")
     ADMINISTRATION = "administration", _("Administration")
     RECRUITMENT = "recruitment", _("Recruitment")
+    EVALUATION = "evaluation", _("Evaluation and statistics")
+    RESEARCH = "research", _("Research")
+    STAFF = "staff", _("Staff administration and payroll")

@@ -14,6 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from brobygger.accounts.models import Role, Unit, User
 from brobygger.lib import cpr
+from brobygger.onboarding import demo as onboarding_demo
 from brobygger.people import services as people_services
 from brobygger.people.models import (
     AgeBand,
@@ -98,6 +99,24 @@ class DemoBuilder(ActivityMixin):
             self._calendar()
             self._notes()
             self._groups()
+            from brobygger.admissions import demo as admissions_demo
+            from brobygger.outcomes import demo as outcomes_demo
+
+            outcomes_demo.build_demo(self)
+            admissions_demo.build_demo(self)
+            from brobygger.recruitment import demo as recruitment_demo  # postings, interviews
+
+            recruitment_demo.build_demo(self)
+            onboarding_demo.build_demo(self)
+            from brobygger.people import demo_workforce  # pauses, contract end, a departure
+
+            demo_workforce.build_demo(self)
+            from brobygger.workforce import demo as workforce_demo  # education, supervision
+
+            workforce_demo.build_demo(self)
+            from brobygger.timesheets import demo as timesheets_demo  # last: counts all hours
+
+            timesheets_demo.build_demo(self)
         return self.summary
 
     # -- programme structure -------------------------------------------------

@@ -18,10 +18,32 @@ from .engine import Weights
 from .models import MatchDecline, MatchingSettings
 
 
+def check_open_for_new_courses(peer: PeerWorker) -> None:
+    """A peer on pause or leaving the programme takes no new courses."""
+    from django.utils import timezone
+
+    from brobygger.people.models import PeerDeparture, PeerPause
+
+    from .selectors import day_words
+
+    pause = PeerPause.objects.on(timezone.localdate()).filter(peer=peer).first()
+    if pause is not None:
+        raise ValidationError(
+            _("%(peer)s is on pause from new courses until %(day)s.")
+            % {"peer": peer.name, "day": day_words(pause.ends_on)},
+            code="paused",
+        )
+    if PeerDeparture.objects.filter(peer=peer).exists():
+        raise ValidationError(
+            _("%(peer)s is leaving the programme.") % {"peer": peer.name}, code="leaving"
+        )
+
+
 def propose_match(*, actor: Any, referral: Referral, peer: PeerWorker) -> Referral:
     """The coordinator's choice, sent to the peer to accept or decline."""
     if MatchDecline.objects.filter(referral=referral, peer=peer).exists():
         raise ValidationError(_("This peer has already declined this person."), code="declined")
+    check_open_for_new_courses(peer)
     return referral_services.transition(
         actor=actor, referral=referral, to=ReferralStatus.MATCHED, peer=peer
     )

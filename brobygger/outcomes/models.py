@@ -332,3 +332,31 @@ class Answer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.administration_id} {self.item_key}"
+
+
+class PeerDigest(models.Model):
+    """One e-mail to a peer about the questionnaires due in their caseload, one a day.
+
+    The row is the claim: it is inserted in the transaction that sends the e-mail, and the
+    unique (user, day) makes a second run that day send nothing (see reminders.py).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="questionnaire_digests"
+    )
+    day = models.DateField(_("day"))
+    overdue = models.PositiveIntegerField(_("overdue"))
+    due_today = models.PositiveIntegerField(_("due today"))
+    coming = models.PositiveIntegerField(_("due within a week"))
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-day", "id"]
+        verbose_name = _("questionnaire reminder to a peer")
+        verbose_name_plural = _("questionnaire reminders to peers")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "day"], name="peerdigest_once_a_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.day}"

@@ -11,7 +11,7 @@ from brobygger.audit.models import AccessAction
 from brobygger.audit.services import log_access
 from brobygger.lib import cpr
 
-from .models import PeerWorker, Person
+from .models import PeerPause, PeerWorker, Person
 
 
 def get_person_for(user: Any, pk: int, *, purpose: str, action: str = AccessAction.VIEW) -> Person:
@@ -54,3 +54,35 @@ def reveal_cpr(user: Any, person: Person, *, purpose: str) -> str:
         user=user, action=AccessAction.REVEAL, purpose=purpose, person_id=person.pk, obj=person
     )
     return cpr.formatted(person.cpr)
+
+
+def get_managed_peer_for(user: Any, pk: int) -> PeerWorker:
+    """A peer whose pauses and departure `user` may manage; else 404.
+
+    Coordinators: peers of their units. Peers: themselves only.
+    """
+    role = getattr(user, "role", None)
+    if role == Role.COORDINATOR:
+        peers = PeerWorker.objects.filter(pk__in=user.units.values("peers"))
+    elif role in (Role.PEER_WORKER, Role.RELATIVE_PEER):
+        peers = PeerWorker.objects.filter(user=user)
+    else:
+        raise Http404
+    peer = peers.select_related("user").filter(pk=pk).first()
+    if peer is None:
+        raise Http404
+    return peer
+
+
+def get_pause_for(user: Any, peer: PeerWorker, pk: int) -> PeerPause:
+    pause = PeerPause.objects.filter(peer=peer, pk=pk).first()
+    if pause is None:
+        raise Http404
+    return pause
+
+
+def can_manage_peer(user: Any, peer: PeerWorker) -> bool:
+    """Coordinators manage the pauses and departure of the peers of their units."""
+    if getattr(user, "role", None) != Role.COORDINATOR:
+        return False
+    return peer.units.filter(pk__in=user.units.values("pk")).exists()

@@ -177,3 +177,24 @@ class PeerForm(forms.Form):
         if start and end and end <= start:
             self.add_error("contract_end", _("The contract must end after it starts."))
         return data
+
+
+class PauseForm(forms.Form):
+    starts_on = forms.DateField(label=_("Pause from"), widget=DateInput())
+    ends_on = forms.DateField(label=_("Up to and including"), widget=DateInput())
+    reason = forms.CharField(
+        label=_("Reason, in general words"),
+        required=False,
+        max_length=200,
+        help_text=_("For example “holiday” or “a break”. No health details."),
+    )
+
+
+class DepartureForm(forms.Form):
+    last_day = forms.DateField(label=_("Last working day"), widget=DateInput())
+    note = forms.CharField(
+        label=_("Note, in general words"),
+        required=False,
+        max_length=200,
+        help_text=_("For example “the contract ends” or “a new job”. No health details."),
+    )

@@ -379,3 +379,89 @@ class Consent(models.Model):
     @property
     def is_current(self) -> bool:
         return self.withdrawn_at is None
+
+
+class PeerPauseQuerySet(models.QuerySet["PeerPause"]):
+    def current(self) -> PeerPauseQuerySet:
+        """Pauses not cancelled."""
+        return self.filter(cancelled_at__isnull=True)
+
+    def on(self, day: Any) -> PeerPauseQuerySet:
+        """Pauses in force on `day` (both ends included)."""
+        return self.current().filter(starts_on__lte=day, ends_on__gte=day)
+
+    def not_over(self, day: Any) -> PeerPauseQuerySet:
+        """Pauses in force on `day` or still to come."""
+        return self.current().filter(ends_on__gte=day)
+
+
+class PeerPause(models.Model):
+    """A period in which the peer takes no new courses; the courses they have go on.
+
+    The reason is in general words ("holiday", "a break"): never health details.
+    """
+
+    peer = models.ForeignKey(PeerWorker, on_delete=models.CASCADE, related_name="pauses")
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("to and including"))
+    reason = models.CharField(_("reason, in general words"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    objects = PeerPauseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_on", "id"]
+        verbose_name = _("pause from new courses")
+        verbose_name_plural = _("pauses from new courses")
+        indexes = [models.Index(fields=["peer", "ends_on"], name="peerpause_peer_ends")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="peerpause_period"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.peer_id}: {self.starts_on} to {self.ends_on}"
+
+
+class PeerDeparture(models.Model):
+    """A peer leaves the programme: planned with a last working day, completed by the
+    coordinator's handover of every active course (nothing is left without a peer)."""
+
+    peer = models.OneToOneField(PeerWorker, on_delete=models.CASCADE, related_name="departure")
+    last_day = models.DateField(_("last working day"))
+    note = models.CharField(_("note, in general words"), max_length=200, blank=True)
+    planned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    planned_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    completed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("departure")
+        verbose_name_plural = _("departures")
+        indexes = [models.Index(fields=["completed_at", "last_day"], name="departure_done_day")]
+
+    def __str__(self) -> str:
+        return f"{self.peer_id} leaves {self.last_day}"
+
+    @property
+    def is_completed(self) -> bool:
+        return self.completed_at is not None
+
+    @property
+    def has_left(self) -> bool:
+        """Handed over and past the last working day."""
+        from django.utils import timezone
+
+        return self.is_completed and self.last_day < timezone.localdate()

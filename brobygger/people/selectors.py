@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.conf import settings
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from brobygger.accounts.models import Role, Unit
+from brobygger.lib.dates import local_datetime
 
-from .models import Consent, PeerWorker, Person, RelativeLink
+from .models import Consent, PeerDeparture, PeerPause, PeerWorker, Person, RelativeLink
 
 
 def units_for(user: Any) -> QuerySet[Unit]:
@@ -59,12 +63,150 @@ def person_page(person: Person, user: Any) -> dict[str, Any]:
 
 
 def peer_list(user: Any) -> QuerySet[PeerWorker]:
+    today = timezone.localdate()
+    pause_ends = PeerPause.objects.on(today).filter(peer=OuterRef("pk")).values("ends_on")[:1]
     return (
         PeerWorker.objects.visible_to(user)
-        .select_related("user")
+        .select_related("user", "departure")
         .prefetch_related(
             "experience_tags", Prefetch("units", queryset=Unit.objects.order_by("name"))
         )
-        .annotate(caseload=Count("courses", filter=Q(courses__ended_on__isnull=True)))
+        .annotate(
+            caseload=Count("courses", filter=Q(courses__ended_on__isnull=True)),
+            paused_until=Subquery(pause_ends),
+        )
         .order_by("user__first_name", "user__last_name")
     )
+
+
+# -- the peer workforce: pauses, contract ends, departures ------------------------------
+
+
+def contract_warnings(
+    user: Any, *, today: datetime.date | None = None, days: int | None = None
+) -> list[dict[str, Any]]:
+    """The coordinator's peers whose contract ends within `days` (or has ended), or who
+    are leaving, while they still have active courses or booked conversations."""
+    today = today or timezone.localdate()
+    days = settings.CONTRACT_END_WARNING_DAYS if days is None else days
+    horizon = today + datetime.timedelta(days=days)
+    since = local_datetime(today, datetime.time())
+    mine = PeerWorker.objects.filter(units__in=user.units.all()).values("pk")
+    peers = (
+        PeerWorker.objects.active()
+        .filter(pk__in=mine)
+        .filter(
+            Q(contract_end__lte=horizon)
+            | Q(departure__isnull=False, departure__completed_at__isnull=True)
+        )
+        .select_related("user", "departure")
+        .annotate(
+            active_courses=Count(
+                "courses", filter=Q(courses__ended_on__isnull=True), distinct=True
+            ),
+            future_appointments=Count(
+                "appointments",
+                filter=Q(appointments__status="booked", appointments__starts_at__gte=since),
+                distinct=True,
+            ),
+        )
+        .filter(Q(active_courses__gt=0) | Q(future_appointments__gt=0))
+    )
+    rows = []
+    for peer in peers:
+        departure = getattr(peer, "departure", None)
+        leaving = departure is not None and not departure.is_completed
+        ends = departure.last_day if leaving and departure else peer.contract_end
+        if ends is None:
+            continue
+        rows.append(
+            {
+                "peer": peer,
+                "ends_on": ends,
+                "days_left": (ends - today).days,
+                "ended": ends < today,
+                "leaving": leaving,
+                "active_courses": peer.active_courses,  # type: ignore[attr-defined]
+                "future_appointments": peer.future_appointments,  # type: ignore[attr-defined]
+            }
+        )
+    rows.sort(key=lambda row: (row["ends_on"], row["peer"].name))
+    return rows
+
+
+def peer_status(peer: PeerWorker, *, today: datetime.date | None = None) -> dict[str, Any]:
+    """What the peer page says about pauses, the contract's end and a departure."""
+    from brobygger.referrals.models import Course
+
+    today = today or timezone.localdate()
+    pauses = list(PeerPause.objects.not_over(today).filter(peer=peer).order_by("starts_on"))
+    departure = PeerDeparture.objects.filter(peer=peer).first()
+    active = Course.objects.active().filter(peer=peer).count()
+    horizon = today + datetime.timedelta(days=settings.CONTRACT_END_WARNING_DAYS)
+    ends = departure.last_day if departure else peer.contract_end
+    return {
+        "pauses": pauses,
+        "paused_now": next((p for p in pauses if p.starts_on <= today), None),
+        "departure": departure,
+        "active_courses": active,
+        "ending_soon": bool(ends and ends <= horizon and active),
+        "ends_on": ends,
+        "days_left": (ends - today).days if ends else None,
+        "today": today,
+    }
+
+
+def pause_history(peer: PeerWorker) -> QuerySet[PeerPause]:
+    return PeerPause.objects.filter(peer=peer).select_related("created_by").order_by("-starts_on")
+
+
+def handover_page(peer: PeerWorker, user: Any) -> dict[str, Any]:
+    """Everything the handover page shows, in a number of queries that does not grow with
+    the courses: each active course with suggested new peers (and why), the conversations
+    that will be cancelled, and the groups the peer runs (handled in the groups pages)."""
+    from brobygger.groups.models import RecoveryGroup
+    from brobygger.matching.selectors import handover_proposal
+    from brobygger.referrals.models import Course
+    from brobygger.scheduling.models import Appointment, AppointmentStatus
+
+    active = (
+        Course.objects.active()
+        .filter(peer=peer)
+        .select_related("person", "unit", "referral")
+        .prefetch_related("referral__wanted_tags")
+        .order_by("person__given_name", "person__family_name", "pk")
+    )
+    visible = set(Course.objects.visible_to(user).filter(peer=peer).values_list("pk", flat=True))
+    courses = [c for c in active if c.pk in visible]
+    hidden = [c for c in active if c.pk not in visible]
+    appointments = (
+        Appointment.objects.filter(
+            peer=peer,
+            status=AppointmentStatus.BOOKED,
+            starts_at__gte=timezone.now(),
+            course__in=[c.pk for c in courses],
+        )
+        .select_related("person")
+        .order_by("starts_at")
+    )
+    groups = (
+        RecoveryGroup.objects.open()
+        .filter(facilitators=peer)
+        .select_related("unit")
+        .order_by("title", "pk")
+    )
+    return {
+        **handover_proposal(courses, peer),
+        "hidden_units": sorted({str(c.unit or "—") for c in hidden}),
+        "hidden_count": len(hidden),
+        "appointments": list(appointments),
+        "groups": list(groups),
+    }
+
+
+def own_peer(user: Any) -> PeerWorker | None:
+    return PeerWorker.objects.filter(user=user).first()
+
+
+def departure_of(peer: PeerWorker) -> PeerDeparture | None:
+    return PeerDeparture.objects.filter(peer=peer).first()

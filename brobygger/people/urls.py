@@ -13,4 +13,14 @@ urlpatterns = [
     path("peers/ny/", views.peer_create, name="peer_create"),
     path("peers/<int:pk>/", views.peer_detail, name="peer_detail"),
     path("peers/<int:pk>/ret/", views.peer_edit, name="peer_edit"),
+    path("peers/mig/pause/", views.my_pauses, name="my_pauses"),
+    path("peers/<int:pk>/pause/", views.peer_pauses, name="peer_pauses"),
+    path(
+        "peers/<int:pk>/pause/<int:pause_pk>/annuller/",
+        views.pause_cancel,
+        name="pause_cancel",
+    ),
+    path("peers/<int:pk>/fratraedelse/", views.peer_leave, name="peer_leave"),
+    path("peers/<int:pk>/fratraedelse/annuller/", views.departure_cancel, name="departure_cancel"),
+    path("peers/<int:pk>/overdragelse/", views.peer_handover, name="peer_handover"),
 ]

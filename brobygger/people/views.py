@@ -7,7 +7,9 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from brobygger.accounts.access import role_required
@@ -17,8 +19,16 @@ from brobygger.audit.services import log_access
 from brobygger.lib.forms import apply_validation_error
 from brobygger.lib.htmx import HtmxHttpRequest
 
-from . import access, selectors, services
-from .forms import PeerForm, PersonFilterForm, PersonForm, RelativeLinkForm, SearchForm
+from . import access, selectors, services, workforce_services
+from .forms import (
+    DepartureForm,
+    PauseForm,
+    PeerForm,
+    PersonFilterForm,
+    PersonForm,
+    RelativeLinkForm,
+    SearchForm,
+)
 from .models import PersonKind
 
 PAGE_SIZE = 50
@@ -162,7 +172,13 @@ def peer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "people/peer_detail.html",
-        {"peer": peer, "can_edit": access.can_edit_peer(request.user)},
+        {
+            "peer": peer,
+            "can_edit": access.can_edit_peer(request.user),
+            "can_manage": access.can_manage_peer(request.user, peer),
+            "is_self": peer.user_id == request.user.pk,
+            "status": selectors.peer_status(peer),
+        },
     )
 
 
@@ -227,3 +243,162 @@ def peer_edit(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("people:peer_detail", pk=peer.pk)
     status = 422 if request.method == "POST" else 200
     return render(request, "people/peer_form.html", {"form": form, "peer": peer}, status=status)
+
+
+# -- pauses and departures ---------------------------------------------------------------
+
+PEER_ROLES = (Role.PEER_WORKER, Role.RELATIVE_PEER)
+
+
+@role_required(*PEER_ROLES)
+def my_pauses(request: HttpRequest) -> HttpResponse:
+    """The peer's own pause page (linked from their home)."""
+    peer = selectors.own_peer(request.user)
+    if peer is None:
+        raise Http404
+    return redirect("people:peer_pauses", pk=peer.pk)
+
+
+@role_required(Role.COORDINATOR, *PEER_ROLES)
+@require_http_methods(["GET", "POST"])
+def peer_pauses(request: HttpRequest, pk: int) -> HttpResponse:
+    peer = access.get_managed_peer_for(request.user, pk)
+    form = PauseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            workforce_services.set_pause(actor=request.user, peer=peer, **form.cleaned_data)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("The pause was saved."))
+            return redirect("people:peer_pauses", pk=peer.pk)
+    context = {
+        "peer": peer,
+        "form": form,
+        "pauses": selectors.pause_history(peer),
+        "today": timezone.localdate(),
+        "is_self": peer.user_id == request.user.pk,
+        "max_days": workforce_services.PAUSE_MAX_DAYS,
+    }
+    status = 422 if request.method == "POST" else 200
+    return render(request, "people/peer_pauses.html", context, status=status)
+
+
+@role_required(Role.COORDINATOR, *PEER_ROLES)
+@require_POST
+def pause_cancel(request: HttpRequest, pk: int, pause_pk: int) -> HttpResponse:
+    peer = access.get_managed_peer_for(request.user, pk)
+    pause = access.get_pause_for(request.user, peer, pause_pk)
+    try:
+        workforce_services.cancel_pause(actor=request.user, pause=pause)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The pause was cancelled."))
+    return redirect("people:peer_pauses", pk=peer.pk)
+
+
+@role_required(Role.COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def peer_leave(request: HttpRequest, pk: int) -> HttpResponse:
+    """Start "the peer leaves": the last working day, then the handover page."""
+    peer = access.get_managed_peer_for(request.user, pk)
+    departure = selectors.departure_of(peer)
+    if departure is not None and departure.is_completed:
+        raise Http404
+    initial = {"last_day": departure.last_day, "note": departure.note} if departure else {}
+    form = DepartureForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            workforce_services.plan_departure(actor=request.user, peer=peer, **form.cleaned_data)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            return redirect("people:peer_handover", pk=peer.pk)
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request,
+        "people/peer_leave.html",
+        {"peer": peer, "form": form, "departure": departure},
+        status=status,
+    )
+
+
+@role_required(Role.COORDINATOR)
+@require_POST
+def departure_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    peer = access.get_managed_peer_for(request.user, pk)
+    departure = selectors.departure_of(peer)
+    if departure is None:
+        raise Http404
+    try:
+        workforce_services.cancel_departure(actor=request.user, departure=departure)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The departure was cancelled. The peer stays."))
+    return redirect("people:peer_detail", pk=peer.pk)
+
+
+def _handover_choices(request: HttpRequest, page: dict[str, Any]) -> dict[int, Any]:
+    """Each course's new peer from the form (or the optimal plan), also put into the rows
+    so that a refused handover shows the page again with every choice kept."""
+    peers, chosen = page["peers"], {}
+    use_plan = request.method == "POST" and request.POST.get("plan") == "optimal"
+    for row in page["rows"]:
+        pk = row["course"].pk
+        if request.method == "POST" and not use_plan:
+            row["selected"] = request.POST.get(f"course-{pk}", "")
+        else:
+            row["selected"] = str(row["optimal"] or "")
+        if row["selected"].isdigit() and int(row["selected"]) in peers:
+            chosen[pk] = peers[int(row["selected"])]
+    return chosen
+
+
+@role_required(Role.COORDINATOR)
+@require_http_methods(["GET", "POST"])
+def peer_handover(request: HttpRequest, pk: int) -> HttpResponse:
+    """Every active course of a leaving peer gets a new peer; then the peer has left."""
+    peer = access.get_managed_peer_for(request.user, pk)
+    departure = selectors.departure_of(peer)
+    if departure is None:
+        return redirect("people:peer_leave", pk=peer.pk)
+    if departure.is_completed:
+        raise Http404
+    page = selectors.handover_page(peer, request.user)
+    chosen = _handover_choices(request, page)
+    # One entry for the look at the list of the peer's courses, as for the referral queue.
+    log_access(
+        user=request.user,
+        action=AccessAction.SEARCH,
+        purpose=Purpose.COORDINATION,
+        criterion=f"people:handover:{peer.pk}",
+    )
+    errors: list[str] = []
+    if request.method == "POST":
+        if page["hidden_count"]:
+            errors.append(_("Some courses are in units you do not coordinate."))
+        else:
+            try:
+                moved = workforce_services.complete_departure(
+                    actor=request.user, departure=departure, new_peers=chosen
+                )
+            except ValidationError as error:
+                errors = list(error.messages)
+            else:
+                messages.success(
+                    request,
+                    ngettext(
+                        "The handover is done: %(n)d course was handed over.",
+                        "The handover is done: %(n)d courses were handed over.",
+                        len(moved),
+                    )
+                    % {"n": len(moved)},
+                )
+                return redirect("people:peer_detail", pk=peer.pk)
+    context = {"peer": peer, "departure": departure, "errors": errors, **page}
+    status = 422 if errors else 200
+    return render(request, "people/peer_handover.html", context, status=status)

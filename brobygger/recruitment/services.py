@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import logging
+import secrets
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -12,7 +15,16 @@ from django.utils.translation import gettext as _
 
 from brobygger.audit.services import record_event
 
-from .models import Application, ApplicationStatus, JobPosting
+from .models import (
+    MAX_CRITERIA,
+    Application,
+    ApplicationStatus,
+    CriterionNote,
+    JobPosting,
+    PostingCriterion,
+)
+
+logger = logging.getLogger(__name__)
 
 S = ApplicationStatus
 
@@ -59,20 +71,83 @@ def _check_posting(posting: JobPosting) -> None:
         raise ValidationError(errors)
 
 
+Criteria = list[tuple[str, str]]
+
+
+def _check_criteria(criteria: Criteria) -> None:
+    if len(criteria) > MAX_CRITERIA:
+        raise ValidationError(
+            {"criteria_da": _("Write at most %(n)s criteria.") % {"n": MAX_CRITERIA}}
+        )
+    for da, en in criteria:
+        if not da.strip():
+            raise ValidationError({"criteria_da": _("Every criterion needs a Danish text.")})
+        if len(da) > 200 or len(en) > 200:
+            raise ValidationError({"criteria_da": _("Keep each criterion under 200 characters.")})
+
+
+def _save_criteria(posting: JobPosting, criteria: Criteria) -> bool:
+    """Criteria by position: changed wording is kept, new lines are added at the end.
+
+    A criterion that interview notes are written against cannot be removed.
+    """
+    _check_criteria(criteria)
+    existing = list(PostingCriterion.objects.filter(posting=posting).order_by("position"))
+    changed = False
+    for position, (da, en) in enumerate(criteria):
+        da, en = da.strip(), en.strip()
+        if position < len(existing):
+            current = existing[position]
+            if (current.text_da, current.text_en) != (da, en):
+                current.text_da, current.text_en = da, en
+                current.save(update_fields=["text_da", "text_en"])
+                changed = True
+        else:
+            PostingCriterion.objects.create(
+                posting=posting, position=position, text_da=da, text_en=en
+            )
+            changed = True
+    removed = existing[len(criteria) :]
+    if removed:
+        if CriterionNote.objects.filter(criterion__in=removed).exists():
+            raise ValidationError(
+                {
+                    "criteria_da": _(
+                        "Interview notes are written against a criterion you removed. "
+                        "Keep it, or change its wording instead."
+                    )
+                }
+            )
+        PostingCriterion.objects.filter(pk__in=[c.pk for c in removed]).delete()
+        changed = True
+    return changed
+
+
 @transaction.atomic
-def create_posting(*, actor: Any, **fields: Any) -> JobPosting:
+def create_posting(*, actor: Any, criteria: Criteria | None = None, **fields: Any) -> JobPosting:
     unknown = set(fields) - set(POSTING_FIELDS)
     if unknown:
         raise TypeError(f"Unknown posting fields: {sorted(unknown)}")
     posting = JobPosting(**fields, created_by=actor if getattr(actor, "pk", None) else None)
     _check_posting(posting)
+    if criteria is not None:
+        _check_criteria(criteria)
     posting.save()
-    record_event(actor=actor, verb="recruitment.posting_created", obj=posting)
+    if criteria:
+        _save_criteria(posting, criteria)
+    record_event(
+        actor=actor,
+        verb="recruitment.posting_created",
+        obj=posting,
+        data={"criteria": len(criteria or [])},
+    )
     return posting
 
 
 @transaction.atomic
-def update_posting(*, actor: Any, posting: JobPosting, **fields: Any) -> JobPosting:
+def update_posting(
+    *, actor: Any, posting: JobPosting, criteria: Criteria | None = None, **fields: Any
+) -> JobPosting:
     unknown = set(fields) - set(POSTING_FIELDS)
     if unknown:
         raise TypeError(f"Unknown posting fields: {sorted(unknown)}")
@@ -82,6 +157,8 @@ def update_posting(*, actor: Any, posting: JobPosting, **fields: Any) -> JobPost
     for name, value in fields.items():
         setattr(posting, name, value)
     _check_posting(posting)
+    if criteria is not None and _save_criteria(posting, criteria):
+        changed.append("criteria")
     posting.updated_at = timezone.now()
     posting.save(update_fields=[*fields, "updated_at"])
     record_event(
@@ -114,6 +191,10 @@ def close_posting(*, actor: Any, posting: JobPosting) -> JobPosting:
     return posting
 
 
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 @transaction.atomic
 def submit_application(
     *,
@@ -127,7 +208,11 @@ def submit_application(
     cv: UploadedFile | None = None,
     cv_kind: str = "",
 ) -> Application:
-    """Store an application from the public site; nothing is stored without consent."""
+    """Store an application from the public site; nothing is stored without consent.
+
+    The returned application carries `withdraw_token`, the applicant's private link key
+    (only its hash is stored): show it on the receipt and send it in the e-mail.
+    """
     if not consent:
         raise ValidationError(
             {"consent": _("We can only receive your application if we may store it.")}
@@ -148,6 +233,8 @@ def submit_application(
         consent_at=timezone.now(),
         cv_kind=cv_kind if cv is not None else "",
     )
+    token = secrets.token_urlsafe(32)
+    application.withdraw_token_hash = hash_token(token)
     if cv is not None:
         application.cv.save("cv", cv, save=False)
     try:
@@ -162,6 +249,7 @@ def submit_application(
         if application.cv:
             application.cv.delete(save=False)
         raise
+    application.withdraw_token = token
     return application
 
 
@@ -188,3 +276,28 @@ def transition_application(
         data={"from": current, "to": to, "reason": application.status_reason or None},
     )
     return application
+
+
+def send_receipt(*, application: Application, withdraw_url: str) -> bool:
+    """E-mail the applicant a receipt with their private withdraw link, if they gave an
+    address. The application is stored either way: a failed e-mail is logged, not raised
+    (the receipt page shows the same link)."""
+    if not application.email:
+        return False
+    from brobygger.scheduling import messaging
+
+    text = _(
+        "Thank you for your application for “%(title)s”. We have received it.\n\n"
+        "The coordinator reads all applications after the deadline and contacts you "
+        "either way.\n\n"
+        "If you want to withdraw your application, use this private link. Your "
+        "application and everything you sent are then deleted at once:\n%(url)s\n\n"
+        "Keep the link to yourself. The application is deleted automatically when the "
+        "hiring is over, unless you are employed."
+    ) % {"title": application.posting.title, "url": withdraw_url}
+    try:
+        messaging.send("email", application.email, text, subject=_("Your application"))
+    except Exception:  # Any mail failure: the application itself is stored and safe.
+        logger.warning("The receipt e-mail for application %s was not sent.", application.pk)
+        return False
+    return True

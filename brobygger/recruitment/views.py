@@ -7,19 +7,29 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from brobygger.accounts.access import public, role_required
+from brobygger.accounts.access import any_staff, public, role_required
 from brobygger.accounts.models import Role
+from brobygger.audit.models import AccessAction
 from brobygger.lib.forms import apply_validation_error
 from brobygger.people.selectors import units_for
 from brobygger.public import ratelimit
 
-from . import access, selectors, services
+from . import access, interviews, retention, selectors, services
 from .cv import CONTENT_TYPES
-from .forms import ApplicationForm, PostingForm, TransitionForm
-from .models import JobPosting
+from .forms import (
+    ApplicationForm,
+    InterviewForm,
+    NoteForm,
+    PostingForm,
+    TransitionForm,
+    WithdrawForm,
+)
+from .models import PANEL_ROLES, Application, InterviewStatus, JobPosting
 
 RECEIPT_SESSION_KEY = "brobygger_job_application_received"
 
@@ -57,10 +67,11 @@ def job_apply(request: HttpRequest, pk: int) -> HttpResponse:
             request, "recruitment/job_apply.html", context | {"limited": True}, status=429
         )
     if request.method == "POST" and form.is_valid():
+        receipt: dict[str, Any] = {"posting": posting.pk, "token": ""}
         if not form.is_spam:
             data = form.cleaned_data
             try:
-                services.submit_application(
+                application = services.submit_application(
                     posting=posting,
                     name=data["name"],
                     email=data["email"],
@@ -73,18 +84,64 @@ def job_apply(request: HttpRequest, pk: int) -> HttpResponse:
                 )
             except ValidationError as error:
                 apply_validation_error(form, error)
+            else:
+                receipt["token"] = application.withdraw_token
+                link = request.build_absolute_uri(
+                    reverse("recruitment:withdraw", args=[application.withdraw_token])
+                )
+                services.send_receipt(application=application, withdraw_url=link)
         if not form.errors:
-            request.session[RECEIPT_SESSION_KEY] = posting.pk
+            # Shown once on the receipt page, then gone from the session.
+            request.session[RECEIPT_SESSION_KEY] = receipt
             return redirect("recruitment:job_apply_received")
     status = 422 if request.method == "POST" else 200
     return render(request, "recruitment/job_apply.html", context, status=status)
 
 
 @public
+@never_cache
 def job_apply_received(request: HttpRequest) -> HttpResponse:
-    if request.session.pop(RECEIPT_SESSION_KEY, None) is None:
+    receipt = request.session.pop(RECEIPT_SESSION_KEY, None)
+    if not isinstance(receipt, dict):
         return redirect("recruitment:job_list")
-    return render(request, "recruitment/job_apply_received.html")
+    link = ""
+    if receipt.get("token"):
+        link = request.build_absolute_uri(reverse("recruitment:withdraw", args=[receipt["token"]]))
+    return render(request, "recruitment/job_apply_received.html", {"withdraw_url": link})
+
+
+@public
+@never_cache
+@require_http_methods(["GET", "POST"])
+def withdraw(request: HttpRequest, token: str) -> HttpResponse:
+    """The applicant's private link: withdraw the application and delete it at once."""
+    application = retention.application_for_token(token)
+    if application is None:
+        removal = retention.removal_for_token(token)
+        return render(
+            request,
+            "recruitment/withdraw_gone.html",
+            {"removal": removal},
+            status=410 if removal is not None else 404,
+        )
+    form = WithdrawForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            posting = retention.withdraw_application(token=token)
+        except ValidationError as error:
+            if error.code == "gone":
+                return render(
+                    request,
+                    "recruitment/withdraw_gone.html",
+                    {"removal": retention.removal_for_token(token)},
+                    status=410,
+                )
+            apply_validation_error(form, error)
+        else:
+            return render(request, "recruitment/withdraw_done.html", {"posting": posting})
+    context = {"application": application, "posting": application.posting, "form": form}
+    status = 422 if form.errors else 200
+    return render(request, "recruitment/withdraw.html", context, status=status)
 
 
 # The coordinator's pages
@@ -103,7 +160,7 @@ def posting_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in services.POSTING_FIELDS}
         try:
-            posting = services.create_posting(actor=request.user, **fields)
+            posting = services.create_posting(actor=request.user, criteria=form.criteria, **fields)
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
@@ -118,7 +175,11 @@ def posting_create(request: HttpRequest) -> HttpResponse:
 @role_required(Role.COORDINATOR)
 def posting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     posting = access.get_posting_for(request.user, pk)
-    context = {"posting": posting, "application_count": posting.applications.count()}
+    context = {
+        "posting": posting,
+        "application_count": posting.applications.count(),
+        "criteria": list(posting.criteria.all()),
+    }
     return render(request, "recruitment/posting_detail.html", context)
 
 
@@ -132,7 +193,9 @@ def posting_edit(request: HttpRequest, pk: int) -> HttpResponse:
         fields = {name: form.cleaned_data[name] for name in services.POSTING_FIELDS}
         fresh = access.get_posting_for(request.user, pk)
         try:
-            services.update_posting(actor=request.user, posting=fresh, **fields)
+            services.update_posting(
+                actor=request.user, posting=fresh, criteria=form.criteria, **fields
+            )
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
@@ -167,29 +230,52 @@ def posting_action(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("recruitment:posting_detail", pk=pk)
 
 
-@role_required(Role.COORDINATOR)
+# Applications: the managing coordinator and the posting's interview panel; everyone
+# else gets 404 (access.py), whatever their role.
+
+
+@any_staff
 def application_list(request: HttpRequest, pk: int) -> HttpResponse:
-    posting = access.get_posting_for(request.user, pk)
+    posting, manages = access.get_posting_with_applications_for(request.user, pk)
     access.log_application_list(request.user, posting, request.GET.urlencode())
     rows = selectors.application_rows(posting)
     return render(
-        request, "recruitment/application_list.html", {"posting": posting, "applications": rows}
+        request,
+        "recruitment/application_list.html",
+        {"posting": posting, "applications": rows, "manages": manages},
     )
 
 
-@role_required(Role.COORDINATOR)
+def _application_page(
+    request: HttpRequest,
+    application: Application,
+    *,
+    form: TransitionForm | None = None,
+    interview_form: InterviewForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    manages = access.manages(request.user, application)
+    context = {"application": application, "manages": manages}
+    context |= selectors.application_page(application, request.user, manages=manages)
+    if manages:
+        context["form"] = form or TransitionForm(allowed=services.TRANSITIONS[application.status])
+        if application.status in interviews.BOOKABLE:
+            context["interview_form"] = interview_form or InterviewForm(
+                candidates=selectors.panel_candidates(application.posting, request.user),
+                initial={"panel": [request.user.pk]},
+            )
+    return render(request, "recruitment/application_detail.html", context, status=status)
+
+
+@any_staff
 def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    application = access.get_application_for(request.user, pk)
-    form = TransitionForm(allowed=services.TRANSITIONS[application.status])
-    return render(
-        request, "recruitment/application_detail.html", {"application": application, "form": form}
-    )
+    return _application_page(request, access.get_application_for(request.user, pk))
 
 
-@role_required(Role.COORDINATOR)
+@any_staff
 @require_POST
 def application_transition(request: HttpRequest, pk: int) -> HttpResponse:
-    application = access.get_application_for(request.user, pk, action="change")
+    application = access.get_managed_application_for(request.user, pk)
     form = TransitionForm(request.POST, allowed=services.TRANSITIONS[application.status])
     if form.is_valid():
         try:
@@ -202,19 +288,14 @@ def application_transition(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             apply_validation_error(form, error)
     if form.errors:
-        return render(
-            request,
-            "recruitment/application_detail.html",
-            {"application": application, "form": form},
-            status=422,
-        )
+        return _application_page(request, application, form=form, status=422)
     messages.success(request, _("The status was changed."))
     return redirect("recruitment:application_detail", pk=pk)
 
 
-@role_required(Role.COORDINATOR)
+@any_staff
 def application_cv(request: HttpRequest, pk: int) -> FileResponse:
-    application = access.get_application_for(request.user, pk, action="export")
+    application = access.get_application_for(request.user, pk, action=AccessAction.EXPORT)
     if not application.cv:
         raise Http404
     try:
@@ -227,3 +308,97 @@ def application_cv(request: HttpRequest, pk: int) -> FileResponse:
         filename=f"cv-{application.pk}.{application.cv_kind}",
         content_type=CONTENT_TYPES[application.cv_kind],
     )
+
+
+# Interviews
+
+
+@any_staff
+@require_POST
+def interview_book(request: HttpRequest, pk: int) -> HttpResponse:
+    application = access.get_managed_application_for(request.user, pk)
+    form = InterviewForm(
+        request.POST,
+        candidates=selectors.panel_candidates(application.posting, request.user),
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            interviews.book_interview(
+                actor=request.user,
+                application=application,
+                starts_at=form.starts_at,
+                minutes=data["minutes"],
+                mode=data["mode"],
+                place=data["place"],
+                panel=data["panel"],
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+    if form.errors:
+        return _application_page(request, application, interview_form=form, status=422)
+    messages.success(request, _("The interview is booked."))
+    return redirect("recruitment:application_detail", pk=pk)
+
+
+@any_staff
+@require_POST
+def interview_action(request: HttpRequest, pk: int) -> HttpResponse:
+    interview = access.get_managed_interview_for(request.user, pk)
+    action = request.POST.get("action", "")
+    try:
+        if action == "cancel":
+            interviews.cancel_interview(actor=request.user, interview=interview)
+            messages.success(request, _("The interview is cancelled."))
+        elif action == "held":
+            interviews.mark_interview_held(actor=request.user, interview=interview)
+            messages.success(request, _("The interview is marked as held."))
+        else:
+            messages.error(request, _("Unknown action."))
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    return redirect("recruitment:application_detail", pk=interview.application_id)
+
+
+@any_staff
+@require_http_methods(["GET", "POST"])
+def interview_note(request: HttpRequest, pk: int) -> HttpResponse:
+    """A panel member's own note against the posting's criteria."""
+    is_post = request.method == "POST"
+    interview = access.get_interview_for_panel(
+        request.user, pk, action=AccessAction.CHANGE if is_post else AccessAction.VIEW
+    )
+    page = selectors.note_page(interview, request.user)
+    form = NoteForm(
+        request.POST if is_post else None, criteria=page["criteria"], initial=page["initial"]
+    )
+    if is_post and form.is_valid():
+        try:
+            interviews.save_interview_note(
+                actor=request.user,
+                interview=interview,
+                ratings=form.ratings(),
+                recommendation=form.cleaned_data["recommendation"],
+                summary=form.cleaned_data["summary"],
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("Your interview note is saved."))
+            return redirect("recruitment:application_detail", pk=interview.application_id)
+    context = {"interview": interview, "form": form, "started": page["started"]}
+    status = 422 if form.errors else 200
+    return render(request, "recruitment/interview_note.html", context, status=status)
+
+
+@role_required(*PANEL_ROLES)
+def my_interviews(request: HttpRequest) -> HttpResponse:
+    """The interviews I sit on the panel for; coordinators also see their postings' next."""
+    access.log_interview_list(request.user)
+    context = {
+        "mine": selectors.my_interviews(request.user),
+        "upcoming": selectors.coordinator_interviews(request.user),
+        "cancelled": InterviewStatus.CANCELLED,
+    }
+    return render(request, "recruitment/interview_list.html", context)

@@ -369,6 +369,61 @@ def end_course(
     return course
 
 
+def hand_over_course(
+    *, actor: Any, course: Course, peer: PeerWorker, handed_over_on: datetime.date
+) -> Course:
+    """The course's peer leaves: the course ends (the peer left) and the person goes on
+    with `peer` in a new course, which is returned.
+
+    A course is one person with one peer (SCREENS.md), so a new peer means a new course.
+    The conversation records stay on the old course: the new peer cannot open them (a peer
+    sees their own courses only), the coordinator sees both. Phase and dates carry over;
+    the referral moves to the new course and stays active, now naming the new peer.
+    """
+    _check_peer_fits(peer, course.person)
+    with transaction.atomic():
+        current = Course.objects.select_for_update().get(pk=course.pk)
+        if current.ended_on is not None:
+            raise ValidationError(_("The course has already ended."), code="ended")
+        if current.peer_id == peer.pk:
+            raise ValidationError(
+                {"peer": _("Choose another peer than the one who leaves.")}, code="same_peer"
+            )
+        referral = current.referral
+        if referral is not None:
+            # Detached first, so ending the old course does not close the referral.
+            current.referral = None
+            current.save(update_fields=["referral"])
+        day = max(handed_over_on, current.started_on)
+        end_course(actor=actor, course=current, ended_on=day, reason=EndReason.PEER_LEFT)
+        successor = start_course(
+            actor=actor,
+            person=course.person,
+            peer=peer,
+            started_on=day,
+            referral=referral,
+            support_model=current.support_model,
+            phase=current.phase,
+            admitted_on=current.admitted_on,
+            discharged_on=current.discharged_on,
+        )
+        if current.follow_up_until:
+            successor.follow_up_until = current.follow_up_until
+            successor.save(update_fields=["follow_up_until"])
+        if referral is not None:
+            referral.peer = peer
+            referral.save(update_fields=["peer"])
+        record_event(
+            actor=actor,
+            verb="course.handed_over",
+            obj=successor,
+            person_id=current.person_id,
+            data={"from_course": current.pk, "from_peer": current.peer_id, "to_peer": peer.pk},
+        )
+    course.refresh_from_db()
+    return successor
+
+
 def withdraw_consent(*, actor: Any, consent: Consent, note: str = "") -> Consent:
     """Withdrawal takes effect everywhere at once: no further contact if it was contact."""
     with transaction.atomic():

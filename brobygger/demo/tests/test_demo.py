@@ -13,8 +13,12 @@ class DemoTests(TestCase):
     def test_demo_programme_is_realistic_and_audited(self):
         call_command("load_demo", "--seed", "7", "--today", "2026-11-25", verbosity=0)
         self.assertEqual(Person.objects.count(), 300)
-        self.assertEqual(PeerWorker.objects.count(), 12)
-        self.assertEqual(PeerWorker.objects.filter(kind="relative_peer").count(), 3)
+        # Twelve peers from the start, and two hired from job postings through the hire step.
+        self.assertEqual(PeerWorker.objects.filter(hire__isnull=True).count(), 12)
+        self.assertEqual(PeerWorker.objects.filter(hire__isnull=False).count(), 2)
+        self.assertEqual(
+            PeerWorker.objects.filter(kind="relative_peer", hire__isnull=True).count(), 3
+        )
         self.assertTrue(
             all(8 <= p.hours_min <= p.hours_max <= 15 + 7 for p in PeerWorker.objects.all())
         )

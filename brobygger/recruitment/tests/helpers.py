@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import datetime
 import io
+import shutil
+import tempfile
 import zipfile
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import override_settings
 from django.utils import timezone
 
 from brobygger.accounts.models import Unit
+from brobygger.lib.dates import local_datetime
 from brobygger.people.models import PeerKind
-from brobygger.recruitment import services
-from brobygger.recruitment.models import Application, JobPosting
+from brobygger.recruitment import interviews, services
+from brobygger.recruitment.models import Application, Interview, JobPosting
+from brobygger.testing import BaseTestCase
 
 PDF_BYTES = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
@@ -79,3 +85,62 @@ def make_application(posting: JobPosting, *, cv: bool = False, **fields: Any) ->
     if cv:
         values |= {"cv": pdf_upload(), "cv_kind": "pdf"}
     return services.submit_application(posting=posting, **values)
+
+
+CRITERIA = [
+    ("Har været i behandling i psykiatrien", "Has been treated in psychiatry"),
+    ("Har erfaring med at komme sig", "Has experience of recovering"),
+    ("Har gode samarbejdsevner", "Works well with others"),
+]
+
+
+def next_weekday(weekday: int, weeks_ahead: int = 1) -> datetime.date:
+    today = timezone.localdate()
+    return today + datetime.timedelta(days=(weekday - today.weekday()) % 7 + 7 * weeks_ahead)
+
+
+def at(day: datetime.date, hour: int, minute: int = 0) -> datetime.datetime:
+    return local_datetime(day, datetime.time(hour, minute))
+
+
+def make_interview(
+    application: Application,
+    *,
+    panel: Iterable[Any],
+    starts_at: datetime.datetime,
+    minutes: int = 45,
+    mode: str = "video",
+    place: str = "",
+    actor: Any = None,
+) -> Interview:
+    """An interview through the real booking service; a past time is allowed for tests."""
+    return interviews.book_interview(
+        actor=actor,
+        application=application,
+        starts_at=starts_at,
+        minutes=minutes,
+        mode=mode,
+        place=place,
+        panel=[getattr(member, "user", member) for member in panel],
+        allow_past=starts_at < timezone.now(),
+    )
+
+
+class TempMediaTestCase(BaseTestCase):
+    """CV files go to a temporary folder that is removed afterwards."""
+
+    media_root: str
+    _media: override_settings
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        cls.media_root = tempfile.mkdtemp(prefix="brobygger-cv-")
+        cls._media = override_settings(MEDIA_ROOT=cls.media_root)
+        cls._media.enable()
+        super().setUpClass()
+
+    @classmethod
+    def tearDownClass(cls) -> None:
+        super().tearDownClass()
+        cls._media.disable()
+        shutil.rmtree(cls.media_root, ignore_errors=True)

@@ -1,0 +1,130 @@
+"""How long the programme dashboard and the funder report (PDF) take on a big programme.
+
+Run as ``python bench/reports.py [--scale N] [--runs R]``. It uses its own PostgreSQL
+database (DATABASE_URL, by default postgres://postgres@127.0.0.1:5432/bb_bench_reports),
+creates it when missing and loads the demo programme at the given scale (default 100)
+when the database holds no persons yet; a database that is already loaded is reused as
+it is. Then it signs in as the evaluator (the whole programme: the largest reports) and
+prints, per page, the median of R timed requests after one untimed warm-up request:
+
+    dashboard: 0.42 s
+    funder report: 1.31 s
+
+and, on other lines, the rows the reports ran over and the queries of each request.
+Targets at scale 100: the dashboard under 1 s, the funder report (PDF) under 2 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bb_bench_reports"
+
+
+def ensure_database(url: str) -> None:
+    """Create the PostgreSQL database named in `url` if it does not exist yet."""
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    server = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(server, autocommit=True) as connection:
+        exists = connection.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", [name]
+        ).fetchone()
+        if not exists:
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            print(f"created database {name}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", type=int, default=100)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    url = os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
+    if url.startswith(("postgres://", "postgresql://")):
+        ensure_database(url)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "brobygger.settings")
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+    # One connection across requests, so that its query log survives them.
+    os.environ.setdefault("DB_CONN_MAX_AGE", "600")
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from brobygger.accounts.models import Unit, User
+    from brobygger.admissions.models import Admission
+    from brobygger.conversations.models import ConversationRecord
+    from brobygger.demo import data
+    from brobygger.outcomes.models import Score
+    from brobygger.people.models import Person
+    from brobygger.referrals.models import Course, Referral
+    from brobygger.scheduling.models import Appointment
+
+    call_command("migrate", verbosity=0)
+    if not Person.objects.exists():
+        started = time.perf_counter()
+        cpu = time.process_time()
+        call_command("load_demo", "--scale", str(args.scale), "--seed", "1", verbosity=0)
+        print(
+            f"demo at scale {args.scale} built in {time.perf_counter() - started:.0f} s "
+            f"({time.process_time() - cpu:.0f} s of CPU in this process)"
+        )
+    # A database just loaded in bulk has no planner statistics until autovacuum gets to
+    # it; a production database has them. Without them PostgreSQL picks quadratic plans.
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    loaded_scale = Unit.objects.count() // len(data.UNITS)
+    if loaded_scale != args.scale:
+        print(f"note: the database holds the demo at scale {loaded_scale}, not {args.scale}")
+    print(
+        f"rows: {Person.objects.count()} persons, {Referral.objects.count()} referrals, "
+        f"{Course.objects.count()} courses, {Appointment.objects.count()} appointments, "
+        f"{ConversationRecord.objects.count()} notes, {Score.objects.count()} scores, "
+        f"{Admission.objects.count()} admissions, {Unit.objects.count()} units"
+    )
+
+    client = Client()
+    client.force_login(User.objects.get(username="evaluator"))
+    pages = [
+        ("dashboard", "/rapporter/"),
+        ("funder report", "/rapporter/bevillingsgiver/rapport.pdf"),
+    ]
+    for label, path in pages:
+        connection.queries_log.clear()  # the log is capped; the demo build filled it
+        t0 = time.perf_counter()
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path)
+        first = time.perf_counter() - t0
+        if response.status_code != 200:
+            raise SystemExit(f"{path}: status {response.status_code}")
+        times = []
+        for _ in range(args.runs):
+            t0 = time.perf_counter()
+            client.get(path)
+            times.append(time.perf_counter() - t0)
+        print(
+            f"  ({label}: {len(queries)} queries, {len(response.content)} bytes, "
+            f"first request {first:.2f} s, runs {', '.join(f'{t:.2f}' for t in times)})"
+        )
+        print(f"{label}: {statistics.median(times):.2f} s")
+
+
+if __name__ == "__main__":
+    main()

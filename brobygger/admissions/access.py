@@ -1,0 +1,73 @@
+"""Who may see and change admissions: coordinators, for their units' courses. Logged.
+
+Admissions are used only in aggregate (readmissions and bed days for the evaluation), so
+peers, clinicians and evaluators never see one admission; the coordinator enters and
+corrects them. Every look is logged with the evaluation purpose.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+
+from brobygger.accounts.models import Role
+from brobygger.audit.models import AccessAction, Purpose
+from brobygger.audit.services import log_access
+from brobygger.referrals.models import Course
+
+from .importfile import ParsedFile
+from .models import Admission
+
+# Admissions serve the programme's evaluation and statistics. The audit app's Purpose
+# names it EVALUATION where it has one; the stored code is the same either way.
+PURPOSE: str = getattr(Purpose, "EVALUATION", "evaluation")
+
+
+def can_manage_admissions(user: Any) -> bool:
+    return getattr(user, "role", None) == Role.COORDINATOR
+
+
+def get_course_for(user: Any, pk: int, *, action: str = AccessAction.VIEW) -> Course:
+    """A course of the coordinator's units (or with no unit); 404 for anyone else."""
+    if not can_manage_admissions(user):
+        raise Http404
+    course = Course.objects.visible_to(user).select_related("person", "unit").filter(pk=pk).first()
+    if course is None:
+        raise Http404
+    log_access(user=user, action=action, purpose=PURPOSE, person_id=course.person_id, obj=course)
+    return course
+
+
+def get_admission_for(user: Any, pk: int, *, action: str = AccessAction.VIEW) -> Admission:
+    if not can_manage_admissions(user):
+        raise Http404
+    admission = (
+        Admission.objects.filter(pk=pk, course__in=Course.objects.visible_to(user))
+        .select_related("course__person", "unit")
+        .first()
+    )
+    if admission is None:
+        raise Http404
+    log_access(
+        user=user,
+        action=action,
+        purpose=PURPOSE,
+        person_id=admission.course.person_id,
+        obj=admission,
+    )
+    return admission
+
+
+def log_import_lookup(user: Any, parsed: ParsedFile) -> None:
+    """The preview looks persons up by CPR number: one entry for the whole file.
+
+    The criterion is the file's hash (itself hashed by the log), never a CPR number; the
+    saved import then writes its own entry pointing at the import with its counts.
+    """
+    log_access(
+        user=user,
+        action=AccessAction.SEARCH,
+        purpose=PURPOSE,
+        criterion=f"admissions-import:{parsed.sha256}",
+    )

@@ -1,0 +1,75 @@
+"""Who may see and tick which onboarding checklist. Fetchers 404 and write the access log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from brobygger.accounts.models import Role
+from brobygger.audit.models import AccessAction, Purpose
+from brobygger.audit.services import log_access
+from brobygger.people.models import PeerWorker
+
+from .models import OnboardingItem, Responsible, onboarding_visible
+
+PEER_ROLES = (Role.PEER_WORKER, Role.RELATIVE_PEER)
+
+
+def get_peer_for(user: Any, pk: int, *, action: str = AccessAction.VIEW) -> PeerWorker:
+    """A new peer whose onboarding the coordinator follows; else 404. Logged: a staff
+    member's employment details are personal data too."""
+    if getattr(user, "role", None) != Role.COORDINATOR:
+        raise Http404
+    ids = PeerWorker.objects.filter(onboarding_visible(user)).values("pk")
+    peer = (
+        PeerWorker.objects.filter(pk__in=ids, pk=pk)
+        .select_related("user")
+        .prefetch_related("units")
+        .first()
+    )
+    if peer is None:
+        raise Http404
+    log_access(user=user, action=action, purpose=Purpose.RECRUITMENT, obj=peer)
+    return peer
+
+
+def get_item_for(user: Any, pk: int, *, change: bool = False) -> OnboardingItem:
+    """The step, if it is on a checklist the user may see (their own, or one they follow)."""
+    item = (
+        OnboardingItem.objects.visible_to(user)
+        .select_related("peer__user", "done_by")
+        .filter(pk=pk)
+        .first()
+    )
+    if item is None:
+        raise Http404
+    if change and not can_tick(user, item):
+        raise PermissionDenied
+    if getattr(user, "role", None) == Role.COORDINATOR:
+        action = AccessAction.CHANGE if change else AccessAction.VIEW
+        log_access(user=user, action=action, purpose=Purpose.RECRUITMENT, obj=item.peer)
+    return item
+
+
+def can_tick(user: Any, item: OnboardingItem) -> bool:
+    """Coordinators tick every step; a peer ticks the steps that are theirs to do."""
+    role = getattr(user, "role", None)
+    if role == Role.COORDINATOR:
+        return True
+    if role in PEER_ROLES:
+        return item.peer.user_id == user.pk and item.responsible == Responsible.PEER
+    return False
+
+
+def can_edit_item(user: Any) -> bool:
+    return getattr(user, "role", None) == Role.COORDINATOR
+
+
+def with_permissions(user: Any, items: list[OnboardingItem]) -> list[OnboardingItem]:
+    """Mark each step with what this user may do to it, for the templates."""
+    for item in items:
+        item.can_tick = can_tick(user, item)  # type: ignore[attr-defined]
+        item.can_edit = can_edit_item(user)  # type: ignore[attr-defined]
+    return items

@@ -1,0 +1,16 @@
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from brobygger.people.workforce_services import close_departed_peers
+
+
+class Command(BaseCommand):
+    help = (
+        "Close the accounts of peers who have left and whose last working day has passed. "
+        "Run daily (e.g. just after midnight); running it again changes nothing."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        count = close_departed_peers()
+        self.stdout.write(f"Closed {count} account(s).")

@@ -1,0 +1,81 @@
+"""Months in Europe/Copenhagen and the contract's hours pro-rated over a month."""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+import holidays
+
+from brobygger.lib.dates import TZ
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+def is_valid(year: int, month: int) -> bool:
+    return FIRST_YEAR <= year <= LAST_YEAR and 1 <= month <= 12
+
+
+def add_months(year: int, month: int, delta: int) -> tuple[int, int]:
+    index = year * 12 + (month - 1) + delta
+    return index // 12, index % 12 + 1
+
+
+def first_day(year: int, month: int) -> datetime.date:
+    return datetime.date(year, month, 1)
+
+
+def last_day(year: int, month: int) -> datetime.date:
+    return datetime.date(year, month, calendar.monthrange(year, month)[1])
+
+
+def days(year: int, month: int) -> list[datetime.date]:
+    return [datetime.date(year, month, d) for d in range(1, last_day(year, month).day + 1)]
+
+
+def bounds(year: int, month: int) -> tuple[datetime.datetime, datetime.datetime]:
+    """[local midnight on the 1st, local midnight on the 1st of the next month) as aware
+    moments. Midnight always exists in Copenhagen (the clocks change at 02:00/03:00), so
+    March is an hour shorter and October an hour longer, as they really are."""
+    next_year, next_month = add_months(year, month, 1)
+    start = datetime.datetime(year, month, 1, tzinfo=TZ)
+    end = datetime.datetime(next_year, next_month, 1, tzinfo=TZ)
+    return start, end
+
+
+def working_days(
+    year: int,
+    month: int,
+    *,
+    contract_start: datetime.date | None = None,
+    contract_end: datetime.date | None = None,
+) -> int:
+    """Monday to Friday in the month, minus Danish public holidays, inside the contract.
+
+    The contract is "hours per week"; a month's share is the week's hours times (these working
+    days / 5). A public holiday on a weekday lowers the month's norm, as it does for
+    salaried staff, and a contract starting or ending mid-month counts only its own days.
+    """
+    closed = holidays.Denmark(years=year)
+    count = 0
+    for day in days(year, month):
+        if day.weekday() >= 5 or day in closed:
+            continue
+        if contract_start is not None and day < contract_start:
+            continue
+        if contract_end is not None and day > contract_end:
+            continue
+        count += 1
+    return count
+
+
+def contract_minutes(hours_per_week: Decimal, working_days: int) -> int:
+    """Minutes the weekly hours come to over `working_days`, rounded to the minute."""
+    minutes = Decimal(hours_per_week) * 60 * working_days / 5
+    return int(minutes.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def hours(minutes: int | None) -> Decimal:
+    """Minutes as hours with two decimals (for pages and the payroll file)."""
+    return (Decimal(minutes or 0) / 60).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)

@@ -1,0 +1,299 @@
+"""Reads for the timesheet pages and for other apps. Constant query counts."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import FilteredRelation, Q, QuerySet
+
+from brobygger.lib.dates import week_start
+from brobygger.people.models import PeerWorker
+
+from . import months, sources
+from .models import SOURCES, IndirectEntry, Timesheet, TimesheetState
+
+SNAPSHOT_FIELDS = tuple(f"{source}_minutes" for source in SOURCES)
+
+
+@dataclass(frozen=True)
+class MonthSummary:
+    """A peer's month in four numbers (for the workforce overview and others).
+
+    Confirmed and approved months give the snapshot taken at confirmation; a draft (or a
+    month nobody has touched, state "draft") gives the live figures.
+    """
+
+    state: str
+    minutes_total: int
+    minutes_contract_min: int
+    minutes_contract_max: int
+
+    @property
+    def under(self) -> bool:
+        return self.minutes_total < self.minutes_contract_min
+
+    @property
+    def over(self) -> bool:
+        return self.minutes_total > self.minutes_contract_max
+
+
+@dataclass
+class MonthFigures:
+    """Everything a page says about one peer's month."""
+
+    peer_id: int
+    state: str
+    minutes: dict[str, int]
+    contract_min: int
+    contract_max: int
+    working_days: int
+    from_snapshot: bool
+    timesheet_id: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        return sum(self.minutes.values())
+
+    @property
+    def under(self) -> bool:
+        return self.total < self.contract_min
+
+    @property
+    def over(self) -> bool:
+        return self.total > self.contract_max
+
+    def summary(self) -> MonthSummary:
+        return MonthSummary(self.state, self.total, self.contract_min, self.contract_max)
+
+
+def _with_sheet(peers: QuerySet[PeerWorker], year: int, month: int, *extra: str) -> QuerySet[Any]:
+    """The peers as dicts, each with its timesheet of the month (if any) in one join."""
+    sheet_fields = [f"sheet__{name}" for name in SNAPSHOT_FIELDS]
+    return peers.annotate(
+        sheet=FilteredRelation(
+            "timesheets", condition=Q(timesheets__year=year, timesheets__month=month)
+        )
+    ).values(
+        "pk",
+        "user_id",
+        "hours_min",
+        "hours_max",
+        "contract_start",
+        "contract_end",
+        "sheet__id",
+        "sheet__state",
+        "sheet__contract_min_minutes",
+        "sheet__contract_max_minutes",
+        *sheet_fields,
+        *extra,
+    )
+
+
+def _figures(rows: list[dict[str, Any]], year: int, month: int) -> dict[int, MonthFigures]:
+    """Snapshot figures where the month is confirmed or approved; live ones otherwise."""
+    drafts = {
+        row["pk"]: row["user_id"]
+        for row in rows
+        if row["sheet__state"] in (None, TimesheetState.DRAFT)
+    }
+    live = sources.live_totals(drafts, year, month) if drafts else {}
+    result: dict[int, MonthFigures] = {}
+    for row in rows:
+        days = months.working_days(
+            year, month, contract_start=row["contract_start"], contract_end=row["contract_end"]
+        )
+        if row["pk"] in drafts:
+            result[row["pk"]] = MonthFigures(
+                peer_id=row["pk"],
+                state=TimesheetState.DRAFT.value,
+                minutes=live[row["pk"]],
+                contract_min=months.contract_minutes(row["hours_min"], days),
+                contract_max=months.contract_minutes(row["hours_max"], days),
+                working_days=days,
+                from_snapshot=False,
+                timesheet_id=row["sheet__id"],
+            )
+        else:
+            result[row["pk"]] = MonthFigures(
+                peer_id=row["pk"],
+                state=row["sheet__state"],
+                minutes={s: int(row[f"sheet__{s}_minutes"] or 0) for s in SOURCES},
+                contract_min=int(row["sheet__contract_min_minutes"] or 0),
+                contract_max=int(row["sheet__contract_max_minutes"] or 0),
+                working_days=days,
+                from_snapshot=True,
+                timesheet_id=row["sheet__id"],
+            )
+    return result
+
+
+def month_summary(peer_ids: Iterable[int], year: int, month: int) -> dict[int, MonthSummary]:
+    """State, total minutes and the contract band of each peer's month.
+
+    One query when every month asked for is confirmed or approved (the snapshot); when
+    some are drafts, their live minutes add three queries of our own plus one each for
+    supervision, education and interviews. Never more with more peers. Unknown ids are
+    left out; a month without a timesheet is a draft.
+    """
+    ids = list(peer_ids)
+    if not ids or not months.is_valid(year, month):
+        return {}
+    rows = list(_with_sheet(PeerWorker.objects.filter(pk__in=ids).order_by(), year, month))
+    return {pk: figures.summary() for pk, figures in _figures(rows, year, month).items()}
+
+
+def figures_for(peer: PeerWorker, year: int, month: int) -> MonthFigures:
+    rows = list(_with_sheet(PeerWorker.objects.filter(pk=peer.pk), year, month))
+    return _figures(rows, year, month)[peer.pk]
+
+
+def live_figures(peer: PeerWorker, year: int, month: int) -> dict[str, int]:
+    return sources.live_totals({peer.pk: peer.user_id}, year, month)[peer.pk]
+
+
+def timesheet_of(peer: PeerWorker, year: int, month: int) -> Timesheet | None:
+    return (
+        Timesheet.objects.filter(peer=peer, year=year, month=month)
+        .select_related("confirmed_by", "approved_by")
+        .first()
+    )
+
+
+def _weeks(
+    year: int, month: int, daily: dict[datetime.date, dict[str, int]]
+) -> list[dict[str, Any]]:
+    """The month's weeks (Monday first), each with its days that have minutes."""
+    weeks: dict[datetime.date, dict[str, Any]] = {}
+    for day in months.days(year, month):
+        monday = week_start(day)
+        week = weeks.setdefault(
+            monday,
+            {
+                "number": day.isocalendar().week,
+                "first": day,
+                "last": day,
+                "days": [],
+                "totals": dict.fromkeys(sources.DAILY_SOURCES, 0),
+            },
+        )
+        week["last"] = day
+        per_source = daily.get(day, {})
+        if not per_source:
+            continue
+        line = {s: per_source.get(s, 0) for s in sources.DAILY_SOURCES}
+        week["days"].append({"date": day, "minutes": line, "total": sum(line.values())})
+        for s, minutes in line.items():
+            week["totals"][s] += minutes
+    for week in weeks.values():
+        week["total"] = sum(week["totals"].values())
+    return list(weeks.values())
+
+
+def month_page(peer: PeerWorker, year: int, month: int) -> dict[str, Any]:
+    """The peer's month: sources, contract, days by week, entries, and any drift since
+    confirmation (live figures that no longer match the snapshot)."""
+    sheet = timesheet_of(peer, year, month)
+    daily = sources.daily_minutes([peer.pk], year, month).get(peer.pk, {})
+    live = live_figures(peer, year, month)
+    days = months.working_days(
+        year, month, contract_start=peer.contract_start, contract_end=peer.contract_end
+    )
+    snapshot = sheet.snapshot() if sheet is not None else None
+    if snapshot is not None and sheet is not None:
+        figures = MonthFigures(
+            peer_id=peer.pk,
+            state=sheet.state,
+            minutes=snapshot,
+            contract_min=int(sheet.contract_min_minutes or 0),
+            contract_max=int(sheet.contract_max_minutes or 0),
+            working_days=days,
+            from_snapshot=True,
+            timesheet_id=sheet.pk,
+        )
+    else:
+        figures = MonthFigures(
+            peer_id=peer.pk,
+            state=TimesheetState.DRAFT.value,
+            minutes=live,
+            contract_min=months.contract_minutes(peer.hours_min, days),
+            contract_max=months.contract_minutes(peer.hours_max, days),
+            working_days=days,
+            from_snapshot=False,
+            timesheet_id=sheet.pk if sheet else None,
+        )
+    drift = [
+        {"source": s, "snapshot": snapshot[s], "live": live[s]}
+        for s in SOURCES
+        if snapshot is not None and snapshot[s] != live[s]
+    ]
+    entries = (
+        list(IndirectEntry.objects.filter(timesheet=sheet).order_by("date", "id"))
+        if sheet is not None
+        else []
+    )
+    return {
+        "sheet": sheet,
+        "figures": figures,
+        "lines": [{"source": s, "minutes": figures.minutes[s]} for s in SOURCES],
+        "weeks": _weeks(year, month, daily),
+        "entries": entries,
+        "drift": drift,
+        "live_total": sum(live.values()),
+    }
+
+
+def coordinator_peers(user: Any, year: int, month: int, *, unit_id: int | None = None) -> Any:
+    """Peers in the coordinator's units whose contract touches the month, or who have a
+    timesheet for it (a contract that ended can still have a month to approve)."""
+    units = user.units.all()
+    if unit_id is not None:
+        units = units.filter(pk=unit_id)
+    in_units = PeerWorker.objects.filter(units__in=units).values("pk")
+    first, last = months.first_day(year, month), months.last_day(year, month)
+    with_sheet = Timesheet.objects.filter(year=year, month=month).values("peer_id")
+    return PeerWorker.objects.filter(pk__in=in_units).filter(
+        Q(contract_start__lte=last, contract_end__isnull=True)
+        | Q(contract_start__lte=last, contract_end__gte=first)
+        | Q(pk__in=with_sheet)
+    )
+
+
+def month_overview(
+    user: Any, year: int, month: int, *, unit_id: int | None = None
+) -> dict[str, Any]:
+    """One row per peer: state, hours against the contract band, flags; counts per state.
+
+    One query for the peers and their timesheets, plus the live sources for drafts.
+    """
+    peers = coordinator_peers(user, year, month, unit_id=unit_id)
+    rows = list(
+        _with_sheet(
+            peers,
+            year,
+            month,
+            "user__first_name",
+            "user__last_name",
+            "user__username",
+            "sheet__approved_at",
+        ).order_by("user__first_name", "user__last_name", "pk")
+    )
+    figures = _figures(rows, year, month)
+    lines = [
+        {
+            "peer_id": row["pk"],
+            "name": f"{row['user__first_name']} {row['user__last_name']}".strip()
+            or row["user__username"],
+            "username": row["user__username"],
+            "approved_at": row["sheet__approved_at"],
+            "figures": figures[row["pk"]],
+        }
+        for row in rows
+    ]
+    counts = {state: 0 for state in TimesheetState.values}
+    for line in lines:
+        counts[line["figures"].state] += 1
+    return {"lines": lines, "counts": counts}

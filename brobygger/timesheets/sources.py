@@ -1,0 +1,121 @@
+"""Live minutes per source for a set of peers in one month. A constant number of queries.
+
+Rules, the same for every source that has times:
+- A month is [local midnight on the 1st, local midnight on the 1st of the next month).
+- Something is counted in the month (and on the day) in which it *starts*: a conversation
+  from 23:30 to 00:30 over a month's end counts in full in the month it began.
+- Minutes are real elapsed minutes between two aware moments, so a conversation across
+  the summer-time change is counted as long as it really was.
+
+Sources:
+- conversations: held appointments; the minutes the peer logged on the conversation note
+  ("minutes, actually") where there is one, else the booked length;
+- groups: group sessions the peer facilitates that were not cancelled and have ended;
+- supervision, education: from the workforce app (supervision attended; education hours
+  spread over the course's weekdays); interviews: panel time from the recruitment app,
+  clipped to the month by that app. Month totals only, no days;
+- indirect: the entries in this app.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+
+from django.utils import timezone
+
+from brobygger.groups.models import GroupSession
+from brobygger.lib.dates import TZ
+from brobygger.recruitment.selectors import interview_minutes
+from brobygger.scheduling.models import Appointment, AppointmentStatus
+from brobygger.workforce.selectors import education_minutes, supervision_minutes
+
+from . import months
+from .models import SOURCES, IndirectEntry
+
+# Per peer id: per local date: per source: minutes.
+Daily = dict[int, dict[datetime.date, dict[str, int]]]
+DAILY_SOURCES = ("conversations", "groups", "indirect")
+TOTAL_ONLY_SOURCES = ("supervision", "education", "interviews")
+
+
+def _elapsed(start: datetime.datetime, end: datetime.datetime) -> int:
+    return int((end - start).total_seconds() // 60)
+
+
+def daily_minutes(peer_ids: Iterable[int], year: int, month: int) -> Daily:
+    """Conversations, group sessions and indirect work per peer per day (three queries)."""
+    ids = list(peer_ids)
+    result: Daily = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
+    if not ids:
+        return result
+    start, end = months.bounds(year, month)
+    conversations = Appointment.objects.filter(
+        peer_id__in=ids,
+        status=AppointmentStatus.HELD,
+        starts_at__gte=start,
+        starts_at__lt=end,
+    ).values_list("peer_id", "starts_at", "ends_at", "record__minutes")
+    for peer_id, starts_at, ends_at, logged in conversations:
+        minutes = _elapsed(starts_at, ends_at) if logged is None else int(logged)
+        result[peer_id][starts_at.astimezone(TZ).date()]["conversations"] += minutes
+    sessions = GroupSession.objects.filter(
+        cancelled=False,
+        starts_at__gte=start,
+        starts_at__lt=end,
+        ends_at__lte=timezone.now(),
+        group__facilitators__in=ids,
+    ).values_list("group__facilitators", "starts_at", "ends_at")
+    for peer_id, starts_at, ends_at in sessions:
+        result[peer_id][starts_at.astimezone(TZ).date()]["groups"] += _elapsed(starts_at, ends_at)
+    entries = IndirectEntry.objects.filter(
+        timesheet__peer_id__in=ids, timesheet__year=year, timesheet__month=month
+    ).values_list("timesheet__peer_id", "date", "minutes")
+    for peer_id, day, minutes in entries:
+        result[peer_id][day]["indirect"] += minutes
+    return result
+
+
+def total_only_minutes(
+    peer_users: Mapping[int, int], year: int, month: int
+) -> dict[int, dict[str, int]]:
+    """Supervision, education and interviews per peer id, from the apps that own them.
+
+    `peer_users` maps PeerWorker id → User id (interviews are kept per user).
+    """
+    result: dict[int, dict[str, int]] = {pk: {} for pk in peer_users}
+    if not peer_users:
+        return result
+    first, last = months.first_day(year, month), months.last_day(year, month)
+    peer_ids = list(peer_users)
+    # Both workforce functions include both days; interview_minutes takes [start, end).
+    for pk, minutes in supervision_minutes(peer_ids, first, last).items():
+        if pk in result:
+            result[pk]["supervision"] = int(minutes)
+    for pk, minutes in education_minutes(peer_ids, first, last).items():
+        if pk in result:
+            result[pk]["education"] = int(minutes)
+    by_user = {user_id: pk for pk, user_id in peer_users.items()}
+    next_first = months.first_day(*months.add_months(year, month, 1))
+    for user_id, panel_minutes in interview_minutes(list(by_user), first, next_first).items():
+        owner = by_user.get(user_id)
+        if owner is not None:
+            result[owner]["interviews"] = int(panel_minutes)
+    return result
+
+
+def live_totals(peer_users: Mapping[int, int], year: int, month: int) -> dict[int, dict[str, int]]:
+    """Minutes per source per peer id for the month, every source present (zero if none)."""
+    daily = daily_minutes(peer_users, year, month)
+    others = total_only_minutes(peer_users, year, month)
+    totals: dict[int, dict[str, int]] = {}
+    for pk in peer_users:
+        sums = dict.fromkeys(SOURCES, 0)
+        for per_source in daily.get(pk, {}).values():
+            for source, minutes in per_source.items():
+                sums[source] += minutes
+        for source, minutes in others.get(pk, {}).items():
+            sums[source] += minutes
+        totals[pk] = sums
+    return totals
