@@ -116,6 +116,23 @@ def interview_clash(
     )
 
 
+def peer_interview_clash(
+    peer_id: int, starts_at: datetime.datetime, ends_at: datetime.datetime
+) -> InterviewSeat | None:
+    """The first interview the peer worker sits on a panel for in [starts_at, ends_at):
+    the scheduling guard asks before it books a conversation."""
+    return (
+        InterviewSeat.objects.filter(
+            user__peer_profile__id=peer_id,
+            active=True,
+            starts_at__lt=ends_at,
+            ends_at__gt=starts_at,
+        )
+        .order_by("starts_at", "pk")
+        .first()
+    )
+
+
 def panel_candidates(posting: JobPosting, actor: Any) -> QuerySet[User]:
     """Staff who may sit on the panel: active coordinators, peers and clinicians of the
     posting's unit (everyone's for a posting with no unit), and the booking coordinator."""

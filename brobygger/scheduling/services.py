@@ -72,6 +72,18 @@ def _guarded_save(appointment: Appointment, *, update_fields: list[str] | None =
             },
             code="double_booked",
         )
+    from brobygger.recruitment.selectors import peer_interview_clash
+
+    seat = peer_interview_clash(appointment.peer_id, appointment.starts_at, appointment.ends_at)
+    if seat is not None:
+        raise ValidationError(
+            _("The peer sits on a job interview panel from %(start)s to %(end)s.")
+            % {
+                "start": timezone.localtime(seat.starts_at).strftime("%H:%M"),
+                "end": timezone.localtime(seat.ends_at).strftime("%H:%M"),
+            },
+            code="double_booked",
+        )
     try:
         with transaction.atomic():
             appointment.save(update_fields=update_fields)

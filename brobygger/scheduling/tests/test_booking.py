@@ -389,3 +389,41 @@ class GroupGuardTests(BaseTestCase):
 
     def test_group_sessions_count_in_the_facilitators_hours(self):
         self.assertEqual(services.week_minutes(self.other_peer.pk, self.day), 90)
+
+
+class InterviewGuardTests(BaseTestCase):
+    """A peer on a job interview panel cannot be booked for a conversation at that time."""
+
+    def test_peer_on_a_panel_cannot_be_booked_during_the_interview(self):
+        from brobygger.recruitment import interviews
+        from brobygger.recruitment.tests.helpers import make_application, make_posting
+
+        day = next_weekday(3)
+        application = make_application(make_posting(self.unit))
+        interviews.book_interview(
+            actor=self.coordinator,
+            application=application,
+            starts_at=local_datetime(day, datetime.time(10)),
+            minutes=60,
+            mode="video",
+            panel=[self.coordinator, self.peer.user],
+        )
+        with self.assertRaises(ValidationError) as refused:
+            services.book(
+                actor=self.coordinator,
+                course=self.alice_course,
+                starts_at=local_datetime(day, datetime.time(10, 30)),
+                minutes=45,
+                mode="phone",
+            )
+        self.assertEqual(refused.exception.code, "double_booked")
+        self.assertIn("10:00", refused.exception.messages[0])
+        # Right after the interview is free.
+        services.book(
+            actor=self.coordinator,
+            course=self.alice_course,
+            starts_at=local_datetime(day, datetime.time(11)),
+            minutes=45,
+            mode="phone",
+        )
+        self.assertEqual(Appointment.objects.filter(course=self.alice_course).count(), 1)
