@@ -239,6 +239,10 @@ def assign_peer(
     *, actor: Any, referral: Referral, peer: PeerWorker, started_on: datetime.date | None = None
 ) -> Course:
     """The coordinator's choice of peer: matched, and the course (forløb) starts."""
+    from brobygger.matching.services import check_open_for_new_courses
+
+    # A peer on pause or leaving takes no new courses, whichever way they are chosen.
+    check_open_for_new_courses(peer)
     with transaction.atomic():
         transition(actor=actor, referral=referral, to=S.MATCHED, peer=peer)
         return start_course_from_referral(

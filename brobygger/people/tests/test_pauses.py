@@ -113,6 +113,20 @@ class PauseServiceTests(BaseTestCase):
         self.alice_course.refresh_from_db()
         self.assertIsNone(self.alice_course.ended_on)
 
+    def test_a_paused_peer_cannot_be_chosen_by_hand_either(self):
+        self.pause(0, 20)
+        referral = make_triaged_referral(self)
+        with self.assertRaises(ValidationError) as caught:
+            referral_services.assign_peer(actor=self.coordinator, referral=referral, peer=self.peer)
+        self.assertEqual(caught.exception.code, "paused")
+        referral.refresh_from_db()
+        self.assertEqual((referral.status, referral.peer), ("triaged", None))
+        # Another peer is fine.
+        course = referral_services.assign_peer(
+            actor=self.coordinator, referral=referral, peer=self.other_peer
+        )
+        self.assertEqual(course.peer, self.other_peer)
+
 
 class PauseViewTests(BaseTestCase):
     def setUp(self):
