@@ -121,19 +121,20 @@ class SearchForm(forms.Form):
 
 
 class AttendanceForm(forms.Form):
-    """One radio group per enrolled participant; a missing choice is left unrecorded."""
+    """One radio group per participant (a person in a recovery group, a peer at
+    supervision); a missing choice is left unrecorded."""
 
-    def __init__(self, *args: Any, person_ids: list[int], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, ids: list[int], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.person_ids = person_ids
-        for pk in person_ids:
+        self.ids = ids
+        for pk in ids:
             self.fields[f"p{pk}"] = forms.ChoiceField(
                 required=False, choices=[("", "—"), *AttendanceStatus.choices]
             )
 
     def statuses(self, *, everyone_present: bool = False) -> dict[int, str]:
         result: dict[int, str] = {}
-        for pk in self.person_ids:
+        for pk in self.ids:
             value = self.cleaned_data.get(f"p{pk}") or ""
             if not value and everyone_present:
                 value = AttendanceStatus.PRESENT

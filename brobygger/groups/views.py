@@ -247,7 +247,7 @@ def _session_context(request: HttpRequest, session: GroupSession, **forms: Any) 
         "session": session,
         "group": session.group,
         "can_manage": access.can_manage_group(request.user) and session.group.is_open,
-        "attendance_form": forms.get("attendance_form") or AttendanceForm(person_ids=person_ids),
+        "attendance_form": forms.get("attendance_form") or AttendanceForm(ids=person_ids),
         "note_form": forms.get("note_form") or NoteForm(initial={"note": session.note}),
         "topic_form": forms.get("topic_form") or TopicForm(initial={"topic": session.topic}),
         "show_confirm": forms.get("show_confirm", False),
@@ -270,7 +270,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         if action == "attendance":
             person_ids = [row["person"].pk for row in selectors.session_page(session)["rows"]]
-            form = AttendanceForm(request.POST, person_ids=person_ids)
+            form = AttendanceForm(request.POST, ids=person_ids)
             forms = {"attendance_form": form}
             if form.is_valid():
                 statuses = form.statuses(everyone_present="everyone_present" in request.POST)

@@ -18,7 +18,6 @@ from .models import (
     MAX_TARGET_DAYS,
     MIN_SESSION_MINUTES,
     MIN_TARGET_DAYS,
-    AttendanceStatus,
     EducationRecordStatus,
     ProviderKind,
 )
@@ -164,25 +163,3 @@ class SessionForm(forms.Form):
     confirm = forms.BooleanField(
         label=_("The themes are in general words and point to nobody"), required=False
     )
-
-
-class AttendanceForm(forms.Form):
-    """One radio group per member; a missing choice is left unrecorded."""
-
-    def __init__(self, *args: Any, peer_ids: list[int], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.peer_ids = peer_ids
-        for pk in peer_ids:
-            self.fields[f"p{pk}"] = forms.ChoiceField(
-                required=False, choices=[("", "—"), *AttendanceStatus.choices]
-            )
-
-    def statuses(self, *, everyone_present: bool = False) -> dict[int, str]:
-        result: dict[int, str] = {}
-        for pk in self.peer_ids:
-            value = self.cleaned_data.get(f"p{pk}") or ""
-            if not value and everyone_present:
-                value = AttendanceStatus.PRESENT
-            if value:
-                result[pk] = value
-        return result

@@ -15,6 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from brobygger.accounts.models import Role, Unit
+
+# Attendance has the same three answers as at a recovery group session.
+from brobygger.groups.models import AttendanceStatus
 from brobygger.people.models import PeerWorker
 
 MIN_TARGET_DAYS, MAX_TARGET_DAYS = 7, 180
@@ -198,12 +201,6 @@ class SupervisionSession(models.Model):
     @property
     def ends_at(self) -> datetime.datetime:
         return self.starts_at + datetime.timedelta(minutes=self.minutes)
-
-
-class AttendanceStatus(models.TextChoices):
-    PRESENT = "present", _("Present")
-    ABSENT = "absent", _("Absent")
-    EXCUSED = "excused", _("Sent word")
 
 
 class SupervisionAttendance(models.Model):

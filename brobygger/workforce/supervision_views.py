@@ -15,12 +15,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from brobygger.accounts.access import role_required
 from brobygger.accounts.models import Role
+from brobygger.groups.forms import AttendanceForm
 from brobygger.lib.dates import local_datetime
 from brobygger.lib.forms import apply_validation_error
 from brobygger.people.selectors import units_for
 
 from . import access, selectors, services
-from .forms import AttendanceForm, SessionForm, SupervisionGroupForm
+from .forms import SessionForm, SupervisionGroupForm
 from .models import SupervisionGroup, SupervisionSession
 
 
@@ -242,7 +243,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     access.log_group(request.user, session.group, what=f"session:{session.pk}")
     rows = selectors.session_rows(session)
     peer_ids = [row["peer"].pk for row in rows]
-    form = AttendanceForm(request.POST or None, peer_ids=peer_ids)
+    form = AttendanceForm(request.POST or None, ids=peer_ids)
     status = 200
     if request.method == "POST":
         if form.is_valid():
