@@ -1,16 +1,18 @@
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import connection, transaction
+from django.test import TransactionTestCase
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from brobygger.audit.models import AccessLogEntry, AuditEvent
-from brobygger.audit.services import hash_criterion, log_access, verify_chain
+from brobygger.audit.models import AccessLogEntry, AuditEvent, ChainHead
+from brobygger.audit.services import advance_head, hash_criterion, log_access, verify_chain
 from brobygger.testing import BaseTestCase
 
 
 def raw_execute(sql: str, params: list) -> None:
     """Tamper with a log table the way an attacker with database access would."""
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # A superuser can switch the append-only triggers off; the chain still tells.
             cursor.execute("SET LOCAL session_replication_role = replica")
@@ -47,13 +49,6 @@ class ChainTests(BaseTestCase):
         raw_execute("DELETE FROM audit_accesslogentry WHERE id = %s", [entries[1].pk])
         problems = " ".join(verify_chain(AccessLogEntry))
         self.assertIn("missing", problems)
-
-    def test_deleted_newest_row_is_detected(self):
-        entry = log_access(
-            user=self.peer.user, action="view", purpose="support", person_id=self.alice.pk
-        )
-        raw_execute("DELETE FROM audit_accesslogentry WHERE id = %s", [entry.pk])
-        self.assertIn("newest", " ".join(verify_chain(AccessLogEntry)))
 
     def test_orm_refuses_to_change_or_delete_rows(self):
         entry = log_access(user=self.peer.user, action="view", purpose="support")
@@ -113,3 +108,37 @@ class AccessReportTests(BaseTestCase):
         self.login(self.admin)
         response = self.client.post(reverse("audit:verify"))
         self.assertContains(response, "intakt")
+
+
+class ChainHeadTests(TransactionTestCase):
+    """The head moves after commit, so these tests commit for real."""
+
+    def log(self) -> AccessLogEntry:
+        return log_access(user=None, action="view", purpose="support")
+
+    def test_deleted_newest_row_is_detected(self):
+        entry = self.log()
+        raw_execute("DELETE FROM audit_accesslogentry WHERE id = %s", [entry.pk])
+        self.assertIn("newest", " ".join(verify_chain(AccessLogEntry)))
+
+    def test_head_moves_once_per_transaction_and_after_commit(self):
+        with CaptureQueriesContext(connection) as queries, transaction.atomic():
+            entries = [self.log() for _ in range(3)]
+            head = ChainHead.objects.get(name="access")
+            # Not yet committed: the head has not moved, and that is no fault.
+            self.assertLess(head.seq, entries[-1].seq)
+            self.assertEqual(verify_chain(AccessLogEntry), [])
+        head.refresh_from_db()
+        self.assertEqual((head.seq, head.last_hash), (entries[-1].seq, entries[-1].hash))
+        self.assertEqual([e.prev_hash for e in entries[1:]], [e.hash for e in entries[:-1]])
+        self.assertEqual(verify_chain(AccessLogEntry), [])
+        head_updates = [q for q in queries if q["sql"].startswith('UPDATE "audit_chainhead"')]
+        self.assertEqual(len(head_updates), 1)
+
+    def test_head_never_moves_backwards(self):
+        entry = self.log()
+        ChainHead.objects.filter(name="access").update(seq=entry.seq + 5)
+        advance_head(AccessLogEntry)
+        self.assertEqual(ChainHead.objects.get(name="access").seq, entry.seq + 5)
+        # ... and a head that names rows which are not there is a missing tail.
+        self.assertIn("newest", " ".join(verify_chain(AccessLogEntry)))
