@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -63,6 +65,7 @@ def referral_queue(request: HtmxHttpRequest) -> HttpResponse:
         "filters": filters,
         "page": page,
         "counts": selectors.status_counts(request.user),
+        "current_status": request.GET.get("status", ""),
         "now": timezone.now(),
         "query": request.GET.urlencode(),
     }
@@ -114,11 +117,24 @@ def referral_transition(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         return redirect(_back_to(request, detail))
     if request.htmx:
         referral.refresh_from_db()
-        return render(
-            request,
+        row = render_to_string(
             "referrals/queue.html#row",
             {"r": referral, "now": timezone.now(), "updated": True},
+            request=request,
         )
+        # The counts above the queue change too: swapped out of band, in a <template>
+        # because the main answer is a table row.
+        back = parse_qs(urlsplit(_back_to(request, "")).query)
+        counts = render_to_string(
+            "referrals/queue.html#counts",
+            {
+                "counts": selectors.status_counts(request.user),
+                "current_status": back.get("status", [""])[0],
+                "oob": True,
+            },
+            request=request,
+        )
+        return HttpResponse(f"{row}<template>{counts}</template>")
     messages.success(
         request,
         _("The status was changed to “%(status)s”.") % {"status": referral.get_status_display()},

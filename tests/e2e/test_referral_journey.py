@@ -4,6 +4,7 @@ triages it and assigns a relative peer; the relative peer sees the new course.""
 from __future__ import annotations
 
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import expect
 
 from brobygger.accounts.models import Role
 from brobygger.people.models import PeerKind
@@ -59,9 +60,14 @@ def test_relative_self_refers_and_gets_a_relative_peer(browser, live_server, tra
     row.wait_for()
     assert "Selvhenvisning" in row.inner_text()
     assert_accessible(page, "referral queue")
+    counts = page.get_by_role("navigation", name="Henvisninger fordelt på status")
+    triaged_badge = counts.get_by_role("link", name="Visiteret").locator(".badge")
+    triaged_before = int(triaged_badge.inner_text())
     row.get_by_role("button", name="Visitér").click()
     row = page.locator("tr", has_text="Birthe Kjærgaard")
     row.get_by_text("Visiteret").wait_for()
+    # The counts above the queue follow the inline triage without a reload.
+    expect(triaged_badge).to_have_text(str(triaged_before + 1))
     screenshot(page, "referral-queue")
     row.get_by_role("link", name="Vælg en peer").click()
     page.get_by_role("combobox", name="Peer").select_option(

@@ -4,7 +4,7 @@ from django.urls import reverse
 
 from brobygger.audit.models import AccessLogEntry
 from brobygger.people.models import Consent
-from brobygger.referrals import services
+from brobygger.referrals import selectors, services
 from brobygger.referrals.models import Referral, ReferralSource, ReferralStatus
 from brobygger.testing import BaseTestCase, count_queries
 
@@ -156,9 +156,25 @@ class ReferralViewTests(BaseTestCase):
     def test_inline_triage_with_htmx_and_as_plain_post(self):
         self.login(self.coordinator)
         url = reverse("referrals:referral_transition", args=[self.referral.pk])
-        response = self.client.post(url, {"to": "triaged"}, headers={"HX-Request": "true"})
+        response = self.client.post(
+            url,
+            {"to": "triaged", "back": "/henvisninger/?status=new"},
+            headers={"HX-Request": "true"},
+        )
         self.assertContains(response, 'id="referral-')
         self.assertContains(response, "Visiteret")
+        # The counts above the queue come along, swapped out of band, and still mark
+        # the status the coordinator was looking at.
+        html = response.content.decode()
+        self.assertIn("<template>", html)
+        self.assertIn('id="status-counts"', html)
+        self.assertIn('hx-swap-oob="true"', html)
+        counts = {c["status"]: c["count"] for c in selectors.status_counts(self.coordinator)}
+        self.assertRegex(
+            html,
+            rf'status=triaged"[^>]*>Visiteret <span class="badge">{counts["triaged"]}</span>',
+        )
+        self.assertRegex(html, r'status=new" aria-current="page"')
         self.referral.refresh_from_db()
         self.assertEqual(self.referral.status, ReferralStatus.TRIAGED)
         response = self.client.post(url, {"to": "declined", "reason": ""})
