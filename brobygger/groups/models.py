@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from brobygger.accounts.models import Role, Unit
+from brobygger.lib.dates import elapsed_minutes
 from brobygger.people.models import PeerWorker, Person
 
 MIN_CAPACITY, MAX_CAPACITY = 1, 30
@@ -123,7 +124,7 @@ class GroupSession(models.Model):
 
     @property
     def minutes(self) -> int:
-        return int((self.ends_at - self.starts_at).total_seconds() // 60)
+        return elapsed_minutes(self.starts_at, self.ends_at)
 
 
 class EnrolmentStatus(models.TextChoices):

@@ -38,3 +38,13 @@ def week_bounds(monday: datetime.date) -> tuple[datetime.datetime, datetime.date
         tzinfo=TZ
     )
     return start, end
+
+
+def elapsed_minutes(start: datetime.datetime, end: datetime.datetime) -> int:
+    """Whole minutes really elapsed from `start` to `end` (aware datetimes).
+
+    Python subtracts two datetimes that share a tzinfo on the wall clock, so an evening
+    across the switch to or from summer time would be an hour off; in UTC it is not.
+    """
+    elapsed = end.astimezone(datetime.UTC) - start.astimezone(datetime.UTC)
+    return int(elapsed.total_seconds() // 60)

@@ -14,6 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from brobygger.accounts.models import Role, Unit
+from brobygger.lib.dates import elapsed_minutes
 from brobygger.people.models import PeerKind
 from brobygger.scheduling.models import Mode
 
@@ -343,7 +344,7 @@ class Interview(models.Model):
 
     @property
     def minutes(self) -> int:
-        return int((self.ends_at - self.starts_at).total_seconds() // 60)
+        return elapsed_minutes(self.starts_at, self.ends_at)
 
 
 class InterviewSeat(models.Model):

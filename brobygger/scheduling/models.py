@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from brobygger.lib.dates import elapsed_minutes
 from brobygger.people.models import PeerWorker, Person
 from brobygger.referrals.models import Course
 
@@ -184,7 +185,7 @@ class Appointment(models.Model):
 
     @property
     def minutes(self) -> int:
-        return int((self.ends_at - self.starts_at).total_seconds() // 60)
+        return elapsed_minutes(self.starts_at, self.ends_at)
 
     @property
     def reference(self) -> str:

@@ -11,7 +11,7 @@ import holidays
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from brobygger.lib.dates import TZ, local_datetime, week_bounds, week_start
+from brobygger.lib.dates import TZ, elapsed_minutes, local_datetime, week_bounds, week_start
 from brobygger.people.models import PeerWorker, Person
 
 from .models import (
@@ -130,7 +130,7 @@ def peer_week(peer: PeerWorker, monday: datetime.date) -> dict[str, Any]:
             }
         )
     minutes = sum(a.minutes for a in appointments if a.status != "cancelled") + sum(
-        int((s.ends_at - s.starts_at).total_seconds() // 60) for s in sessions
+        elapsed_minutes(s.starts_at, s.ends_at) for s in sessions
     )
     held = sum(a.minutes for a in appointments if a.status == "held")
     return {
