@@ -265,8 +265,10 @@ def build(scope: Scope) -> FunderReport:
                 [_("Under the contract"), h["under"]],
                 [_("Within the contract"), h["within"]],
                 [_("Over the contract"), h["over"]],
-                [_("Hours of conversations held"), h["conversation_hours"]],
-                [_("Hours of group sessions"), h["group_hours"]],
+                *(
+                    [_("Hours: %(source)s") % {"source": label}, value]
+                    for label, value in p.hour_sources
+                ),
                 [_("Hours in all"), h["total"]],
                 [_("Contracted hours, from"), h["contract_min"]],
                 [_("Contracted hours, to"), h["contract_max"]],
@@ -288,9 +290,11 @@ def readmission_definition() -> str:
 
 def hours_definition() -> str:
     return _(
-        "Held conversations and group sessions that have taken place, against each peer "
-        "worker's contracted hours per week times the weeks of the period under contract "
-        "(up to today)."
+        "Everything on the peer workers' timesheets: conversations held (the minutes on "
+        "the note, else the booked length), group sessions that have taken place, "
+        "supervision attended, peer education, job interviews and indirect work. Against "
+        "each peer worker's contracted hours per week times the weeks of the period under "
+        "contract (up to today)."
     )
 
 

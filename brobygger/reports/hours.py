@@ -1,17 +1,15 @@
-"""Peers' hours against their contracts over the period: one query."""
+"""Peers' hours against their contracts over the period, counted as on their timesheets."""
 
 from __future__ import annotations
 
-import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import DurationField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum
-from django.utils import timezone
+from django.db.models import Q
 
-from brobygger.groups.models import GroupSession
 from brobygger.people.models import PeerWorker
-from brobygger.scheduling.models import Appointment, AppointmentStatus
+from brobygger.timesheets.models import SOURCE_LABELS, SOURCES
+from brobygger.timesheets.sources import period_totals
 
 from .scope import Scope
 
@@ -22,14 +20,17 @@ UNDER, WITHIN, OVER = "under", "within", "over"
 class PeerHours:
     name: str
     weeks: float
-    conversation_hours: float
-    group_hours: float
+    # Minutes per timesheet source (conversations, groups, supervision, ...).
+    minutes: dict[str, int]
     hours_min: float
     hours_max: float
 
     @property
     def hours(self) -> float:
-        return self.conversation_hours + self.group_hours
+        return sum(self.minutes.values()) / 60
+
+    def source_hours(self, source: str) -> float:
+        return self.minutes.get(source, 0) / 60
 
     @property
     def per_week(self) -> float | None:
@@ -53,13 +54,13 @@ class Hours:
     def total(self) -> float:
         return sum(p.hours for p in self.peers)
 
-    @property
-    def conversation_hours(self) -> float:
-        return sum(p.conversation_hours for p in self.peers)
+    def source_hours(self, source: str) -> float:
+        return sum(p.source_hours(source) for p in self.peers)
 
     @property
-    def group_hours(self) -> float:
-        return sum(p.group_hours for p in self.peers)
+    def by_source(self) -> list[tuple[str, float]]:
+        """(label, hours) for every timesheet source, in the timesheet's order."""
+        return [(str(SOURCE_LABELS[s]), self.source_hours(s)) for s in SOURCES]
 
     @property
     def contract_min(self) -> float:
@@ -73,45 +74,11 @@ class Hours:
         return sum(1 for p in self.peers if p.band == band)
 
 
-def _hours(value: datetime.timedelta | None) -> float:
-    return value.total_seconds() / 3600 if value else 0.0
-
-
-def _duration() -> ExpressionWrapper:
-    return ExpressionWrapper(F("ends_at") - F("starts_at"), output_field=DurationField())
-
-
 def hours(scope: Scope) -> Hours:
-    """Held conversations and facilitated group sessions (that have taken place) per peer
-    whose contract overlaps the period, against the contract's band times the weeks of
-    the period under contract (up to today). Peers of the chosen units; the support-model
-    filter does not apply (a contract covers all of a peer's work)."""
-    now = timezone.now()
-    until = min(scope.end, now)
-    held = (
-        Appointment.objects.filter(
-            peer=OuterRef("pk"),
-            status=AppointmentStatus.HELD,
-            starts_at__gte=scope.start,
-            starts_at__lt=until,
-        )
-        .order_by()
-        .values("peer")
-        .annotate(d=Sum(_duration()))
-        .values("d")
-    )
-    facilitated = (
-        GroupSession.objects.filter(
-            group__facilitators=OuterRef("pk"),
-            cancelled=False,
-            starts_at__gte=scope.start,
-            starts_at__lt=until,
-        )
-        .order_by()
-        .values("group__facilitators")
-        .annotate(d=Sum(_duration()))
-        .values("d")
-    )
+    """Everything on the peers' timesheets (see timesheets.sources), per peer whose
+    contract overlaps the period, against the contract's band times the weeks of the
+    period under contract (up to today). Peers of the chosen units; the support-model
+    filter does not apply (a contract covers all of a peer's work). Seven queries."""
     peers = PeerWorker.objects.filter(
         Q(contract_end__isnull=True) | Q(contract_end__gte=scope.date_from),
         contract_start__lte=scope.date_to,
@@ -120,39 +87,36 @@ def hours(scope: Scope) -> Hours:
         peers = peers.filter(
             pk__in=PeerWorker.objects.filter(units__in=scope.unit_ids).values("pk")
         )
-    rows = (
-        peers.annotate(
-            held=Subquery(held, output_field=DurationField()),
-            facilitated=Subquery(facilitated, output_field=DurationField()),
-        )
-        .order_by("user__first_name", "user__last_name", "pk")
-        .values_list(
-            "user__first_name",
-            "user__last_name",
-            "hours_min",
-            "hours_max",
-            "contract_start",
-            "contract_end",
-            "held",
-            "facilitated",
-        )
+    rows = peers.order_by("user__first_name", "user__last_name", "pk").values_list(
+        "pk",
+        "user_id",
+        "user__first_name",
+        "user__last_name",
+        "hours_min",
+        "hours_max",
+        "contract_start",
+        "contract_end",
     )
-    result = []
     last_day = scope.until
-    for first, last, low, high, start, end, held_d, group_d in rows:
+    under_contract = []
+    for pk, user_id, first, last, low, high, start, end in rows:
         from_day = max(start, scope.date_from)
         to_day = min(end or last_day, last_day)
         weeks = max((to_day - from_day).days + 1, 0) / 7
-        if weeks <= 0:  # the contract starts after today
-            continue
-        result.append(
+        if weeks > 0:  # not a contract that starts after today
+            under_contract.append((pk, user_id, f"{first} {last}".strip(), weeks, low, high))
+    minutes = period_totals(
+        {pk: user_id for pk, user_id, *_rest in under_contract}, scope.date_from, last_day
+    )
+    return Hours(
+        peers=[
             PeerHours(
-                name=f"{first} {last}".strip(),
+                name=name,
                 weeks=weeks,
-                conversation_hours=_hours(held_d),
-                group_hours=_hours(group_d),
+                minutes=minutes[pk],
                 hours_min=float(Decimal(low)),
                 hours_max=float(Decimal(high)),
             )
-        )
-    return Hours(peers=result)
+            for pk, _user_id, name, weeks, low, high in under_contract
+        ]
+    )

@@ -150,6 +150,8 @@ class Published:
     changes: dict[str, stats.MeanChange]
     readmissions: list[ModelRow]
     hours: dict[str, str]
+    # (source label, hours) in the timesheet's order: conversations, groups, supervision...
+    hour_sources: list[tuple[str, str]]
     peer_rows: list[dict[str, Any]]
     comparison: list[ModelRow]
 
@@ -301,6 +303,7 @@ def publish(figures: Figures, *, suppress: bool, with_peer_names: bool) -> Publi
 
     readmissions = _readmissions(pub, figures, keys, columns)
     hours, peer_rows = _hours(pub, figures.hours, with_peer_names=with_peer_names)
+    hour_sources = [(label, decimal(value)) for label, value in figures.hours.by_source]
 
     published = Published(
         models=models,
@@ -325,6 +328,7 @@ def publish(figures: Figures, *, suppress: bool, with_peer_names: bool) -> Publi
         changes=changes,
         readmissions=readmissions,
         hours=hours,
+        hour_sources=hour_sources,
         peer_rows=peer_rows,
         comparison=[],
     )
@@ -373,8 +377,6 @@ def _hours(
         "under": counts[hours_module.UNDER],
         "within": counts[hours_module.WITHIN],
         "over": counts[hours_module.OVER],
-        "conversation_hours": decimal(data.conversation_hours),
-        "group_hours": decimal(data.group_hours),
         "total": decimal(data.total),
         "contract_min": decimal(data.contract_min),
         "contract_max": decimal(data.contract_max),

@@ -23,10 +23,11 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 
+from django.db.models import DurationField, ExpressionWrapper, F, Q, Sum
 from django.utils import timezone
 
 from brobygger.groups.models import GroupSession
-from brobygger.lib.dates import TZ
+from brobygger.lib.dates import TZ, elapsed_minutes
 from brobygger.recruitment.selectors import interview_minutes
 from brobygger.scheduling.models import Appointment, AppointmentStatus
 from brobygger.workforce.selectors import education_minutes, supervision_minutes
@@ -41,7 +42,7 @@ TOTAL_ONLY_SOURCES = ("supervision", "education", "interviews")
 
 
 def _elapsed(start: datetime.datetime, end: datetime.datetime) -> int:
-    return int((end - start).total_seconds() // 60)
+    return elapsed_minutes(start, end)
 
 
 def daily_minutes(peer_ids: Iterable[int], year: int, month: int) -> Daily:
@@ -84,10 +85,16 @@ def total_only_minutes(
 
     `peer_users` maps PeerWorker id → User id (interviews are kept per user).
     """
+    return _total_only(peer_users, months.first_day(year, month), months.last_day(year, month))
+
+
+def _total_only(
+    peer_users: Mapping[int, int], first: datetime.date, last: datetime.date
+) -> dict[int, dict[str, int]]:
+    """Supervision, education and interviews per peer id over the days first..last."""
     result: dict[int, dict[str, int]] = {pk: {} for pk in peer_users}
     if not peer_users:
         return result
-    first, last = months.first_day(year, month), months.last_day(year, month)
     peer_ids = list(peer_users)
     # Both workforce functions include both days; interview_minutes takes [start, end).
     for pk, minutes in supervision_minutes(peer_ids, first, last).items():
@@ -97,12 +104,78 @@ def total_only_minutes(
         if pk in result:
             result[pk]["education"] = int(minutes)
     by_user = {user_id: pk for pk, user_id in peer_users.items()}
-    next_first = months.first_day(*months.add_months(year, month, 1))
-    for user_id, panel_minutes in interview_minutes(list(by_user), first, next_first).items():
+    day_after = last + datetime.timedelta(days=1)
+    for user_id, panel_minutes in interview_minutes(list(by_user), first, day_after).items():
         owner = by_user.get(user_id)
         if owner is not None:
             result[owner]["interviews"] = int(panel_minutes)
     return result
+
+
+def _duration() -> ExpressionWrapper:
+    return ExpressionWrapper(F("ends_at") - F("starts_at"), output_field=DurationField())
+
+
+def _minutes(value: datetime.timedelta | int | None) -> int:
+    if isinstance(value, datetime.timedelta):
+        return int(value.total_seconds() // 60)
+    return int(value or 0)
+
+
+def period_totals(
+    peer_users: Mapping[int, int], first: datetime.date, last: datetime.date
+) -> dict[int, dict[str, int]]:
+    """Minutes per source per peer id over the local days first..last (both included).
+
+    The same rules as the monthly timesheet, but summed in the database, for reports
+    over any period: six queries whatever the number of peers and records.
+    """
+    totals = {pk: dict.fromkeys(SOURCES, 0) for pk in peer_users}
+    if not peer_users or last < first:
+        return totals
+    ids = list(peer_users)
+    start = datetime.datetime.combine(first, datetime.time()).replace(tzinfo=TZ)
+    end = datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time())
+    end = end.replace(tzinfo=TZ)
+    no_note_minutes = Q(record__minutes__isnull=True)
+    conversations = (
+        Appointment.objects.filter(
+            peer_id__in=ids, status=AppointmentStatus.HELD, starts_at__gte=start, starts_at__lt=end
+        )
+        .order_by()
+        .values("peer_id")
+        .annotate(logged=Sum("record__minutes"), booked=Sum(_duration(), filter=no_note_minutes))
+        .values_list("peer_id", "logged", "booked")
+    )
+    for pk, logged, booked in conversations:
+        totals[pk]["conversations"] = _minutes(logged) + _minutes(booked)
+    sessions = (
+        GroupSession.objects.filter(
+            cancelled=False,
+            starts_at__gte=start,
+            starts_at__lt=end,
+            ends_at__lte=timezone.now(),
+            group__facilitators__in=ids,
+        )
+        .order_by()
+        .values("group__facilitators")
+        .annotate(d=Sum(_duration()))
+        .values_list("group__facilitators", "d")
+    )
+    for pk, duration in sessions:
+        totals[pk]["groups"] = _minutes(duration)
+    indirect = (
+        IndirectEntry.objects.filter(timesheet__peer_id__in=ids, date__gte=first, date__lte=last)
+        .order_by()
+        .values("timesheet__peer_id")
+        .annotate(m=Sum("minutes"))
+        .values_list("timesheet__peer_id", "m")
+    )
+    for pk, minutes in indirect:
+        totals[pk]["indirect"] = _minutes(minutes)
+    for pk, per_source in _total_only(peer_users, first, last).items():
+        totals[pk].update(per_source)
+    return totals
 
 
 def live_totals(peer_users: Mapping[int, int], year: int, month: int) -> dict[int, dict[str, int]]:
