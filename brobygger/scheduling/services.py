@@ -131,6 +131,16 @@ def _check_contract(appointment: Appointment, *, allow_over_contract: bool) -> N
         )
 
 
+def _check_month_open(appointment: Appointment) -> None:
+    """A held conversation counts in the peer's timesheet on the local day it starts, and an
+    approved month is locked. Booked and cancelled conversations do not count, so booking,
+    moving, cancelling and uncancelling (only ever of a booked one) need no check."""
+    from brobygger.timesheets.services import ensure_month_open
+
+    day = timezone.localtime(appointment.starts_at).date()
+    ensure_month_open(peer_id=appointment.peer_id, day=day)
+
+
 def _check_times(starts_at: datetime.datetime, minutes: int) -> datetime.datetime:
     if not MIN_MINUTES <= minutes <= MAX_MINUTES:
         raise ValidationError({"minutes": _("A conversation lasts between 10 and 240 minutes.")})
@@ -266,6 +276,8 @@ def mark(*, actor: Any, appointment: Appointment, status: str) -> Appointment:
     if appointment.starts_at > timezone.now():
         raise ValidationError(_("The conversation has not begun yet."), code="future")
     with transaction.atomic():
+        if (appointment.status == AppointmentStatus.HELD) != (status == AppointmentStatus.HELD):
+            _check_month_open(appointment)
         appointment.status = status
         appointment.save(update_fields=["status", "updated_at"])
         record_event(
@@ -363,6 +375,8 @@ def record_past(
             place=place,
             status=status,
         )
+        if status == AppointmentStatus.HELD:
+            _check_month_open(appointment)
         _guarded_save(appointment)
         record_event(
             actor=actor,

@@ -8,6 +8,7 @@ from django.utils import translation
 
 from brobygger.audit.models import AuditEvent
 from brobygger.conversations import services as conversations
+from brobygger.scheduling.models import Appointment
 from brobygger.timesheets import selectors, services
 from brobygger.timesheets.models import IndirectEntry, Timesheet, TimesheetState
 
@@ -36,8 +37,15 @@ class StateMachineTests(TimesheetTestCase):
     def test_the_approved_snapshot_stays_when_a_conversation_changes_later(self):
         appointment = self.held(at(D(2026, 4, 7), 10), 45)
         sheet = self.approved(2026, 4)
-        conversations.record_conversation(
-            actor=self.peer.user, appointment=appointment, minutes=70, topics=[], chime=[]
+        with self.assertRaises(ValidationError) as caught:
+            conversations.record_conversation(
+                actor=self.peer.user, appointment=appointment, minutes=70, topics=[], chime=[]
+            )
+        self.assertEqual(caught.exception.code, "locked")
+        # The services refuse; a change that reaches the data anyway (a repair straight in
+        # the database) shows as drift and leaves the snapshot alone.
+        Appointment.objects.filter(pk=appointment.pk).update(
+            ends_at=appointment.starts_at + datetime.timedelta(minutes=70)
         )
         summary = selectors.month_summary([self.peer.pk], 2026, 4)[self.peer.pk]
         self.assertEqual(summary.state, S.APPROVED)
