@@ -79,11 +79,17 @@ def _sheet_for_update(peer: PeerWorker, year: int, month: int) -> Timesheet:
 
 
 def ensure_month_open(*, peer_id: int, day: datetime.date) -> None:
-    """For other apps: refuse a change to a peer's hours in an approved (locked) month."""
-    sheet = Timesheet.objects.filter(
-        peer_id=peer_id, year=day.year, month=day.month, state=S.APPROVED
-    ).first()
-    if sheet is not None:
+    """For other apps: refuse a change to a peer's hours in an approved (locked) month.
+
+    Call it inside the transaction that makes the change: the month's timesheet row is
+    locked until that commits, so an approval cannot slip in between check and change.
+    """
+    sheet = (
+        Timesheet.objects.select_for_update()
+        .filter(peer_id=peer_id, year=day.year, month=day.month)
+        .first()
+    )
+    if sheet is not None and sheet.state == S.APPROVED:
         refusal = _refusal(sheet)
         if refusal is not None:
             raise refusal
