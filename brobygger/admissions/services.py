@@ -240,3 +240,31 @@ def _apply(*, actor: Any, plan: ImportPlan) -> AdmissionImport:
     # One use of personal data for the whole file; the import row carries the counts.
     log_access(user=actor, action=AccessAction.CREATE, purpose=PURPOSE, obj=record)
     return record
+
+
+def move_admissions(*, actor: Any, source: Course, target: Course) -> int:
+    """The admissions of `source` go on in `target`, the course that continues it with a
+    new peer (referrals.services.hand_over_course); returns how many moved.
+
+    Readmissions are counted within one course (the discharge, or an earlier admission of
+    the same course), so a handover must not split them. One the target already has (same
+    admission day) stays with the source, so the unique constraint holds.
+    """
+    if source.person_id != target.person_id:
+        raise ValueError("Admissions move only between courses of the same person.")
+    with transaction.atomic():
+        taken = Admission.objects.filter(course=target).values("admitted_on")
+        count = (
+            Admission.objects.filter(course=source)
+            .exclude(admitted_on__in=taken)
+            .update(course=target)
+        )
+        if count:
+            record_event(
+                actor=actor,
+                verb="admission.moved",
+                obj=target,
+                person_id=target.person_id,
+                data={"from_course": source.pk, "count": count},
+            )
+    return count

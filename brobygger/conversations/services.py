@@ -59,6 +59,15 @@ def _cover_topics(*, course: Course, topics: list[Topic], day: datetime.date) ->
             entry.save(update_fields=[*changed, "updated_at"])
 
 
+def _check_month_open(appointment: Appointment) -> None:
+    """A held conversation counts in the peer's timesheet with the note's minutes (else the
+    booked length), on the local day it starts; an approved month is locked."""
+    from brobygger.timesheets.services import ensure_month_open
+
+    day = timezone.localtime(appointment.starts_at).date()
+    ensure_month_open(peer_id=appointment.peer_id, day=day)
+
+
 def record_conversation(
     *,
     actor: Any,
@@ -76,6 +85,10 @@ def record_conversation(
         raise ValidationError(_("This conversation already has a note."), code="exists")
     _check_note(course, note, chime)
     with transaction.atomic():
+        # A booked one becomes held: `mark` checks the month. A held one changes from its
+        # booked length to the note's minutes.
+        if appointment.status == AppointmentStatus.HELD and minutes != appointment.minutes:
+            _check_month_open(appointment)
         if appointment.status == AppointmentStatus.BOOKED:
             scheduling.mark(actor=actor, appointment=appointment, status=AppointmentStatus.HELD)
         record = ConversationRecord(
@@ -114,6 +127,9 @@ def update_record(
     """Change a note; the earlier wording is kept as a version."""
     _check_note(record.course, note, chime)
     with transaction.atomic():
+        appointment = record.appointment
+        if appointment.status == AppointmentStatus.HELD and minutes != record.minutes:
+            _check_month_open(appointment)
         RecordVersion.objects.create(
             record=record,
             version=record.version,
@@ -200,3 +216,38 @@ def save_topic(*, actor: Any, topic: Topic) -> Topic:
         topic.save()
         record_event(actor=actor, verb="guide.topic_saved", obj=topic, data={"key": topic.key})
     return topic
+
+
+def carry_over_guide(*, actor: Any, source: Course, target: Course) -> int:
+    """The discharge guide goes on where it stood when the person goes on with a new peer
+    in `target` (referrals.services.hand_over_course); returns how many topics were copied.
+
+    Each topic's status, first date and what the person wants followed up is copied, so
+    the new peer does not start over. The source keeps its rows as they were (history); a
+    topic the target already has is left as the target has it.
+    """
+    if source.person_id != target.person_id:
+        raise ValueError("The guide carries over only between courses of the same person.")
+    with transaction.atomic():
+        present = set(CourseTopic.objects.filter(course=target).values_list("topic_id", flat=True))
+        copies = [
+            CourseTopic(
+                course=target,
+                topic_id=entry.topic_id,
+                status=entry.status,
+                follow_up=entry.follow_up,
+                first_covered_on=entry.first_covered_on,
+            )
+            for entry in CourseTopic.objects.filter(course=source).order_by("pk")
+            if entry.topic_id not in present
+        ]
+        CourseTopic.objects.bulk_create(copies)
+        if copies:
+            record_event(
+                actor=actor,
+                verb="guide.carried_over",
+                obj=target,
+                person_id=target.person_id,
+                data={"from_course": source.pk, "count": len(copies)},
+            )
+    return len(copies)

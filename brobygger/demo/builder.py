@@ -482,6 +482,8 @@ class DemoBuilder(ActivityMixin):
             reason = rng.choices(EndReason.values, weights=[12, 3, 2, 1, 1, 1])[0]
             if reason == EndReason.CONSENT_WITHDRAWN:
                 reason = EndReason.COMPLETED
+            elif reason == EndReason.PEER_LEFT:  # a peer who leaves hands over (demo_workforce)
+                reason = EndReason.OTHER
             summary = (
                 rng.choice(data.CLOSING_SUMMARIES)
                 if reason == EndReason.COMPLETED and rng.random() < 0.6

@@ -23,6 +23,12 @@ SCHEDULES: dict[str, list[tuple[str, int]]] = {
     "group": [("start", 0), ("end", 0)],
 }
 
+# End reasons that are no end of support: the peer left, and the person goes on with a new
+# peer in a successor course (referrals.services.hand_over_course) that takes over the
+# person's questionnaires. Such a course plans nothing more: no "end" (the person is asked
+# when the support ends, not when the peer changes) and no second "start" if synced again.
+NOT_AN_END: frozenset[str] = frozenset({"peer_left"})
+
 # How long a link sent to the person works.
 LINK_DAYS = 14
 # The due list looks this far ahead.
@@ -43,6 +49,8 @@ def anchor(course: Any, timepoint: str) -> datetime.date | None:
 def planned(course: Any) -> list[tuple[str, datetime.date]]:
     """(timepoint, due date) for every administration the course's dates call for now."""
     result: list[tuple[str, datetime.date]] = []
+    if getattr(course, "end_reason", "") in NOT_AN_END:
+        return result
     for timepoint, days in SCHEDULES.get(course.support_model, []):
         day = anchor(course, timepoint)
         if day is not None:

@@ -142,6 +142,51 @@ def sync_schedule(*, actor: Any, course: Course) -> list[Administration]:
     return created
 
 
+def move_series(*, actor: Any, source: Course, target: Course) -> int:
+    """The person's questionnaires go on in `target`, the course that continues `source`
+    with a new peer (referrals.services.hand_over_course); returns how many moved.
+
+    Every administration moves, answered, declined or open alike, with its answers and
+    score, and so do the source's other scores: one series per person, so there is one
+    "start" and the change from it is measured within one course (reports.effects). A
+    link already sent keeps working: the token belongs to the administration. One the
+    target already has (same version and timepoint) stays with the source, so the unique
+    constraint holds. Call `sync_schedule` on the target afterwards for what is missing.
+    """
+    if source.person_id != target.person_id:
+        raise ValueError("Questionnaires move only between courses of the same person.")
+    with transaction.atomic():
+        taken = set(
+            Administration.objects.filter(course=target).values_list("version_id", "timepoint")
+        )
+        rows = list(
+            Administration.objects.select_for_update()
+            .filter(course=source)
+            .values_list("pk", "version_id", "timepoint", "score_id")
+        )
+        moving = [
+            pk for pk, version_id, timepoint, _score in rows if (version_id, timepoint) not in taken
+        ]
+        staying_scores = [
+            score_id
+            for _pk, version_id, timepoint, score_id in rows
+            if (version_id, timepoint) in taken and score_id is not None
+        ]
+        count = Administration.objects.filter(pk__in=moving).update(course=target)
+        scores = (
+            Score.objects.filter(course=source).exclude(pk__in=staying_scores).update(course=target)
+        )
+        if count or scores:
+            record_event(
+                actor=actor,
+                verb="questionnaire.moved",
+                obj=target,
+                person_id=target.person_id,
+                data={"from_course": source.pk, "count": count, "scores": scores},
+            )
+    return count
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 

@@ -200,7 +200,15 @@ class CourseForm(forms.Form):
 
 class EndCourseForm(forms.Form):
     ended_on = forms.DateField(label=_("Ended on"), widget=DateInput())
-    reason = forms.ChoiceField(label=_("Why did it end?"), choices=EndReason.choices)
+    # A peer who leaves hands the course over (the workforce page): the support goes on.
+    reason = forms.ChoiceField(
+        label=_("Why did it end?"),
+        choices=[(k, v) for k, v in EndReason.choices if k != EndReason.PEER_LEFT],
+        help_text=_(
+            "Is the peer leaving? Then use “The peer leaves” on the peer's page instead: the "
+            "courses are handed over to other peers, and the person's support goes on."
+        ),
+    )
     summary = forms.CharField(
         label=_("A short summary, written with the person"),
         required=False,

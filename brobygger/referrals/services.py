@@ -282,7 +282,10 @@ def start_course(
     phase: str = "",
     admitted_on: datetime.date | None = None,
     discharged_on: datetime.date | None = None,
+    plan_questionnaires: bool = True,
 ) -> Course:
+    """A new course (forløb) of `person` with `peer`; its questionnaires are planned unless
+    `plan_questionnaires` is off (a handover moves the person's series over first)."""
     _check_peer_fits(peer, person)
     if not support_model:
         support_model = (
@@ -311,7 +314,8 @@ def start_course(
             person_id=person.pk,
             data={"peer_id": peer.pk, "support_model": support_model},
         )
-        _sync_outcomes(actor=actor, course=course)
+        if plan_questionnaires:
+            _sync_outcomes(actor=actor, course=course)
     return course
 
 
@@ -383,7 +387,15 @@ def hand_over_course(
     The conversation records stay on the old course: the new peer cannot open them (a peer
     sees their own courses only), the coordinator sees both. Phase and dates carry over;
     the referral moves to the new course and stays active, now naming the new peer.
+    The support goes on, so the person's questionnaires move to the new course (one
+    series, one "start"; no "end" for a peer who left: outcomes.schedule.NOT_AN_END) and
+    the new course starts where the discharge guide stood (the old rows stay as history).
+    The registered admissions move too, so readmissions are counted within one course.
     """
+    from brobygger.admissions.services import move_admissions
+    from brobygger.conversations.services import carry_over_guide
+    from brobygger.outcomes.services import move_series
+
     _check_peer_fits(peer, course.person)
     with transaction.atomic():
         current = Course.objects.select_for_update().get(pk=course.pk)
@@ -410,10 +422,15 @@ def hand_over_course(
             phase=current.phase,
             admitted_on=current.admitted_on,
             discharged_on=current.discharged_on,
+            plan_questionnaires=False,
         )
         if current.follow_up_until:
             successor.follow_up_until = current.follow_up_until
             successor.save(update_fields=["follow_up_until"])
+        move_series(actor=actor, source=current, target=successor)
+        move_admissions(actor=actor, source=current, target=successor)
+        _sync_outcomes(actor=actor, course=successor)
+        carry_over_guide(actor=actor, source=current, target=successor)
         if referral is not None:
             referral.peer = peer
             referral.save(update_fields=["peer"])

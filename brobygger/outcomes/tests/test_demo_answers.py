@@ -20,8 +20,26 @@ from brobygger.audit.models import AccessLogEntry, AuditEvent
 from brobygger.audit.services import verify_chain
 from brobygger.outcomes.models import Administration, AdministrationStatus, AnsweredBy, Score
 from brobygger.people.models import Consent, ConsentKind
+from brobygger.referrals.models import Course, EndReason
 
 TODAY = datetime.date(2026, 11, 25)
+
+
+def series_start(course: Course) -> datetime.date:
+    """When the person's questionnaires began: a course that took over from a peer who left
+    carries on its predecessor's (referrals.services.hand_over_course)."""
+    start = course.started_on
+    while True:
+        before = (
+            Course.objects.filter(
+                person_id=course.person_id, end_reason=EndReason.PEER_LEFT, ended_on=start
+            )
+            .order_by("started_on")
+            .first()
+        )
+        if before is None or before.started_on >= start:
+            return start
+        start = before.started_on
 
 
 class DemoAnswersTests(TestCase):
@@ -82,6 +100,7 @@ class DemoAnswersTests(TestCase):
 
     def test_every_answered_questionnaire_has_a_score_dated_when_it_was_answered(self):
         answered = self.by_status(AdministrationStatus.COMPLETED)
+        starts: dict[int, datetime.date] = {}
         for administration in answered:
             score = administration.score
             self.assertIsNotNone(score, administration.pk)
@@ -90,7 +109,10 @@ class DemoAnswersTests(TestCase):
             self.assertEqual(score.administered_on, answered_on)
             self.assertEqual(score.course_id, administration.course_id)
             self.assertGreaterEqual(answered_on, administration.due_on)
-            self.assertGreaterEqual(answered_on, administration.course.started_on)
+            course = administration.course
+            if course.pk not in starts:
+                starts[course.pk] = series_start(course)
+            self.assertGreaterEqual(answered_on, starts[course.pk])
             self.assertLessEqual(answered_on, TODAY)
             if administration.answered_by == AnsweredBy.PERSON_LINK:
                 assert administration.link_expires_at is not None
@@ -117,6 +139,24 @@ class DemoAnswersTests(TestCase):
         # A modest gain on the 1-5 scale, not a miracle.
         self.assertTrue(0.05 < average < 1.0, average)
         self.assertTrue(any(change < 0 for change in changes))
+
+    def test_a_person_whose_peer_left_keeps_one_series_on_the_new_course(self):
+        handovers = AuditEvent.objects.filter(verb="course.handed_over")
+        self.assertTrue(handovers.exists())
+        left = [event.data["from_course"] for event in handovers]
+        self.assertEqual(
+            set(Course.objects.filter(pk__in=left).values_list("end_reason", flat=True)),
+            {EndReason.PEER_LEFT},
+        )
+        self.assertFalse(Administration.objects.filter(course__in=left).exists())
+        self.assertFalse(Score.objects.filter(course__in=left).exists())
+        for event in handovers:
+            starts = Administration.objects.filter(course_id=event.object_id, timepoint="start")
+            self.assertEqual(starts.count(), 1, event.object_id)
+        moved = AuditEvent.objects.filter(verb="questionnaire.moved")
+        self.assertEqual(moved.count(), handovers.count())
+        self.assertTrue(all(set(e.data) == {"from_course", "count", "scores"} for e in moved))
+        self.assertTrue(any(e.data["scores"] for e in moved))
 
     def test_admissions_for_a_realistic_share_with_readmissions(self):
         admissions = list(Admission.objects.select_related("course__person"))
