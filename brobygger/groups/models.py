@@ -100,6 +100,16 @@ class GroupSession(models.Model):
     # About the group as a whole; never about one participant (see services.save_group_note).
     note = models.TextField(_("group note"), max_length=4000, blank=True)
     cancelled = models.BooleanField(_("cancelled"), default=False)
+    # Who runs this session: a fact of the session, for hours, timesheets and clashes.
+    # Set from the group's facilitators when the session is planned; a change on the
+    # group moves only the sessions that have not begun, so approved months stay as
+    # they were. Who may see and run the group is still decided by the group.
+    facilitators = models.ManyToManyField(
+        PeerWorker,
+        verbose_name=_("facilitators"),
+        related_name="facilitated_sessions",
+        blank=True,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -94,7 +94,8 @@ def group_page(group: RecoveryGroup) -> dict[str, Any]:
 
 
 def session_page(session: GroupSession) -> dict[str, Any]:
-    """The enrolled participants, each with their attendance at this session (if any)."""
+    """Who runs (or ran) the session, and the enrolled participants, each with their
+    attendance at this session (if any)."""
     marks = dict(Attendance.objects.filter(session=session).values_list("person_id", "status"))
     enrolled = list(
         Enrolment.objects.filter(group_id=session.group_id)
@@ -107,6 +108,7 @@ def session_page(session: GroupSession) -> dict[str, Any]:
     for status in marks.values():
         counts[status] = counts.get(status, 0) + 1
     return {
+        "facilitators": list(session.facilitators.select_related("user")),
         "rows": rows,
         "counts": counts,
         "started": session.starts_at <= timezone.now(),
@@ -158,26 +160,23 @@ def facilitator_minutes(
     """Minutes each peer spends running group sessions within [start, end).
 
     Non-cancelled sessions overlapping the range, clipped to it; every facilitator of
-    a session is credited the whole session. Peers without sessions are absent from
-    the result. One query whatever the number of peers.
+    a session (the session's own, see GroupSession.facilitators) is credited the whole
+    session. Peers without sessions are absent from the result. One query whatever the
+    number of peers.
     """
     ids = list(peer_ids)
     minutes: dict[int, int] = defaultdict(int)
     if not ids:
         return {}
-    through = RecoveryGroup.facilitators.through
+    through = GroupSession.facilitators.through
     rows = (
         through.objects.filter(
             peerworker_id__in=ids,
-            recoverygroup__sessions__cancelled=False,
-            recoverygroup__sessions__starts_at__lt=end,
-            recoverygroup__sessions__ends_at__gt=start,
+            groupsession__cancelled=False,
+            groupsession__starts_at__lt=end,
+            groupsession__ends_at__gt=start,
         )
-        .values_list(
-            "peerworker_id",
-            "recoverygroup__sessions__starts_at",
-            "recoverygroup__sessions__ends_at",
-        )
+        .values_list("peerworker_id", "groupsession__starts_at", "groupsession__ends_at")
         .order_by()
     )
     for peer_id, starts_at, ends_at in rows:
@@ -195,7 +194,7 @@ def sessions_for_peer(
 ) -> QuerySet[GroupSession]:
     """The group sessions a peer runs that overlap [start, end), for week views."""
     peer_id = peer if isinstance(peer, int) else peer.pk
-    sessions = GroupSession.objects.overlapping(start, end).filter(group__facilitators=peer_id)
+    sessions = GroupSession.objects.overlapping(start, end).filter(facilitators=peer_id)
     if not include_cancelled:
         sessions = sessions.active()
     return sessions.select_related("group").order_by("starts_at", "id")
@@ -212,7 +211,7 @@ def group_session_clash(
     return (
         GroupSession.objects.active()
         .overlapping(starts_at, ends_at)
-        .filter(group__facilitators=peer_id)
+        .filter(facilitators=peer_id)
         .select_related("group")
         .order_by("starts_at")
         .first()
@@ -240,7 +239,7 @@ def facilitator_conflict(
     sessions = (
         GroupSession.objects.active()
         .overlapping(starts_at, ends_at)
-        .filter(group__facilitators__in=peer_ids)
+        .filter(facilitators__in=peer_ids)
         .select_related("group")
         .order_by("starts_at")
     )
@@ -259,8 +258,8 @@ def sessions_in_range(
             cancelled=False,
             starts_at__lt=end,
             ends_at__gt=start,
-            group__facilitators__in=list(peer_ids),
-        ).values_list("group__facilitators", "starts_at", "ends_at")
+            facilitators__in=list(peer_ids),
+        ).values_list("facilitators", "starts_at", "ends_at")
     )
 
 

@@ -93,7 +93,7 @@ def panel_clash(
     if isinstance(clash, Appointment):
         name = names[peers[clash.peer_id]]
         return _clash_text(name, "appointment", clash.starts_at, clash.ends_at)
-    busy = set(clash.group.facilitators.values_list("pk", flat=True)) & set(peers)
+    busy = set(clash.facilitators.values_list("pk", flat=True)) & set(peers)
     name = ", ".join(sorted(names[peers[pk]] for pk in busy))
     return _clash_text(name, "group", clash.starts_at, clash.ends_at)
 

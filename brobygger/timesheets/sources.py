@@ -10,7 +10,8 @@ Rules, the same for every source that has times:
 Sources:
 - conversations: held appointments; the minutes the peer logged on the conversation note
   ("minutes, actually") where there is one, else the booked length;
-- groups: group sessions the peer facilitates that were not cancelled and have ended;
+- groups: group sessions the peer facilitated that were not cancelled and have ended (the
+  session's own facilitators, so a later change on the group does not move past hours);
 - supervision, education: from the workforce app (supervision attended; education hours
   spread over the course's weekdays); interviews: panel time from the recruitment app,
   clipped to the month by that app. Month totals only, no days;
@@ -66,8 +67,8 @@ def daily_minutes(peer_ids: Iterable[int], year: int, month: int) -> Daily:
         starts_at__gte=start,
         starts_at__lt=end,
         ends_at__lte=timezone.now(),
-        group__facilitators__in=ids,
-    ).values_list("group__facilitators", "starts_at", "ends_at")
+        facilitators__in=ids,
+    ).values_list("facilitators", "starts_at", "ends_at")
     for peer_id, starts_at, ends_at in sessions:
         result[peer_id][starts_at.astimezone(TZ).date()]["groups"] += _elapsed(starts_at, ends_at)
     entries = IndirectEntry.objects.filter(
@@ -155,12 +156,12 @@ def period_totals(
             starts_at__gte=start,
             starts_at__lt=end,
             ends_at__lte=timezone.now(),
-            group__facilitators__in=ids,
+            facilitators__in=ids,
         )
         .order_by()
-        .values("group__facilitators")
+        .values("facilitators")
         .annotate(d=Sum(_duration()))
-        .values_list("group__facilitators", "d")
+        .values_list("facilitators", "d")
     )
     for pk, duration in sessions:
         totals[pk]["groups"] = _minutes(duration)

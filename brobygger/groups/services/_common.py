@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import (
+    GroupSession,
     RecoveryGroup,
 )
 
@@ -40,3 +43,43 @@ def _check_open(group: RecoveryGroup) -> None:
 
 
 # -- sessions ---------------------------------------------------------------------
+
+
+def _check_months_open(pairs: Iterable[tuple[int, datetime.datetime]]) -> None:
+    """A session that is not cancelled counts in the timesheet of each of its facilitators
+    in the local month it starts (once it has ended), and an approved month is locked.
+
+    `pairs` are (facilitator id, session start). One query for every peer and month at
+    once; the timesheets app words the refusal.
+    """
+    wanted = set()
+    for peer_id, starts_at in pairs:
+        local = timezone.localtime(starts_at)
+        wanted.add((peer_id, local.year, local.month))
+    if not wanted:
+        return
+    from brobygger.timesheets.models import Timesheet, TimesheetState
+    from brobygger.timesheets.services import ensure_month_open
+
+    which = Q()
+    for peer_id, year, month in sorted(wanted):
+        which |= Q(peer_id=peer_id, year=year, month=month)
+    locked = (
+        Timesheet.objects.filter(which, state=TimesheetState.APPROVED)
+        .order_by("year", "month", "peer_id")
+        .values_list("peer_id", "year", "month")
+        .first()
+    )
+    if locked is not None:
+        peer_id, year, month = locked
+        ensure_month_open(peer_id=peer_id, day=datetime.date(year, month, 1))
+
+
+def _session_facilitator_pairs(sessions: Iterable[int]) -> list[tuple[int, datetime.datetime]]:
+    """(facilitator id, start) of each of the sessions' own facilitators: one query."""
+    through = GroupSession.facilitators.through
+    return list(
+        through.objects.filter(groupsession_id__in=sessions).values_list(
+            "peerworker_id", "groupsession__starts_at"
+        )
+    )

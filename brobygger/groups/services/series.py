@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from brobygger.accounts.models import Unit
 from brobygger.audit.services import record_event
-from brobygger.lib.dates import local_datetime
+from brobygger.lib.dates import elapsed_minutes, local_datetime
 from brobygger.people.models import PeerWorker
 from brobygger.scheduling.models import Appointment
 
@@ -24,6 +24,7 @@ from ..models import (
     MIN_CAPACITY,
     Enrolment,
     GroupSession,
+    GroupSessionQuerySet,
     RecoveryGroup,
 )
 from ._common import (
@@ -31,10 +32,12 @@ from ._common import (
     MAX_SESSION_MINUTES,
     MAX_WEEKS,
     MIN_SESSION_MINUTES,
+    _check_months_open,
     _check_open,
     _day,
     _field_error,
     _hhmm,
+    _session_facilitator_pairs,
 )
 from .participants import _fill_places
 
@@ -110,7 +113,12 @@ def update_group(
     **changes: Any,
 ) -> RecoveryGroup:
     """Change the group. More places let the first in line move up; fewer places than
-    enrolled participants are refused. New facilitators must be free at the planned times."""
+    enrolled participants are refused.
+
+    New facilitators take over the sessions that have not begun (they must be free
+    then); sessions that have begun or passed keep who ran them, so the hours in
+    earlier months, approved ones included, stay where they are.
+    """
     unknown = set(changes) - set(GROUP_FIELDS)
     if unknown:
         raise TypeError(f"Unknown group fields: {sorted(unknown)}")
@@ -141,24 +149,58 @@ def update_group(
             group.full_clean()
             group.save(update_fields=changed)
         facilitators_changed = False
+        data: dict[str, Any] = {}
         if facilitators is not None:
             chosen = _check_facilitators(facilitators)
             current = set(group.facilitators.values_list("pk", flat=True))
             added = [p for p in chosen if p.pk not in current]
             if added or len(chosen) != len(current):
-                _check_new_facilitators_free(group, added)
+                now = timezone.now()
+                _check_new_facilitators_free(group, added, now)
                 group.facilitators.set(chosen)
+                data["sessions_handed_over"] = _hand_over_coming_sessions(
+                    group, [p.pk for p in chosen], current ^ {p.pk for p in chosen}, now
+                )
                 facilitators_changed = True
         if changed or facilitators_changed:
             record_event(
                 actor=actor,
                 verb="group.changed",
                 obj=group,
-                data={"fields": sorted(changed), "facilitators_changed": facilitators_changed},
+                data={
+                    "fields": sorted(changed),
+                    "facilitators_changed": facilitators_changed,
+                    **data,
+                },
             )
         if "capacity" in changed:
             _fill_places(actor=actor, group=group)
     return group
+
+
+def _coming_sessions(group: RecoveryGroup, now: datetime.datetime) -> GroupSessionQuerySet:
+    """The sessions a change of facilitators hands over: not begun, not cancelled."""
+    return GroupSession.objects.active().filter(group=group, starts_at__gt=now)
+
+
+def _hand_over_coming_sessions(
+    group: RecoveryGroup, peer_ids: list[int], moving: set[int], now: datetime.datetime
+) -> int:
+    """The group's new facilitators run its coming sessions. A constant number of queries
+    however long the series; returns the number of sessions handed over."""
+    coming = list(_coming_sessions(group, now).values_list("pk", "starts_at"))
+    if not coming:
+        return 0
+    # A coming session lies in an approved month only late on the month's last day (a
+    # month can be approved from then on); it would count there for the new peer.
+    _check_months_open((peer_id, starts_at) for _pk, starts_at in coming for peer_id in moving)
+    through = GroupSession.facilitators.through
+    ids = [pk for pk, _starts_at in coming]
+    through.objects.filter(groupsession_id__in=ids).delete()
+    through.objects.bulk_create(
+        [through(groupsession_id=pk, peerworker_id=peer_id) for pk in ids for peer_id in peer_ids]
+    )
+    return len(ids)
 
 
 def close_group(*, actor: Any, group: RecoveryGroup) -> RecoveryGroup:
@@ -166,12 +208,13 @@ def close_group(*, actor: Any, group: RecoveryGroup) -> RecoveryGroup:
     with transaction.atomic():
         group = RecoveryGroup.objects.select_for_update().get(pk=group.pk)
         _check_open(group)
-        group.closed_at = timezone.now()
-        group.save(update_fields=["closed_at"])
+        closed_at = timezone.now()
         # Sessions still to come will not take place: off the plan and out of the hours.
-        cancelled = GroupSession.objects.filter(
-            group=group, cancelled=False, starts_at__gt=group.closed_at
-        ).update(cancelled=True, updated_at=group.closed_at)
+        coming = _coming_sessions(group, closed_at)
+        _check_months_open(_session_facilitator_pairs(coming.values_list("pk", flat=True)))
+        group.closed_at = closed_at
+        group.save(update_fields=["closed_at"])
+        cancelled = coming.update(cancelled=True, updated_at=closed_at)
         record_event(
             actor=actor, verb="group.closed", obj=group, data={"sessions_cancelled": cancelled}
         )
@@ -205,7 +248,7 @@ def _facilitator_clash(
             "%(name)s has a conversation from %(start)s to %(end)s on %(day)s. "
             "Choose another time, or move the conversation first."
         ) % {"name": names[clash.peer_id], **when}
-    busy = set(clash.group.facilitators.values_list("pk", flat=True)) & set(names)
+    busy = set(clash.facilitators.values_list("pk", flat=True)) & set(names)
     return _("%(name)s runs another group session from %(start)s to %(end)s on %(day)s.") % {
         "name": ", ".join(sorted(names[pk] for pk in busy)),
         **when,
@@ -227,7 +270,10 @@ def _lock_facilitators(group: RecoveryGroup) -> list[PeerWorker]:
     )
 
 
-def _check_new_facilitators_free(group: RecoveryGroup, added: list[PeerWorker]) -> None:
+def _check_new_facilitators_free(
+    group: RecoveryGroup, added: list[PeerWorker], now: datetime.datetime
+) -> None:
+    """The peers put on the group must be free at the sessions they take over."""
     if not added:
         return
     locked = list(
@@ -236,8 +282,7 @@ def _check_new_facilitators_free(group: RecoveryGroup, added: list[PeerWorker]) 
         .select_related("user")
         .order_by("pk")
     )
-    upcoming = GroupSession.objects.active().filter(group=group, ends_at__gt=timezone.now())
-    for session in upcoming:
+    for session in _coming_sessions(group, now):
         reason = _facilitator_clash(
             locked, session.starts_at, session.ends_at, exclude_session=session
         )
@@ -248,7 +293,7 @@ def _check_new_facilitators_free(group: RecoveryGroup, added: list[PeerWorker]) 
 def _check_session_time(
     starts_at: datetime.datetime, ends_at: datetime.datetime, *, allow_past: bool
 ) -> None:
-    minutes = (ends_at - starts_at).total_seconds() / 60
+    minutes = elapsed_minutes(starts_at, ends_at)
     if not MIN_SESSION_MINUTES <= minutes <= MAX_SESSION_MINUTES:
         raise _field_error(
             "minutes", _("A group session lasts between 30 minutes and 4 hours."), "length"
@@ -272,15 +317,19 @@ def add_session(
     """
     _check_session_time(starts_at, ends_at, allow_past=allow_past)
     with transaction.atomic():
-        group = RecoveryGroup.objects.get(pk=group.pk)
+        # The group's row lock waits for a change of facilitators, so a new session never
+        # gets the peers a concurrent update_group has just taken off the group.
+        group = RecoveryGroup.objects.select_for_update().get(pk=group.pk)
         _check_open(group)
         facilitators = _lock_facilitators(group)
         reason = _facilitator_clash(facilitators, starts_at, ends_at)
         if reason:
             raise ValidationError(reason, code="facilitator_busy")
+        _check_months_open((p.pk, starts_at) for p in facilitators)
         session = GroupSession(group=group, starts_at=starts_at, ends_at=ends_at, topic=topic)
         session.full_clean(exclude=["group"])
         session.save()
+        session.facilitators.add(*facilitators)
         record_event(
             actor=actor,
             verb="group.session_added",
@@ -367,6 +416,7 @@ def cancel_session(*, actor: Any, session: GroupSession) -> GroupSession:
             code="held",
         )
     with transaction.atomic():
+        _check_months_open(_session_facilitator_pairs([session.pk]))
         session.cancelled = True
         session.save(update_fields=["cancelled", "updated_at"])
         record_event(actor=actor, verb="group.session_cancelled", obj=session)

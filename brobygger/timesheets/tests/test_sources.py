@@ -217,3 +217,32 @@ class OtherAppsSourceTests(TimesheetTestCase):
         april = sources.live_totals(peers, 2026, 4)
         self.assertEqual(april[self.peer.pk]["education"], 360)
         self.assertEqual(april[self.peer.pk]["supervision"], 0)
+
+    def test_group_hours_go_by_the_sessions_own_facilitators(self):
+        session = self.group_session(at(D(2026, 3, 10), 13), at(D(2026, 3, 10), 15))
+        self.group_session(
+            at(D(2026, 3, 12), 13),
+            at(D(2026, 3, 12), 14),
+            facilitators=[self.peer, self.other_peer],
+        )
+        # The group is handed over afterwards: the session the peer ran stays the peer's.
+        group_services.update_group(
+            actor=self.coordinator, group=session.group, facilitators=[self.other_peer]
+        )
+        daily = sources.daily_minutes([self.peer.pk, self.other_peer.pk], 2026, 3)
+        self.assertEqual(daily[self.peer.pk][D(2026, 3, 10)]["groups"], 120)
+        self.assertEqual(daily[self.peer.pk][D(2026, 3, 12)]["groups"], 60)
+        self.assertEqual(dict(daily[self.other_peer.pk]), {D(2026, 3, 12): {"groups": 60}})
+        both = {self.peer.pk: self.peer.user_id, self.other_peer.pk: self.other_peer.user_id}
+        period = sources.period_totals(both, D(2026, 3, 1), D(2026, 3, 31))
+        self.assertEqual(period[self.peer.pk]["groups"], 180)
+        self.assertEqual(period[self.other_peer.pk]["groups"], 60)
+        # Asked for one peer, a shared session counts for that peer only.
+        alone = sources.period_totals(
+            {self.peer.pk: self.peer.user_id}, D(2026, 3, 1), D(2026, 3, 31)
+        )
+        self.assertEqual(set(alone), {self.peer.pk})
+        self.assertEqual(alone[self.peer.pk]["groups"], 180)
+        self.assertEqual(
+            set(sources.daily_minutes([self.other_peer.pk], 2026, 3)), {self.other_peer.pk}
+        )
