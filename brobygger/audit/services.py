@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import models, transaction
+from django.db.models import Subquery
 from django.utils import timezone
 
 from .models import (
@@ -55,13 +56,15 @@ def _advance_head_on_commit(model: type[ChainedEntry]) -> None:
 
 
 def advance_head(model: type[ChainedEntry]) -> None:
-    """Set the chain head to the newest committed row; never moves it backwards."""
-    newest = model.objects.order_by("-seq").values_list("seq", "hash").first()
-    if newest is None:
-        return
-    seq, last_hash = newest
-    ChainHead.objects.filter(name=model.chain_name, seq__lt=seq).update(
-        seq=seq, last_hash=last_hash
+    """Set the chain head to the newest committed row; never moves it backwards.
+
+    One UPDATE with the newest row as a subquery (it runs after every transaction that
+    logs, so it is kept to one round trip).
+    """
+    newest = model.objects.order_by("-seq")
+    newest_seq = Subquery(newest.values("seq")[:1])
+    ChainHead.objects.filter(name=model.chain_name, seq__lt=newest_seq).update(
+        seq=newest_seq, last_hash=Subquery(newest.values("hash")[:1])
     )
 
 
