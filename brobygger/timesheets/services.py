@@ -68,6 +68,13 @@ def _refusal(sheet: Timesheet) -> ValidationError | None:
     return None
 
 
+def _refuse_if_closed(sheet: Timesheet) -> None:
+    """Raise the refusal for a confirmed or approved month; a draft may be changed."""
+    refusal = _refusal(sheet)
+    if refusal is not None:
+        raise refusal
+
+
 def _sheet_for_update(peer: PeerWorker, year: int, month: int) -> Timesheet:
     """The month's timesheet, created as a draft if need be, locked for this transaction."""
     try:
@@ -90,9 +97,7 @@ def ensure_month_open(*, peer_id: int, day: datetime.date) -> None:
         .first()
     )
     if sheet is not None and sheet.state == S.APPROVED:
-        refusal = _refusal(sheet)
-        if refusal is not None:
-            raise refusal
+        _refuse_if_closed(sheet)
 
 
 # -- indirect work ----------------------------------------------------------------------
@@ -192,9 +197,7 @@ def add_entry(
     )
     with transaction.atomic():
         sheet = _sheet_for_update(peer, date.year, date.month)
-        refusal = _refusal(sheet)
-        if refusal is not None:
-            raise refusal
+        _refuse_if_closed(sheet)
         entry = IndirectEntry.objects.create(
             timesheet=sheet,
             date=date,
@@ -234,15 +237,11 @@ def update_entry(
     )
     with transaction.atomic():
         current = Timesheet.objects.select_for_update().get(pk=entry.timesheet_id)
-        refusal = _refusal(current)
-        if refusal is not None:
-            raise refusal
+        _refuse_if_closed(current)
         target = current
         if (date.year, date.month) != (current.year, current.month):
             target = _sheet_for_update(peer, date.year, date.month)
-            refusal = _refusal(target)
-            if refusal is not None:
-                raise refusal
+            _refuse_if_closed(target)
         changed = sorted(
             name
             for name, value in (
@@ -276,9 +275,7 @@ def delete_entry(*, actor: Any, entry: IndirectEntry) -> None:
     _own(actor, entry.timesheet.peer)
     with transaction.atomic():
         sheet = Timesheet.objects.select_for_update().get(pk=entry.timesheet_id)
-        refusal = _refusal(sheet)
-        if refusal is not None:
-            raise refusal
+        _refuse_if_closed(sheet)
         record_event(
             actor=actor,
             verb="timesheet.entry_deleted",
