@@ -103,7 +103,15 @@ def session_page(session: GroupSession) -> dict[str, Any]:
         .select_related("person")
         .order_by("person__given_name", "person__family_name", "id")
     )
-    rows = [{"person": e.person, "status": marks.get(e.person_id, "")} for e in enrolled]
+    rows = [
+        {
+            "person": e.person,
+            "key": e.person_id,
+            "label": e.person.full_name,
+            "status": marks.get(e.person_id, ""),
+        }
+        for e in enrolled
+    ]
     counts = {status: 0 for status in AttendanceStatus.values}
     for status in marks.values():
         counts[status] = counts.get(status, 0) + 1

@@ -321,7 +321,13 @@ def session_rows(session: SupervisionSession) -> list[dict[str, Any]]:
         peers.setdefault(peer_id, attendance.peer)
     ordered = sorted(peers.values(), key=lambda p: (p.user.first_name, p.pk))
     return [
-        {"peer": p, "status": recorded[p.pk].status if p.pk in recorded else ""} for p in ordered
+        {
+            "peer": p,
+            "key": p.pk,
+            "label": p.name,
+            "status": recorded[p.pk].status if p.pk in recorded else "",
+        }
+        for p in ordered
     ]
 
 
