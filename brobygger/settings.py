@@ -143,6 +143,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["TEST"] = {"NAME": ""}  # in-memory for tests
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env_bool(
+    "DB_JIT", False
+):
+    # PostgreSQL compiles a query to machine code when its estimated cost is high; the
+    # report pages' aggregates cross that line and spend ~50 ms each compiling for a
+    # run of 100-250 ms (measured with bench/reports.py at scale 100). A web app's
+    # queries are short: off, unless DB_JIT=1.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 
 # Public forms: submissions per address per hour (counted in the database, shared by
 # all app processes).

@@ -236,17 +236,37 @@ def _first_pinned(
     # Every solution found is a table the attacker cannot rule out: a small
     # cell seen there with another value than its own is not pinned.
     seen: dict[Position, set[int]] = {p: {values[p]} for p in primary}
+
+    def solve(objective: np.ndarray) -> None:
+        result = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+        if result.status != 0:
+            raise RuntimeError(f"suppression check failed: {result.message}")
+        for q in primary:
+            seen[q].add(round(result.x[index[q]]))
+
+    # First, tables that push every small cell still seen with one value away from it
+    # (down if it can go lower, else up; then the other way): one such table usually
+    # shows many cells with another value, leaving few for the one-at-a-time check.
+    remaining = sorted(primary)
+    flip = 1
+    while len(remaining) > 2:
+        objective = np.zeros(len(unknown))
+        for q in remaining:
+            objective[index[q]] = flip if values[q] > 1 else -flip
+        solve(objective)
+        still = [q for q in remaining if len(seen[q]) == 1]
+        if len(still) == len(remaining):
+            if flip == -1:
+                break
+            flip = -1
+        remaining = still
     for p in sorted(primary):
         if len(seen[p]) > 1:
             continue
         for direction in (1, -1):
             objective = np.zeros(len(unknown))
             objective[index[p]] = direction
-            result = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
-            if result.status != 0:
-                raise RuntimeError(f"suppression check failed: {result.message}")
-            for q in primary:
-                seen[q].add(round(result.x[index[q]]))
+            solve(objective)
             if len(seen[p]) > 1:
                 break
         if len(seen[p]) == 1:

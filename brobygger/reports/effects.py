@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from django.db.models import Count, F, FloatField, OuterRef, Q, Subquery, Sum
@@ -135,14 +135,22 @@ def readmissions(scope: Scope) -> dict[str, stats.Readmissions]:
             "discharged_on",
         )
     )
-    grouped: dict[str, list[stats.AdmissionRow]] = {key: [] for key in (ALL, *scope.models)}
+    # A course has one support model, so the whole is the sum of the models (every
+    # figure is a count): each admission is looked at once.
+    grouped: dict[str, list[stats.AdmissionRow]] = {key: [] for key in scope.models}
     for course_id, model, course_discharged, admitted, discharged in rows:
         row = stats.AdmissionRow(course_id, course_discharged, admitted, discharged)
-        grouped[ALL].append(row)
         grouped.setdefault(model, []).append(row)
-    return {
+    result = {
         group: stats.count_readmissions(
             items, date_from=scope.date_from, date_to=scope.date_to, today=scope.today
         )
         for group, items in grouped.items()
     }
+    result[ALL] = stats.Readmissions(
+        **{
+            f.name: sum(getattr(part, f.name) for part in result.values())
+            for f in fields(stats.Readmissions)
+        }
+    )
+    return result

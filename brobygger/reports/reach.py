@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
-from django.utils import timezone
+from django.db.models.functions import TruncDate
 
+from brobygger.lib.dates import TZ
 from brobygger.people.models import PersonKind
 from brobygger.referrals.models import Course, Referral, ReferralSource, ReferralStatus
 
@@ -156,11 +157,12 @@ def waiting_times(scope: Scope) -> dict[str, stats.Waiting]:
             started_on__lte=scope.date_to,
         )
         .order_by()
-        .values_list("support_model", "started_on", "referral__received_at")
+        # The local (Copenhagen) day the referral arrived, worked out in the database.
+        .annotate(received_day=TruncDate("referral__received_at", tzinfo=TZ))
+        .values_list("support_model", "started_on", "received_day")
     )
     days: dict[str, list[float]] = {key: [] for key in (ALL, *scope.models)}
-    for model, started, received in rows:
-        received_day: datetime.date = timezone.localtime(received).date()
+    for model, started, received_day in rows:
         wait = max((started - received_day).days, 0)
         days[ALL].append(wait)
         days.setdefault(model, []).append(wait)

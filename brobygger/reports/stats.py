@@ -7,6 +7,7 @@ import datetime
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 # Means, confidence intervals and medians based on fewer than this many are not shown.
 MIN_N = 5
@@ -83,8 +84,7 @@ class Readmissions:
     readmitted_90: int = 0
 
 
-@dataclass(frozen=True)
-class AdmissionRow:
+class AdmissionRow(NamedTuple):
     course_id: int
     course_discharged: datetime.date | None
     admitted_on: datetime.date

@@ -97,6 +97,10 @@ def education_minutes(
         .only("peer_id", "starts_on", "ends_on", "hours")
     )
     for record in records:
+        if start <= record.starts_on and record.ends_on <= end:
+            # The whole course is inside: its days add up to exactly its minutes.
+            result[record.peer_id] += int((record.hours * 60).to_integral_value())
+            continue
         minutes = spread_minutes(record)
         result[record.peer_id] += sum(m for day, m in minutes.items() if start <= day <= end)
     return result
