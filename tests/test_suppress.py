@@ -239,6 +239,42 @@ def test_threshold_can_be_raised():
     assert total == "57"
 
 
+def test_a_long_table_of_units_is_checked_with_few_linear_programmes(monkeypatch):
+    """The funder report's table by unit at scale 100 has hundreds of small cells: each
+    check pushes them all at once first instead of solving up to two LPs per cell."""
+    import random
+
+    import scipy.optimize
+
+    from brobygger.lib import suppress
+
+    rng = random.Random(5)
+    counts = [[rng.choice([0, 1, 2, 3, 4, 6, 9, 14]) for _ in range(4)] for _ in range(120)]
+    lps: list[int] = []
+    checks: list[tuple[int, int]] = []  # (small cells, LPs) per check
+    real_linprog, real_check = scipy.optimize.linprog, suppress._first_pinned
+
+    def counting_linprog(*args, **kwargs):
+        lps.append(1)
+        return real_linprog(*args, **kwargs)
+
+    def counting_check(values, lines, hidden, primary, threshold):
+        before = len(lps)
+        found = real_check(values, lines, hidden, primary, threshold)
+        checks.append((len(primary), len(lps) - before))
+        return found
+
+    monkeypatch.setattr(scipy.optimize, "linprog", counting_linprog)
+    monkeypatch.setattr(suppress, "_first_pinned", counting_check)
+    small = sum(0 < n < SMALL_CELL for row in counts for n in row)
+    table = check_table(counts)  # protected: the attacks in check_table find nothing
+    assert small > 150
+    assert len(table.hidden) >= small
+    assert checks
+    assert all(cells >= small for cells, _n in checks)
+    assert max(n for _cells, n in checks) <= 20  # one at a time takes over a hundred
+
+
 def test_bad_input_is_refused():
     with pytest.raises(ValueError):
         suppress_table([[1, 2], [3]], row_labels=["a", "b"], column_labels=["x", "y"])
