@@ -48,7 +48,12 @@ def _append(entry: E) -> E:
 
 
 def _advance_head_on_commit(model: type[ChainedEntry]) -> None:
-    """Once per transaction and chain: move the head to the newest row after commit."""
+    """Once per transaction and chain: move the head to the newest row after commit.
+
+    The check reads Django's list of pending callbacks (`run_on_commit`, entries of
+    (savepoint ids, function, robust)); a callback dropped with a rolled-back savepoint
+    is no longer there, so the next append registers it again.
+    """
     callback = _HEAD_ADVANCERS[model.chain_name]
     connection = transaction.get_connection()
     if not any(func is callback for _sids, func, _robust in connection.run_on_commit):

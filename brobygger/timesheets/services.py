@@ -427,6 +427,19 @@ def approve_month(*, actor: Any, timesheet: Timesheet) -> Timesheet:
     return sheet
 
 
+def _return_to_draft(sheet: Timesheet, reason: str) -> None:
+    """Back to the peer as a draft, without its snapshot, with the coordinator's reason."""
+    _save(
+        sheet,
+        {
+            **CLEARED_SNAPSHOT,
+            "state": S.DRAFT,
+            "returned_reason": reason,
+            "returned_at": timezone.now(),
+        },
+    )
+
+
 def send_back(*, actor: Any, timesheet: Timesheet, reason: str) -> Timesheet:
     """A confirmed month goes back to the peer as a draft, with the coordinator's reason."""
     _coordinator(actor)
@@ -435,15 +448,7 @@ def send_back(*, actor: Any, timesheet: Timesheet, reason: str) -> Timesheet:
         sheet = Timesheet.objects.select_for_update().get(pk=timesheet.pk)
         if sheet.state != S.CONFIRMED:
             raise ValidationError(_("Only a confirmed month can be sent back."), code="state")
-        _save(
-            sheet,
-            {
-                **CLEARED_SNAPSHOT,
-                "state": S.DRAFT,
-                "returned_reason": text,
-                "returned_at": timezone.now(),
-            },
-        )
+        _return_to_draft(sheet, text)
         # The reason is free text: it stays on the timesheet, not in the audit trail.
         record_event(
             actor=actor,
@@ -464,15 +469,7 @@ def reopen_month(*, actor: Any, timesheet: Timesheet, reason: str) -> Timesheet:
         if sheet.state != S.APPROVED:
             raise ValidationError(_("Only an approved month can be reopened."), code="state")
         previous = sheet.snapshot() or {}
-        _save(
-            sheet,
-            {
-                **CLEARED_SNAPSHOT,
-                "state": S.DRAFT,
-                "returned_reason": text,
-                "returned_at": timezone.now(),
-            },
-        )
+        _return_to_draft(sheet, text)
         record_event(
             actor=actor,
             verb="timesheet.reopened",
