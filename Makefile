@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast test-e2e lint format install migrate demo messages bench clean
+.PHONY: run test test-fast test-clock test-e2e lint format install migrate demo messages bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Brobygger needs Python 3.11 or newer")'
@@ -39,6 +39,16 @@ test: install
 
 test-fast: install
 	$(PY) -m pytest -q -n 2 -m "not e2e" brobygger tests
+
+# The fast suite again at each awkward instant of brobygger/testclock.py (summer-time nights,
+# New Year's Eve, 29 February): a test or a feature that depends on the date fails here.
+AWKWARD_INSTANTS := spring-forward fall-back new-years-eve leap-day
+test-clock: install
+	@for instant in $(AWKWARD_INSTANTS); do \
+		echo "== the clock frozen at $$instant"; \
+		BROBYGGER_TEST_NOW=$$instant $(PY) -m pytest -q -n 2 -m "not e2e" brobygger tests \
+			|| { echo "FAILED with the clock frozen at $$instant"; exit 1; }; \
+	done
 
 test-e2e: install
 	$(PY) -m pytest -q -m e2e tests/e2e

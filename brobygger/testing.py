@@ -26,8 +26,11 @@ from brobygger.people.models import (
 )
 from brobygger.referrals import services as referral_services
 from brobygger.referrals.models import Course
+from brobygger.testclock import frozen_today
 
-TODAY = datetime.date(2026, 11, 25)
+# The frozen clock's local date (conftest.py freezes it; brobygger/testclock.py says when).
+TODAY = frozen_today()
+CONTRACT_START = datetime.date(2026, 1, 1)
 
 
 def make_unit(name: str = "Afsnit R1", kind: str = "ward") -> Unit:
@@ -60,8 +63,10 @@ def make_peer(
         languages=["da"],
         hours_min=Decimal(8),
         hours_max=Decimal(15),
-        contract_start=datetime.date(2026, 1, 1),
-        contract_end=datetime.date(2027, 6, 30),
+        # From a fixed past date, so tests of known past months (summer time in March 2026)
+        # fall inside it at every instant the suite runs at; running for months to come.
+        contract_start=CONTRACT_START,
+        contract_end=TODAY + datetime.timedelta(days=217),
     )
 
 

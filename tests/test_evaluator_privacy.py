@@ -17,8 +17,9 @@ from pypdf import PdfReader
 from brobygger.accounts.models import User
 from brobygger.people.models import PeerWorker, Person
 from brobygger.referrals.models import SupportModel
+from brobygger.testing import TODAY as TODAY_DATE
 
-TODAY = "2026-11-25"
+TODAY = TODAY_DATE.isoformat()
 
 
 def _pdf_text(data: bytes) -> str:
@@ -40,7 +41,7 @@ class EvaluatorSeesNoPersonTests(TestCase):
 
     @classmethod
     def setUpTestData(cls) -> None:
-        call_command("load_demo", "--seed", "5", "--today", TODAY, verbosity=0)
+        call_command("load_demo", "--seed", "5", verbosity=0)
         cls.evaluator = User.objects.get(username="evaluator")
         cls.secrets = set()
         for given, family, cpr, phone, email in Person.objects.values_list(

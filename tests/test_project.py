@@ -1,6 +1,7 @@
 """Project-wide promises: every URL guarded, headers set, deploy check clean, translations."""
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -36,6 +37,36 @@ def test_every_url_is_public_or_guarded():
         if public == bool(roles):
             unguarded.append(f"{namespace}:{pattern.name} ({pattern.pattern})")
     assert unguarded == []
+
+
+WALL_CLOCK = re.compile(
+    r"\b(?:datetime\.(?:now|today|utcnow)|date\.today|time\.time|time\.localtime)\("
+)
+
+
+def test_time_comes_from_the_django_clock():
+    """Code and tests read the time only through django.utils.timezone (now, localdate,
+    localtime), which the suite's frozen clock controls; the wall clock read directly would
+    make results depend on the day the suite runs."""
+    offenders = []
+    for folder in ("brobygger", "tests", "bench"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            if "migrations" in path.parts:
+                continue
+            for number, line in enumerate(path.read_text().splitlines(), start=1):
+                if WALL_CLOCK.search(line):
+                    offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert offenders == []
+
+
+def test_the_suite_runs_on_the_frozen_clock():
+    from django.utils import timezone
+
+    from brobygger.testclock import frozen_instant
+    from brobygger.testing import TODAY
+
+    assert timezone.now() == frozen_instant()
+    assert timezone.localdate() == TODAY
 
 
 def test_danish_translation_is_complete():

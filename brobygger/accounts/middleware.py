@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -10,7 +9,7 @@ from django.contrib import auth, messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 LOGIN_AT_KEY = "brobygger_login_at"
@@ -29,7 +28,7 @@ class SessionLimitsMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
             login_at = request.session.get(LOGIN_AT_KEY)
-            now = time.time()
+            now = timezone.now().timestamp()
             if login_at is None:
                 request.session[LOGIN_AT_KEY] = now
             elif now - float(login_at) > settings.SESSION_ABSOLUTE_SECONDS:

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import base64
 import io
-import time
 from typing import Any
 
 import qrcode
@@ -14,6 +13,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -34,7 +34,7 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_valid(form)
-        self.request.session[LOGIN_AT_KEY] = time.time()
+        self.request.session[LOGIN_AT_KEY] = timezone.now().timestamp()
         user = form.get_user()
         response.set_cookie(
             settings.LANGUAGE_COOKIE_NAME,

@@ -76,10 +76,12 @@ def _age_band(age: int) -> str:
 
 
 class DemoBuilder(ActivityMixin):
-    def __init__(self, *, scale: int = 1, seed: int = 1, today: datetime.date | None = None):
+    def __init__(self, *, scale: int = 1, seed: int = 1):
         self.scale = scale
         self.rng = random.Random(seed)
-        self.today = today or datetime.date.today()
+        # Built around the clock's today: the services refuse what would lie in the past
+        # relative to it (a pause, a booking), so one date serves the whole build.
+        self.today = timezone.localdate()
         self.summary = DemoSummary()
         self.used_cpr: set[str] = set()
 
@@ -420,7 +422,8 @@ class DemoBuilder(ActivityMixin):
         hours = config.hours_per_course
         waves: dict[tuple[int, int], list[tuple[Referral, str]]] = {}
         for referral, outcome in sorted(waiting, key=lambda item: item[0].received_at):
-            month = (referral.received_at.year, referral.received_at.month)
+            received = timezone.localdate(referral.received_at)
+            month = (received.year, received.month)
             waves.setdefault(month, []).append((referral, outcome))
         count = 0
         for wave in waves.values():
@@ -442,7 +445,7 @@ class DemoBuilder(ActivityMixin):
                     )
                     continue
                 started = min(
-                    referral.received_at.date()
+                    timezone.localdate(referral.received_at)
                     + datetime.timedelta(days=self.rng.randrange(1, 10)),
                     self.today,
                 )

@@ -26,6 +26,11 @@ def local_datetime(day: datetime.date, time: datetime.time) -> datetime.datetime
     return aware
 
 
+def day_start(day: datetime.date) -> datetime.datetime:
+    """Midnight at the start of a local day (midnight always exists in Copenhagen)."""
+    return datetime.datetime.combine(day, datetime.time()).replace(tzinfo=TZ)
+
+
 def week_start(day: datetime.date) -> datetime.date:
     """Monday of the ISO week of `day`."""
     return day - datetime.timedelta(days=day.weekday())
@@ -33,11 +38,7 @@ def week_start(day: datetime.date) -> datetime.date:
 
 def week_bounds(monday: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:
     """Start and end (exclusive) of a local week as aware moments (DST-safe)."""
-    start = datetime.datetime.combine(monday, datetime.time()).replace(tzinfo=TZ)
-    end = datetime.datetime.combine(monday + datetime.timedelta(days=7), datetime.time()).replace(
-        tzinfo=TZ
-    )
-    return start, end
+    return day_start(monday), day_start(monday + datetime.timedelta(days=7))
 
 
 def elapsed_minutes(start: datetime.datetime, end: datetime.datetime) -> int:

@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
-from django.utils import timezone
 
 from brobygger.people.models import EducationStatus, PeerKind
 from brobygger.recruitment import services as recruitment
@@ -65,7 +64,7 @@ def _posting(builder: Any, unit: Any, kind: str, start: datetime.date) -> JobPos
         how_to_apply_da="Søg via formularen.",
         how_to_apply_en="Apply through the form.",
         # Open today so the application can come in; moved back and closed below.
-        deadline=max(timezone.localdate(), builder.today),
+        deadline=builder.today,
     )
     recruitment.set_published(actor=builder.coordinator, posting=posting, published=True)
     return posting

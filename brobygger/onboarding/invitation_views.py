@@ -8,7 +8,6 @@ person it was made for.
 from __future__ import annotations
 
 import base64
-import time
 from contextlib import nullcontext
 from typing import Any
 
@@ -19,7 +18,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -119,7 +118,7 @@ def invitation_two_factor(request: HttpRequest) -> HttpResponse:
                 del request.session[SESSION_KEY]
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 otp_login(request, device)
-                request.session[LOGIN_AT_KEY] = time.time()
+                request.session[LOGIN_AT_KEY] = timezone.now().timestamp()
                 messages.success(request, _("Welcome! Your login is ready."))
                 response = redirect("accounts:home")
                 response.set_cookie(

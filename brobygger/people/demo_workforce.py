@@ -11,7 +11,6 @@ import datetime
 from typing import Any
 
 from django.conf import settings
-from django.utils import timezone
 
 from brobygger.referrals.models import Course
 
@@ -33,8 +32,7 @@ def _with_courses(peers: list[PeerWorker], skip: set[int]) -> list[PeerWorker]:
 
 
 def build_demo(builder: Any) -> None:
-    # Services refuse a pause that starts in the past: count from the real today.
-    today = max(builder.today, timezone.localdate())
+    today = builder.today
     peers = [p for p in builder.peers[:12] if p.user.is_active]
     coordinator = builder.coordinator
 

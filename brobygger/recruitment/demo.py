@@ -194,7 +194,6 @@ class _Recruitment:
         criteria: list[tuple[str, str]],
         relative: bool = False,
     ) -> JobPosting:
-        real_today = timezone.localdate()
         start = deadline + datetime.timedelta(days=45)
         posting = services.create_posting(
             actor=self.coordinator,
@@ -227,7 +226,7 @@ class _Recruitment:
                 "Interviews are held shortly after the deadline."
             ),
             # Open while the demo applies; the real deadline is set afterwards.
-            deadline=max(deadline, real_today),
+            deadline=max(deadline, self.today),
         )
         services.set_published(actor=self.coordinator, posting=posting, published=True)
         return posting

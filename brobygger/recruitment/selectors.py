@@ -11,7 +11,7 @@ from django.db.models import Case, Count, Min, Prefetch, Q, QuerySet, When
 from django.utils import timezone
 
 from brobygger.accounts.models import Role, User
-from brobygger.lib.dates import TZ
+from brobygger.lib.dates import day_start
 
 from .models import (
     ACTIVE_INTERVIEW,
@@ -55,10 +55,6 @@ def application_rows(posting: JobPosting) -> QuerySet[Application]:
     )
 
 
-def _day_start(day: datetime.date) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time()).replace(tzinfo=TZ)
-
-
 def interview_minutes(
     peer_user_ids: Iterable[int], start: datetime.date, end: datetime.date
 ) -> dict[int, int]:
@@ -71,7 +67,7 @@ def interview_minutes(
     ids = list(peer_user_ids)
     if not ids:
         return {}
-    range_start, range_end = _day_start(start), _day_start(end)
+    range_start, range_end = day_start(start), day_start(end)
     now = timezone.now()
     rows = (
         InterviewSeat.objects.filter(

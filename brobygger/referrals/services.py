@@ -258,7 +258,9 @@ def start_course_from_referral(
     with transaction.atomic():
         transition(actor=actor, referral=referral, to=S.ACTIVE)
         admitted = (
-            referral.received_at.date() if referral.treatment_setting == "inpatient" else None
+            timezone.localdate(referral.received_at)
+            if referral.treatment_setting == "inpatient"
+            else None
         )
         return start_course(
             actor=actor,

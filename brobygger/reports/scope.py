@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from brobygger.accounts.models import Role, Unit
-from brobygger.lib.dates import TZ
+from brobygger.lib.dates import day_start
 from brobygger.referrals.models import Course, SupportModel
 
 
@@ -28,13 +28,12 @@ class Scope:
     @property
     def start(self) -> datetime.datetime:
         """The period's first moment, in Copenhagen."""
-        return datetime.datetime.combine(self.date_from, datetime.time()).replace(tzinfo=TZ)
+        return day_start(self.date_from)
 
     @property
     def end(self) -> datetime.datetime:
         """The moment after the period's last day (exclusive), in Copenhagen."""
-        day = self.date_to + datetime.timedelta(days=1)
-        return datetime.datetime.combine(day, datetime.time()).replace(tzinfo=TZ)
+        return day_start(self.date_to + datetime.timedelta(days=1))
 
     @property
     def until(self) -> datetime.date:

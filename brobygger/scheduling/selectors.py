@@ -11,7 +11,14 @@ import holidays
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from brobygger.lib.dates import TZ, elapsed_minutes, local_datetime, week_bounds, week_start
+from brobygger.lib.dates import (
+    TZ,
+    day_start,
+    elapsed_minutes,
+    local_datetime,
+    week_bounds,
+    week_start,
+)
 from brobygger.people.models import PeerWorker, Person
 
 from .models import (
@@ -53,8 +60,7 @@ def free_slots(
     exceptions: dict[datetime.date, list[AvailabilityException]] = defaultdict(list)
     for e in AvailabilityException.objects.filter(peer=peer, date__gte=first, date__lt=last):
         exceptions[e.date].append(e)
-    range_start = local_datetime(first, datetime.time())
-    range_end = datetime.datetime.combine(last, datetime.time()).replace(tzinfo=TZ)
+    range_start, range_end = day_start(first), day_start(last)
     busy = list(
         Appointment.objects.active()
         .overlapping(range_start, range_end)

@@ -361,7 +361,7 @@ def record_past(
         raise ValidationError({"minutes": _("A conversation lasts between 10 and 240 minutes.")})
     if starts_at > timezone.now():
         raise ValidationError({"starts_at": _("That time has not come yet: book it instead.")})
-    if starts_at.date() < course.started_on - datetime.timedelta(days=1):
+    if timezone.localdate(starts_at) < course.started_on:
         raise ValidationError({"starts_at": _("That is before the course started.")})
     with transaction.atomic():
         appointment = Appointment(

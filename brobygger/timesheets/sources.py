@@ -28,7 +28,7 @@ from django.db.models import DurationField, ExpressionWrapper, F, Q, Sum
 from django.utils import timezone
 
 from brobygger.groups.models import GroupSession
-from brobygger.lib.dates import TZ, elapsed_minutes
+from brobygger.lib.dates import TZ, day_start, elapsed_minutes
 from brobygger.recruitment.selectors import interview_minutes
 from brobygger.scheduling.models import Appointment, AppointmentStatus
 from brobygger.workforce.selectors import education_minutes, supervision_minutes
@@ -135,9 +135,7 @@ def period_totals(
     if not peer_users or last < first:
         return totals
     ids = list(peer_users)
-    start = datetime.datetime.combine(first, datetime.time()).replace(tzinfo=TZ)
-    end = datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time())
-    end = end.replace(tzinfo=TZ)
+    start, end = day_start(first), day_start(last + datetime.timedelta(days=1))
     no_note_minutes = Q(record__minutes__isnull=True)
     conversations = (
         Appointment.objects.filter(

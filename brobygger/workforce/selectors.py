@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
-from brobygger.lib.dates import TZ
+from brobygger.lib.dates import day_start
 from brobygger.people.models import EducationStatus, PeerWorker
 
 from .models import (
@@ -23,10 +23,6 @@ from .models import (
 )
 
 # -- minutes for timesheets -------------------------------------------------------
-
-
-def _local_midnight(day: datetime.date) -> datetime.datetime:
-    return datetime.datetime.combine(day, datetime.time()).replace(tzinfo=TZ)
 
 
 def supervision_minutes(
@@ -46,8 +42,8 @@ def supervision_minutes(
         SupervisionAttendance.objects.filter(
             peer_id__in=ids,
             status=AttendanceStatus.PRESENT,
-            session__starts_at__gte=_local_midnight(start),
-            session__starts_at__lt=_local_midnight(end + datetime.timedelta(days=1)),
+            session__starts_at__gte=day_start(start),
+            session__starts_at__lt=day_start(end + datetime.timedelta(days=1)),
         )
         .values("peer_id")
         .annotate(total=Sum("session__minutes"))
@@ -342,7 +338,7 @@ def peer_sessions(peer: PeerWorker, *, since: datetime.date | None = None) -> li
         Q(group__members=peer) | Q(attendance__peer=peer)
     ).distinct()
     if since is not None:
-        sessions = sessions.filter(starts_at__gte=_local_midnight(since))
+        sessions = sessions.filter(starts_at__gte=day_start(since))
     sessions = sessions.select_related("group").order_by("-starts_at", "-id")
     listed = list(sessions)
     own = dict(

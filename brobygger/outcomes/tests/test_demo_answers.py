@@ -21,8 +21,7 @@ from brobygger.audit.services import verify_chain
 from brobygger.outcomes.models import Administration, AdministrationStatus, AnsweredBy, Score
 from brobygger.people.models import Consent, ConsentKind
 from brobygger.referrals.models import Course, EndReason
-
-TODAY = datetime.date(2026, 11, 25)
+from brobygger.testing import TODAY
 
 
 def series_start(course: Course) -> datetime.date:
@@ -48,7 +47,7 @@ class DemoAnswersTests(TestCase):
 
     @classmethod
     def setUpTestData(cls) -> None:
-        call_command("load_demo", "--seed", "5", "--today", str(TODAY), verbosity=0)
+        call_command("load_demo", "--seed", "5", verbosity=0)
         cls.due = list(
             Administration.objects.filter(due_on__lte=TODAY).select_related(
                 "course", "score", "version"

@@ -77,23 +77,23 @@ class DepartureTestCase(BaseTestCase):
 
 class ContractWarningTests(DepartureTestCase):
     def test_peers_whose_contract_ends_within_the_setting_are_flagged_with_their_courses(self):
-        # The cast's contracts end on 30 June 2027.
-        rows = contract_warnings(self.coordinator, today=datetime.date(2027, 5, 15))
+        end = self.peer.contract_end  # the cast's contracts end on the same day
+        assert end is not None
+        rows = contract_warnings(self.coordinator, today=end - 46 * DAY)
         flagged = {row["peer"]: row for row in rows}
         self.assertEqual(set(flagged), {self.peer, self.other_peer})  # kurt has no courses
         self.assertEqual(flagged[self.peer]["active_courses"], 2)
         self.assertEqual(flagged[self.peer]["days_left"], 46)
         self.assertFalse(flagged[self.peer]["ended"])
-        self.assertEqual(contract_warnings(self.coordinator, today=datetime.date(2027, 4, 1)), [])
+        self.assertEqual(contract_warnings(self.coordinator, today=end - 90 * DAY), [])
         self.assertEqual(
-            len(contract_warnings(self.coordinator, today=datetime.date(2027, 4, 1), days=100)), 2
+            len(contract_warnings(self.coordinator, today=end - 90 * DAY, days=100)), 2
         )
-        self.assertEqual(
-            contract_warnings(self.other_coordinator, today=datetime.date(2027, 5, 15)), []
-        )
+        self.assertEqual(contract_warnings(self.other_coordinator, today=end - 46 * DAY), [])
 
     def test_a_contract_that_has_ended_with_courses_left_is_flagged_as_ended(self):
-        rows = contract_warnings(self.coordinator, today=datetime.date(2027, 7, 10))
+        assert self.peer.contract_end is not None
+        rows = contract_warnings(self.coordinator, today=self.peer.contract_end + 10 * DAY)
         self.assertTrue(all(row["ended"] for row in rows))
         self.assertEqual(len(rows), 2)
 

@@ -1,14 +1,17 @@
+import datetime
 import itertools
 from typing import Any
 
+import time_machine
 from django.core.exceptions import ValidationError
 
 from brobygger.audit.models import AuditEvent
+from brobygger.lib.dates import local_datetime
 from brobygger.people.models import Consent, ConsentKind, Person
 from brobygger.people.services import record_consent
 from brobygger.referrals import services
 from brobygger.referrals.models import Course, Referral, ReferralSource, ReferralStatus
-from brobygger.testing import BaseTestCase, make_person
+from brobygger.testing import TODAY, BaseTestCase, make_person
 
 S = ReferralStatus
 
@@ -41,6 +44,19 @@ class Builders(BaseTestCase):
                 actor=self.coordinator, referral=referral, to=status, reason=reason, peer=peer
             )
         return referral
+
+
+class LocalDateTests(Builders):
+    def test_an_inpatient_referred_just_after_midnight_is_admitted_that_day(self):
+        # 00:30 on New Year's Day in Copenhagen is still 31 December in UTC.
+        new_year = datetime.date(TODAY.year + 1, 1, 1)
+        received = local_datetime(new_year, datetime.time(0, 30))
+        with time_machine.travel(received, tick=False):
+            referral = self.make_referral(treatment_setting="inpatient", received_at=received)
+            self.move(referral, S.TRIAGED)
+            referral = Referral.objects.get(pk=referral.pk)  # received_at read back in UTC
+            course = services.assign_peer(actor=self.coordinator, referral=referral, peer=self.peer)
+        self.assertEqual((course.started_on, course.admitted_on), (new_year, new_year))
 
 
 class LifecycleTests(Builders):

@@ -2,6 +2,7 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
+import holidays
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -9,7 +10,7 @@ from django.utils import timezone
 from brobygger.lib.dates import TZ, local_datetime
 from brobygger.scheduling import selectors, services
 from brobygger.scheduling.models import Appointment, AppointmentStatus
-from brobygger.testing import BaseTestCase, count_queries, make_course, make_person
+from brobygger.testing import TODAY, BaseTestCase, count_queries, make_course, make_person
 
 UTC = datetime.UTC
 
@@ -17,6 +18,24 @@ UTC = datetime.UTC
 def next_weekday(weekday: int, weeks_ahead: int = 1) -> datetime.date:
     today = timezone.localdate()
     return today + datetime.timedelta(days=(weekday - today.weekday()) % 7 + 7 * weeks_ahead)
+
+
+def last_sunday(year: int, month: int) -> datetime.date:
+    first_of_next = datetime.date(year + month // 12, month % 12 + 1, 1)
+    day = first_of_next - datetime.timedelta(days=1)
+    return day - datetime.timedelta(days=(day.weekday() - 6) % 7)
+
+
+def coming_working_sundays(month: int, count: int = 1) -> list[datetime.date]:
+    """The next last Sundays of `month` after today that are not public holidays (Easter
+    Sunday is the last Sunday of March in some years)."""
+    danish = holidays.Denmark(years=range(TODAY.year, TODAY.year + 10))
+    found = []
+    for year in range(TODAY.year, TODAY.year + 10):
+        day = last_sunday(year, month)
+        if day > TODAY and day not in danish:
+            found.append(day)
+    return found[:count]
 
 
 class BookingTests(BaseTestCase):
@@ -139,12 +158,9 @@ class TimeTests(BaseTestCase):
             peer=self.peer,
             windows=[(6, datetime.time(10), datetime.time(11))],
         )
-        # Last Sundays of March 2028 and October 2027 (March 2027's is Easter Sunday).
-        for sunday in (
-            datetime.date(2028, 3, 19),
-            datetime.date(2028, 3, 26),
-            datetime.date(2027, 10, 31),
-        ):
+        # The next Sundays summer time starts and ends on, and an ordinary Sunday before one.
+        spring, autumn = coming_working_sundays(3)[0], coming_working_sundays(10)[0]
+        for sunday in (spring - datetime.timedelta(days=7), spring, autumn):
             slots = selectors.free_slots(
                 self.peer.__class__.objects.get(pk=self.peer.pk),
                 self.alice,
@@ -161,13 +177,15 @@ class TimeTests(BaseTestCase):
             peer=self.peer,
             windows=[(d, datetime.time(9), datetime.time(12)) for d in range(5)],
         )
+        year = TODAY.year if datetime.date(TODAY.year, 12, 25) > TODAY else TODAY.year + 1
         christmas = selectors.free_slots(
-            self.peer, self.alice, start=datetime.date(2026, 12, 25), days=1
+            self.peer, self.alice, start=datetime.date(year, 12, 25), days=1
         )
         self.assertEqual(christmas, [])
-        ordinary = selectors.free_slots(
-            self.peer, self.alice, start=datetime.date(2026, 12, 28), days=1
-        )
+        working_day = datetime.date(year, 12, 27)  # the 27th is no holiday; skip the weekend
+        while working_day.weekday() > 4:
+            working_day += datetime.timedelta(days=1)
+        ordinary = selectors.free_slots(self.peer, self.alice, start=working_day, days=1)
         self.assertTrue(ordinary)
 
     def test_away_days_booked_times_and_preferences_are_respected(self):

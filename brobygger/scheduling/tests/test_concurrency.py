@@ -22,7 +22,7 @@ from django.test.testcases import LiveServerThread, _StaticFilesHandler
 
 from brobygger.lib.dates import local_datetime
 from brobygger.scheduling.models import Appointment
-from brobygger.testing import make_course, make_peer, make_person, make_unit
+from brobygger.testing import TODAY, make_course, make_peer, make_person, make_unit
 
 ATTEMPTS = 50
 CSRF_SECRET = "a" * 32  # an unmasked CSRF secret: valid as cookie and as form field
@@ -52,7 +52,7 @@ def _fire(base_url: str) -> None:
     unit = make_unit()
     peer = make_peer("samtidig", units=(unit,))
     courses = [make_course(make_person(f"P{i}", unit=unit), peer) for i in range(ATTEMPTS)]
-    day = datetime.date.today() + datetime.timedelta(days=14)
+    day = TODAY + datetime.timedelta(days=14)
     while day.weekday() > 4:
         day += datetime.timedelta(days=1)
     assert local_datetime(day, datetime.time(10))

@@ -204,7 +204,10 @@ class EntryTests(TimesheetTestCase):
         cases: list[tuple[dict[str, Any], str]] = [
             ({"date": D(2099, 1, 1)}, "date"),
             ({"date": D(2025, 12, 31)}, "date"),  # before the contract started
-            ({"date": D(2027, 7, 1)}, "date"),  # after it ended
+            (
+                {"date": self.peer.contract_end + datetime.timedelta(days=1)},
+                "date",
+            ),  # after it ends
             ({"minutes": 0}, "minutes"),
             ({"minutes": 601}, "minutes"),
             ({"category": "lunch"}, "category"),

@@ -11,13 +11,17 @@ from django.urls import reverse
 
 from brobygger.audit.models import AuditEvent
 from brobygger.people.models import EducationStatus
-from brobygger.testing import BaseTestCase
+from brobygger.testing import TODAY, BaseTestCase
 from brobygger.workforce import selectors, services
 from brobygger.workforce.models import EducationRecord
 
 from .helpers import WorkforceTestCase, make_record
 
 D = datetime.date
+DAY = datetime.timedelta(days=1)
+# A planned course some weeks ahead of the frozen clock, whatever instant it is frozen at.
+P_START = TODAY + 68 * DAY
+P_END = P_START + 116 * DAY
 
 
 class EducationStatusTests(BaseTestCase):
@@ -28,9 +32,7 @@ class EducationStatusTests(BaseTestCase):
     def test_the_peers_status_follows_the_records(self):
         peer = self.other_peer
         self.assertEqual(self.status(), EducationStatus.NONE)
-        planned = make_record(
-            peer, starts_on=D(2027, 2, 1), ends_on=D(2027, 5, 28), status="planned"
-        )
+        planned = make_record(peer, starts_on=P_START, ends_on=P_END, status="planned")
         self.assertEqual(self.status(), EducationStatus.PLANNED)
         first = make_record(
             peer, status="ongoing", starts_on=D(2026, 9, 1), ends_on=D(2026, 12, 18)
@@ -94,8 +96,8 @@ class EducationPageTests(WorkforceTestCase):
         return {
             "title": "Peer-uddannelse, modul 1-3",
             "provider": "Center for Recovery",
-            "starts_on": "2027-02-01",
-            "ends_on": "2027-05-28",
+            "starts_on": P_START.isoformat(),
+            "ends_on": P_END.isoformat(),
             "status": "planned",
             "hours": "72",
             "cost": "26000",
@@ -131,7 +133,10 @@ class EducationPageTests(WorkforceTestCase):
         self.login(self.coordinator)
         url = reverse("workforce:education_create", args=[self.other_peer.pk])
         response = self.client.post(
-            url, self.form_data(ends_on="2027-01-01", cost="mange penge", provider="SIND-kurset")
+            url,
+            self.form_data(
+                ends_on=(P_START - 31 * DAY).isoformat(), cost="mange penge", provider="SIND-kurset"
+            ),
         )
         self.assertEqual(response.status_code, 422)
         self.assertContains(response, "SIND-kurset", status_code=422)
@@ -139,7 +144,7 @@ class EducationPageTests(WorkforceTestCase):
         errors = response.context["form"].errors
         self.assertIn("ends_on", errors)
         self.assertIn("cost", errors)
-        response = self.client.post(url, self.form_data(starts_on="2027-02-01", status="completed"))
+        response = self.client.post(url, self.form_data(status="completed"))
         self.assertEqual(response.status_code, 422)
         self.assertIn("status", response.context["form"].errors)
         self.assertFalse(EducationRecord.objects.filter(peer=self.other_peer).exists())
@@ -147,8 +152,8 @@ class EducationPageTests(WorkforceTestCase):
     def test_the_education_page_lists_who_lacks_it_and_the_cost_per_year(self):
         make_record(
             self.other_peer,
-            starts_on=D(2027, 2, 1),
-            ends_on=D(2027, 5, 28),
+            starts_on=P_START,
+            ends_on=P_END,
             status="planned",
             cost=Decimal(26000),
         )
@@ -158,12 +163,13 @@ class EducationPageTests(WorkforceTestCase):
         response = self.client.get(reverse("workforce:education_overview"))
         lacking = {row["peer"].pk: row["next"] for row in response.context["lacking"]}
         self.assertEqual(set(lacking), {self.other_peer.pk})
-        self.assertEqual(lacking[self.other_peer.pk].starts_on, D(2027, 2, 1))
+        self.assertEqual(lacking[self.other_peer.pk].starts_on, P_START)
         years = {y["year"]: y for y in response.context["years"]}
         # 2026: the peer's 24,500 and the dropped 5,000; not the relative peer's own money.
         self.assertEqual(years[2026]["paid"], Decimal(29500))
         self.assertEqual(years[2026]["courses"], 3)
-        self.assertEqual((years[2027]["paid"], years[2027]["planned"]), (Decimal(26000),) * 2)
+        planned = years[P_START.year]
+        self.assertEqual((planned["paid"], planned["planned"]), (Decimal(26000),) * 2)
         self.assertNotContains(response, "Farpeer")
 
     def test_lacking_peers_without_a_plan_have_no_next_course(self):

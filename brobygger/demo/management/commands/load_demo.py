@@ -1,4 +1,3 @@
-import datetime
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -19,12 +18,6 @@ class Command(BaseCommand):
         )
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument(
-            "--today",
-            type=datetime.date.fromisoformat,
-            default=None,
-            help="The date the demo is built around (default: today).",
-        )
-        parser.add_argument(
             "--if-empty",
             action="store_true",
             help="Do nothing when persons are already registered.",
@@ -38,9 +31,7 @@ class Command(BaseCommand):
                 self.stdout.write("The database already holds data: demo not loaded again.")
                 return
             raise CommandError("The database already holds data. Use a fresh database.")
-        summary = DemoBuilder(
-            scale=options["scale"], seed=options["seed"], today=options["today"]
-        ).build()
+        summary = DemoBuilder(scale=options["scale"], seed=options["seed"]).build()
         self.stdout.write(
             f"Demo programme loaded: {summary.units} units, {summary.peers} peer workers, "
             f"{summary.persons} persons, {summary.courses} courses."

@@ -1,0 +1,38 @@
+"""The whole suite runs on a frozen clock (brobygger/testclock.py says which instant).
+
+The clock is frozen when pytest starts, before collection imports any test module, so no
+module-level date and no fixture ever sees the wall clock. A test moves it with
+`time_machine.travel`, which nests and returns here afterwards.
+"""
+
+from __future__ import annotations
+
+import pytest
+import time_machine
+
+from brobygger.testclock import frozen_instant
+
+_traveller = time_machine.travel(frozen_instant(), tick=False)
+
+# What production hashes with (settings.py); the suite uses a fast hasher instead, since
+# Argon2 costs about 0.1 s of CPU per password and the cast is made for every test class.
+PRODUCTION_HASHERS: list[str] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from django.conf import settings
+
+    _traveller.start()
+    PRODUCTION_HASHERS[:] = settings.PASSWORD_HASHERS
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        *PRODUCTION_HASHERS,
+    ]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    _traveller.stop()
+
+
+def pytest_report_header() -> str:
+    return f"clock frozen at {frozen_instant().isoformat()}"
