@@ -201,6 +201,7 @@ class EntryTests(TimesheetTestCase):
         return services.add_entry(**fields)
 
     def test_entry_rules(self):
+        assert self.peer.contract_end is not None
         cases: list[tuple[dict[str, Any], str]] = [
             ({"date": D(2099, 1, 1)}, "date"),
             ({"date": D(2025, 12, 31)}, "date"),  # before the contract started
