@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "template_partials",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "axes",
     "csp",
     "brobygger.accounts",
@@ -205,6 +206,11 @@ SESSION_COOKIE_SAMESITE = "Lax"
 OTP_TOTP_ISSUER = "Brobygger"
 # Roles that must use two-factor even in demo mode; outside demo mode every role must.
 TWO_FACTOR_ALWAYS_ROLES = ("coordinator", "administrator")
+# An administrator's one-time link to set up two-factor login (the first authenticator,
+# or a new one after a lost phone) works this many hours.
+TWO_FACTOR_SETUP_LINK_HOURS = env_int("TWO_FACTOR_SETUP_LINK_HOURS", 24)
+# Recovery codes (django-otp's static tokens) made at a time.
+RECOVERY_CODE_COUNT = 10
 
 # Staff invitations (onboarding): days a link works. Where staff sign in through the
 # region's identity provider, REGION_LOGIN_URL is its login page and the invitation

@@ -56,3 +56,33 @@ def any_staff(view: ViewFunc) -> ViewFunc:
 
 def has_role(user: Any, roles: Iterable[str]) -> bool:
     return bool(user.is_authenticated and getattr(user, "role", None) in set(roles))
+
+
+class TwoFactorState:
+    """Where a signed-in session stands with the second factor."""
+
+    VERIFIED = "verified"  # the code step is passed
+    NOT_NEEDED = "not_needed"  # demo mode, a role for which two-factor is optional, no device
+    CODE_NEEDED = "code_needed"  # the password is given; the code is not (yet)
+    SETUP_NEEDED = "setup_needed"  # two-factor is required and there is no device at all
+
+
+def has_second_factor(user: Any) -> bool:
+    """A confirmed authenticator app or recovery codes: something the code step can check."""
+    from django_otp import devices_for_user
+
+    return any(True for _device in devices_for_user(user, confirmed=True))
+
+
+def two_factor_state(user: Any) -> str:
+    """Decides the code step for a signed-in user. A user with a device always gives a
+    code, whatever the role; a user who needs two-factor and has none is not signed in
+    at all, since the first authenticator comes only through a one-time link."""
+    is_verified = getattr(user, "is_verified", None)
+    if is_verified is not None and is_verified():
+        return TwoFactorState.VERIFIED
+    if has_second_factor(user):
+        return TwoFactorState.CODE_NEEDED
+    if user.needs_two_factor():
+        return TwoFactorState.SETUP_NEEDED
+    return TwoFactorState.NOT_NEEDED

@@ -3,8 +3,17 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import Membership, Unit, User
+
+# Authenticators come only through the audited one-time links (onboarding's invitations
+# and setup links) and the user's own two-factor page. django-otp's admin pages would
+# show the secret keys and add devices around that path.
+for device_model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(device_model):
+        admin.site.unregister(device_model)
 
 
 class MembershipInline(admin.TabularInline):

@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from .access import TwoFactorState
 from .models import Role
 
 
@@ -15,6 +16,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = request.user
     if not user.is_authenticated:
         return {"nav_items": []}
+    if getattr(request, "two_factor_state", None) == TwoFactorState.CODE_NEEDED:
+        # Before the code step nothing but the code page and logout is open: no menu.
+        return {"nav_items": [], "code_step_pending": True}
     role = getattr(user, "role", None)
     items: list[tuple[str, str]] = [(reverse("accounts:home"), _("Home"))]
     if role == Role.COORDINATOR:
@@ -48,6 +52,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items += [
             (reverse("audit:access_report_search"), _("Who looked at a person")),
             (reverse("people:peer_list"), _("Peer workers")),
+            (reverse("onboarding:setup_links"), _("Two-factor setup links")),
             (reverse("admin:index"), _("Users and units")),
         ]
     current = request.path

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib import auth, messages
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -54,17 +55,21 @@ class UserLanguageMiddleware:
         return self.get_response(request)
 
 
-# Pages a signed-in but not yet verified user may still reach.
-TWO_FACTOR_OPEN_URL_NAMES = {
-    "accounts:verify",
-    "accounts:setup_2fa",
-    "accounts:logout",
-    "accounts:set_language",
-}
+# The only pages a session that has given the password but not the code may reach (the
+# public site and the login page it sees as anyone else does, signed out).
+CODE_STEP_OPEN_URL_NAMES = frozenset({"accounts:verify", "accounts:logout"})
 
 
 class TwoFactorRequiredMiddleware:
-    """Users whose role needs two-factor must verify before anything else."""
+    """The one place that holds a half-signed-in session at the code step.
+
+    Every request of a signed-in user passes here before its view: a session that has
+    not passed the code step reaches the code page and logout; public pages treat it
+    as signed out; everything else sends it to the code page. An account that needs
+    two-factor but has no device is signed out: its first authenticator comes only
+    through an invitation or an administrator's setup link, never from a session that
+    has only the password.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -75,16 +80,32 @@ class TwoFactorRequiredMiddleware:
     def process_view(
         self, request: HttpRequest, view_func: Callable[..., HttpResponse], *args: object
     ) -> HttpResponse | None:
-        user = request.user
-        if not user.is_authenticated or getattr(view_func, "brobygger_public", False):
-            return None
-        if user.is_verified() or not user.needs_two_factor():  # type: ignore[attr-defined]
-            return None
-        match = request.resolver_match
-        if match is not None and match.view_name in TWO_FACTOR_OPEN_URL_NAMES:
-            return None
-        from django_otp import devices_for_user
+        from .access import TwoFactorState, two_factor_state
 
-        if any(True for _device in devices_for_user(user, confirmed=True)):
-            return redirect(reverse("accounts:verify"))
-        return redirect(reverse("accounts:setup_2fa"))
+        user = request.user
+        if not user.is_authenticated:
+            return None
+        state = two_factor_state(user)
+        request.two_factor_state = state  # type: ignore[attr-defined]
+        if state in (TwoFactorState.VERIFIED, TwoFactorState.NOT_NEEDED):
+            return None
+        if state == TwoFactorState.SETUP_NEEDED:
+            auth.logout(request)
+            messages.error(request, two_factor_missing_message())
+            if getattr(view_func, "brobygger_public", False):
+                return None
+            return redirect(settings.LOGIN_URL)
+        match = request.resolver_match
+        if match is not None and match.view_name in CODE_STEP_OPEN_URL_NAMES:
+            return None
+        if getattr(view_func, "brobygger_public", False):
+            request.user = AnonymousUser()
+            return None
+        return redirect(reverse("accounts:verify"))
+
+
+def two_factor_missing_message() -> str:
+    return _(
+        "Your account must use two-factor login, and it is not set up yet. "
+        "Ask an administrator for a setup link."
+    )

@@ -131,3 +131,16 @@ def admin_home() -> dict[str, Any]:
         "users_by_role": [(label, users.get(role, 0)) for role, label in Role.choices],
         "recent_access": AccessLogEntry.objects.select_related("user").order_by("-seq")[:20],
     }
+
+
+def two_factor_overview(user: User) -> dict[str, Any]:
+    """The user's authenticator app and how many recovery codes are left."""
+    from django_otp.plugins.otp_static.models import StaticToken
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return {
+        "authenticator": TOTPDevice.objects.filter(user=user, confirmed=True)
+        .order_by("-created_at")
+        .first(),
+        "codes_left": StaticToken.objects.filter(device__user=user, device__confirmed=True).count(),
+    }

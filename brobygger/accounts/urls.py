@@ -7,7 +7,8 @@ urlpatterns = [
     path("log-ind/", views.login_view, name="login"),
     path("log-ud/", views.logout_view, name="logout"),
     path("log-ind/kode/", views.verify, name="verify"),
-    path("konto/to-faktor/", views.setup_2fa, name="setup_2fa"),
+    path("konto/to-faktor/", views.two_factor, name="two_factor"),
+    path("konto/to-faktor/gendannelseskoder/", views.recovery_codes, name="recovery_codes"),
     path("sprog/", views.set_language, name="set_language"),
     path("hjem/", views.home, name="home"),
 ]

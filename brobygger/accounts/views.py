@@ -1,28 +1,34 @@
 from __future__ import annotations
 
-import base64
-import io
 from typing import Any
 
-import qrcode
-import qrcode.image.svg
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
-from django_otp import match_token
 
-from . import selectors, services
-from .access import any_staff, public
-from .forms import LanguageForm, LoginForm, TokenForm
+from brobygger.lib.forms import apply_validation_error
+
+from . import enrolment, selectors, services
+from .access import any_staff, has_second_factor, public
+from .forms import (
+    LanguageForm,
+    LoginForm,
+    PasswordAgainForm,
+    RecoveryCodeForm,
+    ReplaceAuthenticatorForm,
+    TokenForm,
+)
 from .middleware import LOGIN_AT_KEY
 from .models import Role
 
@@ -68,49 +74,118 @@ def _safe_next(request: HttpRequest, default: str) -> str:
 
 
 @any_staff
+@never_cache
 @require_http_methods(["GET", "POST"])
 def verify(request: HttpRequest) -> HttpResponse:
-    form = TokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        device = match_token(request.user, form.cleaned_data["token"].strip())
+    """The code step: a code from the authenticator app, or one recovery code."""
+    user: Any = request.user
+    if user.is_verified() or not has_second_factor(user):
+        return redirect("accounts:home")
+    posted = request.POST if request.method == "POST" else None
+    form = TokenForm(posted if posted is not None and "recovery_code" not in posted else None)
+    recovery_form = RecoveryCodeForm(
+        posted if posted is not None and "recovery_code" in posted else None
+    )
+    if form.is_bound and form.is_valid():
+        device = services.verify_authenticator_code(
+            user=user, code=form.cleaned_data["token"].strip()
+        )
         if device is not None:
             otp_login(request, device)
             return HttpResponseRedirect(_safe_next(request, reverse("accounts:home")))
         form.add_error("token", _("The code is wrong or too old. Try the newest code."))
+    if recovery_form.is_bound and recovery_form.is_valid():
+        static = services.use_recovery_code(
+            user=user, code=recovery_form.cleaned_data["recovery_code"]
+        )
+        if static is not None:
+            otp_login(request, static)
+            messages.warning(
+                request,
+                _(
+                    "You signed in with a recovery code; it cannot be used again. "
+                    "If you have lost your phone, set up a new authenticator app here."
+                ),
+            )
+            return redirect("accounts:two_factor")
+        recovery_form.add_error(
+            "recovery_code", _("The recovery code is wrong or has already been used.")
+        )
+    context = {"form": form, "recovery_form": recovery_form, "next": _safe_next(request, "")}
     status = 422 if request.method == "POST" else 200
-    return render(request, "accounts/verify.html", {"form": form}, status=status)
+    return render(request, "accounts/verify.html", context, status=status)
 
 
-def _qr_svg(uri: str) -> str:
-    image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
-    buffer = io.BytesIO()
-    image.save(buffer)
-    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
+def _without_second_factor(request: HttpRequest) -> HttpResponse:
+    """Demo mode only: a role for which two-factor is optional, with no device yet."""
+    return render(request, "accounts/two_factor_missing.html", status=403)
 
 
 @any_staff
+@never_cache
 @require_http_methods(["GET", "POST"])
-def setup_2fa(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    device = services.pending_totp_device(user=user)  # type: ignore[arg-type]
-    form = TokenForm(request.POST or None)
+def two_factor(request: HttpRequest) -> HttpResponse:
+    """Replace the authenticator app: only from a session that passed the code step, with
+    the password again and the new app's first code. The first authenticator is never
+    set up here: it comes through an invitation or an administrator's setup link."""
+    user: Any = request.user
+    if not user.is_verified():
+        return _without_second_factor(request)
+    device = services.pending_totp_device(user=user)
+    form = ReplaceAuthenticatorForm(request, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"].strip()):
-            services.confirm_totp_device(user=user, device=device)  # type: ignore[arg-type]
+        try:
+            services.replace_authenticator(
+                actor=user, device=device, code=form.cleaned_data["token"].strip()
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
             otp_login(request, device)
-            messages.success(request, _("Two-factor login is now on for your account."))
-            return redirect("accounts:home")
-        form.add_error("token", _("The code is wrong or too old. Try the newest code."))
-    secret = base64.b32encode(device.bin_key).decode()
+            emailed = services.send_security_notice(user=user, change="authenticator_replaced")
+            messages.success(
+                request,
+                _(
+                    "Your new authenticator app is set up. The earlier one no longer works. "
+                    "We have also told you by e-mail."
+                )
+                if emailed
+                else _("Your new authenticator app is set up. The earlier one no longer works."),
+            )
+            return redirect("accounts:two_factor")
     context = {
         "form": form,
-        "qr": _qr_svg(device.config_url),
-        "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
-        "required": user.needs_two_factor(),  # type: ignore[union-attr]
+        **enrolment.authenticator_context(device),
+        **selectors.two_factor_overview(user),
     }
-    return render(
-        request, "accounts/setup_2fa.html", context, status=422 if request.method == "POST" else 200
-    )
+    status = 422 if request.method == "POST" else 200
+    return render(request, "accounts/two_factor.html", context, status=status)
+
+
+@any_staff
+@never_cache
+@require_http_methods(["GET", "POST"])
+def recovery_codes(request: HttpRequest) -> HttpResponse:
+    """Fresh recovery codes are shown here once; new ones need the password again."""
+    user: Any = request.user
+    if not user.is_verified():
+        return _without_second_factor(request)
+    form = PasswordAgainForm(request, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        codes = services.make_recovery_codes(actor=user, user=user)
+        enrolment.show_recovery_codes_once(request, codes)
+        services.send_security_notice(user=user, change="recovery_codes_renewed")
+        messages.success(
+            request, _("New recovery codes are made. The earlier ones no longer work.")
+        )
+        return redirect("accounts:recovery_codes")
+    context = {
+        "form": form,
+        "codes": enrolment.take_recovery_codes(request) if request.method == "GET" else [],
+        **selectors.two_factor_overview(user),
+    }
+    status = 422 if request.method == "POST" else 200
+    return render(request, "accounts/recovery_codes.html", context, status=status)
 
 
 @any_staff

@@ -40,8 +40,11 @@ from .activity import ActivityMixin
 
 DEMO_PASSWORD = "brobygger-demo"
 # Fixed demo-only TOTP keys (hex), so the printed setup key works after a reload.
+# Every demo coordinator and administrator has one: their roles cannot sign in without
+# two-factor, and the first authenticator otherwise comes only through a setup link.
 DEMO_TOTP_KEYS = {
     "koordinator": "3132333435363738393031323334353637383930",
+    "koordinator2": "6162636465666768696a6b6c6d6e6f7071727374",
     "admin": "4142434445464748494a4b4c4d4e4f5051525354",
 }
 

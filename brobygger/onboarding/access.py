@@ -7,7 +7,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from brobygger.accounts.models import Role
+from brobygger.accounts.models import Role, User
 from brobygger.audit.models import AccessAction, Purpose
 from brobygger.audit.services import log_access
 from brobygger.people.models import PeerWorker
@@ -73,3 +73,13 @@ def with_permissions(user: Any, items: list[OnboardingItem]) -> list[OnboardingI
         item.can_tick = can_tick(user, item)  # type: ignore[attr-defined]
         item.can_edit = can_edit_item(user)  # type: ignore[attr-defined]
     return items
+
+
+def get_account_for_setup_link(user: Any, pk: int) -> User:
+    """An active account an administrator may make a setup link for; else 404."""
+    if getattr(user, "role", None) != Role.ADMINISTRATOR:
+        raise Http404
+    account = User.objects.filter(pk=pk, is_active=True).first()
+    if account is None:
+        raise Http404
+    return account

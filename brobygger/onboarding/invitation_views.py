@@ -1,13 +1,13 @@
-"""The new peer's side of the invitation: choose a password, then set up two-factor login.
+"""The person's side of an invitation or setup link: choose a password, then set up
+two-factor login, then see the recovery codes once.
 
-These pages are public (the new peer has no login yet); the token in the link is the only
-key. A link that is unknown, used, replaced or expired says so and shows nothing of the
-person it was made for.
+These pages are public (the person has no usable login yet); the token in the link is the
+only key. A link that is unknown, used, replaced or expired says so and shows nothing of
+the person it was made for.
 """
 
 from __future__ import annotations
 
-import base64
 from contextlib import nullcontext
 from typing import Any
 
@@ -24,13 +24,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 
+from brobygger.accounts import enrolment
 from brobygger.accounts import services as account_services
 from brobygger.accounts.access import public
 from brobygger.accounts.forms import TokenForm
 from brobygger.accounts.middleware import LOGIN_AT_KEY
-
-# The project's own QR drawing for authenticator apps (accounts' setup page uses it too).
-from brobygger.accounts.views import _qr_svg as qr_svg
 
 from . import invitations, selectors
 from .forms import InvitationPasswordForm
@@ -48,9 +46,12 @@ def _language(request: HttpRequest, invitation: Invitation) -> Any:
     return translation.override(invitation.user.language or settings.LANGUAGE_CODE)
 
 
-def _closed(request: HttpRequest, state: str | None) -> HttpResponse:
+def _closed(
+    request: HttpRequest, state: str | None, invitation: Invitation | None = None
+) -> HttpResponse:
     request.session.pop(SESSION_KEY, None)
-    return render(request, "onboarding/invitation_closed.html", {"state": state}, status=410)
+    context = {"state": state, "setup_link": invitation is not None and invitation.is_setup_link}
+    return render(request, "onboarding/invitation_closed.html", context, status=410)
 
 
 @public
@@ -60,15 +61,15 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     found = invitations.invitation_for_token(token)
     state = found.state() if found is not None else None
     if found is None or state != InvitationState.PENDING:
-        return _closed(request, state)
-    region_url = invitations.region_login_url()
+        return _closed(request, state, found)
+    region_url = "" if found.is_setup_link else invitations.region_login_url()
     with _language(request, found):
         if region_url:
             if request.method == "POST":
                 try:
                     invitations.use_for_region_login(invitation=found)
                 except ValidationError:
-                    return _closed(request, found.state())
+                    return _closed(request, found.state(), found)
                 return HttpResponseRedirect(region_url)
             return render(
                 request,
@@ -103,24 +104,31 @@ def invitation_two_factor(request: HttpRequest) -> HttpResponse:
     if found is None or not isinstance(pending, dict) or not pending.get("password"):
         return _closed(request, None)
     if found.state() != InvitationState.PENDING:
-        return _closed(request, found.state())
+        return _closed(request, found.state(), found)
     with _language(request, found):
         device = account_services.pending_totp_device(user=found.user)
         form = TokenForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             if device.verify_token(form.cleaned_data["token"].strip()):
                 try:
-                    user = invitations.complete_invitation(
+                    completed = invitations.complete_invitation(
                         invitation=found, password_hash=pending["password"], device=device
                     )
                 except ValidationError:
-                    return _closed(request, found.state())
+                    return _closed(request, found.state(), found)
                 del request.session[SESSION_KEY]
+                user = completed.user
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 otp_login(request, device)
                 request.session[LOGIN_AT_KEY] = timezone.now().timestamp()
-                messages.success(request, _("Welcome! Your login is ready."))
-                response = redirect("accounts:home")
+                enrolment.show_recovery_codes_once(request, completed.recovery_codes)
+                if found.is_setup_link:
+                    # A new password and a new phone: the account holder hears of it.
+                    account_services.send_security_notice(user=user, change="setup_link_used")
+                    messages.success(request, _("Your login is set up again."))
+                else:
+                    messages.success(request, _("Welcome! Your login is ready."))
+                response = redirect("accounts:recovery_codes")
                 response.set_cookie(
                     settings.LANGUAGE_COOKIE_NAME,
                     user.language,
@@ -129,12 +137,10 @@ def invitation_two_factor(request: HttpRequest) -> HttpResponse:
                 )
                 return response
             form.add_error("token", _("The code is wrong or too old. Try the newest code."))
-        secret = base64.b32encode(device.bin_key).decode()
         context = {
             "invitation": found,
             "form": form,
-            "qr": qr_svg(device.config_url),
-            "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+            **enrolment.authenticator_context(device),
         }
         status = 422 if request.method == "POST" else 200
         return render(request, "onboarding/invitation_two_factor.html", context, status=status)

@@ -1,9 +1,15 @@
 """Staff invitations: single-use, expiring links to set up a login.
 
-Only the sha256 of a link's token is stored. The new peer chooses a password and sets up
+Two kinds share one mechanism: the invitation a hired peer gets, and the setup link an
+administrator makes for an existing account (its first authenticator, or a new one after a
+lost phone). These links are the only way an account gets its first authenticator: a
+session that has given only the password never does.
+
+Only the sha256 of a link's token is stored. The person chooses a password and sets up
 two-factor login in the same sitting; the account gets both together when the code is
-confirmed, so no half-set-up account is left behind. Where staff sign in through the
-region's identity provider (settings.REGION_LOGIN_URL), the link only leads there.
+confirmed, so no half-set-up account is left behind, and gets recovery codes with them.
+Where staff sign in through the region's identity provider (settings.REGION_LOGIN_URL), a
+hire's invitation only leads there; a setup link always sets up the local login.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ import datetime
 import hashlib
 import logging
 import secrets
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -26,7 +32,7 @@ from brobygger.accounts import services as account_services
 from brobygger.accounts.models import User
 from brobygger.audit.services import record_event
 
-from .models import Hire, Invitation
+from .models import Hire, Invitation, InvitationPurpose
 
 logger = logging.getLogger(__name__)
 
@@ -70,12 +76,59 @@ def reissue_invitation(*, actor: Any, hire: Hire) -> tuple[Invitation, str]:
                 _("The account is already set up, so no new invitation is needed."),
                 code="already_used",
             )
+        now = timezone.now()
         replaced = locked.invitations.filter(used_at__isnull=True, revoked_at__isnull=True).update(
-            revoked_at=timezone.now()
+            revoked_at=now
         )
+        replaced += _revoke_open_links(locked.peer.user_id, now)
         invitation, token = create_invitation(actor=actor, hire=locked)
         record_event(
             actor=actor, verb="onboarding.invitation_replaced", obj=locked, data={"n": replaced}
+        )
+    return invitation, token
+
+
+def _revoke_open_links(user_id: int, now: datetime.datetime) -> int:
+    """One open link per account: a new one, of either kind, ends the earlier ones."""
+    return Invitation.objects.usable(now).filter(user_id=user_id).update(revoked_at=now)
+
+
+def create_setup_link(*, actor: Any, user: User) -> tuple[Invitation, str]:
+    """An administrator's one-time link for `user` to set up two-factor login: the first
+    authenticator, or a new one after a lost phone. Returns the token, kept nowhere."""
+    if getattr(actor, "pk", None) == user.pk:
+        raise ValidationError(
+            _(
+                "You cannot make a setup link for yourself. Set up a new authenticator app "
+                "on your own two-factor page."
+            ),
+            code="self",
+        )
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        if not locked.is_active:
+            raise ValidationError(_("The account is not active."), code="inactive")
+        replaced = _revoke_open_links(locked.pk, now)
+        invitation = Invitation.objects.create(
+            purpose=InvitationPurpose.SETUP,
+            hire=None,
+            user=locked,
+            token_hash=hash_token(token),
+            created_by=actor if getattr(actor, "is_authenticated", False) else None,
+            created_at=now,
+            expires_at=now + datetime.timedelta(hours=settings.TWO_FACTOR_SETUP_LINK_HOURS),
+        )
+        record_event(
+            actor=actor,
+            verb="onboarding.setup_link_issued",
+            obj=invitation,
+            data={
+                "user": locked.pk,
+                "expires": invitation.expires_at.isoformat(),
+                "replaced": replaced,
+            },
         )
     return invitation, token
 
@@ -108,8 +161,17 @@ def _claim(invitation: Invitation, now: datetime.datetime) -> None:
     invitation.used_at = now
 
 
-def complete_invitation(*, invitation: Invitation, password_hash: str, device: TOTPDevice) -> User:
-    """The account gets its password and its confirmed second factor together."""
+class Completed(NamedTuple):
+    user: User
+    recovery_codes: list[str]
+    replaced: bool  # the account had an authenticator before, which now stops working
+
+
+def complete_invitation(
+    *, invitation: Invitation, password_hash: str, device: TOTPDevice
+) -> Completed:
+    """The account gets its password, its confirmed second factor and fresh recovery
+    codes together."""
     now = timezone.now()
     with transaction.atomic():
         _claim(invitation, now)
@@ -119,15 +181,23 @@ def complete_invitation(*, invitation: Invitation, password_hash: str, device: T
         user.password = password_hash
         user.save(update_fields=["password"])
         # A new sitting replaces any earlier authenticator: the old phone stops working.
-        TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk).delete()
+        earlier = TOTPDevice.objects.filter(user=user, confirmed=True).exclude(pk=device.pk)
+        replaced = earlier.exists()
+        earlier.delete()
         account_services.confirm_totp_device(user=user, device=device)
+        codes = account_services.make_recovery_codes(actor=user, user=user)
         record_event(
             actor=user,
             verb="onboarding.invitation_used",
             obj=invitation,
-            data={"hire": invitation.hire_id, "login": "password"},
+            data={
+                "hire": invitation.hire_id,
+                "login": "password",
+                "purpose": invitation.purpose,
+                "replaced": replaced,
+            },
         )
-    return user
+    return Completed(user, codes, replaced)
 
 
 def use_for_region_login(*, invitation: Invitation) -> None:
@@ -143,15 +213,23 @@ def use_for_region_login(*, invitation: Invitation) -> None:
 
 
 def invitation_message(invitation: Invitation, *, url: str) -> tuple[str, str]:
-    """Subject and text of the invitation e-mail, in the new peer's language."""
+    """Subject and text of the invitation e-mail, in the person's language."""
     user = invitation.user
     with translation.override(user.language or settings.LANGUAGE_CODE):
         expires = formats.date_format(timezone.localtime(invitation.expires_at), "j. F Y H:i")
-        subject = _("Your login for the peer-support programme")
-        lines = [
-            _("Dear %(name)s,") % {"name": user.first_name or user.username},
-            "",
-            (
+        if invitation.is_setup_link:
+            subject = _("Set up two-factor login for Brobygger")
+            opening = _(
+                "An administrator has made a link for you to set up your login again: you "
+                "choose a new password and set up an authenticator app on your phone."
+            )
+            ask = _(
+                "If it has expired, ask an administrator for a new one. If you did not ask "
+                "for this, tell an administrator at once."
+            )
+        else:
+            subject = _("Your login for the peer-support programme")
+            opening = (
                 _(
                     "Welcome to the peer-support programme. Your account is ready: "
                     "open this link to see how you sign in:"
@@ -160,12 +238,17 @@ def invitation_message(invitation: Invitation, *, url: str) -> tuple[str, str]:
                 else _(
                     "Welcome to the peer-support programme. Open this link to set up your login:"
                 )
-            ),
+            )
+            ask = _("If it has expired, ask your coordinator for a new one.")
+        lines = [
+            _("Dear %(name)s,") % {"name": user.first_name or user.username},
+            "",
+            opening,
             url,
             "",
             _("Your user name is %(username)s.") % {"username": user.username},
             _("The link can be used once and works until %(expires)s.") % {"expires": expires},
-            _("If it has expired, ask your coordinator for a new one."),
+            ask,
         ]
     return subject, "\n".join(lines)
 

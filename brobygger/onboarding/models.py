@@ -52,10 +52,23 @@ class InvitationQuerySet(models.QuerySet["Invitation"]):
         return self.filter(used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now)
 
 
-class Invitation(models.Model):
-    """A single-use, expiring link for a new member of staff to set up their login."""
+class InvitationPurpose(models.TextChoices):
+    HIRE = "hire", _("New peer worker")
+    # An administrator's one-time link for an existing account: the first authenticator,
+    # or a new one after a lost phone. Always a password and an authenticator app, also
+    # where staff otherwise sign in through the region (break-glass accounts).
+    SETUP = "setup", _("Two-factor setup link")
 
-    hire = models.ForeignKey(Hire, on_delete=models.CASCADE, related_name="invitations")
+
+class Invitation(models.Model):
+    """A single-use, expiring link for a member of staff to set up their login."""
+
+    purpose = models.CharField(
+        max_length=10, choices=InvitationPurpose.choices, default=InvitationPurpose.HIRE
+    )
+    hire = models.ForeignKey(
+        Hire, on_delete=models.CASCADE, related_name="invitations", null=True, blank=True
+    )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations"
     )
@@ -86,6 +99,11 @@ class Invitation(models.Model):
                 condition=Q(used_at__isnull=True) | Q(revoked_at__isnull=True),
                 name="invitation_used_or_revoked",
             ),
+            models.CheckConstraint(
+                condition=Q(purpose=InvitationPurpose.HIRE, hire__isnull=False)
+                | Q(purpose=InvitationPurpose.SETUP, hire__isnull=True),
+                name="invitation_purpose_hire",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -102,6 +120,10 @@ class Invitation(models.Model):
 
     def get_state_display(self) -> str:
         return str(InvitationState(self.state()).label)
+
+    @property
+    def is_setup_link(self) -> bool:
+        return self.purpose == InvitationPurpose.SETUP
 
 
 class ItemKind(models.TextChoices):

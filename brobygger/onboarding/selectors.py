@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from brobygger.accounts.models import User
@@ -147,3 +147,21 @@ def own_items(user: Any) -> list[OnboardingItem]:
     items = list(OnboardingItem.objects.filter(peer__user=user).select_related("done_by", "peer"))
     items.sort(key=lambda item: (item.due_on, ITEM_ORDER.get(item.kind, 99), item.pk))
     return items
+
+
+def accounts_for_setup_links() -> list[User]:
+    """Every active account, with whether it has an authenticator app and until when an
+    open link of theirs works: one query whatever the number of accounts."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    open_links = Invitation.objects.usable().filter(user=OuterRef("pk")).order_by("-expires_at")
+    return list(
+        User.objects.filter(is_active=True)
+        .annotate(
+            has_authenticator=Exists(
+                TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+            ),
+            open_link_until=Subquery(open_links.values("expires_at")[:1]),
+        )
+        .order_by("role", "last_name", "first_name", "username")
+    )

@@ -7,12 +7,12 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from brobygger.accounts.models import Unit, User
+from brobygger.accounts.models import Role, Unit, User
 from brobygger.audit.services import record_event
 from brobygger.people import services as people_services
 from brobygger.people.models import EducationStatus, ExperienceTag, PeerWorker
@@ -210,3 +210,11 @@ def update_item(
 
 def reissue_invitation(*, actor: Any, hire: Hire) -> tuple[Invitation, str]:
     return invitations.reissue_invitation(actor=_require_user(actor), hire=hire)
+
+
+def issue_setup_link(*, actor: Any, user: User) -> tuple[Invitation, str]:
+    """An administrator's one-time setup link for an account (see invitations)."""
+    actor = _require_user(actor)
+    if actor.role != Role.ADMINISTRATOR:
+        raise PermissionDenied
+    return invitations.create_setup_link(actor=actor, user=user)

@@ -175,6 +175,12 @@ def _journey(page, phone_page, browser, base: str) -> None:
     phone.get_by_label("Kode fra din godkendelsesapp").fill(code_for(pending))
     phone.get_by_role("button", name="Slå til og log ind").click()
 
+    # The recovery codes, shown once; then home.
+    phone.get_by_role("heading", name="Gendannelseskoder").wait_for()
+    assert phone.locator("#recovery-codes code").count() == 10
+    assert_accessible(phone, "invitation: recovery codes")
+    phone.get_by_role("link", name="Jeg har gemt koderne").click()
+
     # Home, with the onboarding checklist.
     phone.get_by_role("heading", name="Min dag").wait_for()
     phone.get_by_role("heading", name="Kom godt i gang").wait_for()

@@ -29,26 +29,6 @@ class LoginTests(BaseTestCase):
             response, reverse("accounts:login") + "?next=/personer/", fetch_redirect_response=False
         )
 
-    def test_coordinator_must_set_up_two_factor_before_anything_else(self):
-        self.post_login("coordinator")
-        response = self.client.get(reverse("people:person_list"))
-        self.assertRedirects(response, reverse("accounts:setup_2fa"))
-        response = self.client.get(reverse("accounts:setup_2fa"))
-        self.assertContains(response, "data:image/svg+xml;base64,")
-        device = TOTPDevice.objects.get(user=self.coordinator, confirmed=False)
-        response = self.client.post(reverse("accounts:setup_2fa"), {"token": current_code(device)})
-        self.assertRedirects(response, reverse("accounts:home"))
-        device.refresh_from_db()
-        self.assertTrue(device.confirmed)
-        self.assertEqual(self.client.get(reverse("people:person_list")).status_code, 200)
-
-    def test_wrong_setup_code_is_refused(self):
-        self.post_login("coordinator")
-        self.client.get(reverse("accounts:setup_2fa"))
-        response = self.client.post(reverse("accounts:setup_2fa"), {"token": "000000"})
-        self.assertContains(response, "forkert", status_code=422)
-        self.assertFalse(TOTPDevice.objects.filter(user=self.coordinator, confirmed=True).exists())
-
     def test_coordinator_with_device_is_asked_for_the_code(self):
         device = TOTPDevice.objects.create(user=self.coordinator, name="app", confirmed=True)
         self.post_login("coordinator")
@@ -65,9 +45,14 @@ class LoginTests(BaseTestCase):
 
     def test_outside_demo_mode_every_role_needs_two_factor(self):
         with self.settings(DEMO_MODE=False):
+            # No authenticator: the password alone does not sign in.
+            response = self.post_login("peer")
+            self.assertContains(response, "opsætningslink")
+            self.assertNotIn("_auth_user_id", self.client.session)
+            TOTPDevice.objects.create(user=self.peer.user, name="app", confirmed=True)
             self.post_login("peer")
             response = self.client.get(reverse("accounts:home"))
-        self.assertRedirects(response, reverse("accounts:setup_2fa"))
+        self.assertRedirects(response, reverse("accounts:verify"))
 
     def test_lockout_after_repeated_failures(self):
         for _ in range(settings.AXES_FAILURE_LIMIT):

@@ -3,11 +3,13 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.conf import settings
 from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
+from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from brobygger.accounts.models import User
@@ -77,7 +79,18 @@ class AcceptInvitationTests(InvitationTestCase):
         self.assertContains(step_two, "Trin 2 af 2")
         device = pending_device(self.user)
         response = self.client.post(self.two_factor_url, {"token": code_for(device)})
-        self.assertRedirects(response, reverse("accounts:home"), fetch_redirect_response=False)
+        codes_url = reverse("accounts:recovery_codes")
+        self.assertRedirects(response, codes_url, fetch_redirect_response=False)
+        # The recovery codes are shown once, right after the authenticator.
+        codes_page = self.client.get(codes_url)
+        self.assertContains(codes_page, "Gem koderne et sikkert sted")
+        codes = codes_page.context["codes"]
+        self.assertEqual(len(codes), settings.RECOVERY_CODE_COUNT)
+        self.assertEqual(
+            set(StaticToken.objects.filter(device__user=self.user).values_list("token", flat=True)),
+            set(codes),
+        )
+        self.assertNotContains(self.client.get(codes_url), codes[0])
         self.user.refresh_from_db()
         self.assertTrue(self.user.check_password(GOOD_PASSWORD))
         device.refresh_from_db()
@@ -90,6 +103,7 @@ class AcceptInvitationTests(InvitationTestCase):
         verbs = set(AuditEvent.objects.values_list("verb", flat=True))
         self.assertIn("onboarding.invitation_used", verbs)
         self.assertIn("user.two_factor_enabled", verbs)
+        self.assertIn("user.recovery_codes_made", verbs)
 
         home = self.client.get(reverse("accounts:home"))
         self.assertContains(home, 'id="onboarding"')

@@ -9,7 +9,16 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from brobygger.accounts.models import User
 from brobygger.demo.builder import DEMO_PASSWORD
 
-DEMO_USERS = ["koordinator", "peer", "paarorendepeer", "sygeplejerske", "evaluator", "admin"]
+# sofiel set up two-factor through the demo's invitation, so she is asked for a code too.
+DEMO_USERS = [
+    "koordinator",
+    "peer",
+    "paarorendepeer",
+    "sygeplejerske",
+    "evaluator",
+    "admin",
+    "sofiel",
+]
 
 
 class Command(BaseCommand):

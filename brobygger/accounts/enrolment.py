@@ -1,0 +1,42 @@
+"""What the pages that set up an authenticator share: the QR code and key of a pending
+device, and recovery codes shown once. Used by the account's own two-factor page and by
+the one-time links (onboarding's invitations and setup links)."""
+
+from __future__ import annotations
+
+import base64
+import io
+from typing import Any
+
+import qrcode
+import qrcode.image.svg
+from django.http import HttpRequest
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+# Fresh recovery codes between the step that made them and the page that shows them.
+RECOVERY_CODES_SESSION_KEY = "brobygger_recovery_codes"
+
+
+def qr_svg(uri: str) -> str:
+    image = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    buffer = io.BytesIO()
+    image.save(buffer)
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def authenticator_context(device: TOTPDevice) -> dict[str, Any]:
+    """The QR code and the key in groups of four, for typing by hand."""
+    secret = base64.b32encode(device.bin_key).decode()
+    return {
+        "qr": qr_svg(device.config_url),
+        "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+    }
+
+
+def show_recovery_codes_once(request: HttpRequest, codes: list[str]) -> None:
+    request.session[RECOVERY_CODES_SESSION_KEY] = list(codes)
+
+
+def take_recovery_codes(request: HttpRequest) -> list[str]:
+    codes = request.session.pop(RECOVERY_CODES_SESSION_KEY, None)
+    return [str(code) for code in codes] if isinstance(codes, list) else []
