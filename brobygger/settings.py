@@ -163,6 +163,10 @@ RECRUITMENT_RETENTION_DAYS = env_int("RECRUITMENT_RETENTION_DAYS", 183)
 # Peers whose contract ends within this many days are flagged while they have courses.
 CONTRACT_END_WARNING_DAYS = env_int("CONTRACT_END_WARNING_DAYS", 60)
 
+# A peer keeps read access to a course's records for this many days after it ended (to
+# finish the closing work), then loses it: brobygger/accounts/policy.py (issue 16).
+PEER_READ_AFTER_END_DAYS = env_int("PEER_READ_AFTER_END_DAYS", 14)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 

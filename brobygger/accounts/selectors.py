@@ -30,9 +30,8 @@ def coordinator_home(user: User) -> dict[str, Any]:
     oldest = referrals.open().select_related("unit", "person").order_by("received_at")[:10]
     courses = Course.objects.visible_to(user).active()
     peers = (
-        PeerWorker.objects.active()
-        .filter(units__in=user.units.all())
-        .distinct()
+        PeerWorker.objects.visible_to(user)
+        .active()
         .select_related("user")
         .annotate(
             caseload=Count("courses", filter=Q(courses__ended_on__isnull=True), distinct=True)
@@ -55,7 +54,7 @@ def peer_home(user: User) -> dict[str, Any]:
     from brobygger.referrals.models import Course
 
     courses = (
-        Course.objects.filter(peer__user=user)
+        Course.objects.visible_to(user)
         .active()
         .select_related("person", "unit")
         .order_by("person__given_name")
@@ -66,7 +65,8 @@ def peer_home(user: User) -> dict[str, Any]:
     today = timezone.localdate()
     start, end = week_bounds(week_start(today))
     appointments = list(
-        Appointment.objects.filter(peer__user=user, status="booked")
+        Appointment.objects.visible_to(user)
+        .filter(status="booked")
         .overlapping(max(start, timezone.now() - datetime.timedelta(hours=2)), end)
         .select_related("person")
         .order_by("starts_at")
@@ -91,7 +91,7 @@ def clinician_home(user: User) -> dict[str, Any]:
     from brobygger.referrals.models import Referral
 
     referrals = (
-        Referral.objects.filter(referred_by=user)
+        Referral.objects.visible_to(user)
         .select_related("person", "unit")
         .order_by("-received_at")[:50]
     )

@@ -6,8 +6,9 @@ from typing import Any
 
 from django.http import Http404
 
+from brobygger.accounts import policy
 from brobygger.accounts.models import Role
-from brobygger.audit.models import AccessAction, Purpose
+from brobygger.audit.models import AccessAction
 from brobygger.audit.services import log_access
 
 from .models import GroupSession, RecoveryGroup
@@ -16,11 +17,7 @@ PEER_ROLES = (Role.PEER_WORKER, Role.RELATIVE_PEER)
 
 
 def purpose_for(user: Any) -> str:
-    return (
-        Purpose.COORDINATION
-        if getattr(user, "role", None) == Role.COORDINATOR
-        else (Purpose.SUPPORT)
-    )
+    return policy.purpose_for(user)
 
 
 def get_group_for(user: Any, pk: int, *, for_update: bool = False) -> RecoveryGroup:

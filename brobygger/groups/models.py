@@ -8,7 +8,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from brobygger.accounts.models import Role, Unit
+from brobygger.accounts import policy
+from brobygger.accounts.models import Unit
 from brobygger.lib.dates import elapsed_minutes
 from brobygger.people.models import PeerWorker, Person
 
@@ -23,12 +24,9 @@ class RecoveryGroupQuerySet(models.QuerySet["RecoveryGroup"]):
     def visible_to(self, user: Any) -> RecoveryGroupQuerySet:
         """Coordinators: groups of their units and those with no unit; peers: groups they
         facilitate; everyone else: none (evaluators see numbers in reports only)."""
-        if not getattr(user, "is_authenticated", False):
-            return self.none()
-        role = getattr(user, "role", None)
-        if role == Role.COORDINATOR:
-            return self.filter(Q(unit__in=user.units.all()) | Q(unit__isnull=True))
-        if role in (Role.PEER_WORKER, Role.RELATIVE_PEER):
+        if policy.is_coordinator(user):
+            return self.filter(policy.unit_q(user))
+        if policy.is_peer(user):
             return self.filter(facilitators__user=user)
         return self.none()
 

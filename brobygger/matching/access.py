@@ -14,7 +14,8 @@ from brobygger.referrals.models import Referral, ReferralStatus
 def get_proposal_for(user: Any, pk: int) -> Referral:
     """A match proposed to this peer; anything else is 404."""
     referral = (
-        Referral.objects.filter(pk=pk, status=ReferralStatus.MATCHED, peer__user=user)
+        Referral.objects.visible_to(user)
+        .filter(pk=pk, status=ReferralStatus.MATCHED, peer__user=user)
         .select_related("person", "unit", "peer")
         .first()
     )

@@ -145,7 +145,8 @@ def suggestions_for(referral: Referral, *, limit: int = 5) -> list[dict[str, Any
 def proposals_for_peer(user: Any) -> QuerySet[Referral]:
     """Matches proposed to this peer, waiting for an answer."""
     return (
-        Referral.objects.filter(status=ReferralStatus.MATCHED, peer__user=user)
+        Referral.objects.visible_to(user)
+        .filter(status=ReferralStatus.MATCHED, peer__user=user)
         .select_related("person", "unit")
         .order_by("status_changed_at")
     )

@@ -6,10 +6,10 @@ from typing import Any
 
 from django.http import Http404
 
+from brobygger.accounts.policy import purpose_for
 from brobygger.audit.models import AccessAction
 from brobygger.audit.services import log_access
-from brobygger.referrals.access import _purpose, can_edit_course
-from brobygger.referrals.models import Course
+from brobygger.referrals.access import can_edit_course
 
 from .models import Administration
 
@@ -19,7 +19,8 @@ def get_administration_for(
 ) -> Administration:
     """Through the course: a peer reaches only their own courses, a coordinator their units'."""
     administration = (
-        Administration.objects.filter(pk=pk, course__in=Course.objects.visible_to(user))
+        Administration.objects.visible_to(user)
+        .filter(pk=pk)
         .select_related(
             "course__person", "course__peer__user", "course__unit", "version__instrument"
         )
@@ -32,7 +33,7 @@ def get_administration_for(
     log_access(
         user=user,
         action=action,
-        purpose=_purpose(user),
+        purpose=purpose_for(user),
         person_id=administration.course.person_id,
         obj=administration,
     )

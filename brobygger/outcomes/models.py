@@ -16,6 +16,8 @@ from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from brobygger.accounts import policy
+
 from . import scoring
 
 
@@ -236,6 +238,10 @@ class AdministrationQuerySet(models.QuerySet["Administration"]):
 
     def for_course(self, course: Any) -> AdministrationQuerySet:
         return self.filter(course=course)
+
+    def visible_to(self, user: Any) -> AdministrationQuerySet:
+        """Through the course: accounts/policy.py."""
+        return self.filter(policy.course_q(user, "course__"))
 
 
 class Administration(models.Model):

@@ -33,6 +33,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from brobygger.accounts import policy
 from brobygger.accounts.models import PEER_ROLES, User
 from brobygger.audit.services import record_event
 from brobygger.people.models import Consent, ConsentKind
@@ -128,6 +129,8 @@ def due_counts(today: datetime.date) -> dict[int, DueCounts]:
         Administration.objects.open()
         .filter(due_on__lte=today + datetime.timedelta(days=DUE_AHEAD_DAYS))
         .filter(Exists(consent))
+        # The peer's caseload as the due list shows it (accounts/policy.py).
+        .filter(policy.in_peer_window("course__", today=today))
         .values("course__peer__user")
         .annotate(
             overdue=Count("pk", filter=Q(due_on__lt=today)),

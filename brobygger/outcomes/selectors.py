@@ -12,7 +12,7 @@ from django.utils import timezone
 from brobygger.people.models import Consent, ConsentKind
 from brobygger.referrals.models import Course
 
-from .models import Administration, Score
+from .models import Administration, AdministrationQuerySet, Score
 from .schedule import DUE_AHEAD_DAYS
 from .services import hash_token
 
@@ -26,13 +26,13 @@ class DueLists:
         return len(self.overdue) + len(self.due)
 
 
-def _open_until(courses: QuerySet[Course], today: datetime.date) -> QuerySet[Administration]:
+def _open_until(rows: AdministrationQuerySet, today: datetime.date) -> QuerySet[Administration]:
     consent = Consent.objects.current().filter(
         person=OuterRef("course__person"), kind=ConsentKind.QUESTIONNAIRES
     )
     return (
-        Administration.objects.open()
-        .filter(course__in=courses, due_on__lte=today + datetime.timedelta(days=DUE_AHEAD_DAYS))
+        rows.open()
+        .filter(due_on__lte=today + datetime.timedelta(days=DUE_AHEAD_DAYS))
         .annotate(has_consent=Exists(consent))
         .select_related("course__person", "course__peer__user", "version__instrument")
         .order_by("due_on", "pk")
@@ -46,16 +46,11 @@ def _split(rows: QuerySet[Administration], today: datetime.date) -> DueLists:
     return lists
 
 
-def due_for_peer(user: Any, *, today: datetime.date | None = None) -> DueLists:
-    """The peer's questionnaires due within a week, and those overdue (one query)."""
+def due_for(user: Any, *, today: datetime.date | None = None) -> DueLists:
+    """Questionnaires due within a week and those overdue, of the courses the user may see
+    (a peer's own caseload, a coordinator's units). One query."""
     today = today or timezone.localdate()
-    return _split(_open_until(Course.objects.filter(peer__user=user), today), today)
-
-
-def due_for_coordinator(user: Any, *, today: datetime.date | None = None) -> DueLists:
-    """Questionnaires due or overdue in the coordinator's units (one query)."""
-    today = today or timezone.localdate()
-    return _split(_open_until(Course.objects.visible_to(user), today), today)
+    return _split(_open_until(Administration.objects.visible_to(user), today), today)
 
 
 def administration_for_token(token: str) -> Administration | None:

@@ -227,12 +227,7 @@ def course_questionnaires(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET"])
 def due_list(request: HttpRequest) -> HttpResponse:
     """Questionnaires due within a week and overdue: the peer's own, or the coordinator's units."""
-    user = request.user
-    if getattr(user, "role", None) == Role.COORDINATOR:
-        lists = selectors.due_for_coordinator(user)
-    else:
-        lists = selectors.due_for_peer(user)
-    return render(request, "outcomes/due.html", {"lists": lists})
+    return render(request, "outcomes/due.html", {"lists": selectors.due_for(request.user)})
 
 
 @role_required(*STAFF)

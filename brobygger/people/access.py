@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import Http404
 
+from brobygger.accounts import policy
 from brobygger.accounts.models import Role
 from brobygger.audit.models import AccessAction
 from brobygger.audit.services import log_access
@@ -23,8 +24,21 @@ def get_person_for(user: Any, pk: int, *, purpose: str, action: str = AccessActi
     return person
 
 
+def get_person_to_reveal_for(user: Any, pk: int, *, purpose: str) -> Person:
+    """The person whose full CPR number `user` asks for: 404 before anything is read or
+    logged when the role may not see full numbers (policy.PERSON_FIELDS)."""
+    if not policy.may_reveal_cpr(user):
+        raise Http404
+    return get_person_for(user, pk, purpose=purpose)
+
+
 def can_edit_person(user: Any, person: Person) -> bool:
     return getattr(user, "role", None) == Role.COORDINATOR
+
+
+def may_see_address(user: Any, person: Person) -> bool:
+    """Whether the address may reach the user, in a page or a prefilled form (policy.py)."""
+    return policy.may_see_address(user, person)
 
 
 def can_register_person(user: Any) -> bool:
@@ -49,7 +63,10 @@ def can_edit_peer(user: Any) -> bool:
 
 
 def reveal_cpr(user: Any, person: Person, *, purpose: str) -> str:
-    """The full CPR number, shown only on request; the look itself is logged."""
+    """The full CPR number, shown only on request and only to a role whose work needs it
+    (policy.PERSON_FIELDS: coordinators); the look itself is logged. Others: 404."""
+    if not person.cpr or not policy.may_reveal_cpr(user):
+        raise Http404
     log_access(
         user=user, action=AccessAction.REVEAL, purpose=purpose, person_id=person.pk, obj=person
     )
@@ -59,16 +76,11 @@ def reveal_cpr(user: Any, person: Person, *, purpose: str) -> str:
 def get_managed_peer_for(user: Any, pk: int) -> PeerWorker:
     """A peer whose pauses and departure `user` may manage; else 404.
 
-    Coordinators: peers of their units. Peers: themselves only.
+    Coordinators: peers of their units. Peers: themselves only (PeerWorker.visible_to).
     """
-    role = getattr(user, "role", None)
-    if role == Role.COORDINATOR:
-        peers = PeerWorker.objects.filter(pk__in=user.units.values("peers"))
-    elif role in (Role.PEER_WORKER, Role.RELATIVE_PEER):
-        peers = PeerWorker.objects.filter(user=user)
-    else:
+    if not (policy.is_coordinator(user) or policy.is_peer(user)):
         raise Http404
-    peer = peers.select_related("user").filter(pk=pk).first()
+    peer = PeerWorker.objects.visible_to(user).select_related("user").filter(pk=pk).first()
     if peer is None:
         raise Http404
     return peer
@@ -83,6 +95,6 @@ def get_pause_for(user: Any, peer: PeerWorker, pk: int) -> PeerPause:
 
 def can_manage_peer(user: Any, peer: PeerWorker) -> bool:
     """Coordinators manage the pauses and departure of the peers of their units."""
-    if getattr(user, "role", None) != Role.COORDINATOR:
+    if not policy.is_coordinator(user):
         return False
-    return peer.units.filter(pk__in=user.units.values("pk")).exists()
+    return PeerWorker.objects.visible_to(user).filter(pk=peer.pk).exists()

@@ -60,8 +60,22 @@ class PersonForm(forms.ModelForm):
         ]
         widgets = {"birth_date": DateInput()}
 
-    def __init__(self, *args: Any, units: Any = None, **kwargs: Any) -> None:
+    ADDRESS_FIELDS = ("street", "postal_code", "city")
+
+    def __init__(
+        self, *args: Any, units: Any = None, hide_address: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        # A protected address outside the coordinator's own unit (accounts/policy.py): not
+        # prefilled, kept on file when left empty, and its protection cannot be lifted here.
+        self.hide_address = bool(hide_address and self.instance.pk)
+        if self.hide_address:
+            for name in self.ADDRESS_FIELDS:
+                self.initial[name] = ""
+                self.fields[name].help_text = _(
+                    "A protected address is on file and is not shown. Leave empty to keep it."
+                )
+            self.fields["protected_address"].disabled = True
         if self.instance.pk and self.instance.cpr:
             # Never put the full number in the page unless asked for: keep it on file.
             self.fields["cpr"].help_text = _(
@@ -84,6 +98,10 @@ class PersonForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if self.hide_address:
+            for name in self.ADDRESS_FIELDS:
+                if not (data.get(name) or "").strip():
+                    data[name] = getattr(self.instance, name)
         number, born = data.get("cpr"), data.get("birth_date")
         if number and born and cpr.birth_date(number) != born:
             self.add_error("birth_date", _("The birth date does not match the CPR number."))

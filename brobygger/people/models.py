@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from brobygger.accounts.models import Role, Unit
+from brobygger.accounts import policy
+from brobygger.accounts.models import Unit
 from brobygger.lib import cpr
 
 
@@ -55,26 +55,8 @@ class Language(models.TextChoices):
 
 class PersonQuerySet(models.QuerySet["Person"]):
     def visible_to(self, user: Any) -> PersonQuerySet:
-        """The persons `user` has a current purpose to look at (Sundhedsloven § 42a).
-
-        Coordinators: persons of their units, and those with no unit yet (self-referrals).
-        Peers: their own caseload (active courses). Clinicians: persons they referred.
-        Evaluators and administrators: nobody (aggregates and the access log only).
-        """
-        if not user.is_authenticated:
-            return self.none()
-        role = getattr(user, "role", None)
-        if role == Role.COORDINATOR:
-            units = user.units.all()
-            return self.filter(Q(unit__in=units) | Q(unit__isnull=True))
-        if role in (Role.PEER_WORKER, Role.RELATIVE_PEER):
-            course = apps.get_model("referrals", "Course")
-            caseload = course.objects.filter(peer__user=user, ended_on__isnull=True)
-            return self.filter(pk__in=caseload.values("person_id"))
-        if role == Role.CLINICIAN:
-            referral = apps.get_model("referrals", "Referral")
-            return self.filter(pk__in=referral.objects.filter(referred_by=user).values("person_id"))
-        return self.none()
+        """The persons `user` has a current purpose to look at: accounts/policy.py."""
+        return self.filter(policy.person_q(user))
 
     def search(self, text: str) -> PersonQuerySet:
         """Every word must match a name or phone; six or more digits search the CPR."""
@@ -191,12 +173,20 @@ class Relationship(models.TextChoices):
     OTHER = "other", _("Other close relation")
 
 
+class RelativeLinkQuerySet(models.QuerySet["RelativeLink"]):
+    def visible_to(self, user: Any) -> RelativeLinkQuerySet:
+        """Links shown with the patient's consent (and to the coordinator): policy.py."""
+        return self.filter(policy.relative_link_q(user))
+
+
 class RelativeLink(models.Model):
     """A relative's real attachment to a patient (a good friend counts)."""
 
     relative = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="patient_links")
     patient = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="relative_links")
     relationship = models.CharField(_("relationship"), max_length=10, choices=Relationship.choices)
+
+    objects = RelativeLinkQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -243,12 +233,8 @@ class PeerWorkerQuerySet(models.QuerySet["PeerWorker"]):
         return self.filter(user__is_active=True)
 
     def visible_to(self, user: Any) -> PeerWorkerQuerySet:
-        role = getattr(user, "role", None)
-        if role in (Role.COORDINATOR, Role.ADMINISTRATOR):
-            return self
-        if role in (Role.PEER_WORKER, Role.RELATIVE_PEER):
-            return self.filter(user=user)
-        return self.none()
+        """Coordinators: the peers of their own units; peers: themselves (policy.py)."""
+        return self.filter(policy.peer_worker_q(user))
 
 
 class PeerWorker(models.Model):

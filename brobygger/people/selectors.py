@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from brobygger.accounts import policy
 from brobygger.accounts.models import Role, Unit
 from brobygger.lib.dates import local_datetime
 
@@ -37,9 +38,11 @@ def person_list(
 
 
 def person_page(person: Person, user: Any) -> dict[str, Any]:
-    """What the person page shows beside the person: links, consents and courses."""
+    """What the person page shows beside the person: links, consents and courses, each
+    as far as the user's role needs it (accounts/policy.py)."""
     from brobygger.referrals.models import Course
 
+    fields = policy.person_fields(user)
     courses = list(
         Course.objects.filter(person=person)
         .select_related("peer__user", "unit")
@@ -48,16 +51,26 @@ def person_page(person: Person, user: Any) -> dict[str, Any]:
     visible = set(
         Course.objects.visible_to(user).filter(person=person).values_list("pk", flat=True)
     )
-    coordinator = getattr(user, "role", None) == Role.COORDINATOR
+    links = RelativeLink.objects.visible_to(user)
+    relatives = list(links.filter(patient=person).select_related("relative"))
+    patients = list(links.filter(relative=person).select_related("patient"))
+    others = [link.relative_id for link in relatives] + [link.patient_id for link in patients]
+    person_links = (
+        set(Person.objects.visible_to(user).filter(pk__in=others).values_list("pk", flat=True))
+        if others
+        else set()
+    )
     return {
+        "fields": fields,
         "course_links": visible,
+        "person_links": person_links,
         "consents": (
             Consent.objects.filter(person=person).select_related("recipient")
-            if coordinator
+            if "consents" in fields
             else None
         ),
-        "relatives": RelativeLink.objects.filter(patient=person).select_related("relative"),
-        "patients": RelativeLink.objects.filter(relative=person).select_related("patient"),
+        "relatives": relatives,
+        "patients": patients,
         "courses": courses,
     }
 
@@ -91,7 +104,7 @@ def contract_warnings(
     days = settings.CONTRACT_END_WARNING_DAYS if days is None else days
     horizon = today + datetime.timedelta(days=days)
     since = local_datetime(today, datetime.time())
-    mine = PeerWorker.objects.filter(units__in=user.units.all()).values("pk")
+    mine = PeerWorker.objects.visible_to(user).values("pk")
     peers = (
         PeerWorker.objects.active()
         .filter(pk__in=mine)

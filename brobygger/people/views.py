@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from brobygger.accounts import policy
 from brobygger.accounts.access import role_required
 from brobygger.accounts.models import Role
 from brobygger.audit.models import AccessAction, Purpose
@@ -36,12 +37,7 @@ PERSON_READERS = (Role.COORDINATOR, Role.PEER_WORKER, Role.RELATIVE_PEER, Role.C
 
 
 def _purpose_for(user: Any) -> str:
-    role = getattr(user, "role", None)
-    if role == Role.COORDINATOR:
-        return Purpose.COORDINATION
-    if role == Role.CLINICIAN:
-        return Purpose.REFERRAL
-    return Purpose.SUPPORT
+    return policy.purpose_for(user)
 
 
 @role_required(Role.COORDINATOR)
@@ -85,7 +81,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*PERSON_READERS)
 @require_POST
 def person_reveal_cpr(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    person = access.get_person_for(request.user, pk, purpose=_purpose_for(request.user))
+    person = access.get_person_to_reveal_for(request.user, pk, purpose=_purpose_for(request.user))
     if not person.cpr:
         raise Http404
     number = access.reveal_cpr(request.user, person, purpose=_purpose_for(request.user))
@@ -150,7 +146,10 @@ def person_create(request: HttpRequest) -> HttpResponse:
 def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
     person = access.get_person_for(request.user, pk, purpose=Purpose.COORDINATION)
     form = PersonForm(
-        request.POST or None, instance=person, units=selectors.units_for(request.user)
+        request.POST or None,
+        instance=person,
+        units=selectors.units_for(request.user),
+        hide_address=not access.may_see_address(request.user, person),
     )
     if request.method == "POST" and form.is_valid() and _save_person_form(request, form):
         messages.success(request, _("The changes were saved."))

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from brobygger.accounts import policy
 from brobygger.accounts.models import Role, Unit
 from brobygger.lib.dates import elapsed_minutes
 from brobygger.people.models import PeerKind
@@ -27,8 +28,8 @@ class JobPostingQuerySet(models.QuerySet["JobPosting"]):
 
     def visible_to(self, user: Any) -> JobPostingQuerySet:
         """Coordinators: postings of their units and those with no unit."""
-        if getattr(user, "role", None) == Role.COORDINATOR:
-            return self.filter(Q(unit__in=user.units.all()) | Q(unit__isnull=True))
+        if policy.is_coordinator(user):
+            return self.filter(policy.unit_q(user))
         return self.none()
 
 
@@ -196,10 +197,8 @@ def panel_posting_ids(user: Any) -> models.QuerySet[Any]:
 class ApplicationQuerySet(models.QuerySet["Application"]):
     def managed_by(self, user: Any) -> ApplicationQuerySet:
         """Only the coordinator of the posting's unit (or of a posting with no unit)."""
-        if getattr(user, "role", None) == Role.COORDINATOR:
-            return self.filter(
-                Q(posting__unit__in=user.units.all()) | Q(posting__unit__isnull=True)
-            )
+        if policy.is_coordinator(user):
+            return self.filter(policy.unit_q(user, "posting__unit"))
         return self.none()
 
     def visible_to(self, user: Any) -> ApplicationQuerySet:
@@ -209,9 +208,7 @@ class ApplicationQuerySet(models.QuerySet["Application"]):
             return self.none()
         on_panel = Q(posting_id__in=panel_posting_ids(user))
         if role == Role.COORDINATOR:
-            return self.filter(
-                Q(posting__unit__in=user.units.all()) | Q(posting__unit__isnull=True) | on_panel
-            )
+            return self.filter(policy.unit_q(user, "posting__unit") | on_panel)
         return self.filter(on_panel)
 
 

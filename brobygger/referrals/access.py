@@ -6,6 +6,7 @@ from typing import Any
 
 from django.http import Http404
 
+from brobygger.accounts import policy
 from brobygger.accounts.models import Role
 from brobygger.audit.models import AccessAction, Purpose
 from brobygger.audit.services import log_access
@@ -15,12 +16,7 @@ from .models import Course, Referral
 
 
 def _purpose(user: Any) -> str:
-    role = getattr(user, "role", None)
-    if role == Role.COORDINATOR:
-        return Purpose.COORDINATION
-    if role == Role.CLINICIAN:
-        return Purpose.REFERRAL
-    return Purpose.SUPPORT
+    return policy.purpose_for(user)
 
 
 def get_referral_for(user: Any, pk: int, *, action: str = AccessAction.VIEW) -> Referral:

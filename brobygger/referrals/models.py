@@ -9,7 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from brobygger.accounts.models import Role, Unit
+from brobygger.accounts import policy
+from brobygger.accounts.models import Unit
 from brobygger.people.models import AgeBand, ExperienceTag, Gender, Language, PeerWorker, Person
 
 
@@ -45,12 +46,9 @@ class ReferralQuerySet(models.QuerySet["Referral"]):
         return self.filter(status__in=OPEN_STATUSES)
 
     def visible_to(self, user: Any) -> ReferralQuerySet:
-        role = getattr(user, "role", None)
-        if role == Role.COORDINATOR:
-            return self.filter(Q(unit__in=user.units.all()) | Q(unit__isnull=True))
-        if role == Role.CLINICIAN:
-            return self.filter(referred_by=user)
-        return self.none()
+        """Coordinators: their units'; clinicians: their own; peers: matches proposed to
+        them (accounts/policy.py)."""
+        return self.filter(policy.referral_q(user))
 
 
 class Referral(models.Model):
@@ -173,12 +171,9 @@ class CourseQuerySet(models.QuerySet["Course"]):
         return self.filter(ended_on__isnull=True)
 
     def visible_to(self, user: Any) -> CourseQuerySet:
-        role = getattr(user, "role", None)
-        if role == Role.COORDINATOR:
-            return self.filter(Q(unit__in=user.units.all()) | Q(unit__isnull=True))
-        if role in (Role.PEER_WORKER, Role.RELATIVE_PEER):
-            return self.filter(peer__user=user)
-        return self.none()
+        """Coordinators: their units'; a peer: their own, while active and for
+        PEER_READ_AFTER_END_DAYS after the end (accounts/policy.py)."""
+        return self.filter(policy.course_q(user))
 
 
 class Course(models.Model):

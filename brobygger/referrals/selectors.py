@@ -100,18 +100,10 @@ def course_page(course: Course, *, user: Any) -> dict[str, Any]:
         .select_related("recipient")
         .order_by("-given_at")
     )
-    sharing_with = {
-        c.recipient_id
-        for c in consents
-        if c.kind == ConsentKind.SHARE_WITH_RELATIVES and c.is_current
-    }
-    relatives = [
-        link
-        for link in RelativeLink.objects.filter(patient_id=course.person_id).select_related(
-            "relative"
-        )
-        if link.relative_id in sharing_with
-    ]
+    # The same rule as the person page: the patient's consent to share names the relative
+    # (accounts/policy.py).
+    links = RelativeLink.objects.visible_to(user)
+    relatives = list(links.filter(patient_id=course.person_id).select_related("relative"))
     from brobygger.scheduling.models import Appointment
 
     shared_patients = []
@@ -129,7 +121,7 @@ def course_page(course: Course, *, user: Any) -> dict[str, Any]:
                 "person_id", "phase"
             )
         )
-        for link in RelativeLink.objects.filter(relative=course.person).select_related("patient"):
+        for link in links.filter(relative=course.person).select_related("patient"):
             if link.patient_id in granted:
                 shared_patients.append(
                     {

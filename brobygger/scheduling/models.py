@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from brobygger.accounts import policy
 from brobygger.lib.dates import elapsed_minutes
 from brobygger.people.models import PeerWorker, Person
 from brobygger.referrals.models import Course
@@ -125,14 +126,8 @@ class AppointmentQuerySet(models.QuerySet["Appointment"]):
         return self.filter(starts_at__lt=ends_at, ends_at__gt=starts_at)
 
     def visible_to(self, user: Any) -> AppointmentQuerySet:
-        from brobygger.accounts.models import Role
-
-        role = getattr(user, "role", None)
-        if role == Role.COORDINATOR:
-            return self.filter(Q(course__unit__in=user.units.all()) | Q(course__unit__isnull=True))
-        if role in (Role.PEER_WORKER, Role.RELATIVE_PEER):
-            return self.filter(peer__user=user)
-        return self.none()
+        """Through the course: accounts/policy.py."""
+        return self.filter(policy.course_q(user, "course__"))
 
 
 class Appointment(models.Model):

@@ -8,9 +8,10 @@ from decimal import Decimal
 from typing import Any
 
 import holidays
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.utils import timezone
 
+from brobygger.accounts import policy
 from brobygger.lib.dates import (
     TZ,
     day_start,
@@ -111,12 +112,19 @@ def _is_away(
     return False
 
 
-def peer_week(peer: PeerWorker, monday: datetime.date) -> dict[str, Any]:
-    """A peer's conversations in one week, by day, with hours against the contract."""
+def peer_week(user: Any, peer: PeerWorker, monday: datetime.date) -> dict[str, Any]:
+    """A peer's conversations in one week, by day, with hours against the contract.
+
+    Every conversation counts in the hours; `shown` says whether `user` may still see
+    whom it was with (accounts/policy.py: not once the course's read period is over).
+    """
     start, end = week_bounds(monday)
     appointments = list(
         Appointment.objects.filter(peer=peer)
         .overlapping(start, end)
+        .annotate(
+            shown=ExpressionWrapper(policy.course_q(user, "course__"), output_field=BooleanField())
+        )
         .select_related("person", "course")
         .order_by("starts_at")
     )
@@ -272,7 +280,7 @@ def exception_for(user: Any, pk: int) -> AvailabilityException:
 
 
 def coordinator_peers(user: Any, *, unit_pk: str = "") -> QuerySet[PeerWorker]:
-    peers = PeerWorker.objects.active().filter(units__in=user.units.all()).distinct()
+    peers = PeerWorker.objects.visible_to(user).active()
     if unit_pk.isdigit():
         peers = peers.filter(units__pk=int(unit_pk))
     return peers.order_by("user__first_name", "user__last_name")

@@ -171,7 +171,7 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*PEERS)
 def my_week(request: HttpRequest) -> HttpResponse:
     peer = access.own_peer_profile(request.user)
-    context = {"peer": peer, **selectors.peer_week(peer, _monday(request))}
+    context = {"peer": peer, **selectors.peer_week(request.user, peer, _monday(request))}
     return render(request, "scheduling/my_week.html", context)
 
 

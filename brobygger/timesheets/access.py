@@ -52,12 +52,7 @@ def get_peer_for(user: Any, pk: int, *, year: int, month: int, action: str) -> P
     """A peer in one of the coordinator's units; logged as a use of the peer's data."""
     if getattr(user, "role", None) != Role.COORDINATOR:
         raise Http404
-    peer = (
-        PeerWorker.objects.filter(pk=pk, units__in=user.units.all())
-        .select_related("user")
-        .distinct()
-        .first()
-    )
+    peer = PeerWorker.objects.visible_to(user).filter(pk=pk).select_related("user").first()
     if peer is None:
         raise Http404
     log_access(

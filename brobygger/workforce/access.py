@@ -27,9 +27,7 @@ def peers_for(user: Any) -> QuerySet[PeerWorker]:
     """The peers of the coordinator's units, including any who have left."""
     if not is_coordinator(user):
         return PeerWorker.objects.none()
-    return PeerWorker.objects.filter(
-        pk__in=PeerWorker.objects.filter(units__in=user.units.all()).values("pk")
-    )
+    return PeerWorker.objects.visible_to(user)
 
 
 def get_peer_for(user: Any, pk: int, *, action: str = AccessAction.VIEW) -> PeerWorker:

@@ -14,7 +14,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from brobygger.accounts.models import Role, Unit
+from brobygger.accounts import policy
+from brobygger.accounts.models import Unit
 
 # Attendance has the same three answers as at a recovery group session.
 from brobygger.groups.models import AttendanceStatus
@@ -105,12 +106,9 @@ class SupervisionGroupQuerySet(models.QuerySet["SupervisionGroup"]):
     def visible_to(self, user: Any) -> SupervisionGroupQuerySet:
         """Coordinators: groups of their units and those across units; peers: their own
         groups; everyone else: none."""
-        if not getattr(user, "is_authenticated", False):
-            return self.none()
-        role = getattr(user, "role", None)
-        if role == Role.COORDINATOR:
-            return self.filter(Q(unit__in=user.units.all()) | Q(unit__isnull=True))
-        if role in (Role.PEER_WORKER, Role.RELATIVE_PEER):
+        if policy.is_coordinator(user):
+            return self.filter(policy.unit_q(user))
+        if policy.is_peer(user):
             return self.filter(members__user=user)
         return self.none()
 

@@ -10,7 +10,7 @@ from brobygger.audit.models import AuditEvent
 from brobygger.outcomes import reminders
 from brobygger.outcomes.models import Administration, AdministrationStatus
 from brobygger.outcomes.schedule import MAIN_INSTRUMENT_KEYS, SCHEDULES
-from brobygger.outcomes.selectors import due_for_coordinator, due_for_peer
+from brobygger.outcomes.selectors import due_for
 from brobygger.outcomes.services import sync_schedule
 from brobygger.people.models import Consent, ConsentKind
 from brobygger.referrals import services as referral_services
@@ -101,23 +101,23 @@ class DueListTests(OutcomesTestCase):
         self.due = Administration.objects.get(course=self.alice_course, timepoint="discharge")
 
     def test_peer_sees_own_due_and_overdue(self):
-        lists = due_for_peer(self.peer.user, today=TODAY)
+        lists = due_for(self.peer.user, today=TODAY)
         self.assertEqual(lists.overdue, [self.overdue])
         self.assertEqual(lists.due, [self.due])
         # 3 months after discharge is beyond the week ahead.
         self.assertEqual(len(lists), 2)
-        self.assertEqual(len(due_for_peer(self.other_peer.user, today=TODAY)), 0)
+        self.assertEqual(len(due_for(self.other_peer.user, today=TODAY)), 0)
 
     def test_answered_and_declined_leave_the_lists(self):
         Administration.objects.filter(pk=self.overdue.pk).update(
             status=AdministrationStatus.DECLINED
         )
-        lists = due_for_peer(self.peer.user, today=TODAY)
+        lists = due_for(self.peer.user, today=TODAY)
         self.assertEqual((lists.overdue, lists.due), ([], [self.due]))
 
     def test_coordinator_sees_own_units_only(self):
-        self.assertEqual(len(due_for_coordinator(self.coordinator, today=TODAY)), 2)
-        self.assertEqual(len(due_for_coordinator(self.other_coordinator, today=TODAY)), 0)
+        self.assertEqual(len(due_for(self.coordinator, today=TODAY)), 2)
+        self.assertEqual(len(due_for(self.other_coordinator, today=TODAY)), 0)
 
     def test_lists_take_one_query_whatever_their_length(self):
         for name in ("Dora", "Erik", "Frida"):
@@ -125,8 +125,8 @@ class DueListTests(OutcomesTestCase):
             give_questionnaire_consent(person)
             sync_schedule(actor=None, course=make_course(person, self.peer))
         for lists_for, user in (
-            (due_for_peer, self.peer.user),
-            (due_for_coordinator, self.coordinator),
+            (due_for, self.peer.user),
+            (due_for, self.coordinator),
         ):
             with count_queries() as queries:
                 lists = lists_for(user, today=TODAY)

@@ -51,7 +51,7 @@ class PersonAccessMatrixTests(BaseTestCase):
         self.assertEqual(AccessLogEntry.objects.count(), before)
 
     def test_cpr_is_masked_and_revealing_it_is_logged(self):
-        self.login(self.peer)
+        self.login(self.coordinator)
         response = self.client.get(reverse("people:person_detail", args=[self.alice.pk]))
         self.assertContains(response, "010190-XXXX")
         self.assertNotContains(response, "0101901234")
