@@ -162,6 +162,13 @@ RECRUITMENT_RETENTION_DAYS = env_int("RECRUITMENT_RETENTION_DAYS", 183)
 # Peers whose contract ends within this many days are flagged while they have courses.
 CONTRACT_END_WARNING_DAYS = env_int("CONTRACT_END_WARNING_DAYS", 60)
 
+# Research exports are k-anonymous: every combination of quasi-identifiers is shared by
+# at least this many persons (brobygger.research.anonymity). Never fewer than 5, the
+# same floor as the reports' small cells.
+RESEARCH_EXPORT_K = env_int("RESEARCH_EXPORT_K", 5)
+if RESEARCH_EXPORT_K < 5:
+    raise ImproperlyConfigured(f"RESEARCH_EXPORT_K must be at least 5, not {RESEARCH_EXPORT_K}.")
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
