@@ -166,6 +166,12 @@ CONTRACT_END_WARNING_DAYS = env_int("CONTRACT_END_WARNING_DAYS", 60)
 # A peer keeps read access to a course's records for this many days after it ended (to
 # finish the closing work), then loses it: brobygger/accounts/policy.py (issue 16).
 PEER_READ_AFTER_END_DAYS = env_int("PEER_READ_AFTER_END_DAYS", 14)
+# Research exports are k-anonymous: every combination of quasi-identifiers is shared by
+# at least this many persons (brobygger.research.anonymity). Never fewer than 5, the
+# same floor as the reports' small cells.
+RESEARCH_EXPORT_K = env_int("RESEARCH_EXPORT_K", 5)
+if RESEARCH_EXPORT_K < 5:
+    raise ImproperlyConfigured(f"RESEARCH_EXPORT_K must be at least 5, not {RESEARCH_EXPORT_K}.")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

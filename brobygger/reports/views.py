@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -46,12 +46,16 @@ def _scope(request: HttpRequest, form: PeriodFilterForm) -> Scope:
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    form = DashboardFilterForm(request.GET, units=units_for(request.user), today=today)
+    # Evaluators see small numbers hidden, so one calendar year at a time; a coordinator
+    # sees the exact figures of their own units and may choose any period.
+    evaluator = getattr(request.user, "role", None) == Role.EVALUATOR
+    form = DashboardFilterForm(
+        request.GET, units=units_for(request.user), today=today, fixed_year=evaluator
+    )
     context: dict[str, Any] = {"form": form, "legend_items": LEGEND_ITEMS}
     if not form.is_valid():
         return render(request, "reports/dashboard.html", context, status=400)
     scope = _scope(request, form)
-    evaluator = getattr(request.user, "role", None) == Role.EVALUATOR
     published = publish(figures.compute(scope), suppress=evaluator, with_peer_names=not evaluator)
     context |= {
         "scope": scope,
@@ -61,9 +65,20 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "suppressed": evaluator,
         "readmission_definition": funder.readmission_definition(),
         "hours_definition": funder.hours_definition(),
-        "report_query": request.GET.urlencode(),
+        "report_query": _funder_query(request, scope),
     }
     return render(request, "reports/dashboard.html", context)
+
+
+def _funder_query(request: HttpRequest, scope: Scope) -> str:
+    """The dashboard's choices for the funder report, which covers a calendar year: the
+    year the dashboard's period ends in (today, if that is earlier)."""
+    query = QueryDict(mutable=True)
+    query["aar"] = str(scope.until.year)
+    for key in ("enhed", "model"):
+        if request.GET.get(key):
+            query[key] = request.GET[key]
+    return query.urlencode()
 
 
 def _funder_form(request: HttpRequest) -> FunderReportForm:

@@ -7,13 +7,14 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from brobygger.lib.periods import year_bounds
 from brobygger.outcomes.models import Instrument
 from brobygger.referrals.models import SupportModel
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MIN_PURPOSE = 10
 MAX_PURPOSE = 500
-MAX_PERIOD_DAYS = 20 * 366
+MAX_YEARS = 20
+FIRST_YEAR = 2000
 
 
 class InstrumentChoiceField(forms.ModelChoiceField):
@@ -22,13 +23,21 @@ class InstrumentChoiceField(forms.ModelChoiceField):
 
 
 class ExportForm(forms.Form):
-    started_from = forms.DateField(
-        label=_("Courses started from"),
-        widget=DATE,
+    """Whole calendar years of courses (research.services.create_export says why)."""
+
+    first_year = forms.TypedChoiceField(
+        label=_("Courses started from the year"),
+        coerce=int,
+        error_messages={"invalid_choice": _("Choose one of the years in the list.")},
     )
-    started_to = forms.DateField(
-        label=_("Courses started until"),
-        widget=DATE,
+    last_year = forms.TypedChoiceField(
+        label=_("Until the end of the year"),
+        coerce=int,
+        help_text=_(
+            "Exports cover whole calendar years, so that two of them cannot be subtracted "
+            "from each other to find the persons who started on a certain day."
+        ),
+        error_messages={"invalid_choice": _("Choose one of the years in the list.")},
     )
     support_models = forms.MultipleChoiceField(
         label=_("Support models"),
@@ -55,11 +64,20 @@ class ExportForm(forms.Form):
         error_messages={"required": _("Say what the data are for.")},
     )
 
-    def __init__(self, *args: Any, instruments: QuerySet[Instrument], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        instruments: QuerySet[Instrument],
+        today: datetime.date,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["instrument"]
         assert isinstance(field, InstrumentChoiceField)
         field.queryset = instruments
+        years = [(str(y), str(y)) for y in range(today.year, FIRST_YEAR - 1, -1)]
+        for name in ("first_year", "last_year"):
+            self.fields[name].choices = years  # type: ignore[attr-defined]
 
     def clean_purpose(self) -> str:
         purpose = " ".join(self.cleaned_data["purpose"].split())
@@ -73,11 +91,14 @@ class ExportForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        start: datetime.date | None = data.get("started_from")
-        end: datetime.date | None = data.get("started_to")
-        if start and end:
-            if end < start:
-                self.add_error("started_to", _("The end of the period comes before its start."))
-            elif (end - start).days > MAX_PERIOD_DAYS:
-                self.add_error("started_to", _("Choose a period of at most 20 years."))
+        first: int | None = data.get("first_year")
+        last: int | None = data.get("last_year")
+        if first and last:
+            if last < first:
+                self.add_error("last_year", _("The end of the period comes before its start."))
+            elif last - first >= MAX_YEARS:
+                self.add_error("last_year", _("Choose a period of at most 20 years."))
+            else:
+                data["started_from"] = year_bounds(first)[0]
+                data["started_to"] = year_bounds(last)[1]
         return data

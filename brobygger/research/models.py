@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from brobygger.lib.periods import whole_years
 from brobygger.outcomes.models import Instrument
 from brobygger.referrals.models import SupportModel
 
@@ -54,6 +55,10 @@ class ResearchExport(models.Model):
     )
     course_rows = models.PositiveIntegerField(_("courses"))
     administration_rows = models.PositiveIntegerField(_("questionnaires"))
+    # What the k-anonymity check did (research.tables.Release.summary): k, the step of
+    # the generalisation ladder and how many courses, persons and questionnaires were
+    # left out. Counts and codes only, never a value of a person.
+    anonymity = models.JSONField(_("anonymity"), default=dict, blank=True, editable=False)
     # sha256 of the download token: the raw token is only ever in the creator's session.
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     csv_data = models.BinaryField(null=True, editable=False)
@@ -93,6 +98,15 @@ class ResearchExport(models.Model):
 
     def is_expired(self, now: Any = None) -> bool:
         return bool(self.expires_at <= (now or timezone.now()))
+
+    @property
+    def period_label(self) -> str:
+        """The calendar years the export covers: "2026" or "2025-2026" (the days, for an
+        export made before exports covered whole years)."""
+        first, last = self.started_from, self.started_to
+        if not whole_years(first, last):
+            return f"{first.isoformat()} \u2013 {last.isoformat()}"
+        return str(first.year) if first.year == last.year else f"{first.year}\u2013{last.year}"
 
     @property
     def has_files(self) -> bool:

@@ -1,8 +1,9 @@
 """Making, handing out and deleting research exports. Every step is logged.
 
-The export is built at once: the keys for pseudonyms and date shifts are drawn, the
-files written, and the keys dropped with the `Pseudonymiser` when this function
-returns, so not even the database can link two exports. The download token is
+The export is built at once: the key for pseudonyms is drawn, k-anonymity checked (the
+values generalised and the persons who would still stand out left out, see
+`anonymity`), the files written, and the key dropped with the `Pseudonymiser` when this
+function returns, so not even the database can link two exports. The download token is
 returned once and stored only as its sha256.
 """
 
@@ -13,6 +14,7 @@ import secrets
 from collections.abc import Sequence
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -21,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from brobygger.audit.models import AccessAction
 from brobygger.audit.services import log_access, record_event
+from brobygger.lib.periods import whole_years
 from brobygger.lib.spreadsheet import write_csv, write_xlsx
 from brobygger.outcomes.models import Instrument
 from brobygger.referrals.models import SupportModel
@@ -29,7 +32,7 @@ from . import selectors
 from .access import PURPOSE, hash_token
 from .models import ExportPurge, ResearchExport
 from .pseudonym import Pseudonymiser
-from .tables import ExportScope, build_sections
+from .tables import ExportScope, build_sections, release
 
 LIFETIME = datetime.timedelta(hours=24)
 TOKEN_BYTES = 32
@@ -49,7 +52,9 @@ def create_export(
 ) -> tuple[ResearchExport, str]:
     """Build the files and keep them for 24 hours; returns the export and its raw token.
 
-    `pseudonymiser` is for tests only: by default every export draws fresh keys.
+    The courses are those started in whole calendar years: with any range of days, two
+    exports a day apart would differ by exactly the persons who started on that day.
+    `pseudonymiser` is for tests only: by default every export draws a fresh key.
     """
     purpose = " ".join(purpose.split())
     if not purpose:
@@ -57,6 +62,17 @@ def create_export(
     if started_to < started_from:
         raise ValidationError(
             {"started_to": _("The end of the period comes before its start.")}, code="period"
+        )
+    if not whole_years(started_from, started_to):
+        raise ValidationError(
+            {
+                "started_from": _(
+                    "An export covers whole calendar years, from 1 January to 31 December, "
+                    "so that two exports cannot be subtracted from each other to find the "
+                    "persons who started on a certain day."
+                )
+            },
+            code="whole_years",
         )
     unknown = set(support_models) - set(SupportModel.values)
     if unknown:
@@ -72,6 +88,19 @@ def create_export(
             _("No course started in the period with the chosen support models."), code="empty"
         )
     administration_facts = selectors.administration_facts(courses, instrument=instrument)
+    k = settings.RESEARCH_EXPORT_K
+    released = release(course_facts, administration_facts, k=k)
+    if not released.courses:
+        raise ValidationError(
+            _(
+                "Too few courses for an anonymous export: even when only the year each "
+                "course started, the kind of person and the support model are shown, fewer "
+                "than %(k)s persons are alike. Choose more years or more support models."
+            )
+            % {"k": k},
+            code="too_few",
+        )
+    summary = released.summary()
     scope = ExportScope(
         purpose=purpose,
         created_at=now,
@@ -82,10 +111,7 @@ def create_export(
         instrument=instrument.key if instrument else "",
     )
     sections = build_sections(
-        scope=scope,
-        courses=course_facts,
-        administrations=administration_facts,
-        pseudonymiser=pseudonymiser or Pseudonymiser(),
+        scope=scope, released=released, pseudonymiser=pseudonymiser or Pseudonymiser()
     )
     title = _("Research export")
     token = secrets.token_urlsafe(TOKEN_BYTES)
@@ -99,8 +125,9 @@ def create_export(
             started_to=started_to,
             support_models=models,
             instrument=instrument,
-            course_rows=len(course_facts),
-            administration_rows=len(administration_facts),
+            course_rows=len(released.courses),
+            administration_rows=len(released.administrations),
+            anonymity=summary,
             token_hash=hash_token(token),
             csv_data=write_csv(sections),
             xlsx_data=write_xlsx(sections, title=title),
@@ -119,6 +146,7 @@ def create_export(
                 "instrument": scope.instrument,
                 "started_from": started_from.isoformat(),
                 "started_to": started_to.isoformat(),
+                "anonymity": summary,
             },
         )
     return export, token

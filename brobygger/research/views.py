@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -21,6 +22,7 @@ from brobygger.lib.forms import apply_validation_error
 from . import access, selectors, services
 from .forms import ExportForm
 from .models import ResearchExport
+from .tables import anonymity_rows
 
 # Raw download tokens, only in the creator's own session (gone at logout or after at
 # most SESSION_ABSOLUTE_SECONDS); the database keeps their hashes.
@@ -37,9 +39,8 @@ def _tokens(request: HttpRequest) -> dict[str, str]:
     return tokens if isinstance(tokens, dict) else {}
 
 
-def _initial() -> dict[str, Any]:
-    today = timezone.localdate()
-    return {"started_from": today - datetime.timedelta(days=365), "started_to": today}
+def _initial(today: datetime.date) -> dict[str, Any]:
+    return {"first_year": str(today.year - 1), "last_year": str(today.year)}
 
 
 @role_required(Role.EVALUATOR)
@@ -47,7 +48,10 @@ def _initial() -> dict[str, Any]:
 def export_list(request: HttpRequest) -> HttpResponse:
     """The form for a new export, and the evaluator's own exports."""
     instruments = selectors.instruments()
-    form = ExportForm(request.POST or None, initial=_initial(), instruments=instruments)
+    today = timezone.localdate()
+    form = ExportForm(
+        request.POST or None, initial=_initial(today), instruments=instruments, today=today
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -71,6 +75,7 @@ def export_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "exports": selectors.exports_of(request.user),
         "now": timezone.now(),
+        "k": settings.RESEARCH_EXPORT_K,
     }
     return render(request, "research/export_list.html", context, status=422 if form.errors else 200)
 
@@ -85,7 +90,13 @@ def export_detail(request: HttpRequest, pk: int) -> HttpResponse:
         # Due anyway (purge_research_exports): the page then tells the truth.
         services.delete_expired_files(actor=request.user, export=export, now=now)
     token = _tokens(request).get(str(export.pk), "")
-    context = {"export": export, "expired": expired, "token": "" if expired else token}
+    context = {
+        "export": export,
+        "expired": expired,
+        "token": "" if expired else token,
+        # The same words as in the file's "About the export".
+        "anonymity": anonymity_rows(export.anonymity) if export.anonymity else [],
+    }
     return render(request, "research/export_detail.html", context)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+import time_machine
 from django.utils import timezone
 
 from brobygger.accounts.models import Unit
@@ -22,7 +23,7 @@ from brobygger.referrals import services as referrals
 from brobygger.referrals.models import Course, ReferralSource, SupportModel
 from brobygger.scheduling import services as scheduling
 from brobygger.scheduling.models import Mode, PlaceKind
-from brobygger.testing import make_person
+from brobygger.testing import TODAY, make_person
 
 MAIN_KEY = "oplevelse-af-peerstoette"
 ITEMS = ["lyttet", "genkendelse", "tryghed", "haab", "naeste-skridt", "alene"]
@@ -44,6 +45,17 @@ def answers(value: int) -> dict[str, int | None]:
 @dataclass
 class Built:
     courses: list[Course]
+
+
+def at_today() -> time_machine.travel:
+    """The clock at noon on brobygger.testing.TODAY, or on 20 March when TODAY is earlier
+    in its year, for a test class.
+
+    The programme below lies 0-70 days back from now; a funder report and the
+    evaluator's dashboard cover one calendar year, which then holds all of it whatever
+    instant the suite's clock is frozen at."""
+    day = max(TODAY, datetime.date(TODAY.year, 3, 20))
+    return time_machine.travel(local_datetime(day, datetime.time(12, 0)), tick=False)
 
 
 def days_ago(n: int) -> datetime.date:

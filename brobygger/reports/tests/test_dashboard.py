@@ -11,7 +11,7 @@ from brobygger.reports.published import decimal
 from brobygger.testing import BaseTestCase, count_queries, make_peer, make_user
 from brobygger.timesheets.services import add_entry
 
-from .helpers import build_programme, days_ago
+from .helpers import at_today, build_programme, days_ago
 
 URL = reverse("reports:dashboard")
 
@@ -48,6 +48,7 @@ class DashboardAccessTests(BaseTestCase):
         self.assertEqual(self.client.post(URL).status_code, 405)
 
 
+@at_today()
 class DashboardFigureTests(BaseTestCase):
     @classmethod
     def setUpTestData(cls) -> None:
@@ -170,20 +171,24 @@ class DashboardFigureTests(BaseTestCase):
 
 class DashboardFilterValidationTests(BaseTestCase):
     def test_bad_filters_give_a_clear_danish_message_and_no_500(self) -> None:
-        self.login(self.evaluator)
+        # The coordinator chooses any range of days; the evaluator one calendar year.
         cases = [
-            ({"fra": "i går"}, "ÅÅÅÅ-MM-DD"),
-            ({"fra": "2026-02-30"}, "ÅÅÅÅ-MM-DD"),
-            ({"til": "99999-01-01"}, "ÅÅÅÅ-MM-DD"),
-            ({"fra": "2026-05-01", "til": "2026-04-01"}, "på eller efter dens start"),
-            ({"fra": "2010-01-01", "til": "2026-01-01"}, "fem år"),
-            ({"fra": "1900-01-01", "til": "1900-02-01"}, "år 2000"),
-            ({"enhed": "abc"}, "enhederne på listen"),
-            ({"enhed": "999999"}, "enhederne på listen"),
-            ({"model": "nonsense"}, "støttemodellerne på listen"),
-        ]
-        for params, words in cases:
-            with self.subTest(params=params):
+            (self.coordinator, {"fra": "i går"}, "ÅÅÅÅ-MM-DD"),
+            (self.coordinator, {"fra": "2026-02-30"}, "ÅÅÅÅ-MM-DD"),
+            (self.coordinator, {"til": "99999-01-01"}, "ÅÅÅÅ-MM-DD"),
+            (self.coordinator, {"fra": "2026-05-01", "til": "2026-04-01"}, "på eller efter"),
+            (self.coordinator, {"fra": "2010-01-01", "til": "2026-01-01"}, "fem år"),
+            (self.coordinator, {"fra": "1900-01-01", "til": "1900-02-01"}, "år 2000"),
+            (self.evaluator, {"fra": "i går"}, "ÅÅÅÅ-MM-DD"),
+            (self.evaluator, {"fra": "2026-05-01", "til": "2026-04-01"}, "ikke et helt kalenderår"),
+            (self.evaluator, {"aar": "1999"}, "årene på listen"),
+            (self.evaluator, {"enhed": "abc"}, "enhederne på listen"),
+            (self.evaluator, {"enhed": "999999"}, "enhederne på listen"),
+            (self.evaluator, {"model": "nonsense"}, "støttemodellerne på listen"),
+        ]  # fmt: skip
+        for user, params, words in cases:
+            with self.subTest(user=str(user), params=params):
+                self.login(user)
                 response = self.client.get(URL, params)
                 self.assertEqual(response.status_code, 400)
                 self.assertContains(response, "error-summary", status_code=400)
@@ -196,7 +201,7 @@ class DashboardFilterValidationTests(BaseTestCase):
         self.assertContains(response, "ÅÅÅÅ-MM-DD", status_code=400)
 
     def test_only_a_start_date_runs_to_today(self) -> None:
-        self.login(self.evaluator)
+        self.login(self.coordinator)
         response = self.client.get(URL, {"fra": days_ago(30).isoformat()})
         self.assertEqual(response.status_code, 200)
         scope = response.context["scope"]

@@ -16,7 +16,7 @@ from brobygger.referrals import services as referrals
 from brobygger.referrals.models import ReferralSource
 from brobygger.testing import BaseTestCase, make_course, make_person, make_unit
 
-from .helpers import build_programme
+from .helpers import at_today, build_programme
 
 FORM = reverse("reports:funder_report")
 PDF = reverse("reports:funder_pdf")
@@ -93,6 +93,7 @@ class FunderAccessTests(BaseTestCase):
                     self.assertTemplateUsed(response, "reports/funder_form.html")
 
 
+@at_today()
 class FunderSuppressionTests(BaseTestCase):
     @classmethod
     def setUpTestData(cls) -> None:

@@ -13,6 +13,7 @@ from django.utils import timezone
 from brobygger.admissions.services import add_admission
 from brobygger.conversations import services as conversation_services
 from brobygger.groups import services as group_services
+from brobygger.lib.dates import local_datetime
 from brobygger.outcomes.models import Administration, AnsweredBy, Timepoint
 from brobygger.outcomes.services import save_answers
 from brobygger.people import services as people_services
@@ -65,9 +66,12 @@ def consent(person: Person, *kinds: str) -> None:
         )
 
 
-def build_dora(case: Any) -> Course:
-    """Dora: admitted, discharged and ended, with a note, a questionnaire, a group, an admission."""
-    dora = make_person(unit=case.unit, **DORA)
+def build_dora(case: Any, *, n: int = 0, unit: Any = None, **person: Any) -> Course:
+    """Dora: admitted, discharged and ended, with a note, a questionnaire, a group, an admission.
+
+    With `n` and `person`, one of her twins: another person with the same course, so
+    that Dora is one of several alike (k-anonymity); `n` keeps their talks apart."""
+    dora = make_person(unit=unit or case.unit, **(person or DORA))
     consent(dora, ConsentKind.STORE_NOTES, ConsentKind.QUESTIONNAIRES)
     course = referral_services.start_course(
         actor=None,
@@ -87,7 +91,7 @@ def build_dora(case: Any) -> Course:
     appointment = scheduling.record_past(
         actor=case.peer.user,
         course=course,
-        starts_at=timezone.now() - datetime.timedelta(days=30),
+        starts_at=timezone.now() - datetime.timedelta(days=30, hours=n),
         minutes=45,
         mode="phone",
     )
@@ -122,7 +126,8 @@ def build_dora(case: Any) -> Course:
         capacity=6,
         facilitators=[case.other_peer],
     )
-    begin = timezone.now().replace(microsecond=0) - datetime.timedelta(days=3)
+    # Within the course (it ends on TODAY), whatever the real clock says.
+    begin = local_datetime(TODAY - datetime.timedelta(days=3), datetime.time(8 + 2 * n, 0))
     session = group_services.add_session(
         actor=case.coordinator,
         group=group,
@@ -188,10 +193,30 @@ def xlsx_text(data: bytes) -> str:
         return "".join(archive.read(name).decode("utf-8") for name in archive.namelist())
 
 
+TWINS = 4  # Dora and four twins: five alike, the smallest group an export may show
+
+
+def twin(n: int) -> dict[str, Any]:
+    """A woman of Dora's age band, with a name, phone and address of her own."""
+    return {
+        "given_name": f"Tvilling{n}",
+        "birth_date": datetime.date(1984 + n, 6, 1),
+        "gender": "female",
+        "phone": f"7000000{n}",
+        "street": f"Tvillingevej {n}",
+        "postal_code": "8000",
+        "city": "Aarhus",
+    }
+
+
 class ResearchTestCase(BaseTestCase):
+    """Dora and her twins (five alike), and the cast's Alice and Bob, each alone."""
+
     dora_course: Course
+    twin_courses: list[Course]
 
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()
         cls.dora_course = build_dora(cls)
+        cls.twin_courses = [build_dora(cls, n=n, **twin(n)) for n in range(1, TWINS + 1)]

@@ -6,6 +6,7 @@ import datetime
 import io
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -23,19 +24,25 @@ from brobygger.research.views import TOKENS_SESSION_KEY
 from brobygger.scheduling import services as scheduling
 from brobygger.testing import TODAY, count_queries, make_person, make_user
 
-from .helpers import SECRETS, ResearchTestCase, csv_bytes, table, xlsx_bytes, xlsx_text
+from .helpers import SECRETS, TWINS, ResearchTestCase, csv_bytes, table, xlsx_bytes, xlsx_text
 
 LIST = reverse("research:export_list")
+YEAR = TODAY.year  # every course of the cast and of Dora started in it
+ALIKE = TWINS + 1  # Dora and her twins
 
 
 def period(**overrides: Any) -> dict[str, Any]:
     data = {
-        "started_from": (TODAY - datetime.timedelta(days=365)).isoformat(),
-        "started_to": TODAY.isoformat(),
+        "first_year": str(YEAR),
+        "last_year": str(YEAR),
         "purpose": "Evaluering af peerstøtte, projekt 2026-17",
     }
     data.update(overrides)
     return data
+
+
+def month(day: datetime.date | None) -> str:
+    return f"{day:%Y-%m}" if day else ""
 
 
 class ExportTestCase(ResearchTestCase):
@@ -43,8 +50,8 @@ class ExportTestCase(ResearchTestCase):
         fields: dict[str, Any] = {
             "actor": self.evaluator,
             "purpose": "Evaluering af peerstøtte, projekt 2026-17",
-            "started_from": TODAY - datetime.timedelta(days=365),
-            "started_to": TODAY,
+            "started_from": datetime.date(YEAR, 1, 1),
+            "started_to": datetime.date(YEAR, 12, 31),
         }
         fields.update(overrides)
         return services.create_export(**fields)
@@ -53,10 +60,11 @@ class ExportTestCase(ResearchTestCase):
         url = reverse("research:export_download", args=[token, fmt])
         return self.client.get(url)
 
-    def dora_row(self, data: bytes) -> dict[str, str]:
-        # Dora's is the only course with a phone conversation.
-        (row,) = [r for r in table(data, 0) if r["phone_conversations"] == "1"]
-        return row
+    def dora_rows(self, data: bytes) -> list[dict[str, str]]:
+        # Dora's and her twins' are the only courses with a phone conversation.
+        rows = [r for r in table(data, 0) if r["phone_conversations"] == "1"]
+        self.assertEqual(len(rows), ALIKE)
+        return rows
 
 
 class ExportFileTests(ExportTestCase):
@@ -68,8 +76,9 @@ class ExportFileTests(ExportTestCase):
             "csv": csv_bytes(export).decode("utf-8-sig"),
             "xlsx": xlsx_text(xlsx_bytes(export)),
         }
+        twins = ["Tvilling1", "Tvillingevej", "70000001"]
         for kind, text in files.items():
-            for secret in SECRETS:
+            for secret in [*SECRETS, *twins]:
                 with self.subTest(kind=kind, secret=secret):
                     self.assertNotIn(secret.casefold(), text.casefold())
         # The peers are staff, but their names do not belong in it either.
@@ -78,31 +87,35 @@ class ExportFileTests(ExportTestCase):
     def test_one_row_per_course_and_per_questionnaire(self):
         export, _token = self.make()
         courses, administrations = table(csv_bytes(export), 0), table(csv_bytes(export), 1)
-        self.assertEqual(len(courses), 3)  # Alice's, Bob's and Dora's
-        self.assertEqual(export.course_rows, 3)
+        # Dora and her twins; Alice and Bob are each alone in their group and left out.
+        self.assertEqual(len(courses), ALIKE)
+        self.assertEqual(export.course_rows, ALIKE)
         self.assertEqual(len(administrations), export.administration_rows)
-        dora = self.dora_row(csv_bytes(export))
-        self.assertEqual(
-            {k: dora[k] for k in ("support_model", "gender", "age_band", "person_kind")},
-            {"support_model": "individual", "gender": "female", "age_band": "30-44",
-             "person_kind": "patient"},
-        )  # fmt: skip
-        self.assertEqual((dora["unit"], dora["unit_kind"]), ("Afsnit R1", "ward"))
-        self.assertEqual((dora["conversations"], dora["minutes"]), ("1", "40"))
-        self.assertEqual((dora["group_sessions"], dora["admissions"]), ("1", "2"))
-        self.assertEqual(dora["bed_days"], "50")  # the open admission is not counted
-        self.assertEqual((dora["phase"], dora["end_reason"]), ("discharged", "completed"))
-        answered = [
-            a
-            for a in administrations
-            if a["person"] == dora["person"] and a["status"] == "completed"
-        ]
-        self.assertEqual(len(answered), 1)
-        self.assertEqual(answered[0]["course"], dora["course"])
-        self.assertEqual((answered[0]["items_answered"], answered[0]["items_skipped"]), ("5", "1"))
-        self.assertEqual(answered[0]["answered_by"], "with_peer")
-        self.assertEqual(answered[0]["instrument"], "oplevelse-af-peerstoette")
-        self.assertTrue(answered[0]["total"])
+        self.assertEqual(export.anonymity["step"], 1)  # nothing needed generalising
+        for dora in self.dora_rows(csv_bytes(export)):
+            self.assertEqual(
+                {k: dora[k] for k in ("support_model", "gender", "age_band", "person_kind")},
+                {"support_model": "individual", "gender": "female", "age_band": "30-44",
+                 "person_kind": "patient"},
+            )  # fmt: skip
+            self.assertEqual((dora["unit"], dora["unit_kind"]), ("Afsnit R1", "ward"))
+            self.assertEqual((dora["conversations"], dora["minutes"]), ("1", "40"))
+            self.assertEqual((dora["group_sessions"], dora["admissions"]), ("1", "2"))
+            self.assertEqual(dora["bed_days"], "50")  # the open admission is not counted
+            self.assertEqual((dora["phase"], dora["end_reason"]), ("discharged", "completed"))
+            answered = [
+                a
+                for a in administrations
+                if a["person"] == dora["person"] and a["status"] == "completed"
+            ]
+            self.assertEqual(len(answered), 1)
+            self.assertEqual(answered[0]["course"], dora["course"])
+            self.assertEqual(
+                (answered[0]["items_answered"], answered[0]["items_skipped"]), ("5", "1")
+            )
+            self.assertEqual(answered[0]["answered_by"], "with_peer")
+            self.assertEqual(answered[0]["instrument"], "oplevelse-af-peerstoette")
+            self.assertTrue(answered[0]["total"])
         header = table(csv_bytes(export), 1)[0].keys()
         self.assertFalse({"lyttet", "haab", "alene"} & set(header))  # no single answers
 
@@ -118,73 +131,89 @@ class ExportFileTests(ExportTestCase):
             for row in sheet.iter_rows():
                 self.assertFalse([c for c in row if c.data_type == "f"])
 
-    def test_support_model_period_and_instrument_filter_the_rows(self):
+    def test_support_model_year_and_instrument_filter_the_rows(self):
+        other = Instrument.objects.create(key="andet", name_da="Andet", name_en="Other")
+        export, _token = self.make(instrument=other)
+        self.assertEqual((export.course_rows, export.administration_rows), (ALIKE, 0))
         referral_services.update_course(
             actor=None, course=self.alice_course, support_model="bridge"
         )
-        export, _token = self.make(support_models=["bridge"])
-        self.assertEqual({r["support_model"] for r in table(csv_bytes(export), 0)}, {"bridge"})
-        self.assertEqual(export.course_rows, 1)
-        other = Instrument.objects.create(key="andet", name_da="Andet", name_en="Other")
-        export, _token = self.make(instrument=other)
-        self.assertEqual((export.course_rows, export.administration_rows), (3, 0))
-        later = self.make(started_from=TODAY - datetime.timedelta(days=30))[0]
-        self.assertEqual(later.course_rows, 2)  # Dora started 60 days ago
+        export, _token = self.make(support_models=["individual"])
+        self.assertEqual({r["support_model"] for r in table(csv_bytes(export), 0)}, {"individual"})
+        self.assertEqual(export.course_rows, ALIKE)
+        # Alone in the bridge model, Alice cannot be exported at all.
+        with self.assertRaisesMessage(ValidationError, "For få forløb til en anonym eksport"):
+            self.make(support_models=["bridge"])
+        with self.assertRaisesMessage(ValidationError, "Intet forløb startede i perioden"):
+            self.make(
+                started_from=datetime.date(YEAR - 1, 1, 1),
+                started_to=datetime.date(YEAR - 1, 12, 31),
+            )
+
+    def test_an_export_covers_whole_calendar_years(self):
+        # Two exports a day apart would differ by exactly who started on that day.
+        for start, end in [
+            (datetime.date(YEAR, 1, 2), datetime.date(YEAR, 12, 31)),
+            (datetime.date(YEAR, 1, 1), datetime.date(YEAR, 12, 30)),
+            (TODAY - datetime.timedelta(days=365), TODAY),
+        ]:
+            with (
+                self.subTest(start=start, end=end),
+                self.assertRaisesMessage(ValidationError, "hele kalenderår"),
+            ):
+                self.make(started_from=start, started_to=end)
+        export, _token = self.make(
+            started_from=datetime.date(YEAR - 1, 1, 1), started_to=datetime.date(YEAR, 12, 31)
+        )
+        self.assertEqual(export.period_label, f"{YEAR - 1}\u2013{YEAR}")
+        self.assertFalse(ResearchExport.objects.filter(started_from__day=2).exists())
 
     def test_pseudonyms_are_stable_within_and_differ_across_exports(self):
         first, _token = self.make()
         second, _token = self.make()
         one, two = table(csv_bytes(first), 0), table(csv_bytes(second), 0)
-        self.assertEqual(len({r["person"] for r in one}), 3)
-        dora_one, dora_two = self.dora_row(csv_bytes(first)), self.dora_row(csv_bytes(second))
+        self.assertEqual(len({r["person"] for r in one}), ALIKE)
+        dora_one = self.dora_rows(csv_bytes(first))[0]
         questionnaires = [
             a for a in table(csv_bytes(first), 1) if a["course"] == dora_one["course"]
         ]
         self.assertTrue(questionnaires)
         self.assertEqual({a["person"] for a in questionnaires}, {dora_one["person"]})
-        self.assertNotEqual(dora_one["person"], dora_two["person"])
         self.assertFalse({r["person"] for r in one} & {r["person"] for r in two})
         self.assertFalse({r["course"] for r in one} & {r["course"] for r in two})
         for row in one:
             self.assertRegex(row["person"], r"^P-[0-9a-f]{16}$")
             self.assertNotIn(str(self.dora_course.pk), row["course"].split("-")[0])
 
-    def test_dates_move_but_intervals_within_a_person_are_kept(self):
+    def test_dates_are_months_never_days(self):
         export, _token = self.make()
-        row = self.dora_row(csv_bytes(export))
         course = self.dora_course
-        day = datetime.date.fromisoformat
-        shift = (day(row["start"]) - course.started_on).days
-        self.assertTrue(1 <= abs(shift) <= 180)
-        real: dict[str, datetime.date | None] = {
-            "admitted": course.admitted_on,
-            "discharged": course.discharged_on,
-            "follow_up_until": course.follow_up_until,
-            "end": TODAY,
-        }
-        for column, date in real.items():
-            assert date is not None
-            self.assertEqual((day(row[column]) - date).days, shift, column)
+        for row in self.dora_rows(csv_bytes(export)):
+            self.assertEqual(
+                [row[c] for c in ("start", "admitted", "discharged", "follow_up_until", "end")],
+                [
+                    month(course.started_on),
+                    month(course.admitted_on),
+                    month(course.discharged_on),
+                    month(course.follow_up_until),
+                    month(TODAY),
+                ],
+            )
         planned = {a.timepoint: a.due_on for a in course.administrations.all()}
-        questionnaires = [a for a in table(csv_bytes(export), 1) if a["course"] == row["course"]]
-        self.assertEqual(len(questionnaires), len(planned))
+        questionnaires = table(csv_bytes(export), 1)
+        self.assertEqual(len(questionnaires), ALIKE * len(planned))
         for a in questionnaires:
-            self.assertEqual((day(a["due"]) - planned[a["timepoint"]]).days, shift)
-            if a["answered"]:
-                answered_on = timezone.localdate()  # answered in the set-up, just now
-                self.assertEqual((day(a["answered"]) - answered_on).days, shift)
+            self.assertEqual(a["due"], month(planned[a["timepoint"]]))
+            self.assertRegex(a["answered"], r"^(\d{4}-\d{2})?$")
 
     def test_given_keys_give_the_same_pseudonyms(self):
-        keys = {"key": b"k" * 32, "shift_key": b"s" * 32}
+        keys = {"key": b"k" * 32}
         one, _t = self.make(pseudonymiser=Pseudonymiser(**keys))
         two, _t = self.make(pseudonymiser=Pseudonymiser(**keys))
         self.assertEqual(table(csv_bytes(one), 0), table(csv_bytes(two), 0))
         expected = Pseudonymiser(**keys)
-        row = self.dora_row(csv_bytes(one))
-        self.assertEqual(row["person"], expected.person(self.dora_course.person_id))
-        start = expected.date(self.dora_course.person_id, self.dora_course.started_on)
-        assert start is not None
-        self.assertEqual(row["start"], start.isoformat())
+        persons = {row["person"] for row in self.dora_rows(csv_bytes(one))}
+        self.assertIn(expected.person(self.dora_course.person_id), persons)
 
 
 class ExportPageTests(ExportTestCase):
@@ -247,7 +276,8 @@ class ExportPageTests(ExportTestCase):
         self.download(token)
         self.assertEqual(entries.count(), 2)
         event = AuditEvent.objects.get(verb="research.export_created")
-        self.assertEqual(event.data["courses"], 3)
+        self.assertEqual(event.data["courses"], ALIKE)
+        self.assertEqual(event.data["anonymity"]["withheld_courses"], 2)  # Alice's and Bob's
         self.assertNotIn("Evaluering", str(event.data))  # the purpose text stays on the export
 
     def test_only_the_creator_can_see_or_download(self):
@@ -276,16 +306,13 @@ class ExportPageTests(ExportTestCase):
         self.assertContains(response, "Skriv, hvad data skal bruges til.", status_code=422)
         response = self.client.post(LIST, period(purpose="kort"))
         self.assertContains(response, "mindst 10 tegn", status_code=422)
-        response = self.client.post(
-            LIST, period(started_from=TODAY.isoformat(), started_to="2020-01-01")
-        )
+        response = self.client.post(LIST, period(first_year=str(YEAR), last_year="2020"))
         self.assertContains(response, "Periodens slutning ligger før dens start", status_code=422)
         self.assertContains(response, "projekt 2026-17", status_code=422)  # nothing typed is lost
-        response = self.client.post(
-            LIST, period(started_from="2001-01-01", started_to="2001-12-31")
-        )
+        response = self.client.post(LIST, period(first_year="2001", last_year="2001"))
         self.assertContains(response, "Intet forløb startede i perioden", status_code=422)
-        response = self.client.post(LIST, period(started_from="not a date", support_models=["x"]))
+        response = self.client.post(LIST, period(first_year="not a year", support_models=["x"]))
+        self.assertContains(response, "årene på listen", status_code=422)
         self.assertEqual(response.status_code, 422)
         self.assertFalse(ResearchExport.objects.exists())
 
@@ -365,5 +392,5 @@ class ExportPageTests(ExportTestCase):
             )
         with count_queries() as many:
             export, _token = self.make()
-        self.assertEqual(export.course_rows, 7)
+        self.assertEqual(export.course_rows + export.anonymity["withheld_courses"], ALIKE + 6)
         self.assertEqual(len(many), len(few))
