@@ -56,3 +56,15 @@ def any_staff(view: ViewFunc) -> ViewFunc:
 
 def has_role(user: Any, roles: Iterable[str]) -> bool:
     return bool(user.is_authenticated and getattr(user, "role", None) in set(roles))
+
+
+def is_administrator(user: Any) -> bool:
+    """An active administrator (or a superuser made on the server with createsuperuser)."""
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and getattr(user, "is_active", False)
+        and (
+            getattr(user, "role", None) == Role.ADMINISTRATOR
+            or getattr(user, "is_superuser", False)
+        )
+    )

@@ -11,7 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from brobygger.accounts.models import Membership, Role, Unit, User
+from brobygger.accounts import services as account_services
+from brobygger.accounts.models import Role, Unit, User
 from brobygger.audit.models import AccessAction, Purpose
 from brobygger.audit.services import log_access, record_event
 from brobygger.lib import cpr
@@ -161,25 +162,19 @@ def create_staff_user(
     units: list[Unit] | tuple[Unit, ...] = (),
     language: str = "da",
 ) -> User:
-    with transaction.atomic():
-        user = User(
-            username=username,
-            role=role,
-            first_name=first_name,
-            last_name=last_name,
-            email=email,
-            language=language,
-            is_staff=role == Role.ADMINISTRATOR,
-        )
-        if password:
-            user.set_password(password)
-        else:
-            user.set_unusable_password()
-        user.full_clean(exclude=["password"])
-        user.save()
-        Membership.objects.bulk_create([Membership(user=user, unit=u) for u in units])
-        record_event(actor=actor, verb="user.created", obj=user, data={"role": role})
-    return user
+    user = User(
+        username=username,
+        role=role,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        language=language,
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    return account_services.register_user(actor=actor, user=user, units=units)
 
 
 PEER_FIELDS = (
@@ -219,18 +214,20 @@ def create_peer_worker(
     if unknown:
         raise TypeError(f"Unknown peer fields: {sorted(unknown)}")
     _check_peer(fields)
+    expected_role = (
+        Role.RELATIVE_PEER if fields.get("kind") == PeerKind.RELATIVE_PEER else Role.PEER_WORKER
+    )
+    if user.role != expected_role:
+        # A role changes only through accounts.services.change_role_and_units.
+        raise ValidationError(
+            _("The account's role does not fit this kind of peer."), code="peer_role"
+        )
     with transaction.atomic():
         peer = PeerWorker(user=user, **fields)
         peer.full_clean(exclude=["user"], validate_unique=False)
         peer.save()
         peer.experience_tags.set(experience_tags)
         peer.units.set(units)
-        expected_role = (
-            Role.RELATIVE_PEER if peer.kind == PeerKind.RELATIVE_PEER else Role.PEER_WORKER
-        )
-        if user.role != expected_role:
-            user.role = expected_role
-            user.save(update_fields=["role"])
         record_event(actor=actor, verb="peer.created", obj=peer, data={"kind": peer.kind})
     return peer
 
