@@ -21,7 +21,7 @@ from .services import PRIVILEGES_CHANGED
 
 
 def coordinator_home(user: User) -> dict[str, Any]:
-    from brobygger.people.models import PeerWorker, Person
+    from brobygger.people.models import PeerWorker, Person, PersonAccessRequest
     from brobygger.referrals.models import Course, Referral, ReferralStatus
 
     referrals = Referral.objects.visible_to(user)
@@ -53,6 +53,7 @@ def coordinator_home(user: User) -> dict[str, Any]:
         "persons": Person.objects.visible_to(user).count(),
         "peers": peers,
         "contract_warnings": contract_warnings(user),
+        "access_requests": PersonAccessRequest.objects.for_coordinator(user).open().count(),
     }
 
 
