@@ -225,6 +225,12 @@ EMAIL_BACKEND = env_str(
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Brobygger <noreply@brobygger.invalid>")
+# Text messages: the dotted path of a class with send(to, text), the region's gateway. In
+# development the console prints them (phone numbers masked); with DEBUG off there is no
+# default, and the app refuses to start without a real one (brobygger/scheduling/checks.py).
+BROBYGGER_SMS_BACKEND = env_str(
+    "SMS_BACKEND", "brobygger.scheduling.messaging.ConsoleSMSBackend" if DEBUG else ""
+)
 
 LANGUAGE_CODE = "da"
 LANGUAGES = [("da", "Dansk"), ("en", "English")]
