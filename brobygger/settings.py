@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -38,6 +40,19 @@ def env_int(name: str, default: int) -> int:
         return int(raw)
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}.") from exc
+
+
+def env_json_object(name: str) -> dict[str, Any]:
+    raw = os.environ.get(name, "")
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a JSON object: {exc}") from exc
+    if not isinstance(value, dict):
+        raise ImproperlyConfigured(f"{name} must be a JSON object, not {raw!r}.")
+    return value
 
 
 def env_list(name: str, default: str) -> list[str]:
@@ -245,8 +260,18 @@ STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+# Uploaded files (the CVs of job applications) go through Django's storage API only, to
+# the backend named here: app processes keep nothing on local disk when it is shared
+# storage (DESIGN.md §4), e.g. FILE_STORAGE=storages.backends.s3.S3Storage with
+# FILE_STORAGE_OPTIONS='{"bucket_name": "brobygger-private"}' (django-storages). The
+# default is a folder outside the web root; the files are served only through views
+# that check access.
+MEDIA_ROOT = VAR_DIR / "private"
+STORAGES: dict[str, dict[str, Any]] = {
+    "default": {
+        "BACKEND": env_str("FILE_STORAGE", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": env_json_object("FILE_STORAGE_OPTIONS"),
+    },
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -255,8 +280,6 @@ STORAGES = {
         )
     },
 }
-# Uploaded files (CVs later) live outside the web root and are served only by views.
-MEDIA_ROOT = VAR_DIR / "private"
 
 # Security headers.
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -3,7 +3,7 @@
 With the console backend (the development default) reminders by text message would be
 printed instead of sent: people would miss conversations and nobody would notice. The
 check is an error, so `manage.py` commands (migrate, send_reminders, check) stop, and
-brobygger/wsgi.py runs it before the app serves anything.
+brobygger/wsgi.py runs it before the app serves anything (brobygger/lib/startup.py).
 """
 
 from __future__ import annotations
@@ -14,10 +14,9 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, register
 from django.utils.module_loading import import_string
 
-from .messaging import DEVELOPMENT_SMS_BACKENDS
+from brobygger.lib.startup import STARTUP
 
-# The tag of the checks brobygger/wsgi.py runs at start.
-STARTUP = "brobygger_startup"
+from .messaging import DEVELOPMENT_SMS_BACKENDS
 
 HINT = (
     "Set the environment variable SMS_BACKEND to the dotted path of your SMS gateway's "
