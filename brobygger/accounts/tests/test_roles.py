@@ -92,11 +92,14 @@ class RoleChangeTests(BaseTestCase):
     def test_superuser_cannot_change_own_role_either(self):
         boss = User.objects.create_superuser("root", password="test-password-123", role="")
         self.login(boss)
-        self.client.post(
-            self.change_url(boss), change_form_data(boss, role=Role.COORDINATOR, units=[])
+        response = self.client.post(
+            self.change_url(boss),
+            change_form_data(boss, role=Role.COORDINATOR, units=[str(self.unit.pk)], phone="2"),
         )
+        self.assertEqual(response.status_code, 302)  # saved, but not the role or units
         boss.refresh_from_db()
-        self.assertEqual(boss.role, "")
+        self.assertEqual((boss.role, boss.phone), ("", "2"))
+        self.assertFalse(Membership.objects.filter(user=boss).exists())
 
     def test_the_service_refuses_self_changes_and_non_administrators(self):
         with self.assertRaises(ValidationError) as own:
