@@ -86,3 +86,15 @@ def two_factor_state(user: Any) -> str:
     if user.needs_two_factor():
         return TwoFactorState.SETUP_NEEDED
     return TwoFactorState.NOT_NEEDED
+
+
+def is_administrator(user: Any) -> bool:
+    """An active administrator (or a superuser made on the server with createsuperuser)."""
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and getattr(user, "is_active", False)
+        and (
+            getattr(user, "role", None) == Role.ADMINISTRATOR
+            or getattr(user, "is_superuser", False)
+        )
+    )

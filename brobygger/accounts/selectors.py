@@ -5,18 +5,23 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import Count, Q
+from axes.helpers import get_cool_off
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 
+from brobygger.audit.models import AuditEvent
 from brobygger.lib.dates import week_bounds, week_start
 from brobygger.lib.suppress import suppress
 from brobygger.people.models import PeerWorker
 
-from .models import Role, User
+from .models import Role, Unit, User
+from .services import PRIVILEGES_CHANGED
 
 
 def coordinator_home(user: User) -> dict[str, Any]:
-    from brobygger.people.models import PeerWorker, Person
+    from brobygger.people.models import PeerWorker, Person, PersonAccessRequest
     from brobygger.referrals.models import Course, Referral, ReferralStatus
 
     referrals = Referral.objects.visible_to(user)
@@ -47,6 +52,7 @@ def coordinator_home(user: User) -> dict[str, Any]:
         "persons": Person.objects.visible_to(user).count(),
         "peers": peers,
         "contract_warnings": contract_warnings(user),
+        "access_requests": PersonAccessRequest.objects.for_coordinator(user).open().count(),
     }
 
 
@@ -144,3 +150,68 @@ def two_factor_overview(user: User) -> dict[str, Any]:
         .first(),
         "codes_left": StaticToken.objects.filter(device__user=user, device__confirmed=True).count(),
     }
+
+
+ROLE_CHANGE_LIMIT = 500
+
+
+def _role_label(role: str | None) -> str:
+    return str(Role(role).label) if role in Role.values else "—"
+
+
+def role_changes(limit: int = ROLE_CHANGE_LIMIT) -> list[dict[str, Any]]:
+    """Every change of a role or units, newest first: who, whom, before, after, when.
+
+    Read from the audit trail itself, so the report cannot differ from it. Three
+    queries whatever the number of rows.
+    """
+    events = list(
+        AuditEvent.objects.filter(verb=PRIVILEGES_CHANGED, object_type="accounts.user")
+        .select_related("actor")
+        .order_by("-seq")[:limit]
+    )
+    users = User.objects.in_bulk({e.object_id for e in events if e.object_id is not None})
+    unit_ids = {pk for e in events for side in ("before", "after") for pk in e.data[side]["units"]}
+    units = dict(Unit.objects.filter(pk__in=unit_ids).values_list("pk", "name"))
+
+    def side(data: dict[str, Any]) -> dict[str, Any]:
+        names = sorted(units.get(pk, f"#{pk}") for pk in data["units"])
+        return {"role": _role_label(data["role"]), "units": names}
+
+    return [
+        {
+            "at": e.at,
+            "actor": e.actor,
+            "user": users.get(e.object_id) if e.object_id is not None else None,
+            "before": side(e.data["before"]),
+            "after": side(e.data["after"]),
+        }
+        for e in events
+    ]
+
+
+def locked_logins() -> list[dict[str, Any]]:
+    """Accounts whose sign-in django-axes has locked now, with when the lock runs out.
+
+    Only user names of real accounts: whatever else was typed in the user-name field
+    (a mistyped name, even a password) is not shown.
+    """
+    cool_off = get_cool_off()
+    attempts = AccessAttempt.objects.all()
+    if cool_off is not None:
+        attempts = attempts.filter(attempt_time__gte=timezone.now() - cool_off)
+    rows = (
+        attempts.values("username")
+        .annotate(failures=Sum("failures_since_start"), last=Max("attempt_time"))
+        .filter(failures__gte=settings.AXES_FAILURE_LIMIT)
+    )
+    by_name = {row["username"]: row for row in rows}
+    users = User.objects.filter(username__in=list(by_name)).order_by("username")
+    return [
+        {
+            "user": user,
+            "failures": by_name[user.username]["failures"],
+            "until": by_name[user.username]["last"] + cool_off if cool_off else None,
+        }
+        for user in users
+    ]

@@ -8,7 +8,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,7 +20,7 @@ from django_otp import login as otp_login
 from brobygger.lib.forms import apply_validation_error
 
 from . import enrolment, selectors, services
-from .access import any_staff, has_second_factor, public
+from .access import any_staff, has_second_factor, public, role_required
 from .forms import (
     LanguageForm,
     LoginForm,
@@ -30,7 +30,7 @@ from .forms import (
     TokenForm,
 )
 from .middleware import LOGIN_AT_KEY
-from .models import Role
+from .models import Role, User
 
 
 class LoginView(auth_views.LoginView):
@@ -221,3 +221,24 @@ def set_language(request: HttpRequest) -> HttpResponse:
             max_age=365 * 24 * 3600,
         )
     return response
+
+
+@role_required(Role.ADMINISTRATOR)
+def role_changes(request: HttpRequest) -> HttpResponse:
+    """Every change of a role or units: who made it, for whom, before, after, when."""
+    return render(request, "accounts/role_changes.html", {"changes": selectors.role_changes()})
+
+
+@role_required(Role.ADMINISTRATOR)
+def locked_logins(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/locked_logins.html", {"locked": selectors.locked_logins()})
+
+
+@role_required(Role.ADMINISTRATOR)
+@require_POST
+def unlock_login(request: HttpRequest, pk: int) -> HttpResponse:
+    # Any account may be unlocked, also one that is no longer locked: nothing to hide.
+    user = get_object_or_404(User, pk=pk)
+    services.unlock_login(actor=request.user, user=user)
+    messages.success(request, _("%(username)s can sign in again.") % {"username": user.username})
+    return redirect("accounts:locked_logins")

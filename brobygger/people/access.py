@@ -8,11 +8,11 @@ from django.http import Http404
 
 from brobygger.accounts import policy
 from brobygger.accounts.models import Role
-from brobygger.audit.models import AccessAction
+from brobygger.audit.models import AccessAction, Purpose
 from brobygger.audit.services import log_access
 from brobygger.lib import cpr
 
-from .models import PeerPause, PeerWorker, Person
+from .models import PeerPause, PeerWorker, Person, PersonAccessRequest
 
 
 def get_person_for(user: Any, pk: int, *, purpose: str, action: str = AccessAction.VIEW) -> Person:
@@ -98,3 +98,35 @@ def can_manage_peer(user: Any, peer: PeerWorker) -> bool:
     if not policy.is_coordinator(user):
         return False
     return PeerWorker.objects.visible_to(user).filter(pk=peer.pk).exists()
+
+
+def open_access_requests_for(user: Any) -> list[PersonAccessRequest]:
+    """Open requests for access to persons of `user`'s units; the list's names are logged
+    as one search, like the person list."""
+    requests = list(
+        PersonAccessRequest.objects.for_coordinator(user)
+        .open()
+        .select_related("person", "requested_by")
+        .prefetch_related("requested_by__units")
+    )
+    log_access(
+        user=user,
+        action=AccessAction.SEARCH,
+        purpose=Purpose.COORDINATION,
+        criterion="open access requests",
+    )
+    return requests
+
+
+def get_access_request_for(user: Any, pk: int) -> PersonAccessRequest:
+    request = PersonAccessRequest.objects.for_coordinator(user).filter(pk=pk).first()
+    if request is None:
+        raise Http404
+    log_access(
+        user=user,
+        action=AccessAction.CHANGE,
+        purpose=Purpose.COORDINATION,
+        person_id=request.person_id,
+        obj=request,
+    )
+    return request

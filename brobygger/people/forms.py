@@ -112,6 +112,21 @@ class PersonForm(forms.ModelForm):
         pass
 
 
+class AccessRequestForm(forms.Form):
+    """Ask for access to the person a CPR number belongs to (from the registration page)."""
+
+    cpr = forms.CharField(max_length=11, widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_("Why do you need access?"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For example “referred to our ward”. No health details."),
+    )
+
+    def clean_cpr(self) -> str:
+        return cpr.validate(self.cleaned_data["cpr"])
+
+
 class PersonFilterForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind"), required=False, choices=[("", _("All")), *PersonKind.choices]

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from brobygger.accounts import policy
-from brobygger.accounts.models import Unit
+from brobygger.accounts.models import Role, Unit
 from brobygger.lib import cpr
 
 
@@ -198,6 +198,55 @@ class RelativeLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.relative_id} -> {self.patient_id}"
+
+
+class AccessRequestQuerySet(models.QuerySet["PersonAccessRequest"]):
+    def open(self) -> AccessRequestQuerySet:
+        return self.filter(answered_at__isnull=True)
+
+    def for_coordinator(self, user: Any) -> AccessRequestQuerySet:
+        """Requests about persons of `user`'s units: their coordinators answer them."""
+        if getattr(user, "role", None) != Role.COORDINATOR:
+            return self.none()
+        return self.filter(person__unit__in=user.units.all())
+
+
+class PersonAccessRequest(models.Model):
+    """A coordinator asks to work with a person registered outside their units.
+
+    Made from the registration form when a CPR number cannot be used there (issue 16).
+    The coordinators of the person's unit see it and contact the requester; the
+    requester is told nothing about the person.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="access_requests")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField()
+    reason = models.CharField(_("why you need access"), max_length=300)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AccessRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        verbose_name = _("access request")
+        verbose_name_plural = _("access requests")
+        constraints = [
+            # One open request per requester and person: asking twice adds nothing.
+            models.UniqueConstraint(
+                fields=["person", "requested_by"],
+                condition=Q(answered_at__isnull=True),
+                name="accessrequest_one_open",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.requested_by_id} -> {self.person_id}"
 
 
 class ExperienceTag(models.Model):

@@ -11,7 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from brobygger.accounts.models import Membership, Role, Unit, User
+from brobygger.accounts import services as account_services
+from brobygger.accounts.models import Role, Unit, User
 from brobygger.audit.models import AccessAction, Purpose
 from brobygger.audit.services import log_access, record_event
 from brobygger.lib import cpr
@@ -23,6 +24,7 @@ from .models import (
     PeerKind,
     PeerWorker,
     Person,
+    PersonAccessRequest,
     PersonKind,
     RelativeLink,
 )
@@ -48,18 +50,45 @@ PERSON_FIELDS = (
 )
 
 
-def _clean_cpr(value: str | None, *, exclude_pk: int | None = None) -> str | None:
+def _clean_cpr(
+    value: str | None, *, actor: Any, purpose: str, exclude_pk: int | None = None
+) -> str | None:
+    """The CPR number's digits, or a ValidationError if it cannot be used.
+
+    A number can belong to one person only. Whether the number is taken says that
+    someone is known to a psychiatric programme, so the answer tells only what `actor`
+    may see anyway: "already registered" for a person within their reach; for anyone
+    else the same words whichever unit holds the person, with the way to ask for
+    access (issue 16). Both cases do the same work and log the look-up against the
+    person it hit (Sundhedsloven § 42a), so the person's access report shows it.
+    Call this outside the transaction that would be rolled back by the error.
+    """
     if not value:
         return None
     number = cpr.validate(value)
-    clash = Person.objects.filter(cpr=number)
+    holders = Person.objects.filter(cpr=number)
     if exclude_pk is not None:
-        clash = clash.exclude(pk=exclude_pk)
-    if clash.exists():
+        holders = holders.exclude(pk=exclude_pk)
+    holder = holders.values_list("pk", flat=True).first()
+    if holder is None:
+        return number
+    log_access(user=actor, action=AccessAction.SEARCH, purpose=purpose, person_id=holder)
+    if actor is None or Person.objects.visible_to(actor).filter(pk=holder).exists():
         raise ValidationError(
-            {"cpr": _("A person with this CPR number is already registered.")}, code="duplicate"
+            {
+                "cpr": ValidationError(
+                    _("This person is already registered."),
+                    code="duplicate",
+                    params={"pk": holder},
+                )
+            }
         )
-    return number
+    # The same words wherever the number is registered; they say nothing about the person.
+    message = _(
+        "This CPR number cannot be registered from your units. If you are to support "
+        "this person, send an access request."
+    )
+    raise ValidationError({"cpr": ValidationError(message, code="cpr_unavailable")})
 
 
 def create_person(
@@ -74,10 +103,10 @@ def create_person(
     unknown = set(fields) - set(PERSON_FIELDS)
     if unknown:
         raise TypeError(f"Unknown person fields: {sorted(unknown)}")
+    fields["cpr"] = _clean_cpr(fields.get("cpr"), actor=actor, purpose=purpose)
+    if fields["cpr"] and not fields.get("birth_date"):
+        fields["birth_date"] = cpr.birth_date(fields["cpr"])
     with transaction.atomic():
-        fields["cpr"] = _clean_cpr(fields.get("cpr"))
-        if fields["cpr"] and not fields.get("birth_date"):
-            fields["birth_date"] = cpr.birth_date(fields["cpr"])
         person = Person(**fields)
         person.full_clean(validate_unique=False)
         person.save()
@@ -102,11 +131,13 @@ def update_person(
     unknown = set(changes) - set(PERSON_FIELDS)
     if unknown:
         raise TypeError(f"Unknown person fields: {sorted(unknown)}")
+    if "cpr" in changes:
+        changes["cpr"] = _clean_cpr(
+            changes["cpr"], actor=actor, purpose=purpose, exclude_pk=person.pk
+        )
+        if changes["cpr"] and not changes.get("birth_date"):
+            changes["birth_date"] = cpr.birth_date(changes["cpr"])
     with transaction.atomic():
-        if "cpr" in changes:
-            changes["cpr"] = _clean_cpr(changes["cpr"], exclude_pk=person.pk)
-            if changes["cpr"] and not changes.get("birth_date"):
-                changes["birth_date"] = cpr.birth_date(changes["cpr"])
         changed = [name for name, value in changes.items() if getattr(person, name) != value]
         for name in changed:
             setattr(person, name, changes[name])
@@ -149,6 +180,63 @@ def link_relative(*, actor: Any, relative: Person, patient: Person, relationship
         _link_relative(actor=actor, relative=relative, patient=patient, relationship=relationship)
 
 
+def request_person_access(*, actor: Any, number: str, reason: str) -> None:
+    """Ask the coordinators responsible for the person with this CPR number for access.
+
+    What the requester sees afterwards is the same whether the number belongs to
+    nobody, to a person they can already see, or to someone outside their units. A
+    request is stored (and audited) only in the last case, for the coordinators of the
+    person's unit; the look-up is logged in every case.
+    """
+    number = cpr.validate(number)
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ValidationError({"reason": _("Say why you need access.")}, code="reason")
+    holder = Person.objects.filter(cpr=number).values_list("pk", flat=True).first()
+    with transaction.atomic():
+        if holder is None or Person.objects.visible_to(actor).filter(pk=holder).exists():
+            log_access(
+                user=actor,
+                action=AccessAction.SEARCH,
+                purpose=Purpose.COORDINATION,
+                criterion=number,
+            )
+            return
+        request, created = PersonAccessRequest.objects.get_or_create(
+            person_id=holder,
+            requested_by=actor,
+            answered_at=None,
+            defaults={"reason": reason, "requested_at": timezone.now()},
+        )
+        if created:
+            record_event(actor=actor, verb="person.access_requested", obj=request, person_id=holder)
+        log_access(
+            user=actor,
+            action=AccessAction.SEARCH,
+            purpose=Purpose.COORDINATION,
+            person_id=holder,
+            obj=request,
+        )
+
+
+def answer_access_request(*, actor: Any, request: PersonAccessRequest) -> PersonAccessRequest:
+    """The coordinator has contacted the requester: the request leaves the open list."""
+    with transaction.atomic():
+        locked = PersonAccessRequest.objects.select_for_update().get(pk=request.pk)
+        if locked.answered_at is not None:
+            return locked
+        locked.answered_by = actor
+        locked.answered_at = timezone.now()
+        locked.save(update_fields=["answered_by", "answered_at"])
+        record_event(
+            actor=actor,
+            verb="person.access_request_answered",
+            obj=locked,
+            person_id=locked.person_id,
+        )
+    return locked
+
+
 def create_staff_user(
     *,
     actor: Any,
@@ -161,25 +249,19 @@ def create_staff_user(
     units: list[Unit] | tuple[Unit, ...] = (),
     language: str = "da",
 ) -> User:
-    with transaction.atomic():
-        user = User(
-            username=username,
-            role=role,
-            first_name=first_name,
-            last_name=last_name,
-            email=email,
-            language=language,
-            is_staff=role == Role.ADMINISTRATOR,
-        )
-        if password:
-            user.set_password(password)
-        else:
-            user.set_unusable_password()
-        user.full_clean(exclude=["password"])
-        user.save()
-        Membership.objects.bulk_create([Membership(user=user, unit=u) for u in units])
-        record_event(actor=actor, verb="user.created", obj=user, data={"role": role})
-    return user
+    user = User(
+        username=username,
+        role=role,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        language=language,
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    return account_services.register_user(actor=actor, user=user, units=units)
 
 
 PEER_FIELDS = (
@@ -219,18 +301,20 @@ def create_peer_worker(
     if unknown:
         raise TypeError(f"Unknown peer fields: {sorted(unknown)}")
     _check_peer(fields)
+    expected_role = (
+        Role.RELATIVE_PEER if fields.get("kind") == PeerKind.RELATIVE_PEER else Role.PEER_WORKER
+    )
+    if user.role != expected_role:
+        # A role changes only through accounts.services.change_role_and_units.
+        raise ValidationError(
+            _("The account's role does not fit this kind of peer."), code="peer_role"
+        )
     with transaction.atomic():
         peer = PeerWorker(user=user, **fields)
         peer.full_clean(exclude=["user"], validate_unique=False)
         peer.save()
         peer.experience_tags.set(experience_tags)
         peer.units.set(units)
-        expected_role = (
-            Role.RELATIVE_PEER if peer.kind == PeerKind.RELATIVE_PEER else Role.PEER_WORKER
-        )
-        if user.role != expected_role:
-            user.role = expected_role
-            user.save(update_fields=["role"])
         record_event(actor=actor, verb="peer.created", obj=peer, data={"kind": peer.kind})
     return peer
 

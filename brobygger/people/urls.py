@@ -6,6 +6,13 @@ app_name = "people"
 urlpatterns = [
     path("personer/", views.person_list, name="person_list"),
     path("personer/ny/", views.person_create, name="person_create"),
+    path("personer/adgang/", views.person_access_request, name="person_access_request"),
+    path("personer/adgangsanmodninger/", views.access_requests, name="access_requests"),
+    path(
+        "personer/adgangsanmodninger/<int:pk>/besvaret/",
+        views.access_request_answer,
+        name="access_request_answer",
+    ),
     path("personer/<int:pk>/", views.person_detail, name="person_detail"),
     path("personer/<int:pk>/ret/", views.person_edit, name="person_edit"),
     path("personer/<int:pk>/cpr/", views.person_reveal_cpr, name="person_reveal_cpr"),

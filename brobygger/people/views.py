@@ -22,6 +22,7 @@ from brobygger.lib.htmx import HtmxHttpRequest
 
 from . import access, selectors, services, workforce_services
 from .forms import (
+    AccessRequestForm,
     DepartureForm,
     PauseForm,
     PeerForm,
@@ -99,16 +100,30 @@ def person_reveal_cpr(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _save_person_form(request: HttpRequest, form: PersonForm, **extra: Any) -> Any:
-    """Run the service; on ValidationError put the messages on the form and return None."""
+def _cpr_refusal(number: str | None, error: ValidationError) -> dict[str, Any]:
+    """What the page adds when the CPR number cannot be used: a link to the person the
+    user may see, or the way to ask for access (issue 16)."""
+    for item in getattr(error, "error_dict", {}).get("cpr", []):
+        if item.code == "duplicate":
+            return {"existing_person_pk": (item.params or {}).get("pk")}
+        if item.code == "cpr_unavailable":
+            return {"access_form": AccessRequestForm(initial={"cpr": number})}
+    return {}
+
+
+def _save_person_form(
+    request: HttpRequest, form: PersonForm, **extra: Any
+) -> tuple[Any, dict[str, Any]]:
+    """Run the service; on ValidationError put the messages on the form and return None
+    with what the page shows about a refused CPR number."""
     data = dict(form.cleaned_data)
     try:
         if form.instance.pk:
-            return services.update_person(actor=request.user, person=form.instance, **data)
-        return services.create_person(actor=request.user, **data, **extra)
+            return services.update_person(actor=request.user, person=form.instance, **data), {}
+        return services.create_person(actor=request.user, **data, **extra), {}
     except ValidationError as error:
         apply_validation_error(form, error)
-        return None
+        return None, _cpr_refusal(data.get("cpr"), error)
 
 
 @role_required(Role.COORDINATOR)
@@ -124,11 +139,12 @@ def person_create(request: HttpRequest) -> HttpResponse:
         link_form = RelativeLinkForm(request.POST or None)
     initial = {"kind": PersonKind.RELATIVE if patient else PersonKind.PATIENT}
     form = PersonForm(request.POST or None, initial=initial, units=units)
+    refusal: dict[str, Any] = {}
     if request.method == "POST" and form.is_valid() and (link_form is None or link_form.is_valid()):
         extra: dict[str, Any] = {}
         if patient is not None and link_form is not None:
             extra = {"patient": patient, "relationship": link_form.cleaned_data["relationship"]}
-        person = _save_person_form(request, form, **extra)
+        person, refusal = _save_person_form(request, form, **extra)
         if person is not None:
             messages.success(request, _("The person was registered."))
             return redirect("people:person_detail", pk=person.pk)
@@ -136,7 +152,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "people/person_form.html",
-        {"form": form, "link_form": link_form, "patient": patient},
+        {"form": form, "link_form": link_form, "patient": patient, **refusal},
         status=status,
     )
 
@@ -151,13 +167,62 @@ def person_edit(request: HttpRequest, pk: int) -> HttpResponse:
         units=selectors.units_for(request.user),
         hide_address=not access.may_see_address(request.user, person),
     )
-    if request.method == "POST" and form.is_valid() and _save_person_form(request, form):
-        messages.success(request, _("The changes were saved."))
-        return redirect("people:person_detail", pk=person.pk)
+    refusal: dict[str, Any] = {}
+    if request.method == "POST" and form.is_valid():
+        saved, refusal = _save_person_form(request, form)
+        if saved is not None:
+            messages.success(request, _("The changes were saved."))
+            return redirect("people:person_detail", pk=person.pk)
     status = 422 if request.method == "POST" else 200
     return render(
-        request, "people/person_form.html", {"form": form, "person": person}, status=status
+        request,
+        "people/person_form.html",
+        {"form": form, "person": person, **refusal},
+        status=status,
     )
+
+
+@role_required(Role.COORDINATOR)
+@require_POST
+def person_access_request(request: HttpRequest) -> HttpResponse:
+    """Ask for access to the person a refused CPR number belongs to. The answer is the
+    same whoever, if anyone, has the number."""
+    form = AccessRequestForm(request.POST)
+    if form.is_valid():
+        try:
+            services.request_person_access(
+                actor=request.user,
+                number=form.cleaned_data["cpr"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Your access request was sent. If it can be granted, a coordinator "
+                    "will contact you."
+                ),
+            )
+            return redirect("people:person_list")
+    return render(request, "people/access_request.html", {"access_form": form}, status=422)
+
+
+@role_required(Role.COORDINATOR)
+def access_requests(request: HttpRequest) -> HttpResponse:
+    """Requests for access to persons of the coordinator's units, oldest first."""
+    context = {"requests": access.open_access_requests_for(request.user)}
+    return render(request, "people/access_requests.html", context)
+
+
+@role_required(Role.COORDINATOR)
+@require_POST
+def access_request_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    access_request = access.get_access_request_for(request.user, pk)
+    services.answer_access_request(actor=request.user, request=access_request)
+    messages.success(request, _("The request is marked as answered."))
+    return redirect("people:access_requests")
 
 
 @role_required(Role.COORDINATOR, Role.ADMINISTRATOR)

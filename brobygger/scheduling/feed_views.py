@@ -14,17 +14,12 @@ from brobygger.accounts.models import Role
 from brobygger.people.models import PeerWorker
 
 from . import feeds
-from .models import CalendarFeed
 
 
 @public  # calendar apps cannot log in; the unguessable token is the key
 @require_safe
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
-    feed = (
-        CalendarFeed.objects.select_related("peer__user")
-        .filter(token=token, revoked_at__isnull=True, peer__user__is_active=True)
-        .first()
-    )
+    feed = feeds.feed_for_token(token)
     if feed is None:
         # The same answer for unknown and revoked: nobody learns that a token once worked.
         raise Http404
@@ -37,15 +32,25 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     return response
 
 
+def _feed_urls(request: HttpRequest, token: str) -> tuple[str, str]:
+    feed_url = request.build_absolute_uri(reverse("scheduling:calendar_feed", args=[token]))
+    # webcal:// makes phones and desktop apps offer to subscribe on a click.
+    return feed_url, "webcal://" + feed_url.split("://", 1)[1]
+
+
 @role_required(Role.PEER_WORKER, Role.RELATIVE_PEER)
 @require_http_methods(["GET", "POST"])
 def feed_settings(request: HttpRequest) -> HttpResponse:
     peer = get_object_or_404(PeerWorker, user=request.user)
+    feed_url = webcal_url = ""
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "create":
             replaced = feeds.active_feed(peer) is not None
-            feeds.create_feed(actor=request.user, peer=peer)
+            _feed, token = feeds.create_feed(actor=request.user, peer=peer)
+            # Only the token's hash is kept: the address is shown in this answer only,
+            # not after a redirect through the session.
+            feed_url, webcal_url = _feed_urls(request, token)
             messages.success(
                 request,
                 _("You have a new calendar address. The old one no longer works.")
@@ -57,21 +62,15 @@ def feed_settings(request: HttpRequest) -> HttpResponse:
             if feed is not None:
                 feeds.revoke_feed(actor=request.user, feed=feed)
             messages.success(request, _("The calendar address no longer works."))
+            return redirect("scheduling:feed_settings")
         else:
             return HttpResponseBadRequest()
-        return redirect("scheduling:feed_settings")
-    feed = feeds.active_feed(peer)
-    feed_url = webcal_url = ""
-    if feed is not None:
-        feed_url = request.build_absolute_uri(
-            reverse("scheduling:calendar_feed", args=[feed.token])
-        )
-        # webcal:// makes phones and desktop apps offer to subscribe on a click.
-        webcal_url = "webcal://" + feed_url.split("://", 1)[1]
     context = {
-        "feed": feed,
+        "feed": feeds.active_feed(peer),
         "feed_url": feed_url,
         "webcal_url": webcal_url,
         "summary_word": feeds.summary_word(),
     }
-    return render(request, "scheduling/feed_settings.html", context)
+    response = render(request, "scheduling/feed_settings.html", context)
+    response["Cache-Control"] = "no-store"  # the address must not stay in a cache
+    return response

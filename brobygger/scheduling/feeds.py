@@ -3,7 +3,8 @@
 Calendar apps fetch the feed without logging in, and the events end up on phones and
 in cloud calendars outside the region's control. So an event says only that there is a
 conversation, when, and a reference; who it is with, where and why stay behind the login
-(Sundhedsloven § 40). The address is a long random token the peer can replace or revoke.
+(Sundhedsloven § 40). The address is a long random token the peer can replace or revoke;
+only its sha256 is stored, so the address is shown once, when it is made.
 """
 
 from __future__ import annotations
@@ -20,7 +21,13 @@ from django.utils.translation import pgettext
 from brobygger.audit.services import record_event
 from brobygger.people.models import PeerWorker
 
-from .models import Appointment, AppointmentStatus, CalendarFeed
+from .models import (
+    Appointment,
+    AppointmentStatus,
+    CalendarFeed,
+    hash_feed_token,
+    new_feed_token,
+)
 
 UTC = datetime.UTC
 # Far enough back to look up last month's conversations, far enough ahead for any plan.
@@ -96,8 +103,27 @@ def build_calendar(
     return ical
 
 
+# Longer than any token we make; anything longer is not looked up at all.
+MAX_TOKEN_LENGTH = 100
+
+
 def active_feed(peer: PeerWorker) -> CalendarFeed | None:
     return CalendarFeed.objects.filter(peer=peer, revoked_at__isnull=True).first()
+
+
+def feed_for_token(token: str) -> CalendarFeed | None:
+    """The working feed whose address has this token, or None (unknown or revoked)."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        return None
+    return (
+        CalendarFeed.objects.select_related("peer__user")
+        .filter(
+            token_hash=hash_feed_token(token),
+            revoked_at__isnull=True,
+            peer__user__is_active=True,
+        )
+        .first()
+    )
 
 
 def _revoke(*, actor: Any, feed: CalendarFeed) -> None:
@@ -107,8 +133,13 @@ def _revoke(*, actor: Any, feed: CalendarFeed) -> None:
     record_event(actor=actor, verb="calendar_feed.revoked", obj=feed)
 
 
-def create_feed(*, actor: Any, peer: PeerWorker) -> CalendarFeed:
-    """A new private address for `peer`; the old one, if any, stops working at once."""
+def create_feed(*, actor: Any, peer: PeerWorker) -> tuple[CalendarFeed, str]:
+    """A new private address for `peer`; the old one, if any, stops working at once.
+
+    Returns the feed and its token: the token is kept nowhere, so the caller shows the
+    address once.
+    """
+    token = new_feed_token()
     with transaction.atomic():
         # Lock the peer so that two clicks cannot both pass the revoke step and then
         # collide on the one-active-feed constraint.
@@ -117,9 +148,9 @@ def create_feed(*, actor: Any, peer: PeerWorker) -> CalendarFeed:
             peer=peer, revoked_at__isnull=True
         ):
             _revoke(actor=actor, feed=old)
-        feed = CalendarFeed.objects.create(peer=peer)
+        feed = CalendarFeed.objects.create(peer=peer, token_hash=hash_feed_token(token))
         record_event(actor=actor, verb="calendar_feed.created", obj=feed)
-    return feed
+    return feed, token
 
 
 def revoke_feed(*, actor: Any, feed: CalendarFeed) -> CalendarFeed:

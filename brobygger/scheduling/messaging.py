@@ -1,25 +1,53 @@
 """Sending short messages: text messages through a pluggable backend, e-mail through Django.
 
-The SMS backend is named by the setting BROBYGGER_SMS_BACKEND (a dotted path to a class
-with ``send(to, text)``), so a region can plug in its own gateway without touching this
-code. E-mail goes through Django's mail (EMAIL_BACKEND); tests get the locmem outbox.
+The SMS backend is named by the setting BROBYGGER_SMS_BACKEND (env SMS_BACKEND: a dotted
+path to a class with ``send(to, text)``), so a region can plug in its own gateway without
+touching this code. With DEBUG off, the system check in ``checks.py`` refuses to start
+without a real one. E-mail goes through Django's mail (EMAIL_BACKEND); tests get the
+locmem outbox.
+
+A phone number is personal data and, next to a reminder, tells that someone sees a peer
+worker: it never goes to the console or a log line, not even inside an error message.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from dataclasses import dataclass
 from typing import Protocol
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import send_mail
 from django.utils.module_loading import import_string
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_SMS_BACKEND = "brobygger.scheduling.messaging.ConsoleSMSBackend"
+CONSOLE_SMS_BACKEND = "brobygger.scheduling.messaging.ConsoleSMSBackend"
+LOCMEM_SMS_BACKEND = "brobygger.scheduling.messaging.LocmemSMSBackend"
+# These send nothing: for development and tests only.
+DEVELOPMENT_SMS_BACKENDS = frozenset({CONSOLE_SMS_BACKEND, LOCMEM_SMS_BACKEND})
 CHANNELS = ("sms", "email")
+
+# Six or more digits, perhaps with a leading + and spaces or dashes between them.
+_NUMBER = re.compile(r"\+?\d(?:[ \-]?\d){5,}")
+
+
+def mask_phone(number: str) -> str:
+    """The last two digits only, e.g. "******50": enough to tell test phones apart."""
+    digits = re.sub(r"\D", "", number)
+    return "*" * max(len(digits) - 2, 0) + digits[-2:]
+
+
+def scrub_numbers(text: str) -> str:
+    """`text` with every phone-number-like run of digits masked."""
+    return _NUMBER.sub(lambda match: mask_phone(match.group(0)), text)
+
+
+class SMSSendError(Exception):
+    """The SMS backend failed; the message says how, with no phone number in it."""
 
 
 class SMSBackend(Protocol):
@@ -36,11 +64,11 @@ class ConsoleSMSBackend:
     """Development: write the message to stdout and the log instead of sending it."""
 
     def send(self, to: str, text: str) -> None:
-        sys.stdout.write(f"SMS to {to}: {text}\n")
+        sys.stdout.write(f"SMS to {mask_phone(to)}: {text}\n")
         sys.stdout.flush()
         if not settings.DEBUG:
             # In production this default means nobody receives anything: say so loudly.
-            logger.warning("BROBYGGER_SMS_BACKEND is the console: a text message was not sent.")
+            logger.warning("SMS_BACKEND is the console: a text message was not sent.")
 
 
 # What LocmemSMSBackend has "sent"; tests read and clear it, like django.core.mail.outbox.
@@ -55,9 +83,24 @@ class LocmemSMSBackend:
 
 
 def get_sms_backend() -> SMSBackend:
-    path = getattr(settings, "BROBYGGER_SMS_BACKEND", DEFAULT_SMS_BACKEND)
+    path = getattr(settings, "BROBYGGER_SMS_BACKEND", "")
+    if not path:
+        raise ImproperlyConfigured("Set SMS_BACKEND to the SMS gateway's backend.")
     backend: SMSBackend = import_string(path)()
     return backend
+
+
+def _send_sms(to: str, text: str) -> None:
+    try:
+        get_sms_backend().send(to, text)
+    except ImproperlyConfigured:
+        raise
+    except Exception as error:
+        # Gateways like to name the recipient in their errors, and the callers log the
+        # error with its traceback: pass on what went wrong, never to whom.
+        raise SMSSendError(
+            f"{type(error).__name__}: {scrub_numbers(str(error).replace(to, mask_phone(to)))}"
+        ) from None
 
 
 def send(channel: str, to: str, text: str, *, subject: str = "Brobygger") -> None:
@@ -65,7 +108,7 @@ def send(channel: str, to: str, text: str, *, subject: str = "Brobygger") -> Non
     if not to:
         raise ValueError("No address to send to.")
     if channel == "sms":
-        get_sms_backend().send(to, text)
+        _send_sms(to, text)
     elif channel == "email":
         send_mail(subject, text, None, [to], fail_silently=False)
     else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import uuid
 from typing import Any
@@ -215,11 +216,19 @@ def new_feed_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+def hash_feed_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 class CalendarFeed(models.Model):
-    """A private, revocable calendar address for one peer (no names in it)."""
+    """A private, revocable calendar address for one peer (no names in it).
+
+    Only the sha256 of the address's token is kept, as for invitations and withdraw
+    links: a copy of the database cannot be used to subscribe to anyone's calendar.
+    """
 
     peer = models.ForeignKey(PeerWorker, on_delete=models.CASCADE, related_name="feeds")
-    token = models.CharField(max_length=64, unique=True, default=new_feed_token)
+    token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import datetime
 import io
-import shutil
-import tempfile
 import zipfile
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 from django.utils import timezone
@@ -126,21 +125,34 @@ def make_interview(
     )
 
 
-class TempMediaTestCase(BaseTestCase):
-    """CV files go to a temporary folder that is removed afterwards."""
+# Uploaded files go through Django's storage API only; tests keep them in memory.
+IN_MEMORY_STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
-    media_root: str
-    _media: override_settings
+
+def stored_files(path: str = "") -> set[str]:
+    """Every file name in the default storage, under `path`."""
+    directories, files = default_storage.listdir(path)
+    names = {f"{path}{name}" for name in files}
+    for directory in directories:
+        names |= stored_files(f"{path}{directory}/")
+    return names
+
+
+class TempMediaTestCase(BaseTestCase):
+    """CV files go to an in-memory storage of this test class, thrown away afterwards."""
+
+    _storages: override_settings
 
     @classmethod
     def setUpClass(cls) -> None:
-        cls.media_root = tempfile.mkdtemp(prefix="brobygger-cv-")
-        cls._media = override_settings(MEDIA_ROOT=cls.media_root)
-        cls._media.enable()
+        cls._storages = override_settings(STORAGES=IN_MEMORY_STORAGES)
+        cls._storages.enable()
         super().setUpClass()
 
     @classmethod
     def tearDownClass(cls) -> None:
         super().tearDownClass()
-        cls._media.disable()
-        shutil.rmtree(cls.media_root, ignore_errors=True)
+        cls._storages.disable()

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime
 import io
-import os
 import re
 
 from django.core import mail
+from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
@@ -69,10 +69,10 @@ class PurgeTests(TempMediaTestCase):
         self.open_application = make_application(make_posting(self.unit), name="Åben")
         close_days_ago(self.old, 200)
         close_days_ago(self.recent, 30)
-        self.cv_path = self.rejected.cv.path
+        self.cv_name = self.rejected.cv.name
 
     def test_purge_is_idempotent_keeps_hired_and_recent_and_logs_the_count(self) -> None:
-        self.assertTrue(os.path.exists(self.cv_path))
+        self.assertTrue(default_storage.exists(self.cv_name))
         with self.captureOnCommitCallbacks(execute=True):
             first = retention.purge_applications()
         self.assertEqual(first.deleted, 1)
@@ -81,11 +81,11 @@ class PurgeTests(TempMediaTestCase):
         self.assertFalse(InterviewSeat.objects.exists())
         self.assertFalse(InterviewNote.objects.exists())
         self.assertFalse(CriterionNote.objects.exists())
-        self.assertFalse(os.path.exists(self.cv_path))
+        self.assertFalse(default_storage.exists(self.cv_name))
         self.assertEqual(
             set(Application.objects.values_list("name", flat=True)), {"Ansat", "Nylig", "Åben"}
         )
-        self.assertTrue(os.path.exists(self.hired.cv.path))
+        self.assertTrue(default_storage.exists(self.hired.cv.name))
         with self.captureOnCommitCallbacks(execute=True):
             second = retention.purge_applications()
         self.assertEqual(second.deleted, 0)
@@ -139,7 +139,7 @@ class WithdrawTests(TempMediaTestCase):
 
     def test_withdraw_deletes_everything_at_once_and_the_link_is_single_use(self) -> None:
         application, link = self.apply()
-        cv_path = application.cv.path
+        cv_name = application.cv.name
         make_interview(
             application,
             panel=[self.coordinator, self.peer],
@@ -159,7 +159,7 @@ class WithdrawTests(TempMediaTestCase):
         self.assertFalse(Application.objects.exists())
         self.assertFalse(Interview.objects.exists())
         self.assertFalse(InterviewSeat.objects.exists())
-        self.assertFalse(os.path.exists(cv_path))
+        self.assertFalse(default_storage.exists(cv_name))
         event = AuditEvent.objects.get(verb="recruitment.application_withdrawn_deleted")
         self.assertEqual(
             (event.object_type, event.object_id), ("recruitment.jobposting", self.posting.pk)

@@ -1,10 +1,14 @@
 """The calendar feed: times and a reference only, stable UIDs, revocable, own events only."""
 
 import datetime
+import hashlib
+import re
 from typing import Any
 
 import icalendar
-from django.test import override_settings
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.test import TransactionTestCase, override_settings
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -14,7 +18,7 @@ from brobygger.people.models import ConsentKind
 from brobygger.referrals.models import Course
 from brobygger.scheduling import feeds, services
 from brobygger.scheduling.models import Appointment, CalendarFeed, Mode
-from brobygger.testing import BaseTestCase, count_queries
+from brobygger.testing import BaseTestCase, count_queries, make_peer, make_unit
 
 
 def in_days(days: float, hour: int = 10) -> datetime.datetime:
@@ -26,6 +30,7 @@ def in_days(days: float, hour: int = 10) -> datetime.datetime:
 class FeedTests(BaseTestCase):
     bob_course: Course
     feed: CalendarFeed
+    token: str
 
     @classmethod
     def setUpTestData(cls):
@@ -35,7 +40,7 @@ class FeedTests(BaseTestCase):
                 actor=cls.coordinator, person=person, kind=ConsentKind.CONTACT, source="verbal"
             )
         cls.bob_course = Course.objects.get(person=cls.bob, peer=cls.other_peer)
-        cls.feed = feeds.create_feed(actor=cls.peer.user, peer=cls.peer)
+        cls.feed, cls.token = feeds.create_feed(actor=cls.peer.user, peer=cls.peer)
 
     def book(self, course: Course | None = None, *, days: float = 1) -> Appointment:
         return services.book(
@@ -49,9 +54,7 @@ class FeedTests(BaseTestCase):
         )
 
     def fetch(self, token: str | None = None) -> bytes:
-        response = self.client.get(
-            reverse("scheduling:calendar_feed", args=[token or self.feed.token])
-        )
+        response = self.client.get(reverse("scheduling:calendar_feed", args=[token or self.token]))
         self.assertEqual(response.status_code, 200)
         self.assertEqual(response["Content-Type"], "text/calendar; charset=utf-8")
         self.assertIn("no-store", response["Cache-Control"])
@@ -154,15 +157,15 @@ class FeedTests(BaseTestCase):
         self.assertEqual(
             self.client.get(reverse("scheduling:calendar_feed", args=["nope"])).status_code, 404
         )
-        old_token = self.feed.token
-        new = feeds.create_feed(actor=self.peer.user, peer=self.peer)
+        old_token = self.token
+        new, new_token = feeds.create_feed(actor=self.peer.user, peer=self.peer)
         self.assertEqual(
             self.client.get(reverse("scheduling:calendar_feed", args=[old_token])).status_code, 404
         )
-        self.fetch(new.token)
+        self.fetch(new_token)
         feeds.revoke_feed(actor=self.peer.user, feed=new)
         self.assertEqual(
-            self.client.get(reverse("scheduling:calendar_feed", args=[new.token])).status_code, 404
+            self.client.get(reverse("scheduling:calendar_feed", args=[new_token])).status_code, 404
         )
 
     def test_feed_query_count_does_not_grow_with_appointments(self):
@@ -176,7 +179,7 @@ class FeedTests(BaseTestCase):
         self.assertEqual(len(four), len(one))
 
     def test_one_active_feed_per_peer_and_audited_without_token(self):
-        second = feeds.create_feed(actor=self.peer.user, peer=self.peer)
+        second, second_token = feeds.create_feed(actor=self.peer.user, peer=self.peer)
         self.assertEqual(
             list(CalendarFeed.objects.filter(peer=self.peer, revoked_at__isnull=True)), [second]
         )
@@ -184,8 +187,8 @@ class FeedTests(BaseTestCase):
         verbs = sorted(events.values_list("verb", flat=True))
         self.assertEqual(verbs, ["calendar_feed.created"] * 2 + ["calendar_feed.revoked"])
         for event in events:
-            self.assertNotIn(second.token, str(event.data))
-            self.assertNotIn(self.feed.token, str(event.data))
+            self.assertNotIn(second_token, str(event.data))
+            self.assertNotIn(self.token, str(event.data))
 
 
 @override_settings(ROOT_URLCONF="brobygger.scheduling.tests.feed_urls")
@@ -212,6 +215,13 @@ class FeedSettingsPageTests(BaseTestCase):
         self.assertEqual(response.status_code, 302)
         self.assertIn(reverse("accounts:login"), response["Location"])
 
+    def feed_url_in(self, response) -> str:
+        found = re.search(
+            r'value="(http://testserver/kalender/[^"]+\.ics)"', response.content.decode()
+        )
+        assert found, "no calendar address on the page"
+        return found.group(1)
+
     def test_peer_makes_replaces_and_stops_the_address(self):
         self.login(self.peer)
         response = self.client.get(self.url())
@@ -219,34 +229,74 @@ class FeedSettingsPageTests(BaseTestCase):
         self.assertIsNone(feeds.active_feed(self.peer))
 
         response = self.client.post(self.url(), {"action": "create"})
-        self.assertRedirects(response, self.url())
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response["Cache-Control"], "no-store")
+        first_url = self.feed_url_in(response)
+        self.assertEqual(self.client.get(first_url).status_code, 200)
         first = feeds.active_feed(self.peer)
         assert first is not None
-        feed_url = "http://testserver" + reverse("scheduling:calendar_feed", args=[first.token])
-        self.assertContains(self.client.get(self.url()), feed_url)
 
-        self.client.post(self.url(), {"action": "create"})
-        second = feeds.active_feed(self.peer)
-        assert second is not None
-        self.assertNotEqual(second.token, first.token)
+        response = self.client.post(self.url(), {"action": "create"})
+        second_url = self.feed_url_in(response)
+        self.assertNotEqual(second_url, first_url)
         first.refresh_from_db()
         self.assertIsNotNone(first.revoked_at)
+        self.assertEqual(self.client.get(first_url).status_code, 404)
+        self.assertEqual(self.client.get(second_url).status_code, 200)
 
         self.client.post(self.url(), {"action": "revoke"})
         self.assertIsNone(feeds.active_feed(self.peer))
-        self.assertNotContains(self.client.get(self.url()), second.token)
+        self.assertEqual(self.client.get(second_url).status_code, 404)
+
+    def test_the_address_is_shown_once_and_only_its_hash_is_stored(self):
+        self.login(self.peer)
+        url = self.feed_url_in(self.client.post(self.url(), {"action": "create"}))
+        token = url.rsplit("/", 1)[1].removesuffix(".ics")
+        page = self.client.get(self.url())
+        self.assertNotContains(page, token)
+        self.assertContains(page, "Lav en ny adresse")
+        feed = feeds.active_feed(self.peer)
+        assert feed is not None
+        self.assertEqual(feed.token_hash, hashlib.sha256(token.encode()).hexdigest())
+        stored = CalendarFeed.objects.filter(pk=feed.pk).values().get()
+        self.assertNotIn(token, str(stored))
+        self.assertNotIn(token, str(self.client.session.items()))
 
     def test_page_shows_only_the_signed_in_peers_address(self):
-        feed = feeds.create_feed(actor=self.peer.user, peer=self.peer)
+        _feed, token = feeds.create_feed(actor=self.peer.user, peer=self.peer)
         self.login(self.other_peer)
         response = self.client.get(self.url())
         self.assertEqual(response.status_code, 200)
-        self.assertNotContains(response, feed.token)
+        self.assertNotContains(response, token)
         # Posting "revoke" as the other peer touches only their own (absent) address.
         self.client.post(self.url(), {"action": "revoke"})
-        feed.refresh_from_db()
-        self.assertIsNone(feed.revoked_at)
+        _feed.refresh_from_db()
+        self.assertIsNone(_feed.revoked_at)
 
     def test_unknown_action_is_a_bad_request(self):
         self.login(self.peer)
         self.assertEqual(self.client.post(self.url(), {"action": "x"}).status_code, 400)
+
+
+class FeedTokenMigrationTests(TransactionTestCase):
+    """Tokens stored before hashing keep working: the migration hashes them in place."""
+
+    def test_an_address_made_before_the_migration_still_works_after_it(self):
+        unit = make_unit("Afsnit M1")
+        peer = make_peer("migpeer", units=(unit,))
+        before = [("scheduling", "0002_no_double_booking")]
+        executor = MigrationExecutor(connection)
+        executor.migrate(before)
+        old_apps = executor.loader.project_state(before).apps
+        old_apps.get_model("scheduling", "CalendarFeed").objects.create(
+            peer_id=peer.pk, token="an-address-already-in-a-calendar-app"
+        )
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())
+        feed = CalendarFeed.objects.get(peer=peer)
+        self.assertEqual(
+            feed.token_hash,
+            hashlib.sha256(b"an-address-already-in-a-calendar-app").hexdigest(),
+        )
+        url = reverse("scheduling:calendar_feed", args=["an-address-already-in-a-calendar-app"])
+        self.assertEqual(self.client.get(url).status_code, 200)
