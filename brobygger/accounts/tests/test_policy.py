@@ -26,7 +26,7 @@ from brobygger.referrals import services as referral_services
 from brobygger.referrals.models import Course
 from brobygger.scheduling import feeds
 from brobygger.scheduling import services as scheduling_services
-from brobygger.scheduling.models import Appointment, CalendarFeed
+from brobygger.scheduling.models import Appointment
 from brobygger.testing import TODAY, BaseTestCase, make_person
 
 DAYS = 14
@@ -129,8 +129,9 @@ class EndedCourseTests(BaseTestCase):
         ]
 
     def list_pages(self) -> list[tuple[str, str]]:
-        held_on = self.appointment.starts_at.date().isoformat()
-        token = CalendarFeed.objects.get(peer=self.peer).token
+        held_on = timezone.localdate(self.appointment.starts_at).isoformat()
+        # Only the token's hash is stored: a new feed hands the token over once.
+        _feed, token = feeds.create_feed(actor=self.peer.user, peer=self.peer)
         return [
             ("due questionnaires", reverse("outcomes:due")),
             ("my week", reverse("scheduling:my_week") + f"?uge={held_on}"),
