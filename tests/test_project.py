@@ -57,6 +57,8 @@ def test_check_deploy_is_clean_with_production_settings(database_url):
         "SECRET_KEY": "x" * 20 + "production-secret-key-0123456789",
         "ALLOWED_HOSTS": "brobygger.example.dk",
         "DATABASE_URL": database_url,
+        "AUDIT_HMAC_KEY": "y" * 20 + "production-audit-key-0123456789",
+        "AUDIT_CHECKPOINT_DIR": "/srv/brobygger-audit-checkpoints",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -67,6 +69,18 @@ def test_check_deploy_is_clean_with_production_settings(database_url):
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    # Without the audit log's key from the environment the app does not start at all.
+    del env["AUDIT_HMAC_KEY"]
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "Set the environment variable AUDIT_HMAC_KEY." in result.stderr
 
 
 class HeaderTests(BaseTestCase):
