@@ -12,6 +12,7 @@ covers needs a new migration that recomputes the MACs of the existing rows.
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import hmac
 import json
@@ -54,7 +55,12 @@ class Keys:
     def from_settings(cls) -> Keys:
         from django.conf import settings
 
-        return cls.derive(settings.AUDIT_HMAC_KEY)
+        return _derive(settings.AUDIT_HMAC_KEY)
+
+
+@functools.lru_cache(maxsize=4)
+def _derive(master: str) -> Keys:
+    return Keys.derive(master)
 
 
 def row_payload(
