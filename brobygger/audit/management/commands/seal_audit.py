@@ -29,6 +29,11 @@ class Command(BaseCommand):
             result = seal(wait=max(options["wait"], 0.0), batch=options["batch"])
         except ImproperlyConfigured as exc:
             raise CommandError(str(exc)) from exc
+        except OSError as exc:
+            raise CommandError(
+                f"The rows were sealed, but the checkpoint could not be written ({exc}); "
+                "the next run writes it."
+            ) from exc
         sealed = ", ".join(f"{n} {chain}" for chain, n in result.sealed.items())
         self.stdout.write(f"Sealed: {sealed or 'nothing'}.")
         for chain in result.waiting:
