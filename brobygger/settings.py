@@ -330,6 +330,20 @@ CONTENT_SECURITY_POLICY = {
 
 # Keyed hashing of search criteria in the access log; defaults to SECRET_KEY.
 AUDIT_HASH_KEY = env_str("AUDIT_HASH_KEY", SECRET_KEY)
+# The key of the access log's and audit trail's MACs, seals and checkpoints (docs/audit.md).
+# From the environment only, never stored in the database; keep a copy where the
+# checkpoints are kept: without it the log cannot be verified. Required in production
+# (`check --deploy` refuses the development key).
+DEV_AUDIT_HMAC_KEY = "dev-only-audit-key-not-for-production"
+AUDIT_HMAC_KEY = env_str("AUDIT_HMAC_KEY", DEV_AUDIT_HMAC_KEY if DEBUG or DEMO_MODE else None)
+# Where `manage.py seal_audit` writes the signed checkpoints: outside the database, a
+# directory the administrator keeps (copied off the server). Required by `check --deploy`.
+AUDIT_CHECKPOINT_DIR = env_str(
+    "AUDIT_CHECKPOINT_DIR", str(VAR_DIR / "audit-checkpoints") if DEBUG or DEMO_MODE else ""
+)
+# Never read from the environment: bench/audit_throughput.py switches the access log off
+# to measure what it costs, and `check --deploy` refuses it off.
+AUDIT_ACCESS_LOG = True
 
 LOGGING = {
     "version": 1,

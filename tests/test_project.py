@@ -90,6 +90,8 @@ def test_check_deploy_is_clean_with_production_settings(database_url):
         "DATABASE_URL": database_url,
         # Production needs a real SMS gateway (issue 16); a test stand-in counts as one.
         "SMS_BACKEND": "brobygger.scheduling.tests.gateway.RecordingGateway",
+        "AUDIT_HMAC_KEY": "y" * 20 + "production-audit-key-0123456789",
+        "AUDIT_CHECKPOINT_DIR": "/srv/brobygger-audit-checkpoints",
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -100,6 +102,18 @@ def test_check_deploy_is_clean_with_production_settings(database_url):
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    # Without the audit log's key from the environment the app does not start at all.
+    del env["AUDIT_HMAC_KEY"]
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "Set the environment variable AUDIT_HMAC_KEY." in result.stderr
 
 
 class HeaderTests(BaseTestCase):

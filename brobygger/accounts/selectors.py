@@ -131,11 +131,13 @@ def evaluator_home() -> dict[str, Any]:
 
 def admin_home() -> dict[str, Any]:
     from brobygger.audit.models import AccessLogEntry
+    from brobygger.audit.selectors import latest_check
 
     users = dict(User.objects.values_list("role").annotate(n=Count("id")).values_list("role", "n"))
     return {
         "users_by_role": [(label, users.get(role, 0)) for role, label in Role.choices],
         "recent_access": AccessLogEntry.objects.select_related("user").order_by("-seq")[:20],
+        "audit_check": latest_check(),
     }
 
 

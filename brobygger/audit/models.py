@@ -1,22 +1,27 @@
-"""The access log and the audit trail: append-only, chained by hash.
+"""The access log and the audit trail: append-only rows with a keyed MAC, sealed in a chain.
 
 Health data are a special category (GDPR art. 9) and every use of them must be
 traceable (Sundhedsloven § 42a; Datatilsynet's logging guidance): who, when, what,
-which person or search, and why. Each row carries the hash of the previous row, so
-`manage.py verify_audit` finds a changed, inserted or deleted row.
+which person or search, and why.
+
+Appending is a plain INSERT with no shared lock: each row carries an HMAC of its own
+content, chain, seq and time under AUDIT_HMAC_KEY (from the environment, never in the
+database). `manage.py seal_audit`, a scheduled job, chains the rows appended since its
+last run in seq order and writes one `AuditSeal` per batch (an append-only table: the
+log tables are never updated), then a signed checkpoint file outside the database.
+`manage.py verify_audit` finds a changed row, rows removed from or added to a sealed
+stretch, a removed tail and a checkpoint that does not match. See docs/audit.md.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-GENESIS = "0" * 64
+from .keyed import Keys, row_mac, row_payload
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -27,31 +32,13 @@ class AppendOnlyQuerySet(models.QuerySet):
         raise PermissionError("Log rows are append-only.")
 
 
-class ChainHead(models.Model):
-    """The newest seq and hash of one chain; locked while a row is appended."""
-
-    name = models.CharField(max_length=20, primary_key=True)
-    seq = models.BigIntegerField(default=0)
-    last_hash = models.CharField(max_length=64, default=GENESIS)
-
-    def __str__(self) -> str:
-        return f"{self.name} #{self.seq}"
-
-
-class ChainedEntry(models.Model):
-    chain_name: ClassVar[str]
-    hashed_fields: ClassVar[tuple[str, ...]]
-
-    seq = models.BigIntegerField(unique=True, editable=False)
-    at = models.DateTimeField(editable=False, db_index=True)
-    prev_hash = models.CharField(max_length=64, editable=False)
-    hash = models.CharField(max_length=64, editable=False)
+class AppendOnlyModel(models.Model):
+    """Rows that are written once; on PostgreSQL a trigger refuses UPDATE and DELETE too."""
 
     objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         abstract = True
-        ordering = ["seq"]
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if not self._state.adding:
@@ -61,15 +48,27 @@ class ChainedEntry(models.Model):
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise PermissionError("Log rows are append-only.")
 
-    def payload(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"seq": self.seq, "at": self.at.isoformat()}
-        for name in self.hashed_fields:
-            data[name] = getattr(self, name)
-        return data
 
-    def compute_hash(self) -> str:
-        body = json.dumps(self.payload(), sort_keys=True, ensure_ascii=True, default=str)
-        return hashlib.sha256(f"{self.prev_hash}|{body}".encode()).hexdigest()
+class LoggedEntry(AppendOnlyModel):
+    """One row of a chain. `seq` is given before the INSERT, so that the MAC covers it."""
+
+    chain_name: ClassVar[str]
+    mac_fields: ClassVar[tuple[str, ...]]
+
+    seq = models.BigAutoField(primary_key=True, editable=False)
+    at = models.DateTimeField(editable=False, db_index=True)
+    mac = models.CharField(max_length=64, editable=False)
+
+    class Meta:
+        abstract = True
+        ordering = ["seq"]
+
+    def payload(self) -> dict[str, Any]:
+        fields = {name: getattr(self, name) for name in self.mac_fields}
+        return row_payload(self.chain_name, self.seq, self.at, fields)
+
+    def compute_mac(self, keys: Keys) -> str:
+        return row_mac(keys, self.payload())
 
 
 class AccessAction(models.TextChoices):
@@ -82,11 +81,11 @@ class AccessAction(models.TextChoices):
     REVEAL = "reveal", _("Revealed CPR number")
 
 
-class AccessLogEntry(ChainedEntry):
+class AccessLogEntry(LoggedEntry):
     """One use of personal data: who, when, what, which person (or search), why."""
 
     chain_name = "access"
-    hashed_fields = (
+    mac_fields = (
         "user_id",
         "action",
         "person_id",
@@ -107,7 +106,7 @@ class AccessLogEntry(ChainedEntry):
     object_type = models.CharField(max_length=40, blank=True)
     object_id = models.BigIntegerField(null=True, blank=True)
 
-    class Meta(ChainedEntry.Meta):
+    class Meta(LoggedEntry.Meta):
         verbose_name = _("access log entry")
         verbose_name_plural = _("access log")
         indexes = [
@@ -123,11 +122,11 @@ class AccessLogEntry(ChainedEntry):
         return str(Purpose(self.purpose).label) if self.purpose in Purpose.values else self.purpose
 
 
-class AuditEvent(ChainedEntry):
+class AuditEvent(LoggedEntry):
     """One state change, written in the same transaction as the change."""
 
     chain_name = "audit"
-    hashed_fields = ("actor_id", "verb", "object_type", "object_id", "person_id", "data")
+    mac_fields = ("actor_id", "verb", "object_type", "object_id", "person_id", "data")
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
@@ -139,7 +138,7 @@ class AuditEvent(ChainedEntry):
     # Field names and codes only: never names, CPR numbers or free text.
     data = models.JSONField(default=dict, blank=True)
 
-    class Meta(ChainedEntry.Meta):
+    class Meta(LoggedEntry.Meta):
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
         indexes = [
@@ -163,3 +162,54 @@ class Purpose(models.TextChoices):
     EVALUATION = "evaluation", _("Evaluation and statistics")
     RESEARCH = "research", _("Research")
     STAFF = "staff", _("Staff administration and payroll")
+
+
+class AuditSeal(AppendOnlyModel):
+    """The chain over one stretch of a log: the rows with `after_seq` < seq <= `last_seq`.
+
+    `chain_mac` is the chain value after the stretch's last row, starting from
+    `prev_mac`, the previous seal's `chain_mac` (GENESIS for the first). Written only by
+    `sealing.seal`, which takes the stretch only once every transaction that could still
+    add a row to it has ended.
+    """
+
+    CHAINS: ClassVar[tuple[str, ...]] = ("access", "audit")
+
+    chain = models.CharField(max_length=20)
+    after_seq = models.BigIntegerField()
+    last_seq = models.BigIntegerField()
+    rows = models.PositiveIntegerField()
+    prev_mac = models.CharField(max_length=64)
+    chain_mac = models.CharField(max_length=64)
+    sealed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["chain", "last_seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "last_seq"], name="audit_seal_last"),
+            # One successor per seal: the seals of a chain cannot fork.
+            models.UniqueConstraint(fields=["chain", "after_seq"], name="audit_seal_after"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.chain} {self.after_seq + 1}-{self.last_seq}"
+
+
+class AuditCheck(models.Model):
+    """The outcome of one `manage.py verify_audit` run, shown on the administrator's home.
+
+    Only a summary for the screen: the run's exit status and output are the alarm.
+    """
+
+    at = models.DateTimeField()
+    ok = models.BooleanField()
+    problems = models.PositiveIntegerField()
+    rows = models.PositiveBigIntegerField()
+    unsealed = models.PositiveBigIntegerField()
+    checkpoints = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {'ok' if self.ok else self.problems}"

@@ -1,82 +1,72 @@
-"""Writing to the access log and the audit trail. The only writers of either."""
+"""Writing to the access log and the audit trail. The only writers of either.
+
+Appending takes no lock that other writers wait for: the row gets its seq first, then
+its keyed MAC (which covers the seq), then one INSERT. The chain is made later by the
+sealer (`sealing.seal`, `manage.py seal_audit`), off the request path.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Callable
-from functools import partial
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import models, transaction
-from django.db.models import Subquery
+from django.db import connection, models, transaction
 from django.utils import timezone
 
-from .models import (
-    GENESIS,
-    AccessAction,
-    AccessLogEntry,
-    AuditEvent,
-    ChainedEntry,
-    ChainHead,
-)
+from .keyed import Keys
+from .models import AccessAction, AccessLogEntry, AuditCheck, AuditEvent, LoggedEntry
+from .verification import AuditReport, verify_chain
 
-E = TypeVar("E", bound=ChainedEntry)
+__all__ = ["hash_criterion", "log_access", "record_check", "record_event", "verify_chain"]
+
+E = TypeVar("E", bound=LoggedEntry)
+
+
+def _next_seq(model: type[LoggedEntry]) -> int:
+    """Reserve the next seq of `model`'s table; call inside the appending transaction.
+
+    PostgreSQL: the table's own identity sequence, after taking the table's ROW
+    EXCLUSIVE lock (the lock every INSERT takes; writers do not wait for each other).
+    Holding it from before the seq is drawn until the transaction ends is what lets the
+    sealer know when no transaction can still add a row below a given seq.
+    SQLite: writers hold the database's write lock (IMMEDIATE transactions), so the
+    next seq after the highest one ever given is free.
+    """
+    table = model._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One round trip: no parameters, so both statements go in one message.
+            quoted = connection.ops.quote_name(table)
+            cursor.execute(
+                f"LOCK TABLE {quoted} IN ROW EXCLUSIVE MODE; "
+                f"SELECT nextval(pg_get_serial_sequence('{table}', 'seq'))"
+            )
+            cursor.nextset()  # the SELECT's result
+            return int(cursor.fetchone()[0])
+        if connection.vendor == "sqlite":
+            sql = (
+                "SELECT MAX(n) FROM (SELECT seq AS n FROM sqlite_sequence WHERE name = %s "  # noqa: S608
+                f"UNION ALL SELECT MAX(seq) FROM {connection.ops.quote_name(table)})"
+            )
+            cursor.execute(sql, [table])
+            return int(cursor.fetchone()[0] or 0) + 1
+    raise NotImplementedError(f"The audit log does not support {connection.vendor}.")
 
 
 def _append(entry: E) -> E:
-    """Give `entry` the next seq and the chain's hash, under the chain's lock.
+    """Give `entry` its seq, time and MAC and insert it: no lock shared with other writers.
 
-    The chain head is locked, not rewritten, for each row: the previous hash comes from
-    the newest row itself. Rewriting one row thousands of times in a long transaction
-    (the demo programme, an import) makes PostgreSQL walk an ever longer chain of row
-    versions. The head's seq and hash are moved forward once, after the transaction
-    commits, so that `verify_chain` can tell when the newest rows have been removed.
+    Inside a caller's transaction this adds no savepoint; the row commits (or rolls
+    back) with the change it records.
     """
-    model = type(entry)
-    with transaction.atomic():
-        ChainHead.objects.select_for_update().get_or_create(name=entry.chain_name)
-        newest = model.objects.order_by("-seq").values_list("seq", "hash").first()
-        entry.seq, entry.prev_hash = newest if newest else (0, GENESIS)
-        entry.seq += 1
+    with transaction.atomic(savepoint=False):
+        entry.seq = _next_seq(type(entry))
         entry.at = timezone.now()
-        entry.hash = entry.compute_hash()
+        entry.mac = entry.compute_mac(Keys.from_settings())
         entry.save(force_insert=True)
-        _advance_head_on_commit(model)
     return entry
-
-
-def _advance_head_on_commit(model: type[ChainedEntry]) -> None:
-    """Once per transaction and chain: move the head to the newest row after commit.
-
-    The check reads Django's list of pending callbacks (`run_on_commit`, entries of
-    (savepoint ids, function, robust)); a callback dropped with a rolled-back savepoint
-    is no longer there, so the next append registers it again.
-    """
-    callback = _HEAD_ADVANCERS[model.chain_name]
-    connection = transaction.get_connection()
-    if not any(func is callback for _sids, func, _robust in connection.run_on_commit):
-        transaction.on_commit(callback, robust=True)
-
-
-def advance_head(model: type[ChainedEntry]) -> None:
-    """Set the chain head to the newest committed row; never moves it backwards.
-
-    One UPDATE with the newest row as a subquery (it runs after every transaction that
-    logs, so it is kept to one round trip).
-    """
-    newest = model.objects.order_by("-seq")
-    newest_seq = Subquery(newest.values("seq")[:1])
-    ChainHead.objects.filter(name=model.chain_name, seq__lt=newest_seq).update(
-        seq=newest_seq, last_hash=Subquery(newest.values("hash")[:1])
-    )
-
-
-_HEAD_ADVANCERS: dict[str, Callable[[], None]] = {
-    AccessLogEntry.chain_name: partial(advance_head, AccessLogEntry),
-    AuditEvent.chain_name: partial(advance_head, AuditEvent),
-}
 
 
 def hash_criterion(criterion: str) -> str:
@@ -105,6 +95,8 @@ def log_access(
     if action not in AccessAction.values:
         raise ValueError(f"Unknown access action {action!r}")
     object_type, object_id = _object_ref(obj)
+    if not settings.AUDIT_ACCESS_LOG:  # bench/audit_throughput.py only; a deploy check
+        return AccessLogEntry()  # refuses it switched off in production
     entry = AccessLogEntry(
         user=user if getattr(user, "is_authenticated", False) else None,
         action=action,
@@ -138,26 +130,13 @@ def record_event(
     return _append(event)
 
 
-def verify_chain(model: type[ChainedEntry]) -> list[str]:
-    """Every problem found in one chain, in words; an empty list means intact."""
-    problems: list[str] = []
-    expected_prev = "0" * 64
-    expected_seq = 1
-    for entry in model.objects.order_by("seq").iterator(chunk_size=2000):
-        if entry.seq != expected_seq:
-            problems.append(f"{model.__name__}: row(s) missing before seq {entry.seq}")
-        if entry.prev_hash != expected_prev:
-            problems.append(f"{model.__name__} seq {entry.seq}: link to the previous row broken")
-        if entry.compute_hash() != entry.hash:
-            problems.append(f"{model.__name__} seq {entry.seq}: content changed")
-        expected_prev = entry.hash
-        expected_seq = entry.seq + 1
-    # The head trails the newest row until the transaction that wrote it has committed,
-    # so it may be behind; but the row it names must still be there, unchanged.
-    head = ChainHead.objects.filter(name=model.chain_name).first()
-    last_seq = expected_seq - 1
-    if head is not None and head.seq > 0:
-        named = model.objects.filter(seq=head.seq).values_list("hash", flat=True).first()
-        if head.seq > last_seq or named != head.last_hash:
-            problems.append(f"{model.__name__}: the newest row(s) after seq {last_seq} are missing")
-    return problems
+def record_check(*, report: AuditReport) -> AuditCheck:
+    """Keep the outcome of one `verify_audit` run for the administrator's home page."""
+    return AuditCheck.objects.create(
+        at=timezone.now(),
+        ok=not report.problems,
+        problems=len(report.problems),
+        rows=report.rows,
+        unsealed=report.unsealed,
+        checkpoints=report.good_checkpoints,
+    )

@@ -6,5 +6,4 @@ app_name = "audit"
 urlpatterns = [
     path("adgangslog/", views.access_report_search, name="access_report_search"),
     path("adgangslog/person/<int:pk>/", views.access_report, name="access_report"),
-    path("adgangslog/kontrol/", views.verify, name="verify"),
 ]

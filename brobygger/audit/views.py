@@ -4,14 +4,12 @@ from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from brobygger.accounts.access import role_required
 from brobygger.accounts.models import Role
 
 from . import access
-from .models import AccessLogEntry, AuditEvent
-from .services import verify_chain
 
 
 class ReportSearchForm(forms.Form):
@@ -42,10 +40,3 @@ def access_report(request: HttpRequest, pk: int) -> HttpResponse:
     person = access.get_person_for_report(request.user, pk)
     entries = access.access_entries_for(person)[:1000]
     return render(request, "audit/report.html", {"person": person, "entries": entries})
-
-
-@role_required(Role.ADMINISTRATOR)
-@require_POST
-def verify(request: HttpRequest) -> HttpResponse:
-    problems = verify_chain(AccessLogEntry) + verify_chain(AuditEvent)
-    return render(request, "audit/verify.html", {"problems": problems})

@@ -1,74 +1,244 @@
+import datetime
+import io
+import json
+import tempfile
+import threading
+from pathlib import Path
+
+import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection, transaction
-from django.test import TransactionTestCase
-from django.test.utils import CaptureQueriesContext
+from django.db import DatabaseError, connection, transaction
+from django.test import TransactionTestCase, override_settings
 from django.urls import reverse
+from django.utils import timezone
 
-from brobygger.audit.models import AccessLogEntry, AuditEvent, ChainHead
-from brobygger.audit.services import advance_head, hash_criterion, log_access, verify_chain
+from brobygger.audit.checkpoints import PREFIX, write_checkpoint
+from brobygger.audit.checks import audit_settings
+from brobygger.audit.keyed import Keys, sign
+from brobygger.audit.models import AccessLogEntry, AuditCheck, AuditEvent, AuditSeal
+from brobygger.audit.sealing import seal
+from brobygger.audit.services import hash_criterion, log_access, record_event, verify_chain
+from brobygger.audit.verification import verify_all
 from brobygger.testing import BaseTestCase
+
+OTHER_KEY = "another-audit-key-that-is-long-enough-0123456789"
 
 
 def raw_execute(sql: str, params: list) -> None:
     """Tamper with a log table the way an attacker with database access would."""
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # A superuser can switch the append-only triggers off; the chain still tells.
+            # A superuser can switch the append-only triggers off; the MACs still tell.
             cursor.execute("SET LOCAL session_replication_role = replica")
         cursor.execute(sql, params)
         if connection.vendor == "postgresql":
             cursor.execute("SET LOCAL session_replication_role = DEFAULT")
 
 
-class ChainTests(BaseTestCase):
-    def test_chain_is_intact_after_normal_use(self):
-        log_access(user=self.peer.user, action="view", purpose="support", person_id=self.alice.pk)
-        self.assertEqual(verify_chain(AccessLogEntry), [])
-        self.assertEqual(verify_chain(AuditEvent), [])
-        call_command("verify_audit")
+class CheckpointDirMixin:
+    """Each test gets its own checkpoint directory (outside the database, as in production)."""
 
-    def test_changed_row_is_detected(self):
-        entry = log_access(
+    def setUp(self) -> None:
+        super().setUp()  # type: ignore[misc]
+        self.checkpoints = Path(self.enterContext(tempfile.TemporaryDirectory()))  # type: ignore[attr-defined]
+        self.enterContext(override_settings(AUDIT_CHECKPOINT_DIR=str(self.checkpoints)))  # type: ignore[attr-defined]
+
+
+class ChainTests(CheckpointDirMixin, BaseTestCase):
+    def view(self) -> AccessLogEntry:
+        return log_access(
             user=self.peer.user, action="view", purpose="support", person_id=self.alice.pk
         )
-        raw_execute(
-            "UPDATE audit_accesslogentry SET person_id = %s WHERE id = %s", [self.bob.pk, entry.pk]
-        )
-        self.assertIn(f"seq {entry.seq}: content changed", " ".join(verify_chain(AccessLogEntry)))
-        with self.assertRaises(CommandError):
-            call_command("verify_audit")
 
-    def test_deleted_row_in_the_middle_is_detected(self):
-        entries = [
-            log_access(
-                user=self.peer.user, action="view", purpose="support", person_id=self.alice.pk
+    def problems(self) -> str:
+        return " ".join(verify_all().problems)
+
+    def test_rows_are_sealed_into_an_intact_chain_with_a_checkpoint(self):
+        entries = [self.view() for _ in range(3)]
+        self.assertEqual(verify_chain(AccessLogEntry), [])
+        result = seal(wait=5)
+        self.assertGreaterEqual(result.sealed["access"], 3)
+        self.assertGreater(result.sealed["audit"], 0)  # the cast's creation events
+        self.assertEqual(AuditSeal.objects.get(chain="access").last_seq, entries[-1].seq)
+        self.assertIsNotNone(result.checkpoint)
+        self.assertEqual(verify_all().problems, [])
+        call_command("verify_audit", stdout=io.StringIO())
+        # Nothing new: no new seal, no new checkpoint.
+        again = seal(wait=5)
+        self.assertEqual((again.sealed, again.checkpoint), ({"access": 0, "audit": 0}, None))
+        self.assertEqual(len(list(self.checkpoints.glob(f"{PREFIX}*.json"))), 1)
+
+    def test_changed_row_is_detected_sealed_or_not(self):
+        sealed = self.view()
+        seal(wait=5)
+        unsealed = self.view()
+        for entry in (sealed, unsealed):
+            raw_execute(
+                "UPDATE audit_accesslogentry SET person_id = %s WHERE seq = %s",
+                [self.bob.pk, entry.seq],
             )
-            for _ in range(3)
-        ]
-        raw_execute("DELETE FROM audit_accesslogentry WHERE id = %s", [entries[1].pk])
-        problems = " ".join(verify_chain(AccessLogEntry))
-        self.assertIn("missing", problems)
+            self.assertIn(
+                f"seq {entry.seq}: content changed", " ".join(verify_chain(AccessLogEntry))
+            )
+        with self.assertRaises(CommandError):
+            call_command("verify_audit", stderr=io.StringIO())
 
-    def test_orm_refuses_to_change_or_delete_rows(self):
+    def test_a_row_forged_with_an_unkeyed_hash_is_detected(self):
+        """Whoever can write to the database but lacks the key cannot make a row that verifies."""
+        entry = self.view()
+        seal(wait=5)
+        import hashlib
+
+        forged = hashlib.sha256(b"anything").hexdigest()
+        raw_execute(
+            "UPDATE audit_accesslogentry SET person_id = %s, mac = %s WHERE seq = %s",
+            [self.bob.pk, forged, entry.seq],
+        )
+        problems = self.problems()
+        self.assertIn(f"seq {entry.seq}: content changed", problems)
+        self.assertIn("do not match their seal", problems)
+
+    def test_wrong_key_fails_verification(self):
+        self.view()
+        seal(wait=5)
+        with override_settings(AUDIT_HMAC_KEY=OTHER_KEY):
+            problems = verify_all().problems
+        text = " ".join(problems)
+        self.assertIn("content changed", text)
+        self.assertIn("signed with another key", text)
+        # A wrong key does not flood the report with one line per row.
+        self.assertLessEqual(len(problems), 2 * 51 + 2)
+
+    def test_deleted_sealed_row_in_the_middle_is_detected(self):
+        entries = [self.view() for _ in range(3)]
+        seal(wait=5)
+        raw_execute("DELETE FROM audit_accesslogentry WHERE seq = %s", [entries[1].seq])
+        self.assertIn("rows were removed or added after sealing", self.problems())
+
+    def test_removed_tail_with_its_seal_is_found_by_the_checkpoint(self):
+        self.view()
+        seal(wait=5)
+        newest = [self.view() for _ in range(2)]
+        seal(wait=5)
+        # Remove the newest rows and the seal that covers them: the database alone is
+        # consistent again ...
+        raw_execute("DELETE FROM audit_accesslogentry WHERE seq >= %s", [newest[0].seq])
+        raw_execute(
+            "DELETE FROM audit_auditseal WHERE chain = 'access' AND last_seq = %s",
+            [newest[-1].seq],
+        )
+        self.assertEqual(verify_chain(AccessLogEntry), [])
+        # ... but the checkpoint outside it says how far the log was sealed.
+        self.assertIn(
+            f"sealed up to seq {newest[-1].seq}, but the seals in the database end at seq "
+            f"{newest[0].seq - 1}: sealed rows were removed",
+            self.problems(),
+        )
+
+    def test_removed_or_changed_seal_is_detected(self):
+        for _ in range(3):
+            self.view()
+            seal(wait=5)
+        first, middle, last = AuditSeal.objects.filter(chain="access").order_by("last_seq")
+        raw_execute("UPDATE audit_auditseal SET chain_mac = %s WHERE id = %s", ["0" * 64, last.pk])
+        self.assertIn(
+            f"seq {last.after_seq + 1}-{last.last_seq}: the rows do not match their seal",
+            self.problems(),
+        )
+        raw_execute("DELETE FROM audit_auditseal WHERE id = %s", [middle.pk])
+        self.assertIn(
+            f"does not follow the seal ending at seq {first.last_seq}: a seal was removed",
+            self.problems(),
+        )
+        raw_execute("DELETE FROM audit_auditseal WHERE id = %s", [first.pk])
+        self.assertIn("the oldest rows and their seals were removed", self.problems())
+
+    def test_changed_checkpoint_is_reported(self):
+        self.view()
+        seal(wait=5)
+        [path] = self.checkpoints.glob(f"{PREFIX}*.json")
+        document = json.loads(path.read_text())
+        document["chains"]["access"]["rows"] += 1
+        path.chmod(0o640)
+        path.write_text(json.dumps(document))
+        self.assertIn(f"checkpoint {path.name}: the signature does not match", self.problems())
+
+    def test_checkpoint_that_does_not_match_the_database_is_reported(self):
+        """A log rewritten by someone holding the key no longer matches the older checkpoint."""
+        self.view()
+        seal(wait=5)
+        [path] = self.checkpoints.glob(f"{PREFIX}*.json")
+        document = json.loads(path.read_text())
+        document.pop("signature")
+        document["chains"]["access"]["chain_mac"] = "f" * 64
+        document["signature"] = sign(Keys.from_settings(), document)
+        path.chmod(0o640)
+        path.write_text(json.dumps(document))
+        self.assertIn("does not match the database", self.problems())
+
+    def test_sealed_log_without_any_checkpoint_is_reported(self):
+        self.view()
+        seal(wait=5)
+        for path in self.checkpoints.glob(f"{PREFIX}*.json"):
+            path.unlink()
+        self.assertIn("no checkpoint in", self.problems())
+        # The next seal writes one again.
+        self.assertIsNotNone(write_checkpoint(self.checkpoints))
+        self.assertEqual(verify_all().problems, [])
+
+    def test_rows_left_unsealed_too_long_are_reported(self):
+        self.view()
+        self.assertEqual(verify_all(max_unsealed_age=datetime.timedelta(hours=1)).problems, [])
+        # The suite's clock stands still: two hours go by before the next check.
+        with time_machine.travel(timezone.now() + datetime.timedelta(hours=2), tick=False):
+            problems = " ".join(verify_all(max_unsealed_age=datetime.timedelta(hours=1)).problems)
+        self.assertIn("not sealed", problems)
+        self.assertIn("seal_audit", problems)
+
+    def test_seal_needs_a_checkpoint_directory(self):
+        with override_settings(AUDIT_CHECKPOINT_DIR=""), self.assertRaises(CommandError):
+            call_command("seal_audit")
+
+    def test_orm_refuses_to_change_or_delete_rows_and_seals(self):
         entry = log_access(user=self.peer.user, action="view", purpose="support")
-        with self.assertRaises(PermissionError):
-            entry.save()
-        with self.assertRaises(PermissionError):
-            entry.delete()
+        seal(wait=5)
+        seal_row = AuditSeal.objects.first()
+        assert seal_row is not None
+        for row in (entry, seal_row):
+            with self.assertRaises(PermissionError):
+                row.save()
+            with self.assertRaises(PermissionError):
+                row.delete()
         with self.assertRaises(PermissionError):
             AccessLogEntry.objects.filter(pk=entry.pk).update(purpose="x")
         with self.assertRaises(PermissionError):
             AccessLogEntry.objects.all().delete()
+        with self.assertRaises(PermissionError):
+            AuditSeal.objects.all().delete()
 
-    def test_database_refuses_update_on_postgresql(self):
+    def test_database_refuses_update_and_delete_on_postgresql(self):
         if connection.vendor != "postgresql":
-            self.skipTest("the trigger exists on PostgreSQL only")
-        from django.db import DatabaseError, transaction
-
+            self.skipTest("the append-only triggers exist on PostgreSQL only (SQLite has no roles)")
         entry = log_access(user=self.peer.user, action="view", purpose="support")
-        with self.assertRaises(DatabaseError), transaction.atomic(), connection.cursor() as c:
-            c.execute("UPDATE audit_accesslogentry SET purpose = 'x' WHERE id = %s", [entry.pk])
+        seal(wait=5)
+        statements = [
+            ("UPDATE audit_accesslogentry SET purpose = 'x' WHERE seq = %s", [entry.seq]),
+            ("DELETE FROM audit_accesslogentry WHERE seq = %s", [entry.seq]),
+            ("UPDATE audit_auditevent SET verb = 'x'", []),
+            ("DELETE FROM audit_auditevent", []),
+            ("UPDATE audit_auditseal SET rows = rows + 1", []),
+            ("DELETE FROM audit_auditseal", []),
+        ]
+        for sql, params in statements:
+            with (
+                self.subTest(sql),
+                self.assertRaisesMessage(DatabaseError, "append-only"),
+                transaction.atomic(),
+                connection.cursor() as cursor,
+            ):
+                cursor.execute(sql, params)
+        self.assertEqual(AccessLogEntry.objects.get(seq=entry.seq).purpose, "support")
 
     def test_search_criterion_is_hashed_not_stored(self):
         entry = log_access(
@@ -81,7 +251,28 @@ class ChainTests(BaseTestCase):
         self.assertNotIn("Alice", str(entry.payload()))
 
 
-class AccessReportTests(BaseTestCase):
+class DeployCheckTests(BaseTestCase):
+    def ids(self) -> set[str]:
+        return {message.id for message in audit_settings() if message.id}
+
+    def test_production_refuses_the_development_key_and_a_missing_checkpoint_dir(self):
+        from django.conf import settings
+
+        with override_settings(AUDIT_HMAC_KEY=settings.DEV_AUDIT_HMAC_KEY, AUDIT_CHECKPOINT_DIR=""):
+            self.assertEqual(self.ids(), {"audit.E001", "audit.E002"})
+        with override_settings(AUDIT_HMAC_KEY="short"):
+            self.assertIn("audit.E001", self.ids())
+        with override_settings(AUDIT_HMAC_KEY=OTHER_KEY, AUDIT_CHECKPOINT_DIR="/srv/checkpoints"):
+            self.assertEqual(self.ids(), set())
+        with override_settings(
+            AUDIT_HMAC_KEY=OTHER_KEY,
+            AUDIT_CHECKPOINT_DIR="/srv/checkpoints",
+            AUDIT_ACCESS_LOG=False,
+        ):
+            self.assertEqual(self.ids(), {"audit.E003"})
+
+
+class AccessReportTests(CheckpointDirMixin, BaseTestCase):
     def test_administrator_sees_who_looked_at_a_person(self):
         self.login(self.peer)
         self.client.get(reverse("people:person_detail", args=[self.alice.pk]))
@@ -104,41 +295,114 @@ class AccessReportTests(BaseTestCase):
             url = reverse("audit:access_report", args=[self.alice.pk])
             self.assertEqual(self.client.get(url).status_code, 403, user)
 
-    def test_verify_page_reports_intact_log(self):
+    def test_admin_home_shows_the_last_scheduled_check_and_runs_none(self):
         self.login(self.admin)
-        response = self.client.post(reverse("audit:verify"))
-        self.assertContains(response, "intakt")
+        home = reverse("accounts:home")
+        self.assertContains(self.client.get(home), "ikke kontrolleret endnu")
+        self.assertFalse(AuditCheck.objects.exists())  # showing the page checked nothing
+        entry = log_access(
+            user=self.peer.user, action="view", purpose="support", person_id=self.alice.pk
+        )
+        call_command("seal_audit", stdout=io.StringIO())
+        call_command("verify_audit", stdout=io.StringIO())
+        self.assertContains(self.client.get(home), "intakt")
+        raw_execute("UPDATE audit_accesslogentry SET purpose = 'x' WHERE seq = %s", [entry.seq])
+        with self.assertRaises(CommandError):
+            call_command("verify_audit", stderr=io.StringIO())
+        self.assertContains(self.client.get(home), "1 problem fundet")
 
 
-class ChainHeadTests(TransactionTestCase):
-    """The head moves after commit, so these tests commit for real."""
+class ConcurrentAppendTests(TransactionTestCase):
+    """Real transactions on separate connections, so these tests commit."""
+
+    def setUp(self) -> None:
+        if connection.vendor != "postgresql":
+            self.skipTest(
+                "SQLite lets one writer at a time by design; concurrent appends are a "
+                "PostgreSQL property (CI runs this suite on PostgreSQL too)"
+            )
+        self.checkpoints = Path(self.enterContext(tempfile.TemporaryDirectory()))
+        self.enterContext(override_settings(AUDIT_CHECKPOINT_DIR=str(self.checkpoints)))
 
     def log(self) -> AccessLogEntry:
         return log_access(user=None, action="view", purpose="support")
 
-    def test_deleted_newest_row_is_detected(self):
-        entry = self.log()
-        raw_execute("DELETE FROM audit_accesslogentry WHERE id = %s", [entry.pk])
-        self.assertIn("newest", " ".join(verify_chain(AccessLogEntry)))
+    def in_thread(self, target, *args) -> threading.Thread:
+        def run() -> None:
+            try:
+                target(*args)
+            finally:
+                connection.close()
 
-    def test_head_moves_once_per_transaction_and_after_commit(self):
-        with CaptureQueriesContext(connection) as queries, transaction.atomic():
-            entries = [self.log() for _ in range(3)]
-            head = ChainHead.objects.get(name="access")
-            # Not yet committed: the head has not moved, and that is no fault.
-            self.assertLess(head.seq, entries[-1].seq)
-            self.assertEqual(verify_chain(AccessLogEntry), [])
-        head.refresh_from_db()
-        self.assertEqual((head.seq, head.last_hash), (entries[-1].seq, entries[-1].hash))
-        self.assertEqual([e.prev_hash for e in entries[1:]], [e.hash for e in entries[:-1]])
-        self.assertEqual(verify_chain(AccessLogEntry), [])
-        head_updates = [q for q in queries if q["sql"].startswith('UPDATE "audit_chainhead"')]
-        self.assertEqual(len(head_updates), 1)
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        return thread
 
-    def test_head_never_moves_backwards(self):
-        entry = self.log()
-        ChainHead.objects.filter(name="access").update(seq=entry.seq + 5)
-        advance_head(AccessLogEntry)
-        self.assertEqual(ChainHead.objects.get(name="access").seq, entry.seq + 5)
-        # ... and a head that names rows which are not there is a missing tail.
-        self.assertIn("newest", " ".join(verify_chain(AccessLogEntry)))
+    def test_appending_does_not_wait_for_another_open_transaction(self):
+        logged, release, done = threading.Event(), threading.Event(), threading.Event()
+        rows: list[AccessLogEntry] = []
+
+        def long_transaction() -> None:
+            with transaction.atomic():
+                rows.append(self.log())
+                logged.set()
+                release.wait(30)
+
+        def quick_append() -> None:
+            rows.append(self.log())
+            done.set()
+
+        holder = self.in_thread(long_transaction)
+        self.assertTrue(logged.wait(10))
+        self.in_thread(quick_append)
+        # The second append commits while the first transaction is still open.
+        finished = done.wait(5)
+        release.set()
+        holder.join(10)
+        self.assertTrue(finished, "an append waited for another transaction's lock")
+        self.assertEqual(AccessLogEntry.objects.count(), 2)
+
+    def test_many_threads_append_at_once_and_all_rows_land_intact(self):
+        threads, per_thread = 8, 25
+        start = threading.Barrier(threads)
+
+        def append_many() -> None:
+            start.wait(10)
+            for _ in range(per_thread):
+                self.log()
+                record_event(actor=None, verb="test.concurrent", obj=AuditCheck(pk=1))
+
+        workers = [self.in_thread(append_many) for _ in range(threads)]
+        for worker in workers:
+            worker.join(60)
+        self.assertEqual(AccessLogEntry.objects.count(), threads * per_thread)
+        self.assertEqual(AuditEvent.objects.count(), threads * per_thread)
+        result = seal(wait=5)
+        self.assertEqual(
+            result.sealed, {"access": threads * per_thread, "audit": threads * per_thread}
+        )
+        self.assertEqual(verify_all().problems, [])
+
+    def test_sealer_waits_for_a_transaction_that_holds_a_lower_seq(self):
+        logged, release = threading.Event(), threading.Event()
+        rows: list[AccessLogEntry] = []
+
+        def open_transaction() -> None:
+            with transaction.atomic():
+                rows.append(self.log())
+                logged.set()
+                release.wait(30)
+
+        holder = self.in_thread(open_transaction)
+        self.assertTrue(logged.wait(10))
+        later = self.log()  # committed, with a higher seq than the open one
+        self.assertGreater(later.seq, rows[0].seq)
+        first = seal(wait=0.3)
+        # Sealing `later` now would leave the open row to land inside a sealed stretch.
+        self.assertEqual(first.waiting, ["access"])
+        self.assertFalse(AuditSeal.objects.filter(chain="access").exists())
+        release.set()
+        holder.join(10)
+        second = seal(wait=5)
+        self.assertEqual(second.sealed["access"], 2)
+        self.assertEqual(verify_all().problems, [])
