@@ -28,6 +28,9 @@ def production_env(**extra: str) -> dict[str, str]:
         "SECRET_KEY": "x" * 20 + "production-secret-key-0123456789",
         "ALLOWED_HOSTS": "brobygger.example.dk",
         "DATABASE_URL": "sqlite:////tmp/brobygger-sms-check.sqlite3",
+        # Production also needs the audit key and checkpoint folder (docs/audit.md).
+        "AUDIT_HMAC_KEY": "y" * 20 + "production-audit-key-0123456789",
+        "AUDIT_CHECKPOINT_DIR": "/tmp/brobygger-sms-check-checkpoints",
         **extra,
     }
 
