@@ -12,6 +12,7 @@ import hmac
 from typing import Any, TypeVar
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, models, transaction
 from django.utils import timezone
 
@@ -52,7 +53,10 @@ def _next_seq(model: type[LoggedEntry]) -> int:
             )
             cursor.execute(sql, [table])
             return int(cursor.fetchone()[0] or 0) + 1
-    raise NotImplementedError(f"The audit log does not support {connection.vendor}.")
+    # Brobygger runs on SQLite and PostgreSQL only (settings.DATABASES).
+    raise ImproperlyConfigured(
+        f"The audit log runs on SQLite or PostgreSQL, not {connection.vendor}."
+    )
 
 
 def _append(entry: E) -> E:
