@@ -77,7 +77,7 @@ def build_dora(case: Any, *, n: int = 0, unit: Any = None, **person: Any) -> Cou
         actor=None,
         person=dora,
         peer=case.peer,
-        started_on=TODAY - datetime.timedelta(days=60),
+        started_on=STARTED,
         admitted_on=TODAY - datetime.timedelta(days=70),
         phase="admitted",
     )
@@ -192,6 +192,10 @@ def xlsx_text(data: bytes) -> str:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         return "".join(archive.read(name).decode("utf-8") for name in archive.namelist())
 
+
+# Dora's course starts 60 days back, but never in the year before TODAY's: exports cover
+# whole calendar years, and the frozen clock may stand early in one (29 February).
+STARTED = max(TODAY - datetime.timedelta(days=60), datetime.date(TODAY.year, 1, 1))
 
 TWINS = 4  # Dora and four twins: five alike, the smallest group an export may show
 
