@@ -93,31 +93,27 @@ def _seal_chain(model: type[LoggedEntry], highest: int | None, batch: int, keys:
     sealed = 0
     count, value, seq = 0, previous, after
     now = timezone.now()
-    for seq, mac in rows.order_by("seq").values_list("seq", "mac").iterator(chunk_size=2000):
-        value = chain_step(keys, value, mac)
-        count += 1
-        if count == batch:
-            AuditSeal.objects.create(
-                chain=chain,
-                after_seq=after,
-                last_seq=seq,
-                rows=count,
-                prev_mac=previous,
-                chain_mac=value,
-                sealed_at=now,
-            )
-            sealed += count
-            after, previous, count = seq, value, 0
-    if count:
+
+    def close(last_seq: int) -> None:
         AuditSeal.objects.create(
             chain=chain,
             after_seq=after,
-            last_seq=seq,
+            last_seq=last_seq,
             rows=count,
             prev_mac=previous,
             chain_mac=value,
             sealed_at=now,
         )
+
+    for seq, mac in rows.order_by("seq").values_list("seq", "mac").iterator(chunk_size=2000):
+        value = chain_step(keys, value, mac)
+        count += 1
+        if count == batch:
+            close(seq)
+            sealed += count
+            after, previous, count = seq, value, 0
+    if count:
+        close(seq)
         sealed += count
     return sealed
 
