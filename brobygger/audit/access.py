@@ -39,6 +39,4 @@ def get_person_for_report(user: Any, pk: int) -> Person:
 
 
 def access_entries_for(person: Person) -> QuerySet[AccessLogEntry]:
-    return (
-        AccessLogEntry.objects.filter(person_id=person.pk).select_related("user").order_by("-seq")
-    )
+    return AccessLogEntry.objects.naming(person.pk).select_related("user").order_by("-seq")

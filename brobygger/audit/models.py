@@ -81,8 +81,17 @@ class AccessAction(models.TextChoices):
     REVEAL = "reveal", _("Revealed CPR number")
 
 
+class AccessLogQuerySet(AppendOnlyQuerySet):
+    def naming(self, person_id: int) -> AccessLogQuerySet:
+        """Entries about the person, and entries of lists that showed them."""
+        listed = AccessLogPerson.objects.filter(person_id=person_id).values("entry_id")
+        return self.filter(models.Q(person_id=person_id) | models.Q(seq__in=listed))
+
+
 class AccessLogEntry(LoggedEntry):
     """One use of personal data: who, when, what, which person (or search), why."""
+
+    objects = AccessLogQuerySet.as_manager()
 
     chain_name = "access"
     mac_fields = (
@@ -105,6 +114,9 @@ class AccessLogEntry(LoggedEntry):
     purpose = models.CharField(max_length=40)
     object_type = models.CharField(max_length=40, blank=True)
     object_id = models.BigIntegerField(null=True, blank=True)
+    # A look at a list: every person shown, in one entry (sorted ids). The rows of
+    # AccessLogPerson index them for the person's "who looked at me" report.
+    person_ids = models.JSONField(default=list, blank=True)
 
     class Meta(LoggedEntry.Meta):
         verbose_name = _("access log entry")
@@ -118,8 +130,49 @@ class AccessLogEntry(LoggedEntry):
         return f"{self.seq} {self.action} {self.purpose}"
 
     @property
+    def persons(self) -> set[int]:
+        """Every person this entry names."""
+        shown = {int(pk) for pk in self.person_ids}
+        if self.person_id is not None:
+            shown.add(int(self.person_id))
+        return shown
+
+    def payload(self) -> dict[str, Any]:
+        # The persons of a list are covered by the MAC; an entry for one person (or a
+        # search) has the payload it had before lists were logged, so older MACs hold.
+        payload = super().payload()
+        if self.person_ids:
+            payload["person_ids"] = list(self.person_ids)
+        return payload
+
+    @property
     def purpose_label(self) -> str:
         return str(Purpose(self.purpose).label) if self.purpose in Purpose.values else self.purpose
+
+
+class AccessLogPerson(AppendOnlyModel):
+    """One person shown in a logged list: the index behind "who looked at this person".
+
+    Derived from `AccessLogEntry.person_ids` (which the entry's MAC covers), written in
+    the same transaction; `verify_audit` checks that the two agree.
+    """
+
+    entry = models.ForeignKey(
+        AccessLogEntry, on_delete=models.PROTECT, related_name="shown", db_column="entry_seq"
+    )
+    person_id = models.BigIntegerField()
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("person in a logged list")
+        verbose_name_plural = _("persons in logged lists")
+        indexes = [models.Index(fields=["person_id", "at"], name="access_shown_person_at")]
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "person_id"], name="access_shown_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id}: {self.person_id}"
 
 
 class AuditEvent(LoggedEntry):

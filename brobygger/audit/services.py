@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -17,10 +18,24 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from .keyed import Keys
-from .models import AccessAction, AccessLogEntry, AuditCheck, AuditEvent, LoggedEntry
+from .models import (
+    AccessAction,
+    AccessLogEntry,
+    AccessLogPerson,
+    AuditCheck,
+    AuditEvent,
+    LoggedEntry,
+)
 from .verification import AuditReport, verify_chain
 
-__all__ = ["hash_criterion", "log_access", "record_check", "record_event", "verify_chain"]
+__all__ = [
+    "hash_criterion",
+    "log_access",
+    "log_list",
+    "record_check",
+    "record_event",
+    "verify_chain",
+]
 
 E = TypeVar("E", bound=LoggedEntry)
 
@@ -92,25 +107,69 @@ def log_access(
     action: str,
     purpose: str,
     person_id: int | None = None,
+    person_ids: Iterable[int] = (),
     criterion: str | None = None,
     obj: models.Model | None = None,
 ) -> AccessLogEntry:
-    """Write exactly one access-log entry for one use of personal data."""
+    """Write exactly one access-log entry for one use of personal data.
+
+    `person_id` is the person the use is about; `person_ids` every further person the
+    response shows (a list, a relative on the person's page). One entry carries them
+    all, and each is found by that person's "who looked at me" report.
+    """
     if action not in AccessAction.values:
         raise ValueError(f"Unknown access action {action!r}")
     object_type, object_id = _object_ref(obj)
     if not settings.AUDIT_ACCESS_LOG:  # bench/audit_throughput.py only; a deploy check
         return AccessLogEntry()  # refuses it switched off in production
+    shown = {int(pk) for pk in person_ids if pk is not None}
+    if person_id is not None:
+        shown.add(int(person_id))
+    if person_id is None and len(shown) == 1:
+        person_id = next(iter(shown))
     entry = AccessLogEntry(
         user=user if getattr(user, "is_authenticated", False) else None,
         action=action,
         purpose=purpose,
         person_id=person_id,
+        person_ids=sorted(shown) if len(shown) > 1 else [],
         criterion_hash=hash_criterion(criterion) if criterion is not None else "",
         object_type=object_type,
         object_id=object_id,
     )
-    return _append(entry)
+    with transaction.atomic(savepoint=False):
+        _append(entry)
+        if entry.person_ids:
+            AccessLogPerson.objects.bulk_create(
+                AccessLogPerson(entry=entry, person_id=pk, at=entry.at) for pk in entry.person_ids
+            )
+    return entry
+
+
+def log_list(
+    *,
+    user: Any,
+    purpose: str,
+    person_ids: Iterable[int],
+    action: str = AccessAction.VIEW,
+    criterion: str | None = None,
+    obj: models.Model | None = None,
+) -> AccessLogEntry | None:
+    """One entry for a response that shows a list of persons; none if it shows nobody.
+
+    A search is logged even when it finds nobody: the search text was a use of data.
+    """
+    ids = {int(pk) for pk in person_ids if pk is not None}
+    if not ids and criterion is None:
+        return None
+    return log_access(
+        user=user,
+        action=action,
+        purpose=purpose,
+        person_ids=ids,
+        criterion=criterion,
+        obj=obj,
+    )
 
 
 def record_event(

@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from .checkpoints import Checkpoint, checkpoint_dir, read_checkpoints
 from .keyed import GENESIS, Keys, chain_step
-from .models import AccessLogEntry, AuditEvent, AuditSeal, LoggedEntry
+from .models import AccessLogEntry, AccessLogPerson, AuditEvent, AuditSeal, LoggedEntry
 
 MAX_LISTED = 50  # problems listed per chain; a wrong key would otherwise list every row
 
@@ -194,6 +194,25 @@ def _compare(checkpoint: Checkpoint, report: ChainReport) -> str | None:
     return None
 
 
+def _check_list_index() -> list[str]:
+    """Each list entry's persons (covered by its MAC) are all in the report's index.
+
+    A removed index row would hide a look from the person's "who looked at me" report.
+    """
+    problems: list[str] = []
+    indexed: dict[int, set[int]] = {}
+    with _reading():
+        for seq, person_id in AccessLogPerson.objects.values_list("entry_id", "person_id").iterator():
+            indexed.setdefault(seq, set()).add(person_id)
+        lists = AccessLogEntry.objects.exclude(person_ids=[]).values_list("seq", "person_ids")
+        for seq, person_ids in lists.iterator():
+            if set(person_ids) != indexed.pop(seq, set()) and len(problems) < MAX_LISTED:
+                problems.append(f"AccessLogPerson: the index of entry {seq} does not match it")
+    for seq in sorted(indexed)[: max(0, MAX_LISTED - len(problems))]:
+        problems.append(f"AccessLogPerson: index rows for entry {seq}, which lists nobody")
+    return problems
+
+
 def verify_all(*, max_unsealed_age: datetime.timedelta | None = None) -> AuditReport:
     """Both chains, their seals and every checkpoint file; the whole log is read."""
     keys = Keys.from_settings()
@@ -215,6 +234,7 @@ def verify_all(*, max_unsealed_age: datetime.timedelta | None = None) -> AuditRe
                 f"{chain.model.__name__}: {chain.unsealed} row(s) not sealed, the oldest from "
                 f"{chain.oldest_unsealed:%Y-%m-%d %H:%M} UTC: is `manage.py seal_audit` scheduled?"
             )
+    problems.extend(_check_list_index())
     for checkpoint in checkpoints:
         if checkpoint.problem:
             problems.append(checkpoint.problem)

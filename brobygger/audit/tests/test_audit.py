@@ -16,9 +16,21 @@ from django.utils import timezone
 from brobygger.audit.checkpoints import PREFIX, write_checkpoint
 from brobygger.audit.checks import audit_settings
 from brobygger.audit.keyed import Keys, sign
-from brobygger.audit.models import AccessLogEntry, AuditCheck, AuditEvent, AuditSeal
+from brobygger.audit.models import (
+    AccessLogEntry,
+    AccessLogPerson,
+    AuditCheck,
+    AuditEvent,
+    AuditSeal,
+)
 from brobygger.audit.sealing import seal
-from brobygger.audit.services import hash_criterion, log_access, record_event, verify_chain
+from brobygger.audit.services import (
+    hash_criterion,
+    log_access,
+    log_list,
+    record_event,
+    verify_chain,
+)
 from brobygger.audit.verification import verify_all
 from brobygger.testing import BaseTestCase
 
@@ -229,6 +241,7 @@ class ChainTests(CheckpointDirMixin, BaseTestCase):
             ("DELETE FROM audit_auditevent", []),
             ("UPDATE audit_auditseal SET rows = rows + 1", []),
             ("DELETE FROM audit_auditseal", []),
+            ("DELETE FROM audit_accesslogperson", []),
         ]
         for sql, params in statements:
             with (
@@ -249,6 +262,55 @@ class ChainTests(CheckpointDirMixin, BaseTestCase):
         )
         self.assertEqual(entry.criterion_hash, hash_criterion("  alice   ANDERSEN "))
         self.assertNotIn("Alice", str(entry.payload()))
+
+
+class ListEntryTests(CheckpointDirMixin, BaseTestCase):
+    """A look at a list is one entry naming every person shown, found under each of them."""
+
+    def test_one_entry_names_every_person_of_a_list(self):
+        entry = log_list(
+            user=self.coordinator, purpose="coordination", person_ids=[self.bob.pk, self.alice.pk]
+        )
+        assert entry is not None
+        self.assertEqual(entry.person_ids, sorted([self.alice.pk, self.bob.pk]))
+        self.assertIsNone(entry.person_id)
+        self.assertEqual(entry.persons, {self.alice.pk, self.bob.pk})
+        for person in (self.alice, self.bob):
+            self.assertEqual(AccessLogEntry.objects.naming(person.pk).last(), entry)
+        self.assertFalse(AccessLogEntry.objects.naming(self.carol.pk).filter(seq=entry.seq))
+
+    def test_a_list_of_one_is_an_entry_about_that_person(self):
+        entry = log_list(user=self.coordinator, purpose="coordination", person_ids=[self.alice.pk])
+        assert entry is not None
+        self.assertEqual((entry.person_id, entry.person_ids), (self.alice.pk, []))
+        self.assertFalse(AccessLogPerson.objects.filter(entry=entry).exists())
+
+    def test_a_list_that_shows_nobody_is_not_logged_but_a_search_is(self):
+        before = AccessLogEntry.objects.count()
+        self.assertIsNone(log_list(user=self.coordinator, purpose="coordination", person_ids=[]))
+        self.assertEqual(AccessLogEntry.objects.count(), before)
+        search = log_list(
+            user=self.coordinator, purpose="coordination", person_ids=[], criterion="Zed"
+        )
+        assert search is not None
+        self.assertEqual(search.action, "view")
+        self.assertEqual(AccessLogEntry.objects.count(), before + 1)
+
+    def test_the_persons_of_a_list_are_covered_by_the_mac_and_the_index_is_checked(self):
+        entry = log_list(
+            user=self.coordinator, purpose="coordination", person_ids=[self.alice.pk, self.bob.pk]
+        )
+        assert entry is not None
+        self.assertEqual(verify_all().problems, [])
+        raw_execute(
+            "DELETE FROM audit_accesslogperson WHERE person_id = %s", [self.alice.pk]
+        )
+        self.assertIn("index of entry", " ".join(verify_all().problems))
+        raw_execute(
+            "UPDATE audit_accesslogentry SET person_ids = %s WHERE seq = %s",
+            [json.dumps([self.bob.pk]), entry.seq],
+        )
+        self.assertIn("MAC", " ".join(verify_all().problems))
 
 
 class DeployCheckTests(BaseTestCase):
