@@ -91,8 +91,6 @@ class AccessLogQuerySet(AppendOnlyQuerySet):
 class AccessLogEntry(LoggedEntry):
     """One use of personal data: who, when, what, which person (or search), why."""
 
-    objects = AccessLogQuerySet.as_manager()
-
     chain_name = "access"
     mac_fields = (
         "user_id",
@@ -117,6 +115,8 @@ class AccessLogEntry(LoggedEntry):
     # A look at a list: every person shown, in one entry (sorted ids). The rows of
     # AccessLogPerson index them for the person's "who looked at me" report.
     person_ids = models.JSONField(default=list, blank=True)
+
+    objects = AccessLogQuerySet.as_manager()
 
     class Meta(LoggedEntry.Meta):
         verbose_name = _("access log entry")

@@ -202,7 +202,8 @@ def _check_list_index() -> list[str]:
     problems: list[str] = []
     indexed: dict[int, set[int]] = {}
     with _reading():
-        for seq, person_id in AccessLogPerson.objects.values_list("entry_id", "person_id").iterator():
+        rows = AccessLogPerson.objects.values_list("entry_id", "person_id")
+        for seq, person_id in rows.iterator():
             indexed.setdefault(seq, set()).add(person_id)
         lists = AccessLogEntry.objects.exclude(person_ids=[]).values_list("seq", "person_ids")
         for seq, person_ids in lists.iterator():

@@ -302,9 +302,7 @@ class ListEntryTests(CheckpointDirMixin, BaseTestCase):
         )
         assert entry is not None
         self.assertEqual(verify_all().problems, [])
-        raw_execute(
-            "DELETE FROM audit_accesslogperson WHERE person_id = %s", [self.alice.pk]
-        )
+        raw_execute("DELETE FROM audit_accesslogperson WHERE person_id = %s", [self.alice.pk])
         self.assertIn("index of entry", " ".join(verify_all().problems))
         raw_execute(
             "UPDATE audit_accesslogentry SET person_ids = %s WHERE seq = %s",
