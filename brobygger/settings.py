@@ -117,6 +117,8 @@ MIDDLEWARE = [
     "brobygger.accounts.middleware.SessionLimitsMiddleware",
     "brobygger.accounts.middleware.UserLanguageMiddleware",
     "brobygger.accounts.middleware.TwoFactorRequiredMiddleware",
+    # Inside the two-factor gate: a request it refuses shows nobody and logs nothing.
+    "brobygger.audit.looks.LookMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",

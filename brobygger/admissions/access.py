@@ -12,8 +12,8 @@ from typing import Any
 from django.http import Http404
 
 from brobygger.accounts.models import Role
+from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction, Purpose
-from brobygger.audit.services import log_access
 from brobygger.referrals.models import Course
 
 from .importfile import ParsedFile
@@ -35,7 +35,7 @@ def get_course_for(user: Any, pk: int, *, action: str = AccessAction.VIEW) -> Co
     course = Course.objects.visible_to(user).select_related("person", "unit").filter(pk=pk).first()
     if course is None:
         raise Http404
-    log_access(user=user, action=action, purpose=PURPOSE, person_id=course.person_id, obj=course)
+    shown(user=user, action=action, purpose=PURPOSE, person_id=course.person_id, obj=course)
     return course
 
 
@@ -49,7 +49,7 @@ def get_admission_for(user: Any, pk: int, *, action: str = AccessAction.VIEW) ->
     )
     if admission is None:
         raise Http404
-    log_access(
+    shown(
         user=user,
         action=action,
         purpose=PURPOSE,
@@ -65,7 +65,7 @@ def log_import_lookup(user: Any, parsed: ParsedFile) -> None:
     The criterion is the file's hash (itself hashed by the log), never a CPR number; the
     saved import then writes its own entry pointing at the import with its counts.
     """
-    log_access(
+    shown(
         user=user,
         action=AccessAction.SEARCH,
         purpose=PURPOSE,

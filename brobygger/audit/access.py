@@ -7,8 +7,8 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 
+from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction, Purpose
-from brobygger.audit.services import log_access
 from brobygger.people.models import Person
 
 from .models import AccessLogEntry
@@ -18,7 +18,7 @@ REPORT_LIMIT = 25
 
 def find_persons_for_report(user: Any, text: str) -> list[Person]:
     """A person has the right to know who looked at them; the search itself is logged."""
-    log_access(user=user, action=AccessAction.SEARCH, purpose=Purpose.ACCESS_REPORT, criterion=text)
+    shown(user=user, action=AccessAction.SEARCH, purpose=Purpose.ACCESS_REPORT, criterion=text)
     if not text.strip():
         return []
     return list(Person.objects.search(text).order_by("family_name", "given_name")[:REPORT_LIMIT])
@@ -28,7 +28,7 @@ def get_person_for_report(user: Any, pk: int) -> Person:
     person = Person.objects.filter(pk=pk).first()
     if person is None:
         raise Http404
-    log_access(
+    shown(
         user=user,
         action=AccessAction.VIEW,
         purpose=Purpose.ACCESS_REPORT,

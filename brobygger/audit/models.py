@@ -116,7 +116,9 @@ class AccessLogEntry(LoggedEntry):
     # AccessLogPerson index them for the person's "who looked at me" report.
     person_ids = models.JSONField(default=list, blank=True)
 
-    objects = AccessLogQuerySet.as_manager()
+    # The base's manager, with the report's look-up added (django-stubs types the
+    # inherited manager as a class variable).
+    objects = AccessLogQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta(LoggedEntry.Meta):
         verbose_name = _("access log entry")

@@ -17,6 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from .current import note_change
 from .keyed import Keys
 from .models import (
     AccessAction,
@@ -95,8 +96,9 @@ def hash_criterion(criterion: str) -> str:
     return hmac.new(key, normalised.encode(), hashlib.sha256).hexdigest()
 
 
-def _object_ref(obj: models.Model | None) -> tuple[str, int | None]:
-    if obj is None:
+def object_ref(obj: models.Model | None) -> tuple[str, int | None]:
+    """The type and id an entry names; taken when the object is used (it may be deleted)."""
+    if obj is None or obj.pk is None:
         return "", None
     return obj._meta.label_lower, int(obj.pk)
 
@@ -110,6 +112,7 @@ def log_access(
     person_ids: Iterable[int] = (),
     criterion: str | None = None,
     obj: models.Model | None = None,
+    ref: tuple[str, int | None] | None = None,
 ) -> AccessLogEntry:
     """Write exactly one access-log entry for one use of personal data.
 
@@ -119,7 +122,7 @@ def log_access(
     """
     if action not in AccessAction.values:
         raise ValueError(f"Unknown access action {action!r}")
-    object_type, object_id = _object_ref(obj)
+    object_type, object_id = ref or object_ref(obj)
     if not settings.AUDIT_ACCESS_LOG:  # bench/audit_throughput.py only; a deploy check
         return AccessLogEntry()  # refuses it switched off in production
     shown = {int(pk) for pk in person_ids if pk is not None}
@@ -181,7 +184,7 @@ def record_event(
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Write one audit event; call inside the transaction that makes the change."""
-    object_type, object_id = _object_ref(obj)
+    object_type, object_id = object_ref(obj)
     event = AuditEvent(
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         verb=verb,
@@ -190,6 +193,7 @@ def record_event(
         person_id=person_id,
         data=data or {},
     )
+    note_change()
     return _append(event)
 
 

@@ -8,8 +8,8 @@ from django.http import Http404
 
 from brobygger.accounts import policy
 from brobygger.accounts.models import Role
+from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction
-from brobygger.audit.services import log_access
 
 from .models import GroupSession, RecoveryGroup
 
@@ -72,7 +72,7 @@ def log_roster(user: Any, group: RecoveryGroup, *, what: str = "roster") -> None
     The criterion names the group, so "who looked at this person" can be answered
     by joining the group's enrolments.
     """
-    log_access(
+    shown(
         user=user,
         action=AccessAction.SEARCH,
         purpose=purpose_for(user),

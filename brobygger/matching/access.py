@@ -6,8 +6,8 @@ from typing import Any
 
 from django.http import Http404
 
+from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction, Purpose
-from brobygger.audit.services import log_access
 from brobygger.referrals.models import Referral, ReferralStatus
 
 
@@ -21,7 +21,7 @@ def get_proposal_for(user: Any, pk: int) -> Referral:
     )
     if referral is None:
         raise Http404
-    log_access(
+    shown(
         user=user,
         action=AccessAction.VIEW,
         purpose=Purpose.SUPPORT,

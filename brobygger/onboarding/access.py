@@ -8,8 +8,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from brobygger.accounts.models import Role, User
+from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction, Purpose
-from brobygger.audit.services import log_access
 from brobygger.people.models import PeerWorker
 
 from .models import OnboardingItem, Responsible, onboarding_visible
@@ -31,7 +31,7 @@ def get_peer_for(user: Any, pk: int, *, action: str = AccessAction.VIEW) -> Peer
     )
     if peer is None:
         raise Http404
-    log_access(user=user, action=action, purpose=Purpose.RECRUITMENT, obj=peer)
+    shown(user=user, action=action, purpose=Purpose.RECRUITMENT, obj=peer)
     return peer
 
 
@@ -49,7 +49,7 @@ def get_item_for(user: Any, pk: int, *, change: bool = False) -> OnboardingItem:
         raise PermissionDenied
     if getattr(user, "role", None) == Role.COORDINATOR:
         action = AccessAction.CHANGE if change else AccessAction.VIEW
-        log_access(user=user, action=action, purpose=Purpose.RECRUITMENT, obj=item.peer)
+        shown(user=user, action=action, purpose=Purpose.RECRUITMENT, obj=item.peer)
     return item
 
 

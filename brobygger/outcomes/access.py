@@ -7,8 +7,8 @@ from typing import Any
 from django.http import Http404
 
 from brobygger.accounts.policy import purpose_for
+from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction
-from brobygger.audit.services import log_access
 from brobygger.referrals.access import can_edit_course
 
 from .models import Administration
@@ -30,7 +30,7 @@ def get_administration_for(
         raise Http404
     if edit and not can_edit_course(user, administration.course):
         raise Http404
-    log_access(
+    shown(
         user=user,
         action=action,
         purpose=purpose_for(user),

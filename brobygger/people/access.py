@@ -8,8 +8,8 @@ from django.http import Http404
 
 from brobygger.accounts import policy
 from brobygger.accounts.models import Role
+from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction, Purpose
-from brobygger.audit.services import log_access
 from brobygger.lib import cpr
 
 from .models import PeerPause, PeerWorker, Person, PersonAccessRequest
@@ -20,7 +20,7 @@ def get_person_for(user: Any, pk: int, *, purpose: str, action: str = AccessActi
     person = Person.objects.visible_to(user).select_related("unit").filter(pk=pk).first()
     if person is None:
         raise Http404
-    log_access(user=user, action=action, purpose=purpose, person_id=person.pk, obj=person)
+    shown(user=user, action=action, purpose=purpose, person_id=person.pk, obj=person)
     return person
 
 
@@ -67,9 +67,7 @@ def reveal_cpr(user: Any, person: Person, *, purpose: str) -> str:
     (policy.PERSON_FIELDS: coordinators); the look itself is logged. Others: 404."""
     if not person.cpr or not policy.may_reveal_cpr(user):
         raise Http404
-    log_access(
-        user=user, action=AccessAction.REVEAL, purpose=purpose, person_id=person.pk, obj=person
-    )
+    shown(user=user, action=AccessAction.REVEAL, purpose=purpose, person_id=person.pk, obj=person)
     return cpr.formatted(person.cpr)
 
 
@@ -109,7 +107,7 @@ def open_access_requests_for(user: Any) -> list[PersonAccessRequest]:
         .select_related("person", "requested_by")
         .prefetch_related("requested_by__units")
     )
-    log_access(
+    shown(
         user=user,
         action=AccessAction.SEARCH,
         purpose=Purpose.COORDINATION,
@@ -122,7 +120,7 @@ def get_access_request_for(user: Any, pk: int) -> PersonAccessRequest:
     request = PersonAccessRequest.objects.for_coordinator(user).filter(pk=pk).first()
     if request is None:
         raise Http404
-    log_access(
+    shown(
         user=user,
         action=AccessAction.CHANGE,
         purpose=Purpose.COORDINATION,

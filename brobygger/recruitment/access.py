@@ -11,8 +11,8 @@ from typing import Any
 
 from django.http import Http404
 
+from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction, Purpose
-from brobygger.audit.services import log_access
 
 from .models import Application, Interview, InterviewStatus, JobPosting, panel_posting_ids
 
@@ -47,9 +47,7 @@ def get_posting_with_applications_for(user: Any, pk: int) -> tuple[JobPosting, b
 
 
 def _log(user: Any, action: str, application: Application) -> None:
-    log_access(
-        user=user, action=action, purpose=RECRUITMENT_PURPOSE, person_id=None, obj=application
-    )
+    shown(user=user, action=action, purpose=RECRUITMENT_PURPOSE, person_id=None, obj=application)
 
 
 def get_application_for(user: Any, pk: int, *, action: str = AccessAction.VIEW) -> Application:
@@ -107,7 +105,7 @@ def get_interview_for_panel(user: Any, pk: int, *, action: str = AccessAction.VI
 
 
 def log_application_list(user: Any, posting: JobPosting, criterion: str) -> None:
-    log_access(
+    shown(
         user=user,
         action=AccessAction.SEARCH,
         purpose=RECRUITMENT_PURPOSE,
@@ -119,7 +117,7 @@ def log_application_list(user: Any, posting: JobPosting, criterion: str) -> None
 
 def log_interview_list(user: Any) -> None:
     """The list of one's interviews shows applicants' names: a search in the log."""
-    log_access(
+    shown(
         user=user,
         action=AccessAction.SEARCH,
         purpose=RECRUITMENT_PURPOSE,

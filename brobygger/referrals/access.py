@@ -8,8 +8,8 @@ from django.http import Http404
 
 from brobygger.accounts import policy
 from brobygger.accounts.models import Role
+from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction, Purpose
-from brobygger.audit.services import log_access
 from brobygger.people.models import Consent
 
 from .models import Course, Referral
@@ -29,7 +29,7 @@ def get_referral_for(user: Any, pk: int, *, action: str = AccessAction.VIEW) -> 
     )
     if referral is None:
         raise Http404
-    log_access(
+    shown(
         user=user, action=action, purpose=_purpose(user), person_id=referral.person_id, obj=referral
     )
     return referral
@@ -49,9 +49,7 @@ def get_course_for(user: Any, pk: int, *, action: str = AccessAction.VIEW) -> Co
     )
     if course is None:
         raise Http404
-    log_access(
-        user=user, action=action, purpose=_purpose(user), person_id=course.person_id, obj=course
-    )
+    shown(user=user, action=action, purpose=_purpose(user), person_id=course.person_id, obj=course)
     return course
 
 
@@ -75,7 +73,7 @@ def get_consent_for(user: Any, pk: int) -> Consent:
     )
     if consent is None:
         raise Http404
-    log_access(
+    shown(
         user=user,
         action=AccessAction.CHANGE,
         purpose=Purpose.COORDINATION,

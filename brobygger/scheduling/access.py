@@ -7,8 +7,8 @@ from typing import Any
 from django.http import Http404
 
 from brobygger.accounts.models import Role
+from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction, Purpose
-from brobygger.audit.services import log_access
 from brobygger.people.models import PeerWorker
 
 from .models import Appointment
@@ -24,7 +24,7 @@ def get_appointment_for(user: Any, pk: int, *, action: str = AccessAction.VIEW) 
     if appointment is None:
         raise Http404
     purpose = Purpose.COORDINATION if user.role == Role.COORDINATOR else Purpose.SUPPORT
-    log_access(
+    shown(
         user=user, action=action, purpose=purpose, person_id=appointment.person_id, obj=appointment
     )
     return appointment

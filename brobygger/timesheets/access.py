@@ -13,8 +13,8 @@ from typing import Any
 from django.http import Http404
 
 from brobygger.accounts.models import Role
+from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction, Purpose
-from brobygger.audit.services import log_access
 from brobygger.people.models import PeerWorker
 
 from . import months
@@ -55,7 +55,7 @@ def get_peer_for(user: Any, pk: int, *, year: int, month: int, action: str) -> P
     peer = PeerWorker.objects.visible_to(user).filter(pk=pk).select_related("user").first()
     if peer is None:
         raise Http404
-    log_access(
+    shown(
         user=user,
         action=action,
         purpose=PURPOSE,
@@ -74,7 +74,7 @@ def get_timesheet(peer: PeerWorker, year: int, month: int) -> Timesheet:
 
 
 def log_overview(user: Any, year: int, month: int, unit_id: int | None) -> None:
-    log_access(
+    shown(
         user=user,
         action=AccessAction.SEARCH,
         purpose=PURPOSE,
@@ -83,7 +83,7 @@ def log_overview(user: Any, year: int, month: int, unit_id: int | None) -> None:
 
 
 def log_payroll(user: Any, year: int, month: int, unit_id: int | None) -> None:
-    log_access(
+    shown(
         user=user,
         action=AccessAction.EXPORT,
         purpose=PURPOSE,

@@ -12,8 +12,8 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from brobygger.accounts.models import Role
+from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction, Purpose
-from brobygger.audit.services import log_access
 from brobygger.people.models import PeerWorker
 
 from .models import EducationRecord, SupervisionGroup, SupervisionSession
@@ -35,7 +35,7 @@ def get_peer_for(user: Any, pk: int, *, action: str = AccessAction.VIEW) -> Peer
     peer = peers_for(user).select_related("user").filter(pk=pk).first()
     if peer is None:
         raise Http404
-    log_access(user=user, action=action, purpose=Purpose.COORDINATION, obj=peer)
+    shown(user=user, action=action, purpose=Purpose.COORDINATION, obj=peer)
     return peer
 
 
@@ -55,7 +55,7 @@ def get_record_for(user: Any, pk: int) -> EducationRecord:
     )
     if record is None:
         raise Http404
-    log_access(user=user, action=AccessAction.CHANGE, purpose=Purpose.COORDINATION, obj=record.peer)
+    shown(user=user, action=AccessAction.CHANGE, purpose=Purpose.COORDINATION, obj=record.peer)
     return record
 
 
@@ -85,7 +85,7 @@ def get_session_for(user: Any, pk: int) -> SupervisionSession:
 
 def log_group(user: Any, group: SupervisionGroup, *, what: str = "members") -> None:
     """One entry for a page listing a group's members and their attendance."""
-    log_access(
+    shown(
         user=user,
         action=AccessAction.SEARCH,
         purpose=Purpose.COORDINATION,
@@ -96,7 +96,7 @@ def log_group(user: Any, group: SupervisionGroup, *, what: str = "members") -> N
 
 def log_overview(user: Any, criterion: str) -> None:
     """One entry for the workforce overview (names, contracts, education, supervision)."""
-    log_access(
+    shown(
         user=user,
         action=AccessAction.SEARCH,
         purpose=Purpose.COORDINATION,
