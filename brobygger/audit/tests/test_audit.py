@@ -349,6 +349,19 @@ class AccessReportTests(CheckpointDirMixin, BaseTestCase):
             ).exists()
         )
 
+    def test_the_report_shows_the_lists_a_person_was_shown_in(self):
+        log_list(
+            user=self.coordinator, purpose="coordination", person_ids=[self.alice.pk, self.bob.pk]
+        )
+        self.login(self.admin)
+        response = self.client.get(reverse("audit:access_report", args=[self.bob.pk]))
+        self.assertContains(response, self.coordinator.display_name)
+        self.assertContains(response, "2")
+        self.assertEqual(
+            [e.persons for e in response.context["entries"] if e.person_ids],
+            [{self.alice.pk, self.bob.pk}],
+        )
+
     def test_only_administrators_get_the_report(self):
         for user in (self.coordinator, self.peer, self.evaluator, self.clinician):
             self.login(user)
