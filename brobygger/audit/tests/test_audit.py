@@ -233,6 +233,8 @@ class ChainTests(CheckpointDirMixin, BaseTestCase):
         if connection.vendor != "postgresql":
             self.skipTest("the append-only triggers exist on PostgreSQL only (SQLite has no roles)")
         entry = log_access(user=self.peer.user, action="view", purpose="support")
+        # A list entry, so that the index table has rows for its trigger to refuse.
+        log_list(user=self.peer.user, purpose="support", person_ids=[self.alice.pk, self.bob.pk])
         seal(wait=5)
         statements = [
             ("UPDATE audit_accesslogentry SET purpose = 'x' WHERE seq = %s", [entry.seq]),
