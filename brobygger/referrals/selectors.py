@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from brobygger.audit.models import AuditEvent
-from brobygger.people.models import Consent, ConsentKind, PeerWorker, Person, RelativeLink
+from brobygger.people.models import Consent, ConsentKind, PeerWorker, RelativeLink
 
 from .models import OPEN_STATUSES, Course, Phase, Referral, ReferralStatus
 from .services import PEER_KINDS_FOR, allowed_transitions
@@ -147,8 +147,3 @@ def course_page(course: Course, *, user: Any) -> dict[str, Any]:
         "shared_patients": shared_patients,
         "phase_choices": Phase.choices,
     }
-
-
-def relatives_of(person: Person) -> QuerySet[Person]:
-    """The relatives linked to a patient (candidates for a consent to share)."""
-    return Person.objects.filter(patient_links__patient=person).order_by("given_name")
