@@ -121,7 +121,8 @@ def create_person(
             person_id=person.pk,
             data={"kind": person.kind},
         )
-        log_access(
+        # The write's look: one entry with the response's other looks (audit/looks.py).
+        shown(
             user=actor, action=AccessAction.CREATE, purpose=purpose, person_id=person.pk, obj=person
         )
     return person
@@ -154,7 +155,7 @@ def update_person(
             person_id=person.pk,
             data={"fields": sorted(changed)},
         )
-        log_access(
+        shown(
             user=actor, action=AccessAction.CHANGE, purpose=purpose, person_id=person.pk, obj=person
         )
     return person

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from brobygger.accounts.models import Unit
 from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction, Purpose
-from brobygger.audit.services import log_access, record_event
+from brobygger.audit.services import record_event
 from brobygger.people import services as people_services
 from brobygger.people.models import (
     Consent,
@@ -202,7 +202,7 @@ def create_referral(
             duplicate = find_possible_duplicate(person)
         else:
             duplicate = None
-            log_access(
+            shown(
                 user=actor,
                 action=AccessAction.CHANGE,
                 purpose=purpose,

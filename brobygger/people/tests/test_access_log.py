@@ -177,3 +177,38 @@ class PeopleAccessLogTests(AccessLogTestCase):
         self.assertEqual(response.status_code, 422)
         entry = self.one_entry(before)
         self.assertEqual(entry.persons, {self.bob.pk, self.alice.pk})
+
+    def test_an_edit_is_one_change_entry(self):
+        self.login(self.coordinator)
+        data = {
+            "kind": "patient",
+            "given_name": "Bobby",
+            "family_name": "Andersen",
+            "language": "da",
+            "contact_channel": "phone",
+            "unit": str(self.unit.pk),
+        }
+        before = self.last_seq()
+        response = self.client.post(reverse("people:person_edit", args=[self.bob.pk]), data)
+        self.assertEqual(response.status_code, 302)
+        entry = self.one_entry(before)
+        self.assertEqual((entry.action, entry.persons), ("change", {self.bob.pk}))
+
+    def test_registering_a_relative_is_one_create_entry_naming_both(self):
+        self.login(self.coordinator)
+        data = {
+            "kind": "relative",
+            "given_name": "Sara",
+            "family_name": "Holm",
+            "language": "da",
+            "contact_channel": "phone",
+            "unit": str(self.unit.pk),
+            "relationship": "partner",
+        }
+        url = reverse("people:person_create") + f"?patient={self.alice.pk}"
+        before = self.last_seq()
+        response = self.client.post(url, data)
+        self.assertEqual(response.status_code, 302)
+        sara = Person.objects.get(given_name="Sara")
+        entry = self.one_entry(before)
+        self.assertEqual((entry.action, entry.persons), ("create", {self.alice.pk, sara.pk}))
