@@ -89,7 +89,7 @@ def course_page_for(user: Any, course: Course) -> dict[str, Any]:
     """What the course page shows beside the course (selectors.course_page); every other
     person it names (consent recipients, relatives, shared patients) is logged."""
     page = selectors.course_page(course, user=user)
-    others = [c.recipient_id for c in page["consents"] if c.recipient_id is not None]
+    others = list(page["shown_recipients"])
     others += [link.relative_id for link in page["relatives"]]
     others += [shared["patient"].pk for shared in page["shared_patients"]]
     shown(user=user, purpose=_purpose(user), person_ids=others, obj=course)

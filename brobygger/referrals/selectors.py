@@ -9,6 +9,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from brobygger.accounts import policy
 from brobygger.audit.models import AuditEvent
 from brobygger.people.models import Consent, ConsentKind, PeerWorker, RelativeLink
 
@@ -101,7 +102,13 @@ def course_page(course: Course, *, user: Any) -> dict[str, Any]:
         .order_by("-given_at")
     )
     # The same rule as the person page: the patient's consent to share names the relative
-    # (accounts/policy.py).
+    # (accounts/policy.py). A withdrawn consent no longer names them, except to the
+    # coordinator, who records consents.
+    shown_recipients = {
+        c.recipient_id
+        for c in consents
+        if c.recipient_id is not None and (c.withdrawn_at is None or policy.is_coordinator(user))
+    }
     links = RelativeLink.objects.visible_to(user)
     relatives = list(links.filter(patient_id=course.person_id).select_related("relative"))
     from brobygger.scheduling.models import Appointment
@@ -139,6 +146,7 @@ def course_page(course: Course, *, user: Any) -> dict[str, Any]:
     )
     return {
         "consents": consents,
+        "shown_recipients": shown_recipients,
         "relatives": relatives,
         "appointments": appointments,
         "noted": noted,

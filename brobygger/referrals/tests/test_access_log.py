@@ -108,6 +108,28 @@ class ReferralAccessLogTests(BaseTestCase):
             (entry.person_id, entry.persons), (self.alice.pk, {self.alice.pk, self.rita.pk})
         )
 
+    def test_course_page_no_longer_names_a_relative_once_sharing_is_withdrawn(self):
+        consent = people_services.record_consent(
+            actor=None,
+            person=self.alice,
+            kind=ConsentKind.SHARE_WITH_RELATIVES,
+            source=ConsentSource.VERBAL,
+            recipient=self.rita,
+        )
+        services.withdraw_consent(actor=self.coordinator, consent=consent, note="")
+        url = reverse("referrals:course_detail", args=[self.alice_course.pk])
+        self.login(self.peer)
+        before = self.last_seq()
+        response = self.client.get(url)
+        self.assertNotContains(response, "Rita")
+        self.assertEqual(self.one_entry(before).persons, {self.alice.pk})
+        # The coordinator, who records consents, still sees whom the withdrawn one named.
+        self.login(self.coordinator)
+        before = self.last_seq()
+        response = self.client.get(url)
+        self.assertContains(response, "Rita Holm")
+        self.assertEqual(self.one_entry(before).persons, {self.alice.pk, self.rita.pk})
+
     def test_consent_form_lists_and_names_the_relatives_the_policy_allows(self):
         # Tove is in the other unit: the coordinator may not see her, nor the link to her.
         tove = people_services.create_person(
