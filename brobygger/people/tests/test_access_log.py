@@ -212,3 +212,18 @@ class PeopleAccessLogTests(AccessLogTestCase):
         sara = Person.objects.get(given_name="Sara")
         entry = self.one_entry(before)
         self.assertEqual((entry.action, entry.persons), ("create", {self.alice.pk, sara.pk}))
+
+    def test_a_completed_handover_is_one_change_entry_naming_the_persons_handed_over(self):
+        workforce_services.plan_departure(
+            actor=self.coordinator, peer=self.peer, last_day=TODAY + datetime.timedelta(days=20)
+        )
+        self.login(self.coordinator)
+        before = self.last_seq()
+        response = self.client.post(
+            reverse("people:peer_handover", args=[self.peer.pk]),
+            {f"course-{self.alice_course.pk}": str(self.other_peer.pk)},
+        )
+        self.assertRedirects(response, reverse("people:peer_detail", args=[self.peer.pk]))
+        self.assertEqual(self.alice.courses.active().get().peer, self.other_peer)
+        entry = self.one_entry(before)
+        self.assertEqual((entry.action, entry.persons), ("change", {self.alice.pk}))
