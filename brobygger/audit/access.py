@@ -17,11 +17,20 @@ REPORT_LIMIT = 25
 
 
 def find_persons_for_report(user: Any, text: str) -> list[Person]:
-    """A person has the right to know who looked at them; the search itself is logged."""
-    shown(user=user, action=AccessAction.SEARCH, purpose=Purpose.ACCESS_REPORT, criterion=text)
-    if not text.strip():
-        return []
-    return list(Person.objects.search(text).order_by("family_name", "given_name")[:REPORT_LIMIT])
+    """A person has the right to know who looked at them. The search is logged with
+    every person it lists, also when it finds nobody."""
+    found: list[Person] = []
+    if text.strip():
+        people = Person.objects.search(text).order_by("family_name", "given_name")
+        found = list(people[:REPORT_LIMIT])
+    shown(
+        user=user,
+        action=AccessAction.SEARCH,
+        purpose=Purpose.ACCESS_REPORT,
+        criterion=text,
+        person_ids=[p.pk for p in found],
+    )
+    return found
 
 
 def get_person_for_report(user: Any, pk: int) -> Person:

@@ -59,14 +59,21 @@ def entry_for(gathered: Gathered, *, status: int) -> AccessLogEntry | None:
     if not looks or status >= 500:
         return None
     if 300 <= status < 400:
-        return _write(looks, AccessAction.CHANGE) if gathered.changed else None
+        return _write(looks, _write_action(looks)) if gathered.changed else None
     if status >= 400 and status != FORM_ERRORS:
         return None
     reads = [look.action for look in looks if look.action not in _WRITES]
     action = min(reads, key=lambda action: _RANK.index(action)) if reads else AccessAction.VIEW
     if gathered.changed and not reads:
-        action = AccessAction.CHANGE
+        action = _write_action(looks)
     return _write(looks, action)
+
+
+def _write_action(looks: list[Look]) -> str:
+    """A request that created a record (a service's "create" look) logs a creation."""
+    if any(look.action == AccessAction.CREATE for look in looks):
+        return AccessAction.CREATE
+    return AccessAction.CHANGE
 
 
 def _write(looks: list[Look], action: str) -> AccessLogEntry | None:

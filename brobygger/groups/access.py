@@ -1,4 +1,4 @@
-"""Who may see and run which group. Fetchers 404; pages with names write the access log."""
+"""Who may see and run which group. Fetchers 404; pages with names log every person shown."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from django.http import Http404
 from brobygger.accounts import policy
 from brobygger.accounts.models import Role
 from brobygger.audit.looks import shown
-from brobygger.audit.models import AccessAction
+from brobygger.audit.models import AccessAction, Purpose
+from brobygger.people.models import Person
 
-from .models import GroupSession, RecoveryGroup
+from . import selectors
+from .models import Enrolment, EnrolmentStatus, GroupSession, RecoveryGroup
 
 PEER_ROLES = (Role.PEER_WORKER, Role.RELATIVE_PEER)
 
@@ -66,25 +68,53 @@ def can_run_session(user: Any, session: GroupSession) -> bool:
     return False
 
 
-def log_roster(user: Any, group: RecoveryGroup, *, what: str = "roster") -> None:
-    """One access-log entry for a page listing the group's participants.
-
-    The criterion names the group, so "who looked at this person" can be answered
-    by joining the group's enrolments.
-    """
+def _roster(user: Any, group: RecoveryGroup, what: str, person_ids: list[int]) -> None:
+    """One look at a page listing the group's participants: the persons on it, and a
+    criterion naming the group and the page."""
     shown(
         user=user,
         action=AccessAction.SEARCH,
         purpose=purpose_for(user),
         criterion=f"group:{group.pk}:{what}",
+        person_ids=person_ids,
         obj=group,
     )
 
 
-def get_enrolment_for(group: Any, person_pk: int) -> Any:
-    """A current enrolment (or waiting place) of the group; 404 otherwise."""
-    from .models import Enrolment, EnrolmentStatus
+def group_page_for(user: Any, group: RecoveryGroup) -> dict[str, Any]:
+    """The group page: sessions, participants and the waiting list, every person logged."""
+    page = selectors.group_page(group)
+    persons = [e.person_id for e in page["enrolled"]] + [e.person_id for e in page["waiting"]]
+    _roster(user, group, "roster", persons)
+    return page
 
+
+def session_page_for(user: Any, session: GroupSession) -> dict[str, Any]:
+    """The session's attendance roster: every participant on it logged."""
+    page = selectors.session_page(session)
+    persons = [row["person"].pk for row in page["rows"]]
+    _roster(user, session.group, f"session:{session.pk}", persons)
+    return page
+
+
+def enrol_candidates_for(user: Any, group: RecoveryGroup, text: str) -> list[Person]:
+    """Patients `user` may sign up for the group who match the search; the search and
+    every person found are logged, also when nobody is found."""
+    found = selectors.candidates(user, group, text)
+    shown(
+        user=user,
+        action=AccessAction.SEARCH,
+        purpose=Purpose.COORDINATION,
+        criterion=f"group:{group.pk}:enrol:{text}",
+        person_ids=[p.pk for p in found],
+        obj=group,
+    )
+    return found
+
+
+def get_enrolment_for(user: Any, group: RecoveryGroup, person_pk: int) -> Enrolment:
+    """A current enrolment (or waiting place) of the group, fetched for a change; 404
+    otherwise. Logged only if the change is made (audit/looks.py)."""
     enrolment = (
         Enrolment.objects.filter(group=group, person_id=person_pk)
         .exclude(status=EnrolmentStatus.LEFT)
@@ -93,4 +123,11 @@ def get_enrolment_for(group: Any, person_pk: int) -> Any:
     )
     if enrolment is None:
         raise Http404
+    shown(
+        user=user,
+        action=AccessAction.CHANGE,
+        purpose=Purpose.COORDINATION,
+        person_id=enrolment.person_id,
+        obj=group,
+    )
     return enrolment

@@ -14,7 +14,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from brobygger.accounts.access import role_required
 from brobygger.accounts.models import Role
 from brobygger.audit.models import AccessAction, Purpose
-from brobygger.audit.services import log_access
 from brobygger.lib.forms import apply_validation_error
 from brobygger.people import access as people_access
 from brobygger.people.models import PeerWorker
@@ -109,12 +108,11 @@ def group_close(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*GROUP_ROLES)
 def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
     group = access.get_group_for(request.user, pk)
-    access.log_roster(request.user, group)
     context = {
         "group": group,
         "can_manage": access.can_manage_group(request.user) and group.is_open,
         "now": timezone.now(),
-        **selectors.group_page(group),
+        **access.group_page_for(request.user, group),
     }
     return render(request, "groups/group_detail.html", context)
 
@@ -193,14 +191,7 @@ def enrol(request: HttpRequest, pk: int) -> HttpResponse:
     results = None
     if request.method == "POST" and search.is_valid():
         text = search.cleaned_data["q"]
-        results = selectors.candidates(request.user, group, text)
-        log_access(
-            user=request.user,
-            action=AccessAction.SEARCH,
-            purpose=Purpose.COORDINATION,
-            criterion=f"group:{group.pk}:enrol:{text}",
-            obj=group,
-        )
+        results = access.enrol_candidates_for(request.user, group, text)
     enrolled = selectors.enrolled_count(group)
     context = {
         "group": group,
@@ -216,15 +207,8 @@ def enrol(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def leave(request: HttpRequest, pk: int, person_pk: int) -> HttpResponse:
     group = access.get_group_for(request.user, pk, for_update=True)
-    enrolment = access.get_enrolment_for(group, person_pk)
+    enrolment = access.get_enrolment_for(request.user, group, person_pk)
     person = enrolment.person
-    log_access(
-        user=request.user,
-        action=AccessAction.CHANGE,
-        purpose=Purpose.COORDINATION,
-        person_id=person.pk,
-        obj=group,
-    )
     try:
         services.leave(actor=request.user, group=group, person=person)
     except ValidationError as error:
@@ -236,7 +220,7 @@ def leave(request: HttpRequest, pk: int, person_pk: int) -> HttpResponse:
 
 
 def _session_context(request: HttpRequest, session: GroupSession, **forms: Any) -> dict[str, Any]:
-    page = selectors.session_page(session)
+    page = access.session_page_for(request.user, session)
     person_ids = [row["person"].pk for row in page["rows"]]
     attendance_form = forms.get("attendance_form")
     if attendance_form is not None and attendance_form.is_bound:
@@ -260,7 +244,6 @@ def _session_context(request: HttpRequest, session: GroupSession, **forms: Any) 
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Attendance and the group note, on a phone between two conversations."""
     session = access.get_session_for(request.user, pk)
-    access.log_roster(request.user, session.group, what=f"session:{session.pk}")
     if request.method == "GET":
         return render(request, "groups/session_detail.html", _session_context(request, session))
     if not access.can_run_session(request.user, session):
@@ -269,7 +252,8 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     forms: dict[str, Any] = {}
     try:
         if action == "attendance":
-            person_ids = [row["person"].pk for row in selectors.session_page(session)["rows"]]
+            page = access.session_page_for(request.user, session)
+            person_ids = [row["person"].pk for row in page["rows"]]
             form = AttendanceForm(request.POST, ids=person_ids)
             forms = {"attendance_form": form}
             if form.is_valid():

@@ -1,4 +1,4 @@
-"""Who may answer which proposed match."""
+"""Who may answer which proposed match; the pages of proposals, logged with every person."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from django.http import Http404
 from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction, Purpose
 from brobygger.referrals.models import Referral, ReferralStatus
+
+from . import selectors
 
 
 def get_proposal_for(user: Any, pk: int) -> Referral:
@@ -29,3 +31,31 @@ def get_proposal_for(user: Any, pk: int) -> Referral:
         obj=referral,
     )
     return referral
+
+
+def batch_proposal_for(user: Any) -> dict[str, Any]:
+    """The optimal assignment of the coordinator's triaged referrals (selectors.
+    batch_proposal applies the scope); every person proposed or left unplaced is logged."""
+    proposal = selectors.batch_proposal(user)
+    persons = [row["referral"].person_id for row in proposal["rows"]]
+    persons += [row["referral"].person_id for row in proposal["unplaced"]]
+    shown(
+        user=user,
+        action=AccessAction.SEARCH,
+        purpose=Purpose.COORDINATION,
+        criterion="matching:batch",
+        person_ids=persons,
+    )
+    return proposal
+
+
+def proposals_for(user: Any) -> list[Referral]:
+    """The matches proposed to this peer and waiting for an answer (on their home page);
+    each person is logged."""
+    proposals = list(selectors.proposals_for_peer(user))
+    shown(
+        user=user,
+        purpose=Purpose.SUPPORT,
+        person_ids=[r.person_id for r in proposals],
+    )
+    return proposals

@@ -11,13 +11,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from brobygger.accounts.access import role_required
 from brobygger.accounts.models import Role
-from brobygger.audit.models import AccessAction, Purpose
-from brobygger.audit.services import log_access
+from brobygger.audit.models import AccessAction
 from brobygger.lib.forms import apply_validation_error
 from brobygger.people.access import get_peer_for
 from brobygger.referrals import access as referral_access
 
-from . import access, selectors, services
+from . import access, services
 from .engine import Weights
 from .forms import DeclineForm, SettingsForm
 from .models import MatchingSettings
@@ -68,14 +67,7 @@ def batch(request: HttpRequest) -> HttpResponse:
         if not pairs:
             messages.error(request, _("Tick at least one proposed match."))
         return redirect("matching:batch")
-    proposal = selectors.batch_proposal(request.user)
-    # A list, like the queue: one entry for the look at all triaged referrals.
-    log_access(
-        user=request.user,
-        action=AccessAction.SEARCH,
-        purpose=Purpose.COORDINATION,
-        criterion="matching:batch",
-    )
+    proposal = access.batch_proposal_for(request.user)
     return render(request, "matching/batch.html", proposal)
 
 

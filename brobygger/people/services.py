@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from brobygger.accounts import services as account_services
 from brobygger.accounts.models import Role, Unit, User
+from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction, Purpose
 from brobygger.audit.services import log_access, record_event
 from brobygger.lib import cpr
@@ -61,7 +62,8 @@ def _clean_cpr(
     else the same words whichever unit holds the person, with the way to ask for
     access (issue 16). Both cases do the same work and log the look-up against the
     person it hit (Sundhedsloven § 42a), so the person's access report shows it.
-    Call this outside the transaction that would be rolled back by the error.
+    Call this outside the transaction that would be rolled back by the error. The
+    look-up is a read: it joins the one entry of the response that shows the refusal.
     """
     if not value:
         return None
@@ -72,7 +74,7 @@ def _clean_cpr(
     holder = holders.values_list("pk", flat=True).first()
     if holder is None:
         return number
-    log_access(user=actor, action=AccessAction.SEARCH, purpose=purpose, person_id=holder)
+    shown(user=actor, action=AccessAction.SEARCH, purpose=purpose, person_id=holder)
     if actor is None or Person.objects.visible_to(actor).filter(pk=holder).exists():
         raise ValidationError(
             {
@@ -119,7 +121,8 @@ def create_person(
             person_id=person.pk,
             data={"kind": person.kind},
         )
-        log_access(
+        # The write's look: one entry with the response's other looks (audit/looks.py).
+        shown(
             user=actor, action=AccessAction.CREATE, purpose=purpose, person_id=person.pk, obj=person
         )
     return person
@@ -152,7 +155,7 @@ def update_person(
             person_id=person.pk,
             data={"fields": sorted(changed)},
         )
-        log_access(
+        shown(
             user=actor, action=AccessAction.CHANGE, purpose=purpose, person_id=person.pk, obj=person
         )
     return person

@@ -4,7 +4,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,8 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from brobygger.accounts import policy
 from brobygger.accounts.access import role_required
 from brobygger.accounts.models import Role
-from brobygger.audit.models import AccessAction, Purpose
-from brobygger.audit.services import log_access
+from brobygger.audit.models import Purpose
 from brobygger.lib.forms import apply_validation_error
 from brobygger.lib.htmx import HtmxHttpRequest
 
@@ -52,15 +50,14 @@ def person_list(request: HtmxHttpRequest) -> HttpResponse:
     # Search text travels in the POST body: names and CPR numbers never go in a URL.
     search = SearchForm(request.POST or None)
     text = search.cleaned_data["q"] if search.is_valid() else ""
-    people = selectors.person_list(request.user, kind=kind, unit=unit, text=text)
-    criterion = f"kind={kind};unit={unit.pk if unit else ''};text={text}"
-    log_access(
-        user=request.user,
-        action=AccessAction.SEARCH,
-        purpose=Purpose.COORDINATION,
-        criterion=criterion,
+    page = access.person_list_page_for(
+        request.user,
+        kind=kind,
+        unit=unit,
+        text=text,
+        page_number=request.GET.get("page"),
+        per_page=PAGE_SIZE,
     )
-    page = Paginator(people, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"filters": filters, "search": search, "page": page, "searching": bool(text)}
     template = "people/person_list.html"
     if request.htmx:
@@ -74,7 +71,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "person": person,
         "can_edit": access.can_edit_person(request.user, person),
-        **selectors.person_page(person, request.user),
+        **access.person_page_for(request.user, person),
     }
     return render(request, "people/person_detail.html", context)
 
@@ -95,7 +92,7 @@ def person_reveal_cpr(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         context
         | {
             "can_edit": access.can_edit_person(request.user, person),
-            **selectors.person_page(person, request.user),
+            **access.person_page_for(request.user, person),
         },
     )
 
@@ -432,15 +429,8 @@ def peer_handover(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("people:peer_leave", pk=peer.pk)
     if departure.is_completed:
         raise Http404
-    page = selectors.handover_page(peer, request.user)
+    page = access.handover_page_for(request.user, peer)
     chosen = _handover_choices(request, page)
-    # One entry for the look at the list of the peer's courses, as for the referral queue.
-    log_access(
-        user=request.user,
-        action=AccessAction.SEARCH,
-        purpose=Purpose.COORDINATION,
-        criterion=f"people:handover:{peer.pk}",
-    )
     errors: list[str] = []
     if request.method == "POST":
         if page["hidden_count"]:

@@ -16,8 +16,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from brobygger.accounts.models import User
+from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction, Purpose
-from brobygger.audit.services import log_access, record_event
+from brobygger.audit.services import record_event
 from brobygger.matching.engine import ALLOWED_PEER_KINDS
 
 from .models import PeerDeparture, PeerPause, PeerWorker
@@ -264,7 +265,8 @@ def complete_departure(
             successor = referral_services.hand_over_course(
                 actor=actor, course=course, peer=new, handed_over_on=today
             )
-            log_access(
+            # Joins the handover page's one entry (a request), or is written now.
+            shown(
                 user=actor,
                 action=AccessAction.CHANGE,
                 purpose=Purpose.COORDINATION,

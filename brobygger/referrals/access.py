@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.http import Http404
 
 from brobygger.accounts import policy
 from brobygger.accounts.models import Role
 from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction, Purpose
-from brobygger.people.models import Consent
+from brobygger.people.models import Consent, Person, RelativeLink
 
+from . import selectors
 from .models import Course, Referral
 
 
@@ -29,10 +32,39 @@ def get_referral_for(user: Any, pk: int, *, action: str = AccessAction.VIEW) -> 
     )
     if referral is None:
         raise Http404
+    # The coordinator's page names the person a new referral may duplicate.
+    duplicate = referral.possible_duplicate_id if policy.is_coordinator(user) else None
     shown(
-        user=user, action=action, purpose=_purpose(user), person_id=referral.person_id, obj=referral
+        user=user,
+        action=action,
+        purpose=_purpose(user),
+        person_id=referral.person_id,
+        person_ids=[duplicate],
+        obj=referral,
     )
     return referral
+
+
+def referral_queue_page_for(
+    user: Any,
+    *,
+    criterion: str,
+    page_number: Any = None,
+    per_page: int = 50,
+    **options: Any,
+) -> Page[Referral]:
+    """One page of the coordinator's queue (selectors.queue applies the scope). The
+    filter and the persons on the page are logged: the persons rendered, not the queue."""
+    referrals = selectors.queue(user, **options)
+    page = Paginator(referrals, per_page).get_page(page_number)
+    shown(
+        user=user,
+        action=AccessAction.SEARCH,
+        purpose=Purpose.COORDINATION,
+        criterion=criterion,
+        person_ids=[r.person_id for r in page.object_list],
+    )
+    return page
 
 
 def can_manage_referral(user: Any) -> bool:
@@ -51,6 +83,31 @@ def get_course_for(user: Any, pk: int, *, action: str = AccessAction.VIEW) -> Co
         raise Http404
     shown(user=user, action=action, purpose=_purpose(user), person_id=course.person_id, obj=course)
     return course
+
+
+def course_page_for(user: Any, course: Course) -> dict[str, Any]:
+    """What the course page shows beside the course (selectors.course_page); every other
+    person it names (consent recipients, relatives, shared patients) is logged."""
+    page = selectors.course_page(course, user=user)
+    others = list(page["shown_recipients"])
+    others += [link.relative_id for link in page["relatives"]]
+    others += [shared["patient"].pk for shared in page["shared_patients"]]
+    shown(user=user, purpose=_purpose(user), person_ids=others, obj=course)
+    return page
+
+
+def consent_recipients_for(user: Any, person: Person) -> QuerySet[Person]:
+    """The relatives a consent to share may name: those linked to the patient whose
+    link the policy lets `user` see (accounts/policy.py). Listed in the form: logged."""
+    links = RelativeLink.objects.visible_to(user).filter(patient=person)
+    relatives = Person.objects.filter(pk__in=links.values("relative")).order_by("given_name")
+    shown(
+        user=user,
+        purpose=_purpose(user),
+        person_ids=relatives.values_list("pk", flat=True),
+        obj=person,
+    )
+    return relatives
 
 
 def can_edit_course(user: Any, course: Course) -> bool:

@@ -9,8 +9,9 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from brobygger.accounts import policy
 from brobygger.audit.models import AuditEvent
-from brobygger.people.models import Consent, ConsentKind, PeerWorker, Person, RelativeLink
+from brobygger.people.models import Consent, ConsentKind, PeerWorker, RelativeLink
 
 from .models import OPEN_STATUSES, Course, Phase, Referral, ReferralStatus
 from .services import PEER_KINDS_FOR, allowed_transitions
@@ -101,7 +102,13 @@ def course_page(course: Course, *, user: Any) -> dict[str, Any]:
         .order_by("-given_at")
     )
     # The same rule as the person page: the patient's consent to share names the relative
-    # (accounts/policy.py).
+    # (accounts/policy.py). A withdrawn consent no longer names them, except to the
+    # coordinator, who records consents.
+    shown_recipients = {
+        c.recipient_id
+        for c in consents
+        if c.recipient_id is not None and (c.withdrawn_at is None or policy.is_coordinator(user))
+    }
     links = RelativeLink.objects.visible_to(user)
     relatives = list(links.filter(patient_id=course.person_id).select_related("relative"))
     from brobygger.scheduling.models import Appointment
@@ -139,6 +146,7 @@ def course_page(course: Course, *, user: Any) -> dict[str, Any]:
     )
     return {
         "consents": consents,
+        "shown_recipients": shown_recipients,
         "relatives": relatives,
         "appointments": appointments,
         "noted": noted,
@@ -147,8 +155,3 @@ def course_page(course: Course, *, user: Any) -> dict[str, Any]:
         "shared_patients": shared_patients,
         "phase_choices": Phase.choices,
     }
-
-
-def relatives_of(person: Person) -> QuerySet[Person]:
-    """The relatives linked to a patient (candidates for a consent to share)."""
-    return Person.objects.filter(patient_links__patient=person).order_by("given_name")

@@ -12,8 +12,9 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext as _
 
 from brobygger.accounts.models import Unit
+from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction, Purpose
-from brobygger.audit.services import log_access, record_event
+from brobygger.audit.services import record_event
 from brobygger.people import services as people_services
 from brobygger.people.models import (
     Consent,
@@ -201,7 +202,7 @@ def create_referral(
             duplicate = find_possible_duplicate(person)
         else:
             duplicate = None
-            log_access(
+            shown(
                 user=actor,
                 action=AccessAction.CHANGE,
                 purpose=purpose,
@@ -524,18 +525,14 @@ def merge_persons(*, actor: Any, keep: Person, duplicate: Person) -> Person:
             person_id=keep.pk,
             data={"merged_person_id": duplicate.pk},
         )
-        log_access(
+        # Both persons in one entry: the merge page's (a request), or one written now.
+        shown(
             user=actor,
             action=AccessAction.CHANGE,
             purpose=Purpose.COORDINATION,
             person_id=keep.pk,
+            person_ids=[duplicate.pk],
             obj=keep,
-        )
-        log_access(
-            user=actor,
-            action=AccessAction.CHANGE,
-            purpose=Purpose.COORDINATION,
-            person_id=duplicate.pk,
         )
         duplicate.delete()
     return keep

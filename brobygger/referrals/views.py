@@ -5,7 +5,6 @@ from urllib.parse import parse_qs, urlsplit
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -17,7 +16,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from brobygger.accounts.access import role_required
 from brobygger.accounts.models import Role
 from brobygger.audit.models import AccessAction, Purpose
-from brobygger.audit.services import log_access
 from brobygger.lib.forms import apply_validation_error
 from brobygger.lib.htmx import HtmxHttpRequest
 from brobygger.people import access as people_access
@@ -53,14 +51,13 @@ def referral_queue(request: HtmxHttpRequest) -> HttpResponse:
             "kind": data["kind"],
             "waiting_days": int(data["waiting"]) if data["waiting"] else None,
         }
-    referrals = selectors.queue(request.user, **options)
-    log_access(
-        user=request.user,
-        action=AccessAction.SEARCH,
-        purpose=Purpose.COORDINATION,
+    page = access.referral_queue_page_for(
+        request.user,
         criterion=request.GET.urlencode(),
+        page_number=request.GET.get("page"),
+        per_page=PAGE_SIZE,
+        **options,
     )
-    page = Paginator(referrals, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "filters": filters,
         "page": page,
@@ -280,7 +277,7 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_edit": can_edit,
         "course_form": course_form,
         "end_form": end_form,
-        **selectors.course_page(course, user=request.user),
+        **access.course_page_for(request.user, course),
     }
     return render(request, "referrals/course_detail.html", context, status=status)
 
@@ -289,7 +286,8 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def consent_create(request: HttpRequest, person_pk: int) -> HttpResponse:
     person = people_access.get_person_for(request.user, person_pk, purpose=Purpose.COORDINATION)
-    form = ConsentForm(request.POST or None, relatives=selectors.relatives_of(person))
+    relatives = access.consent_recipients_for(request.user, person)
+    form = ConsentForm(request.POST or None, relatives=relatives)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

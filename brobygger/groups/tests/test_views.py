@@ -427,7 +427,11 @@ class QueryBudgetTests(GroupTestCase):
         )
 
     def test_query_counts_do_not_grow_with_data(self):
+        # Two or more persons on each roster: the entry's list of persons is one INSERT.
         services.enrol(actor=self.coordinator, group=self.group, person=self.alice)
+        services.enrol(
+            actor=self.coordinator, group=self.group, person=make_person("Dora", unit=self.unit)
+        )
         pages = [
             (self.coordinator, reverse("groups:group_list"), "get", None),
             (self.peer, reverse("groups:group_list"), "get", None),
