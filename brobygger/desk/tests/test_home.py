@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.urls import reverse
+from django.utils import timezone
 
+from brobygger.audit.models import AccessLogEntry
+from brobygger.matching import services as matching_services
+from brobygger.people.models import Person
 from brobygger.referrals import services as referral_services
 from brobygger.referrals.models import Referral, ReferralSource
+from brobygger.scheduling import services as scheduling_services
 from brobygger.testing import BaseTestCase, count_queries, make_course, make_person
 
 HOME = "/hjem/"
@@ -74,3 +80,81 @@ def make_referral(case: BaseTestCase, name: str) -> Referral:
         consent_source="verbal",
         person_fields={"kind": "patient", "given_name": name, "family_name": "Berg"},
     )
+
+
+class HomePageAccessLogTests(BaseTestCase):
+    """Sundhedsloven § 42a: a home page that names persons is a look at each of them."""
+
+    def last_seq(self) -> int:
+        return AccessLogEntry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+
+    def home_entries(self, user: Any) -> tuple[Any, list[AccessLogEntry]]:
+        self.login(user)
+        before = self.last_seq()
+        response = self.client.get(HOME)
+        self.assertEqual(response.status_code, 200)
+        return response, list(AccessLogEntry.objects.filter(seq__gt=before))
+
+    def assert_names(self, response: Any, persons: list[Person]) -> set[int]:
+        for person in persons:
+            self.assertContains(response, person.full_name)
+        return {person.pk for person in persons}
+
+    def test_coordinator_home_names_the_persons_of_the_oldest_referrals(self):
+        nora, ida = make_referral(self, "Nora").person, make_referral(self, "Ida").person
+        response, [entry] = self.home_entries(self.coordinator)
+        self.assertEqual(entry.persons, self.assert_names(response, [nora, ida]))
+        self.assertEqual((entry.action, entry.purpose), ("view", "coordination"))
+        self.assertEqual(entry.user, self.coordinator)
+
+    def test_coordinator_home_names_only_the_ten_referrals_it_shows(self):
+        referrals = [make_referral(self, f"Waiting{i:02d}") for i in range(12)]
+        response, [entry] = self.home_entries(self.coordinator)
+        oldest = [r.person for r in referrals[:10]]
+        self.assertEqual(entry.persons, self.assert_names(response, oldest))
+        self.assertNotContains(response, referrals[11].person.full_name)
+
+    def test_peer_home_names_courses_appointments_and_proposals(self):
+        dan = make_person("Dan", unit=self.unit)
+        dan_course = make_course(dan, self.peer)
+        soon = timezone.now() + datetime.timedelta(hours=1)
+        for course in (self.alice_course, dan_course):
+            scheduling_services.book(
+                actor=self.peer.user, course=course, starts_at=soon, minutes=30, mode="phone"
+            )
+            soon += datetime.timedelta(minutes=45)
+        proposal = referral_services.transition(
+            actor=self.coordinator, referral=make_referral(self, "Nora"), to="triaged"
+        )
+        matching_services.propose_match(actor=self.coordinator, referral=proposal, peer=self.peer)
+        response, [entry] = self.home_entries(self.peer)
+        self.assertEqual(
+            entry.persons, self.assert_names(response, [self.alice, dan, proposal.person])
+        )
+        self.assertNotContains(response, self.bob.full_name)
+        self.assertEqual(
+            (entry.action, entry.purpose, entry.user), ("view", "support", self.peer.user)
+        )
+
+    def test_clinician_home_names_the_persons_they_referred(self):
+        nora = make_referral(self, "Nora").person
+        response, [entry] = self.home_entries(self.clinician)
+        self.assertEqual(entry.persons, self.assert_names(response, [nora]))
+        self.assertEqual(entry.person_id, nora.pk)
+        self.assertEqual(entry.purpose, "referral")
+
+    def test_pages_that_name_nobody_write_no_entry(self):
+        make_referral(self, "Nora")
+        for user in (self.evaluator, self.admin):
+            with self.subTest(user=str(user)):
+                _response, entries = self.home_entries(user)
+                self.assertEqual(entries, [])
+
+    def test_a_refused_home_page_writes_nothing(self):
+        make_referral(self, "Nora")
+        before = self.last_seq()
+        response = self.client.get(HOME)  # not signed in
+        self.assertRedirects(
+            response, f"{reverse('accounts:login')}?next={HOME}", fetch_redirect_response=False
+        )
+        self.assertFalse(AccessLogEntry.objects.filter(seq__gt=before).exists())
