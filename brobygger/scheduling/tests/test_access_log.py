@@ -10,10 +10,12 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from brobygger.accounts import policy
 from brobygger.audit.models import AccessLogEntry
 from brobygger.lib.dates import local_datetime, week_start
 from brobygger.people import services as people_services
 from brobygger.people.models import Consent, ConsentKind
+from brobygger.referrals import services as referral_services
 from brobygger.referrals.models import Course
 from brobygger.referrals.services import withdraw_consent
 from brobygger.scheduling import feeds, messaging, services
@@ -22,6 +24,13 @@ from brobygger.scheduling.reminders import send_due_reminders
 from brobygger.testing import TODAY, BaseTestCase, make_course, make_person
 
 NEXT_MONDAY = week_start(TODAY) + datetime.timedelta(days=7)
+ONE_DAY = datetime.timedelta(days=1)
+
+
+def record_past(case: BaseTestCase, course: Course, starts_at: datetime.datetime) -> Appointment:
+    return services.record_past(
+        actor=case.peer.user, course=course, starts_at=starts_at, minutes=45, mode=Mode.PHONE
+    )
 
 
 class SchedulingAccessLogTests(BaseTestCase):
@@ -65,6 +74,28 @@ class SchedulingAccessLogTests(BaseTestCase):
         self.assertEqual(
             (entry.user, entry.action, entry.purpose), (self.peer.user, "view", "support")
         )
+
+    @override_settings(PEER_READ_AFTER_END_DAYS=14)
+    def test_my_week_does_not_name_a_person_whose_course_the_peer_may_no_longer_read(self):
+        cutoff = policy.read_after_end_cutoff()
+        held_on = cutoff - datetime.timedelta(days=5)
+        dora, eva = make_person("Dora", unit=self.unit), make_person("Eva", unit=self.unit)
+        for hour, person, ended_on in ((9, dora, cutoff - ONE_DAY), (11, eva, cutoff)):
+            course = referral_services.start_course(
+                actor=None, person=person, peer=self.peer, started_on=held_on - ONE_DAY * 30
+            )
+            record_past(self, course, local_datetime(held_on, datetime.time(hour)))
+            referral_services.end_course(
+                actor=None, course=course, ended_on=ended_on, reason="completed"
+            )
+        self.login(self.peer)
+        self.new_entries()
+        week = self.client.get(reverse("scheduling:my_week"), {"uge": held_on.isoformat()})
+        self.assertContains(week, "En samtale i et afsluttet forløb")  # Dora's, nameless
+        self.assertNotContains(week, dora.full_name)
+        self.assertContains(week, eva.full_name)  # still within the read period
+        [entry] = self.new_entries()
+        self.assertEqual(entry.persons, {eva.pk})
 
     def test_an_empty_week_and_the_planning_page_name_nobody(self):
         self.book(self.alice_course, NEXT_MONDAY, 10)
