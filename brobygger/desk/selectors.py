@@ -39,7 +39,9 @@ def coordinator_home(user: User) -> dict[str, Any]:
         for status, label in ReferralStatus.choices
     ]
     oldest = list(
-        referrals.open().select_related("unit", "person").order_by("received_at")[:OLDEST_REFERRALS]
+        referrals.open()
+        .select_related("unit", "person")
+        .order_by("received_at", "pk")[:OLDEST_REFERRALS]
     )
     courses = Course.objects.visible_to(user).active()
     peers = (
@@ -94,7 +96,7 @@ def clinician_home(user: User) -> dict[str, Any]:
     referrals = list(
         Referral.objects.visible_to(user)
         .select_related("person", "unit")
-        .order_by("-received_at")[:CLINICIAN_REFERRALS]
+        .order_by("-received_at", "-pk")[:CLINICIAN_REFERRALS]
     )
     return {"referrals": referrals, "on_panel": sits_on_a_panel(user)}
 

@@ -71,9 +71,10 @@ class HomePageTests(BaseTestCase):
             self.assertEqual(len(after), budgets[user], str(user))
 
 
-def make_referral(case: BaseTestCase, name: str) -> Referral:
+def make_referral(case: BaseTestCase, name: str, **fields: Any) -> Referral:
     """A clinician's referral of a new person to the unit, as the referral form makes it."""
     return referral_services.create_referral(
+        **fields,
         actor=case.clinician,
         source=ReferralSource.CLINICIAN,
         unit=case.unit,
@@ -108,7 +109,13 @@ class HomePageAccessLogTests(BaseTestCase):
         self.assertEqual(entry.user, self.coordinator)
 
     def test_coordinator_home_names_only_the_ten_referrals_it_shows(self):
-        referrals = [make_referral(self, f"Waiting{i:02d}") for i in range(12)]
+        now = timezone.now()
+        referrals = [
+            make_referral(
+                self, f"Waiting{i:02d}", received_at=now - datetime.timedelta(hours=12 - i)
+            )
+            for i in range(12)
+        ]
         response, [entry] = self.home_entries(self.coordinator)
         oldest = [r.person for r in referrals[:10]]
         self.assertEqual(entry.persons, self.assert_names(response, oldest))
