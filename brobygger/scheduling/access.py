@@ -15,7 +15,7 @@ from brobygger.referrals import access as referral_access
 from brobygger.referrals.models import Course
 
 from . import selectors
-from .models import Appointment
+from .models import Appointment, AvailabilityException
 
 
 def get_appointment_for(user: Any, pk: int, *, action: str = AccessAction.VIEW) -> Appointment:
@@ -63,3 +63,15 @@ def own_week(user: Any, monday: datetime.date) -> dict[str, Any]:
         person_ids=[a.person_id for day in week["days"] for a in day["appointments"] if a.shown],
     )
     return {"peer": peer, **week}
+
+
+def exception_for(user: Any, pk: int) -> AvailabilityException:
+    """A day off or extra time of a peer the user may plan for (their own, or their units')."""
+    exception = (
+        AvailabilityException.objects.filter(pk=pk, peer__in=PeerWorker.objects.visible_to(user))
+        .select_related("peer")
+        .first()
+    )
+    if exception is None:
+        raise Http404
+    return exception

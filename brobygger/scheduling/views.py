@@ -244,7 +244,7 @@ def peer_availability(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.COORDINATOR, *PEERS)
 @require_POST
 def delete_exception(request: HttpRequest, pk: int) -> HttpResponse:
-    exception = selectors.exception_for(request.user, pk)
+    exception = access.exception_for(request.user, pk)
     services.delete_exception(actor=request.user, exception=exception)
     messages.success(request, _("Removed."))
     back = str(request.POST.get("back", ""))

@@ -19,7 +19,12 @@ from brobygger.referrals import services as referral_services
 from brobygger.referrals.models import Course
 from brobygger.referrals.services import withdraw_consent
 from brobygger.scheduling import feeds, messaging, services
-from brobygger.scheduling.models import Appointment, Mode
+from brobygger.scheduling.models import (
+    Appointment,
+    AvailabilityException,
+    ExceptionKind,
+    Mode,
+)
 from brobygger.scheduling.reminders import send_due_reminders
 from brobygger.testing import TODAY, BaseTestCase, make_course, make_person
 
@@ -164,6 +169,20 @@ class SchedulingAccessLogTests(BaseTestCase):
         [entry] = self.new_entries()
         self.assertEqual((entry.action, entry.persons), ("view", {self.bob.pk}))
         self.assertFalse(Appointment.objects.filter(course=bob_course).exists())
+
+    def test_only_the_peer_or_their_coordinator_removes_a_day_off_and_it_names_nobody(self):
+        day_off = services.add_exception(
+            actor=self.peer.user, peer=self.peer, date=NEXT_MONDAY, kind=ExceptionKind.HOLIDAY
+        )
+        url = reverse("scheduling:delete_exception", args=[day_off.pk])
+        self.login(self.other_peer)
+        self.new_entries()
+        self.assertEqual(self.client.post(url).status_code, 404)
+        self.assertTrue(AvailabilityException.objects.filter(pk=day_off.pk).exists())
+        self.login(self.coordinator)
+        self.assertEqual(self.client.post(url).status_code, 302)
+        self.assertFalse(AvailabilityException.objects.filter(pk=day_off.pk).exists())
+        self.assertEqual(self.new_entries(), [])  # a peer's own time is no person's data
 
     @override_settings(ROOT_URLCONF="brobygger.scheduling.tests.feed_urls")
     def test_the_calendar_feed_names_nobody_so_a_fetch_writes_nothing(self):
