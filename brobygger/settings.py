@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "brobygger.admissions",
     "brobygger.reports",
     "brobygger.research",
+    "brobygger.desk",
     "brobygger.public",
     "brobygger.demo",
 ]
@@ -211,7 +212,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "accounts:home"
+LOGIN_REDIRECT_URL = "desk:home"
 LOGOUT_REDIRECT_URL = "public:home"
 
 # Lockout after repeated failures (django-axes): per user name, whatever the address, so

@@ -77,7 +77,7 @@ class EvaluatorSeesNoPersonTests(TestCase):
 
     def test_pages_show_no_person(self) -> None:
         pages = {
-            "home": self.get_text(reverse("accounts:home")),
+            "home": self.get_text(reverse("desk:home")),
             "dashboard": self.get_text(reverse("reports:dashboard")),
             "dashboard, filtered": self.get_text(
                 reverse("reports:dashboard"), aar=YEAR, model=SupportModel.INDIVIDUAL

@@ -20,7 +20,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         # Before the code step nothing but the code page and logout is open: no menu.
         return {"nav_items": [], "code_step_pending": True}
     role = getattr(user, "role", None)
-    items: list[tuple[str, str]] = [(reverse("accounts:home"), _("Home"))]
+    items: list[tuple[str, str]] = [(reverse("desk:home"), _("Home"))]
     if role == Role.COORDINATOR:
         items += [
             (reverse("referrals:queue"), _("Referrals")),

@@ -10,7 +10,6 @@ urlpatterns = [
     path("konto/to-faktor/", views.two_factor, name="two_factor"),
     path("konto/to-faktor/gendannelseskoder/", views.recovery_codes, name="recovery_codes"),
     path("sprog/", views.set_language, name="set_language"),
-    path("hjem/", views.home, name="home"),
     path("konto/rolleaendringer/", views.role_changes, name="role_changes"),
     path("konto/spaerrede/", views.locked_logins, name="locked_logins"),
     path("konto/spaerrede/<int:pk>/laas-op/", views.unlock_login, name="unlock_login"),

@@ -80,7 +80,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     """The code step: a code from the authenticator app, or one recovery code."""
     user: Any = request.user
     if user.is_verified() or not has_second_factor(user):
-        return redirect("accounts:home")
+        return redirect("desk:home")
     posted = request.POST if request.method == "POST" else None
     form = TokenForm(posted if posted is not None and "recovery_code" not in posted else None)
     recovery_form = RecoveryCodeForm(
@@ -92,7 +92,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         )
         if device is not None:
             otp_login(request, device)
-            return HttpResponseRedirect(_safe_next(request, reverse("accounts:home")))
+            return HttpResponseRedirect(_safe_next(request, reverse("desk:home")))
         form.add_error("token", _("The code is wrong or too old. Try the newest code."))
     if recovery_form.is_bound and recovery_form.is_valid():
         static = services.use_recovery_code(
@@ -186,21 +186,6 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
     }
     status = 422 if request.method == "POST" else 200
     return render(request, "accounts/recovery_codes.html", context, status=status)
-
-
-@any_staff
-def home(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
-    role = user.role
-    if role == Role.COORDINATOR:
-        return render(request, "accounts/home_coordinator.html", selectors.coordinator_home(user))
-    if role in (Role.PEER_WORKER, Role.RELATIVE_PEER):
-        return render(request, "accounts/home_peer.html", selectors.peer_home(user))
-    if role == Role.CLINICIAN:
-        return render(request, "accounts/home_clinician.html", selectors.clinician_home(user))
-    if role == Role.EVALUATOR:
-        return render(request, "accounts/home_evaluator.html", selectors.evaluator_home())
-    return render(request, "accounts/home_admin.html", selectors.admin_home())
 
 
 @public

@@ -13,10 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from brobygger.accounts.access import role_required
 from brobygger.accounts.models import Role
-from brobygger.audit.models import AccessAction
 from brobygger.lib.forms import apply_validation_error
-from brobygger.referrals import access as referral_access
-from brobygger.scheduling import access as scheduling_access
 
 from . import access, selectors, services
 from .forms import RecordForm, TopicForm
@@ -29,10 +26,8 @@ PEERS = (Role.PEER_WORKER, Role.RELATIVE_PEER)
 @require_http_methods(["GET", "POST"])
 def record(request: HttpRequest, pk: int) -> HttpResponse:
     """Write (or change) the note of one conversation, with the person."""
-    appointment = scheduling_access.get_appointment_for(request.user, pk)
+    appointment = access.appointment_to_note(request.user, pk)
     course = appointment.course
-    if not referral_access.can_edit_course(request.user, course):
-        raise Http404
     existing = getattr(appointment, "record", None)
     initial = {"minutes": appointment.minutes} if existing is None else None
     form = RecordForm(
@@ -85,8 +80,7 @@ def record(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.COORDINATOR, *PEERS)
 @require_http_methods(["GET", "POST"])
 def guide(request: HttpRequest, pk: int) -> HttpResponse:
-    course = referral_access.get_course_for(request.user, pk)
-    can_edit = referral_access.can_edit_course(request.user, course) and not course.ended_on
+    course, can_edit = access.course_for_guide(request.user, pk)
     errors: list[str] = []
     if request.method == "POST":
         if not can_edit:
@@ -122,7 +116,7 @@ def guide(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.COORDINATOR, *PEERS)
 def printout(request: HttpRequest, pk: int) -> HttpResponse:
     """The person's copy: notes, topics covered and the closing summary."""
-    course = referral_access.get_course_for(request.user, pk, action=AccessAction.PRINT)
+    course = access.course_to_print(request.user, pk)
     context = {
         "course": course,
         "person": course.person,
@@ -136,9 +130,7 @@ def printout(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.COORDINATOR, *PEERS)
 @require_http_methods(["GET", "POST"])
 def bridge(request: HttpRequest, pk: int) -> HttpResponse:
-    course = referral_access.get_course_for(request.user, pk)
-    if not referral_access.can_edit_course(request.user, course) or course.ended_on:
-        raise Http404
+    course = access.course_to_follow_up(request.user, pk)
     proposals = selectors.bridge_proposals(course)
     if request.method == "POST":
         chosen = []

@@ -114,7 +114,7 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
                     actor=request.user, referral=referral, reason=form.cleaned_data["reason"]
                 )
                 messages.info(request, _("Thank you. The coordinator will find another peer."))
-                return redirect("accounts:home")
+                return redirect("desk:home")
         except ValidationError as error:
             apply_validation_error(form, error)
     return render(

@@ -229,7 +229,7 @@ def referral_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("The referral was sent. You can follow its status here."))
             if source == ReferralSource.CLINICIAN:
-                return redirect("accounts:home")
+                return redirect("desk:home")
             return redirect("referrals:referral_detail", pk=referral.pk)
     status = 422 if request.method == "POST" else 200
     return render(request, "referrals/referral_form.html", {"form": form}, status=status)

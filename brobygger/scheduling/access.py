@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.http import Http404
@@ -10,8 +11,11 @@ from brobygger.accounts.models import Role
 from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction, Purpose
 from brobygger.people.models import PeerWorker
+from brobygger.referrals import access as referral_access
+from brobygger.referrals.models import Course
 
-from .models import Appointment
+from . import selectors
+from .models import Appointment, AvailabilityException
 
 
 def get_appointment_for(user: Any, pk: int, *, action: str = AccessAction.VIEW) -> Appointment:
@@ -35,3 +39,39 @@ def own_peer_profile(user: Any) -> PeerWorker:
     if peer is None:
         raise Http404
     return peer
+
+
+def course_to_book(user: Any, pk: int) -> Course:
+    """A running course the user may book conversations in (its peer, or a coordinator).
+
+    The form shows the person, so opening it is a look at them; booking is the change.
+    """
+    course = referral_access.get_course_for(user, pk, action=AccessAction.CHANGE)
+    if not referral_access.can_edit_course(user, course) or course.ended_on:
+        raise Http404
+    return course
+
+
+def own_week(user: Any, monday: datetime.date) -> dict[str, Any]:
+    """The peer's own week. It names the persons of the conversations whose course the
+    peer may still read; the others show as a time only, and are not a look at anyone."""
+    peer = own_peer_profile(user)
+    week = selectors.peer_week(user, peer, monday)
+    shown(
+        user=user,
+        purpose=Purpose.SUPPORT,
+        person_ids=[a.person_id for day in week["days"] for a in day["appointments"] if a.shown],
+    )
+    return {"peer": peer, **week}
+
+
+def exception_for(user: Any, pk: int) -> AvailabilityException:
+    """A day off or extra time of a peer the user may plan for (their own, or their units')."""
+    exception = (
+        AvailabilityException.objects.filter(pk=pk, peer__in=PeerWorker.objects.visible_to(user))
+        .select_related("peer")
+        .first()
+    )
+    if exception is None:
+        raise Http404
+    return exception

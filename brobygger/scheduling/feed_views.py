@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from brobygger.accounts.access import public, role_required
 from brobygger.accounts.models import Role
-from brobygger.people.models import PeerWorker
 
-from . import feeds
+from . import access, feeds
 
 
 @public  # calendar apps cannot log in; the unguessable token is the key
@@ -41,7 +40,7 @@ def _feed_urls(request: HttpRequest, token: str) -> tuple[str, str]:
 @role_required(Role.PEER_WORKER, Role.RELATIVE_PEER)
 @require_http_methods(["GET", "POST"])
 def feed_settings(request: HttpRequest) -> HttpResponse:
-    peer = get_object_or_404(PeerWorker, user=request.user)
+    peer = access.own_peer_profile(request.user)
     feed_url = webcal_url = ""
     if request.method == "POST":
         action = request.POST.get("action")

@@ -23,7 +23,8 @@ from django.utils import dateformat, timezone, translation
 from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
-from brobygger.audit.services import record_event
+from brobygger.audit.models import AccessAction, Purpose
+from brobygger.audit.services import log_access, record_event
 from brobygger.lib.dates import TZ
 from brobygger.people.models import ConsentKind, ContactChannel, Language, Person
 from brobygger.people.services import has_current_consent
@@ -159,6 +160,17 @@ def remind(appointment: Appointment, recipient: str) -> bool:
                 person_id=appointment.person_id,
                 data={"channel": message.channel, "recipient": recipient},
             )
+            if recipient == ReminderRecipient.PERSON:
+                # The person's address was used to reach them: one entry in their "who
+                # looked at me" report per reminder, written (or rolled back) with the
+                # claim. The peer's reminder names only the reference: no entry.
+                log_access(
+                    user=None,
+                    action=AccessAction.CREATE,
+                    purpose=Purpose.SUPPORT,
+                    person_id=appointment.person_id,
+                    obj=reminder,
+                )
     except IntegrityError:
         return False  # another run claimed it first
     except Exception:

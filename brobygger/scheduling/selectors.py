@@ -266,19 +266,6 @@ def upcoming_exceptions(peer: PeerWorker) -> QuerySet[AvailabilityException]:
     return AvailabilityException.objects.filter(peer=peer, date__gte=timezone.localdate())
 
 
-def exception_for(user: Any, pk: int) -> AvailabilityException:
-    from django.http import Http404
-
-    exception = (
-        AvailabilityException.objects.filter(pk=pk, peer__in=PeerWorker.objects.visible_to(user))
-        .select_related("peer")
-        .first()
-    )
-    if exception is None:
-        raise Http404
-    return exception
-
-
 def coordinator_peers(user: Any, *, unit_pk: str = "") -> QuerySet[PeerWorker]:
     peers = PeerWorker.objects.visible_to(user).active()
     if unit_pk.isdigit():

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,12 +13,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from brobygger.accounts.access import role_required
 from brobygger.accounts.models import Role
-from brobygger.audit.models import AccessAction
 from brobygger.lib.dates import week_start
 from brobygger.lib.forms import apply_validation_error
 from brobygger.people.access import get_peer_for
 from brobygger.people.selectors import units_for
-from brobygger.referrals import access as referral_access
 
 from . import access, selectors, services
 from .forms import BookForm, CancelForm, ExceptionForm, RescheduleForm, WindowsForm
@@ -43,9 +41,7 @@ def _needs_confirmation(error: ValidationError) -> bool:
 @role_required(Role.COORDINATOR, *PEERS)
 @require_http_methods(["GET", "POST"])
 def book(request: HttpRequest, course_pk: int) -> HttpResponse:
-    course = referral_access.get_course_for(request.user, course_pk, action=AccessAction.CHANGE)
-    if not referral_access.can_edit_course(request.user, course) or course.ended_on:
-        raise Http404
+    course = access.course_to_book(request.user, course_pk)
     # The person's way of being contacted suggests how to meet.
     preferred_mode = {"phone": "phone", "sms": "phone", "in_person": "in_person"}
     initial: dict[str, Any] = {
@@ -170,8 +166,7 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(*PEERS)
 def my_week(request: HttpRequest) -> HttpResponse:
-    peer = access.own_peer_profile(request.user)
-    context = {"peer": peer, **selectors.peer_week(request.user, peer, _monday(request))}
+    context = access.own_week(request.user, _monday(request))
     return render(request, "scheduling/my_week.html", context)
 
 
@@ -249,7 +244,7 @@ def peer_availability(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.COORDINATOR, *PEERS)
 @require_POST
 def delete_exception(request: HttpRequest, pk: int) -> HttpResponse:
-    exception = selectors.exception_for(request.user, pk)
+    exception = access.exception_for(request.user, pk)
     services.delete_exception(actor=request.user, exception=exception)
     messages.success(request, _("Removed."))
     back = str(request.POST.get("back", ""))

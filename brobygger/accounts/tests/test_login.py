@@ -32,16 +32,16 @@ class LoginTests(BaseTestCase):
     def test_coordinator_with_device_is_asked_for_the_code(self):
         device = TOTPDevice.objects.create(user=self.coordinator, name="app", confirmed=True)
         self.post_login("coordinator")
-        self.assertRedirects(self.client.get(reverse("accounts:home")), reverse("accounts:verify"))
+        self.assertRedirects(self.client.get(reverse("desk:home")), reverse("accounts:verify"))
         response = self.client.post(reverse("accounts:verify"), {"token": "12ab"})
         self.assertContains(response, "6 cifre", status_code=422)
         response = self.client.post(reverse("accounts:verify"), {"token": current_code(device)})
-        self.assertRedirects(response, reverse("accounts:home"))
+        self.assertRedirects(response, reverse("desk:home"))
 
     def test_peer_in_demo_mode_may_skip_two_factor(self):
         self.assertTrue(settings.DEMO_MODE)
         self.post_login("peer")
-        self.assertEqual(self.client.get(reverse("accounts:home")).status_code, 200)
+        self.assertEqual(self.client.get(reverse("desk:home")).status_code, 200)
 
     def test_outside_demo_mode_every_role_needs_two_factor(self):
         with self.settings(DEMO_MODE=False):
@@ -51,7 +51,7 @@ class LoginTests(BaseTestCase):
             self.assertNotIn("_auth_user_id", self.client.session)
             TOTPDevice.objects.create(user=self.peer.user, name="app", confirmed=True)
             self.post_login("peer")
-            response = self.client.get(reverse("accounts:home"))
+            response = self.client.get(reverse("desk:home"))
         self.assertRedirects(response, reverse("accounts:verify"))
 
     def test_lockout_after_repeated_failures(self):
@@ -78,7 +78,7 @@ class LoginTests(BaseTestCase):
         old_session = self.client.cookies[settings.SESSION_COOKIE_NAME].value
         self.assertEqual(self.client.post(reverse("accounts:logout")).status_code, 302)
         self.client.cookies[settings.SESSION_COOKIE_NAME] = old_session
-        response = self.client.get(reverse("accounts:home"))
+        response = self.client.get(reverse("desk:home"))
         self.assertEqual(response.status_code, 302)
 
     def test_logout_by_get_is_refused(self):
@@ -94,7 +94,7 @@ class LoginTests(BaseTestCase):
         session = self.client.session
         session[LOGIN_AT_KEY] = timezone.now().timestamp() - 10 * 3600 - 1
         session.save()
-        response = self.client.get(reverse("accounts:home"))
+        response = self.client.get(reverse("desk:home"))
         self.assertRedirects(response, reverse("accounts:login"), fetch_redirect_response=False)
         self.assertNotIn("_auth_user_id", self.client.session)
 
@@ -102,7 +102,7 @@ class LoginTests(BaseTestCase):
 class LanguageTests(BaseTestCase):
     def test_language_switch_is_stored_on_the_user(self):
         self.login(self.peer)
-        self.assertContains(self.client.get(reverse("accounts:home")), "Mine forløb")
+        self.assertContains(self.client.get(reverse("desk:home")), "Mine forløb")
         response = self.client.post(
             reverse("accounts:set_language"), {"language": "en", "next": "/hjem/"}
         )
@@ -110,7 +110,7 @@ class LanguageTests(BaseTestCase):
         self.peer.user.refresh_from_db()
         self.assertEqual(self.peer.user.language, "en")
         self.client.cookies.pop(settings.LANGUAGE_COOKIE_NAME)
-        self.assertContains(self.client.get(reverse("accounts:home")), "My courses")
+        self.assertContains(self.client.get(reverse("desk:home")), "My courses")
 
     def test_anonymous_switch_uses_a_cookie_and_refuses_foreign_next(self):
         response = self.client.post(

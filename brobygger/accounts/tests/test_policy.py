@@ -135,7 +135,7 @@ class EndedCourseTests(BaseTestCase):
         return [
             ("due questionnaires", reverse("outcomes:due")),
             ("my week", reverse("scheduling:my_week") + f"?uge={held_on}"),
-            ("home", reverse("accounts:home")),
+            ("home", reverse("desk:home")),
             ("calendar feed", reverse("scheduling:calendar_feed", args=[token])),
         ]
 

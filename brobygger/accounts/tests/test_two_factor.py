@@ -120,7 +120,7 @@ class HalfSignedInTests(TwoFactorTestCase):
         self.assertNotContains(page, "Hovedmenu")
         self.assertContains(page, "Log ud")
         response = self.client.post(self.verify_url, {"token": code_for(self.device)})
-        self.assertRedirects(response, reverse("accounts:home"), fetch_redirect_response=False)
+        self.assertRedirects(response, reverse("desk:home"), fetch_redirect_response=False)
         self.assertEqual(self.client.session[DEVICE_ID_SESSION_KEY], self.device.persistent_id)
         self.assertEqual(self.client.get(reverse("people:person_list")).status_code, 200)
 
@@ -128,7 +128,7 @@ class HalfSignedInTests(TwoFactorTestCase):
         response = self.client.post(self.verify_url, {"token": "000000"})
         self.assertContains(response, "forkert", status_code=422)
         self.assert_not_verified()
-        home = self.client.get(reverse("accounts:home"))
+        home = self.client.get(reverse("desk:home"))
         self.assertRedirects(home, self.verify_url, fetch_redirect_response=False)
 
     def test_logout_works_before_the_code(self) -> None:
@@ -158,7 +158,7 @@ class NoAuthenticatorTests(TwoFactorTestCase):
     def test_an_earlier_password_only_session_is_signed_out(self) -> None:
         # A session from before this rule, or whose device was removed since.
         self.client.force_login(self.admin)
-        response = self.client.get(reverse("accounts:home"))
+        response = self.client.get(reverse("desk:home"))
         self.assertRedirects(response, reverse("accounts:login"), fetch_redirect_response=False)
         self.assertNotIn("_auth_user_id", self.client.session)
         page = self.client.get(reverse("accounts:login"))
@@ -167,7 +167,7 @@ class NoAuthenticatorTests(TwoFactorTestCase):
     def test_demo_peer_without_authenticator_signs_in_but_cannot_set_one_up(self) -> None:
         self.assertTrue(settings.DEMO_MODE)
         self.post_login("peer")
-        self.assertEqual(self.client.get(reverse("accounts:home")).status_code, 200)
+        self.assertEqual(self.client.get(reverse("desk:home")).status_code, 200)
         page = self.client.get("/konto/to-faktor/")
         self.assertContains(page, "opsætningslink", status_code=403)
         self.assertNotContains(page, "data:image/svg+xml", status_code=403)
@@ -178,7 +178,7 @@ class NoAuthenticatorTests(TwoFactorTestCase):
     def test_demo_peer_with_authenticator_is_asked_for_the_code(self) -> None:
         TOTPDevice.objects.create(user=self.peer.user, name="app", confirmed=True)
         self.post_login("peer")
-        response = self.client.get(reverse("accounts:home"))
+        response = self.client.get(reverse("desk:home"))
         self.assertRedirects(response, reverse("accounts:verify"), fetch_redirect_response=False)
 
 

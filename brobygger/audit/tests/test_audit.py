@@ -372,7 +372,7 @@ class AccessReportTests(CheckpointDirMixin, BaseTestCase):
 
     def test_admin_home_shows_the_last_scheduled_check_and_runs_none(self):
         self.login(self.admin)
-        home = reverse("accounts:home")
+        home = reverse("desk:home")
         self.assertContains(self.client.get(home), "ikke kontrolleret endnu")
         self.assertFalse(AuditCheck.objects.exists())  # showing the page checked nothing
         entry = log_access(

@@ -67,7 +67,7 @@ class MatchingTests(BaseTestCase):
             (self.referral.status, self.referral.peer), (ReferralStatus.MATCHED, self.peer)
         )
         self.login(self.peer)
-        self.assertContains(self.client.get(reverse("accounts:home")), "Nora Berg")
+        self.assertContains(self.client.get(reverse("desk:home")), "Nora Berg")
         url = reverse("matching:answer", args=[self.referral.pk])
         response = self.client.post(url, {"answer": "decline", "reason": ""})
         self.assertEqual(response.status_code, 422)

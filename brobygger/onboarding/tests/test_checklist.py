@@ -142,7 +142,7 @@ class CoordinatorChecklistTests(ChecklistTestCase):
 class PeerChecklistTests(ChecklistTestCase):
     def test_new_peer_sees_own_checklist_on_home_and_ticks_own_step(self) -> None:
         self.login(self.new_peer)
-        home = self.client.get(reverse("accounts:home"))
+        home = self.client.get(reverse("desk:home"))
         self.assertContains(home, 'id="onboarding"')
         it = self.items[ItemKind.IT_SECURITY]
         contract = self.items[ItemKind.CONTRACT]
@@ -169,7 +169,7 @@ class PeerChecklistTests(ChecklistTestCase):
         self.login(self.other_peer)
         response = self.client.post(self.tick_url(ItemKind.IT_SECURITY), {"done": "1"})
         self.assertEqual(response.status_code, 404)
-        self.assertNotContains(self.client.get(reverse("accounts:home")), 'id="onboarding"')
+        self.assertNotContains(self.client.get(reverse("desk:home")), 'id="onboarding"')
         self.assertContains(self.client.get(reverse("onboarding:mine")), "ingen tjekliste")
 
     def test_home_section_disappears_when_every_step_is_done(self) -> None:
@@ -177,18 +177,18 @@ class PeerChecklistTests(ChecklistTestCase):
             item.done_on, item.done_by = timezone.localdate(), self.coordinator
             item.save()
         self.login(self.new_peer)
-        self.assertNotContains(self.client.get(reverse("accounts:home")), 'id="onboarding"')
+        self.assertNotContains(self.client.get(reverse("desk:home")), 'id="onboarding"')
 
     def test_peer_home_query_count_does_not_grow_with_the_checklist(self) -> None:
         self.login(self.new_peer)
         with count_queries() as before:
-            self.client.get(reverse("accounts:home"))
+            self.client.get(reverse("desk:home"))
         # More peers with checklists elsewhere do not change the new peer's home.
         for index in range(3):
             application = make_application(self.posting, email=f"p{index}@example.org")
             make_hire(self.coordinator, application, username=f"extra{index}")
         with count_queries() as after:
-            self.client.get(reverse("accounts:home"))
+            self.client.get(reverse("desk:home"))
         self.assertEqual(len(after), len(before))
 
 

@@ -105,7 +105,7 @@ class AcceptInvitationTests(InvitationTestCase):
         self.assertIn("user.two_factor_enabled", verbs)
         self.assertIn("user.recovery_codes_made", verbs)
 
-        home = self.client.get(reverse("accounts:home"))
+        home = self.client.get(reverse("desk:home"))
         self.assertContains(home, 'id="onboarding"')
         self.assertContains(home, "Kom godt i gang")
         self.assertContains(home, "Undervisning i IT-sikkerhed og databeskyttelse")

@@ -176,11 +176,11 @@ class UseSetupLinkTests(SetupLinkTestCase):
         self.assertEqual(self.sign_in(later, OLD_PASSWORD).status_code, 200)
         self.assertRedirects(
             self.sign_in(later, NEW_PASSWORD),
-            reverse("accounts:home"),
+            reverse("desk:home"),
             fetch_redirect_response=False,
         )
         self.assertRedirects(
-            later.get(reverse("accounts:home")),
+            later.get(reverse("desk:home")),
             reverse("accounts:verify"),
             fetch_redirect_response=False,
         )
@@ -195,7 +195,7 @@ class UseSetupLinkTests(SetupLinkTestCase):
         thief = Client()
         self.sign_in(thief, OLD_PASSWORD)
         thief.post(reverse("accounts:verify"), {"token": code_for(old_device)})
-        self.assertEqual(thief.get(reverse("accounts:home")).status_code, 200)
+        self.assertEqual(thief.get(reverse("desk:home")).status_code, 200)
 
         path = link_path(self.issue_as_admin())
         mail.outbox.clear()
@@ -207,7 +207,7 @@ class UseSetupLinkTests(SetupLinkTestCase):
         used = AuditEvent.objects.get(verb="onboarding.invitation_used")
         self.assertTrue(used.data["replaced"])
         # The new password ends every other session of the account.
-        self.assertNotEqual(thief.get(reverse("accounts:home")).status_code, 200)
+        self.assertNotEqual(thief.get(reverse("desk:home")).status_code, 200)
         # The account holder is told by e-mail.
         self.assertEqual(len(mail.outbox), 1)
         self.assertIn("opsætningslink", mail.outbox[0].body)

@@ -135,7 +135,7 @@ class AccessRequestTests(BaseTestCase):
 
         self.login(self.other_coordinator)
         self.assertContains(
-            self.client.get(reverse("accounts:home")), 'data-testid="access-requests-alert"'
+            self.client.get(reverse("desk:home")), 'data-testid="access-requests-alert"'
         )
         page = self.client.get(reverse("people:access_requests"))
         self.assertContains(page, 'data-testid="access-request-row"', count=1)

@@ -106,7 +106,7 @@ class ContractWarningTests(DepartureTestCase):
     @override_settings(CONTRACT_END_WARNING_DAYS=3650)
     def test_home_and_peer_page_show_the_warning(self):
         self.login(self.coordinator)
-        home = self.client.get(reverse("accounts:home"))
+        home = self.client.get(reverse("desk:home"))
         self.assertContains(home, "Kontrakter, der slutter")
         self.assertContains(home, reverse("people:peer_detail", args=[self.peer.pk]))
         page = self.client.get(reverse("people:peer_detail", args=[self.peer.pk]))

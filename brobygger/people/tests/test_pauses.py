@@ -135,7 +135,7 @@ class PauseViewTests(BaseTestCase):
 
     def test_peer_sets_their_own_pause_from_the_home_page_link(self):
         self.login(self.peer)
-        home = self.client.get(reverse("accounts:home"))
+        home = self.client.get(reverse("desk:home"))
         self.assertContains(home, reverse("people:my_pauses"))
         response = self.client.get(reverse("people:my_pauses"))
         self.assertRedirects(response, self.url)

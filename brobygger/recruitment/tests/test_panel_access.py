@@ -68,9 +68,9 @@ class PanelAccessTests(TempMediaTestCase):
 
     def test_home_links_panel_members_to_their_interviews(self) -> None:
         self.login(self.peer)
-        self.assertContains(self.client.get(reverse("accounts:home")), 'id="my-interviews"')
+        self.assertContains(self.client.get(reverse("desk:home")), 'id="my-interviews"')
         self.login(self.other_peer)
-        self.assertNotContains(self.client.get(reverse("accounts:home")), 'id="my-interviews"')
+        self.assertNotContains(self.client.get(reverse("desk:home")), 'id="my-interviews"')
         interviews.book_interview(
             actor=self.coordinator,
             application=self.sibling,
@@ -80,7 +80,7 @@ class PanelAccessTests(TempMediaTestCase):
             panel=[self.coordinator, self.clinician],
         )
         self.login(self.clinician)
-        self.assertContains(self.client.get(reverse("accounts:home")), 'id="my-interviews"')
+        self.assertContains(self.client.get(reverse("desk:home")), 'id="my-interviews"')
 
     def test_panel_peer_gets_404_for_other_postings_and_for_every_change(self) -> None:
         self.login(self.peer)

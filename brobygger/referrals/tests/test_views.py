@@ -97,11 +97,11 @@ class ReferralViewTests(BaseTestCase):
     def test_clinician_refers_and_sees_only_own_referrals_with_status(self):
         self.login(self.clinician)
         response = self.client.post(reverse("referrals:referral_create"), self.form_data())
-        self.assertRedirects(response, reverse("accounts:home"))
+        self.assertRedirects(response, reverse("desk:home"))
         referral = Referral.objects.get(person__given_name="Ole")
         self.assertEqual((referral.source, referral.referred_by), ("clinician", self.clinician))
         self.assertTrue(Consent.objects.filter(person=referral.person, kind="contact").exists())
-        home = self.client.get(reverse("accounts:home"))
+        home = self.client.get(reverse("desk:home"))
         self.assertContains(home, "Ole Bak")
         self.assertContains(home, "Ny")
         self.assertNotContains(home, "Sune")
@@ -201,7 +201,7 @@ class ReferralViewTests(BaseTestCase):
         )
         self.assertEqual(response.status_code, 302)
         self.login(self.relative_peer)
-        self.assertContains(self.client.get(reverse("accounts:home")), "Rita Holm")
+        self.assertContains(self.client.get(reverse("desk:home")), "Rita Holm")
 
     def test_assigning_a_patient_peer_to_a_relative_is_refused(self):
         services.transition(actor=self.coordinator, referral=self.referral, to="triaged")

@@ -318,7 +318,7 @@ class ExportPageTests(ExportTestCase):
 
     def test_evaluator_home_and_menu_lead_to_the_export(self):
         self.login(self.evaluator)
-        home = self.client.get(reverse("accounts:home"))
+        home = self.client.get(reverse("desk:home"))
         self.assertContains(home, f'href="{LIST}"', count=2)
 
     def test_list_uses_the_same_queries_however_many_exports(self):

@@ -1,0 +1,130 @@
+"""What each role's home page shows: a fixed number of queries whatever the data.
+
+The page gathers from many apps, so these reads live here, above them; `access.py`
+hands them to the view and records whom they show.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from brobygger.accounts.models import Role, User
+from brobygger.audit.models import AccessLogEntry
+from brobygger.audit.selectors import latest_check
+from brobygger.groups.selectors import sessions_for_peer
+from brobygger.lib.dates import week_bounds, week_start
+from brobygger.lib.suppress import suppress
+from brobygger.matching.selectors import proposals_for_peer
+from brobygger.people.models import PeerWorker, Person, PersonAccessRequest, PersonKind
+from brobygger.people.selectors import contract_warnings
+from brobygger.recruitment.selectors import sits_on_a_panel
+from brobygger.referrals.models import Course, Referral, ReferralStatus, SupportModel
+from brobygger.scheduling.models import Appointment
+
+OLDEST_REFERRALS = 10
+CLINICIAN_REFERRALS = 50
+
+
+def coordinator_home(user: User) -> dict[str, Any]:
+    referrals = Referral.objects.visible_to(user)
+    counts = dict(
+        referrals.values_list("status").annotate(n=Count("id")).values_list("status", "n")
+    )
+    queue = [
+        {"status": status, "label": label, "count": counts.get(status, 0)}
+        for status, label in ReferralStatus.choices
+    ]
+    oldest = list(
+        referrals.open()
+        .select_related("unit", "person")
+        .order_by("received_at", "pk")[:OLDEST_REFERRALS]
+    )
+    courses = Course.objects.visible_to(user).active()
+    peers = (
+        PeerWorker.objects.visible_to(user)
+        .active()
+        .select_related("user")
+        .annotate(
+            caseload=Count("courses", filter=Q(courses__ended_on__isnull=True), distinct=True)
+        )
+        .order_by("user__first_name")
+    )
+    return {
+        "queue": queue,
+        "oldest_referrals": oldest,
+        "active_courses": courses.count(),
+        "persons": Person.objects.visible_to(user).count(),
+        "peers": peers,
+        "contract_warnings": contract_warnings(user),
+        "access_requests": PersonAccessRequest.objects.for_coordinator(user).open().count(),
+    }
+
+
+def peer_home(user: User) -> dict[str, Any]:
+    courses = list(
+        Course.objects.visible_to(user)
+        .active()
+        .select_related("person", "unit")
+        .order_by("person__given_name")
+    )
+    today = timezone.localdate()
+    start, end = week_bounds(week_start(today))
+    appointments = list(
+        Appointment.objects.visible_to(user)
+        .filter(status="booked")
+        .overlapping(max(start, timezone.now() - datetime.timedelta(hours=2)), end)
+        .select_related("person")
+        .order_by("starts_at")
+    )
+    peer_pk = PeerWorker.objects.filter(user=user).values_list("pk", flat=True).first()
+    sessions = list(sessions_for_peer(peer_pk, start, end)) if peer_pk else []
+    return {
+        "courses": courses,
+        "sessions": sessions,
+        "on_panel": sits_on_a_panel(user),
+        "proposals": list(proposals_for_peer(user)),
+        "today": [a for a in appointments if timezone.localtime(a.starts_at).date() == today],
+        "this_week": [a for a in appointments if timezone.localtime(a.starts_at).date() > today],
+    }
+
+
+def clinician_home(user: User) -> dict[str, Any]:
+    referrals = list(
+        Referral.objects.visible_to(user)
+        .select_related("person", "unit")
+        .order_by("-received_at", "-pk")[:CLINICIAN_REFERRALS]
+    )
+    return {"referrals": referrals, "on_panel": sits_on_a_panel(user)}
+
+
+def evaluator_home() -> dict[str, Any]:
+    """Aggregates only, with small cells suppressed."""
+    kinds = dict(
+        Person.objects.values_list("kind").annotate(n=Count("id")).values_list("kind", "n")
+    )
+    models_ = dict(
+        Course.objects.active()
+        .values_list("support_model")
+        .annotate(n=Count("id"))
+        .values_list("support_model", "n")
+    )
+    return {
+        "persons_by_kind": [(label, suppress(kinds.get(k, 0))) for k, label in PersonKind.choices],
+        "courses_by_model": [
+            (label, suppress(models_.get(k, 0))) for k, label in SupportModel.choices
+        ],
+        "peer_count": suppress(PeerWorker.objects.active().count()),
+    }
+
+
+def admin_home() -> dict[str, Any]:
+    users = dict(User.objects.values_list("role").annotate(n=Count("id")).values_list("role", "n"))
+    return {
+        "users_by_role": [(label, users.get(role, 0)) for role, label in Role.choices],
+        "recent_access": AccessLogEntry.objects.select_related("user").order_by("-seq")[:20],
+        "audit_check": latest_check(),
+    }
