@@ -16,6 +16,7 @@ from typing import Any
 from django.apps import apps
 from django.db import models
 from django.db.models import Max
+from django.test import override_settings
 from django.utils import timezone
 
 from brobygger.admissions import services as admissions
@@ -30,7 +31,12 @@ from brobygger.outcomes.models import Administration, AnsweredBy
 from brobygger.people import services as people
 from brobygger.people import workforce_services as people_workforce
 from brobygger.people.models import ConsentKind, ConsentSource, PeerWorker, Person, PersonKind
-from brobygger.recruitment.tests.helpers import make_application, make_interview, make_posting
+from brobygger.recruitment.tests.helpers import (
+    IN_MEMORY_STORAGES,
+    make_application,
+    make_interview,
+    make_posting,
+)
 from brobygger.referrals import services as referrals
 from brobygger.referrals.models import Course, Referral, ReferralSource
 from brobygger.research import services as research
@@ -137,12 +143,27 @@ def _held(course: Course, days_ago: int, note: str) -> None:
     )
 
 
+def _coming(course: Course, day: datetime.date) -> None:
+    """A booked conversation (this week's, for the calendars and the week page)."""
+    scheduling.book(
+        actor=course.peer.user,
+        course=course,
+        starts_at=at(day, 10),
+        minutes=45,
+        mode="in_person",
+        place_kind="ward",
+        allow_over_contract=True,
+    )
+
+
 def _admission(course: Course) -> None:
     admissions.add_admission(
         actor=None, course=course, admitted_on=TODAY - 30 * DAY, discharged_on=TODAY - 12 * DAY
     )
 
 
+# Uploaded CVs stay in memory, as in the recruitment tests.
+@override_settings(STORAGES=IN_MEMORY_STORAGES)
 class CrawlerWorld(BaseTestCase):
     """The cast (alice, bob, carol), and around it every kind of record the pages show."""
 
@@ -166,15 +187,8 @@ class CrawlerWorld(BaseTestCase):
 
         with s.step():  # Alice: notes, a coming appointment, an admission, a link
             _held(cls.alice_course, 3, "Alice vil gerne hjem til sin hund")
-            scheduling.book(
-                actor=cls.peer.user,
-                course=cls.alice_course,
-                starts_at=at(weekday_ahead(1), 10),
-                minutes=45,
-                mode="in_person",
-                place_kind="ward",
-                allow_over_contract=True,
-            )
+            _coming(cls.alice_course, TODAY + DAY)
+            _coming(cls.alice_course, weekday_ahead(1))
             _admission(cls.alice_course)
             start = Administration.objects.filter(course=cls.alice_course).order_by("pk").first()
             if start is not None:
@@ -185,6 +199,7 @@ class CrawlerWorld(BaseTestCase):
                 actor=None, person=cls.bob, kind=ConsentKind.CONTACT, source=ConsentSource.VERBAL
             )
             _held(bob_course, 4, "Bob taler om arbejdet")
+            _coming(bob_course, TODAY + DAY)
             _admission(bob_course)
             answered = Administration.objects.filter(course=bob_course).order_by("pk").first()
             if answered is not None:
@@ -198,6 +213,7 @@ class CrawlerWorld(BaseTestCase):
         with s.step():  # Carol, in the other unit, with its peer
             carol_course = make_course(cls.carol, cls.far_peer)
             _held(carol_course, 5, "Carol øver sig i at tage bussen")
+            _coming(carol_course, TODAY + DAY)
             _admission(carol_course)
         with s.step():  # Ended courses: long ago (out of the peer's sight) and just now
             erna = _person("Erna", "Eriksen", "0606601789", unit=cls.unit)
@@ -442,7 +458,7 @@ class CrawlerWorld(BaseTestCase):
         for unit, applicant in ((cls.unit, "Ulla Urup"), (cls.other_unit, "Vera Vang")):
             with s.step():
                 posting = make_posting(unit)
-                application = make_application(posting, name=applicant)
+                application = make_application(posting, name=applicant, cv=True)
                 s.token("recruitment", application.withdraw_token)
                 make_interview(
                     application,

@@ -226,6 +226,7 @@ class CrawlerTests(CrawlerWorld):
         login_path: str,
         failures: dict[str, list[str]],
     ) -> None:
+        """GET `url` and note what is wrong with the response."""
         before = self.counts or _row_counts(tables)
         last_entry = AccessLogEntry.objects.order_by("-pk").values_list("pk", flat=True).first()
         response = self.client.get(url)
