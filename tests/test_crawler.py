@@ -32,14 +32,15 @@ from django.apps import apps
 from django.conf import settings
 from django.db import connection
 from django.http.response import HttpResponseBase
-from django.urls import reverse
+from django.test import SimpleTestCase
+from django.urls import get_resolver, reverse
 
 from brobygger.audit.models import AccessLogEntry, AccessLogPerson
 from brobygger.groups.models import Enrolment, RecoveryGroup
-from brobygger.people.models import Person, RelativeLink
-from brobygger.referrals.models import Referral
+from brobygger.people.models import PeerWorker, Person, RelativeLink
+from brobygger.referrals.models import Course, Referral
 
-from .crawler import kwarg_sets, routes
+from .crawler import Route, kwarg_sets, pk_model, routes
 from .crawler_fixture import CrawlerWorld
 
 ROLES = [
@@ -267,3 +268,43 @@ class CrawlerTests(CrawlerWorld):
                 missing = shown - entries[0].persons
                 if missing:
                     failures[NOT_NAMED].append(f"{where}: {crawler.named(missing)}")
+
+
+class CrawlerMapTests(SimpleTestCase):
+    def test_the_map_holds_every_named_url_of_the_project_but_the_admin_site(self):
+        names = {route.name for route in routes()}
+        self.assertIn("people:person_detail", names)
+        self.assertIn("research:export_download", names)  # a re_path, reached by its regex
+        self.assertFalse([name for name in names if name.startswith("admin:")])
+        patterns = sum(
+            len(entry.url_patterns)
+            for entry in get_resolver().url_patterns
+            if str(entry.pattern) == "" and hasattr(entry, "url_patterns")
+        )
+        self.assertEqual(len(names), patterns)
+
+    def test_a_bare_pk_is_the_model_the_path_names_or_any_of_the_apps_models(self):
+        by_name = {route.name: route for route in routes()}
+        self.assertEqual(pk_model(by_name["admissions:course"]), [Course])
+        self.assertEqual(pk_model(by_name["timesheets:peer_month"]), [PeerWorker])
+        unknown = Route("people:x", "ukendt/<int:pk>/", ("pk",), apps.get_app_config("people"))
+        self.assertIn(Person, pk_model(unknown))
+
+
+class CrawlerFindsPersonsTests(SimpleTestCase):
+    def setUp(self):
+        self.crawler = Crawler(
+            [
+                Person(pk=1, given_name="Alice", family_name="Andersen", cpr="0101901234"),
+                Person(pk=2, given_name="Bob", family_name="Berg", cpr=None),
+            ]
+        )
+
+    def test_a_full_name_or_a_cpr_number_with_or_without_the_dash_shows_the_person(self):
+        self.assertEqual(self.crawler.shown("<td>Alice Andersen</td>"), {1})
+        self.assertEqual(self.crawler.shown("CPR 010190-1234"), {1})
+        self.assertEqual(self.crawler.shown("0101901234 og Bob Berg"), {1, 2})
+
+    def test_a_masked_number_a_first_name_or_a_longer_number_shows_nobody(self):
+        self.assertEqual(self.crawler.shown("010190-xxxx Alice, Bob"), set())
+        self.assertEqual(self.crawler.shown("90101901234"), set())
