@@ -236,9 +236,8 @@ class CrawlerTests(CrawlerWorld):
         body = _body(response)
         after = self.counts = _row_counts(tables)
         entries = list(AccessLogEntry.objects.filter(pk__gt=last_entry or 0).order_by("pk"))
-        if user is not None and self.client.session.get("_auth_user_id") != str(user.pk):
-            self.sign_in(user)  # the page signed the user out (log-ud/): on with the next
-            self.counts = None
+        if self.client.session.get("_auth_user_id") != (str(user.pk) if user else None):
+            self.sign_in(user)  # the page signed someone in or out: back to this role
 
         if status >= 500:
             error = getattr(response, "exc_info", None)
