@@ -11,10 +11,31 @@ from typing import Any
 import qrcode
 import qrcode.image.svg
 from django.http import HttpRequest
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
 # Fresh recovery codes between the step that made them and the page that shows them.
 RECOVERY_CODES_SESSION_KEY = "brobygger_recovery_codes"
+# The key of the authenticator being set up, between the page that shows it and the POST
+# that confirms it: showing the page writes no device (a GET changes nothing).
+PENDING_KEY_SESSION_KEY = "brobygger_pending_totp_key"
+
+
+def pending_key(request: HttpRequest) -> str:
+    """The new authenticator key of this sitting, made on first sight."""
+    key = request.session.get(PENDING_KEY_SESSION_KEY)
+    if not isinstance(key, str) or len(key) != len(default_key()):
+        key = default_key()
+        request.session[PENDING_KEY_SESSION_KEY] = key
+    return key
+
+
+def draft_device(user: Any, key: str) -> TOTPDevice:
+    """An unsaved device with `key`, for showing its QR code and key."""
+    return TOTPDevice(user=user, name="Brobygger", confirmed=False, key=key)
+
+
+def forget_pending_key(request: HttpRequest) -> None:
+    request.session.pop(PENDING_KEY_SESSION_KEY, None)
 
 
 def qr_svg(uri: str) -> str:

@@ -140,11 +140,21 @@ SECURITY_CHANGES = {
 }
 
 
-def pending_totp_device(*, user: User) -> TOTPDevice:
-    """The unconfirmed device a user is setting up (one at a time)."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+def pending_totp_device(*, user: User, key: str | None = None) -> TOTPDevice:
+    """The unconfirmed device a user is setting up (one at a time); a write, for a POST.
+
+    With `key` (the key the user was shown, kept in their session by the page that
+    showed it) the device has that key: the page that shows a new key writes nothing.
+    """
+    pending = TOTPDevice.objects.filter(user=user, confirmed=False)
+    device = pending.filter(key=key).first() if key else pending.first()
     if device is None:
-        device = TOTPDevice.objects.create(user=user, name="Brobygger", confirmed=False)
+        with transaction.atomic():
+            pending.delete()
+            fields = {"key": key} if key else {}
+            device = TOTPDevice.objects.create(
+                user=user, name="Brobygger", confirmed=False, **fields
+            )
     return device
 
 

@@ -131,7 +131,11 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     if not user.is_verified():
         return _without_second_factor(request)
-    device = services.pending_totp_device(user=user)
+    key = enrolment.pending_key(request)
+    if request.method == "POST":
+        device = services.pending_totp_device(user=user, key=key)
+    else:
+        device = enrolment.draft_device(user, key)
     form = ReplaceAuthenticatorForm(request, request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -142,6 +146,7 @@ def two_factor(request: HttpRequest) -> HttpResponse:
             apply_validation_error(form, error)
         else:
             otp_login(request, device)
+            enrolment.forget_pending_key(request)
             emailed = services.send_security_notice(user=user, change="authenticator_replaced")
             messages.success(
                 request,

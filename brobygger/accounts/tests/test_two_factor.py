@@ -17,7 +17,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from brobygger.accounts import services
+from brobygger.accounts import enrolment, services
 from brobygger.audit.models import AuditEvent
 from brobygger.testing import BaseTestCase
 
@@ -227,9 +227,13 @@ class ReplaceAuthenticatorTests(TwoFactorTestCase):
         self.url = reverse("accounts:two_factor")
 
     def test_replacing_needs_the_password_and_the_new_code_and_is_audited_and_told(self) -> None:
+        before = TOTPDevice.objects.count()
         page = self.client.get(self.url)
         self.assertContains(page, "data:image/svg+xml;base64,")
-        new = TOTPDevice.objects.get(user=self.coordinator, confirmed=False)
+        # Showing the new key writes nothing: it waits in the session for the POST.
+        self.assertEqual(TOTPDevice.objects.count(), before)
+        new = self.shown_device()
+        self.assertEqual(self.client.get(self.url).context["secret"], page.context["secret"])
 
         wrong_password = self.client.post(self.url, {"password": "nope", "token": code_for(new)})
         self.assertContains(wrong_password, "Adgangskoden er forkert", status_code=422)
@@ -239,12 +243,15 @@ class ReplaceAuthenticatorTests(TwoFactorTestCase):
         self.assertFalse(AuditEvent.objects.filter(verb="user.authenticator_replaced").exists())
 
         # django-otp slows the next try after a wrong code; the person types again later.
-        TOTPDevice.objects.filter(pk=new.pk).update(throttling_failure_count=0)
+        TOTPDevice.objects.filter(user=self.coordinator, confirmed=False).update(
+            throttling_failure_count=0
+        )
         response = self.client.post(self.url, {"password": PASSWORD, "token": code_for(new)})
         self.assertRedirects(response, self.url, fetch_redirect_response=False)
         self.assertFalse(TOTPDevice.objects.filter(pk=self.old.pk).exists())
-        new.refresh_from_db()
+        new = TOTPDevice.objects.get(user=self.coordinator)
         self.assertTrue(new.confirmed)
+        self.assertEqual(new.key, self.shown_key)
         self.assertEqual(self.client.session[DEVICE_ID_SESSION_KEY], new.persistent_id)
         event = AuditEvent.objects.get(verb="user.authenticator_replaced")
         self.assertEqual(event.actor_id, self.coordinator.pk)
@@ -254,9 +261,14 @@ class ReplaceAuthenticatorTests(TwoFactorTestCase):
         self.assertEqual(mail.outbox[0].to, ["coordinator@example.org"])
         self.assertIn("ny godkendelsesapp", mail.outbox[0].body)
 
+    def shown_device(self) -> TOTPDevice:
+        """The key the page showed, as the user's phone now has it."""
+        self.shown_key = self.client.session[enrolment.PENDING_KEY_SESSION_KEY]
+        return enrolment.draft_device(self.coordinator, self.shown_key)
+
     def test_wrong_passwords_on_the_replace_page_lock_out(self) -> None:
         self.client.get(self.url)
-        new = TOTPDevice.objects.get(user=self.coordinator, confirmed=False)
+        new = self.shown_device()
         for _n in range(settings.AXES_FAILURE_LIMIT):
             self.client.post(self.url, {"password": "wrong", "token": "000000"})
         response = self.client.post(self.url, {"password": PASSWORD, "token": code_for(new)})
