@@ -17,6 +17,7 @@ from brobygger.audit.models import AccessAction, Purpose
 from brobygger.referrals.models import Course
 
 from .importfile import ParsedFile
+from .importing import ImportPlan, plan_import
 from .models import Admission
 
 # Admissions serve the programme's evaluation and statistics. The audit app's Purpose
@@ -59,8 +60,14 @@ def get_admission_for(user: Any, pk: int, *, action: str = AccessAction.VIEW) ->
     return admission
 
 
-def log_import_lookup(user: Any, parsed: ParsedFile) -> None:
-    """The preview looks persons up by CPR number: one entry for the whole file.
+def preview_import(user: Any, parsed: ParsedFile) -> ImportPlan:
+    """What saving the file would do, matched by CPR number within the user's units."""
+    return show_plan(user, plan_import(user, parsed))
+
+
+def show_plan(user: Any, plan: ImportPlan) -> ImportPlan:
+    """A preview looks persons up by CPR number and tells what is on file for them: one
+    entry for the page, naming every person its rows are about.
 
     The criterion is the file's hash (itself hashed by the log), never a CPR number; the
     saved import then writes its own entry pointing at the import with its counts.
@@ -69,5 +76,7 @@ def log_import_lookup(user: Any, parsed: ParsedFile) -> None:
         user=user,
         action=AccessAction.SEARCH,
         purpose=PURPOSE,
-        criterion=f"admissions-import:{parsed.sha256}",
+        person_ids=plan.shown_person_ids(),
+        criterion=f"admissions-import:{plan.file.sha256}",
     )
+    return plan

@@ -21,7 +21,7 @@ from brobygger.people.selectors import units_for
 
 from . import access, importfile, selectors, services
 from .forms import AdmissionForm, ImportForm
-from .importing import ImportPlan, plan_import
+from .importing import ImportPlan
 
 # The checked file waits here between the preview and the save: in the session (in the
 # database, signed, gone at logout), never on disk or in the web root.
@@ -131,8 +131,7 @@ def import_file(request: HttpRequest) -> HttpResponse:
     if not form.is_valid() or form.parsed is None:
         return _import_page(request, form=form, plan=None, status=422)
     parsed = form.parsed
-    plan = plan_import(request.user, parsed)
-    access.log_import_lookup(request.user, parsed)
+    plan = access.preview_import(request.user, parsed)
     if plan.ok:
         request.session[SESSION_KEY] = {
             "text": parsed.text,
@@ -163,7 +162,10 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
             request,
             _("Something changed since the preview: nothing was saved. See the errors below."),
         )
-        return _import_page(request, form=ImportForm(today=today), plan=exc.plan, status=409)
+        # The preview again, as of now, with its errors: a form shown again (422), and
+        # logged as such, since its rows tell what is on file for the persons.
+        plan = access.show_plan(request.user, exc.plan)
+        return _import_page(request, form=ImportForm(today=today), plan=plan, status=422)
     except (ValidationError, importfile.FileProblem) as exc:
         request.session.pop(SESSION_KEY, None)
         text = exc.message if isinstance(exc, importfile.FileProblem) else " ".join(exc.messages)
