@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import Http404
 
 from brobygger.accounts.models import Role
@@ -16,6 +17,7 @@ from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction, Purpose
 from brobygger.referrals.models import Course
 
+from . import selectors
 from .importfile import ParsedFile
 from .importing import ImportPlan, plan_import
 from .models import Admission
@@ -38,6 +40,14 @@ def get_course_for(user: Any, pk: int, *, action: str = AccessAction.VIEW) -> Co
         raise Http404
     shown(user=user, action=action, purpose=PURPOSE, person_id=course.person_id, obj=course)
     return course
+
+
+def admissions_for_course(
+    user: Any, pk: int, *, action: str = AccessAction.VIEW
+) -> tuple[Course, QuerySet[Admission]]:
+    """A course of the coordinator's units (logged) and its admissions."""
+    course = get_course_for(user, pk, action=action)
+    return course, selectors.admissions_for_course(course)
 
 
 def get_admission_for(user: Any, pk: int, *, action: str = AccessAction.VIEW) -> Admission:

@@ -32,7 +32,7 @@ SESSION_KEY = "brobygger_admissions_import"
 @require_http_methods(["GET", "POST"])
 def course_admissions(request: HttpRequest, pk: int) -> HttpResponse:
     is_post = request.method == "POST"
-    course = access.get_course_for(
+    course, admissions = access.admissions_for_course(
         request.user, pk, action=AccessAction.CREATE if is_post else AccessAction.VIEW
     )
     form = AdmissionForm(request.POST or None, units=units_for(request.user))
@@ -54,7 +54,7 @@ def course_admissions(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "course": course,
         "person": course.person,
-        "admissions": selectors.admissions_for_course(course),
+        "admissions": admissions,
         "form": form,
     }
     return render(
