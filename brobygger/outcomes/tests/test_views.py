@@ -283,6 +283,30 @@ class OneEntryPerResponseTests(OutcomesTestCase):
                 self.assertEqual(self.client.get(url).status_code, 404)
                 self.assertEqual(self.new_entries(before), [])
 
+    def test_answering_and_making_a_link_name_the_person_and_an_outsider_writes_nothing(self):
+        administration = self.start_administration()
+        answer = reverse("outcomes:answer_with_peer", args=[administration.pk])
+        link = reverse("outcomes:create_link", args=[administration.pk])
+        self.login(self.other_peer)
+        before = self.last_seq()
+        for url in (answer, link):
+            self.assertEqual(self.client.get(url).status_code, 404)
+            self.assertEqual(self.client.post(url, {"action": "save"}).status_code, 404)
+        self.assertEqual(self.new_entries(before), [])
+        self.login(self.peer)
+        for method, url, data, status, action in (
+            ("get", answer, {}, 200, "view"),
+            ("post", answer, {"action": "save", "item-lyttet": "4"}, 302, "change"),
+            ("get", link, {}, 200, "view"),
+            ("post", link, {}, 200, "change"),  # the page shows the new link once
+        ):
+            with self.subTest(method=method, url=url):
+                before = self.last_seq()
+                response = getattr(self.client, method)(url, data)
+                self.assertEqual(response.status_code, status)
+                [entry] = self.new_entries(before)
+                self.assertEqual((entry.action, entry.persons), (action, {self.alice.pk}))
+
     def test_a_closed_questionnaire_redirects_without_an_entry(self):
         administration = self.start_administration()
         save_answers(
