@@ -177,7 +177,7 @@ class AdmissionPageTests(BaseTestCase):
             ("get", self.url(), {}, 200, "view"),
             ("get", edit, {}, 200, "view"),
             ("post", self.url(), {"admitted_on": ""}, 422, "view"),  # shown again
-            ("post", self.url(), {"admitted_on": str(day(3))}, 302, "change"),
+            ("post", self.url(), {"admitted_on": str(day(3))}, 302, "create"),
             (
                 "post",
                 edit,
