@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import Http404
 
 from brobygger.accounts.models import Role
@@ -16,7 +17,9 @@ from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction, Purpose
 from brobygger.referrals.models import Course
 
+from . import selectors
 from .importfile import ParsedFile
+from .importing import ImportPlan, plan_import
 from .models import Admission
 
 # Admissions serve the programme's evaluation and statistics. The audit app's Purpose
@@ -39,6 +42,14 @@ def get_course_for(user: Any, pk: int, *, action: str = AccessAction.VIEW) -> Co
     return course
 
 
+def admissions_for_course(
+    user: Any, pk: int, *, action: str = AccessAction.VIEW
+) -> tuple[Course, QuerySet[Admission]]:
+    """A course of the coordinator's units (logged) and its admissions."""
+    course = get_course_for(user, pk, action=action)
+    return course, selectors.admissions_for_course(course)
+
+
 def get_admission_for(user: Any, pk: int, *, action: str = AccessAction.VIEW) -> Admission:
     if not can_manage_admissions(user):
         raise Http404
@@ -59,8 +70,14 @@ def get_admission_for(user: Any, pk: int, *, action: str = AccessAction.VIEW) ->
     return admission
 
 
-def log_import_lookup(user: Any, parsed: ParsedFile) -> None:
-    """The preview looks persons up by CPR number: one entry for the whole file.
+def preview_import(user: Any, parsed: ParsedFile) -> ImportPlan:
+    """What saving the file would do, matched by CPR number within the user's units."""
+    return show_plan(user, plan_import(user, parsed))
+
+
+def show_plan(user: Any, plan: ImportPlan) -> ImportPlan:
+    """A preview looks persons up by CPR number and tells what is on file for them: one
+    entry for the page, naming every person its rows are about.
 
     The criterion is the file's hash (itself hashed by the log), never a CPR number; the
     saved import then writes its own entry pointing at the import with its counts.
@@ -69,5 +86,7 @@ def log_import_lookup(user: Any, parsed: ParsedFile) -> None:
         user=user,
         action=AccessAction.SEARCH,
         purpose=PURPOSE,
-        criterion=f"admissions-import:{parsed.sha256}",
+        person_ids=plan.shown_person_ids(),
+        criterion=f"admissions-import:{plan.file.sha256}",
     )
+    return plan

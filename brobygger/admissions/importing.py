@@ -27,6 +27,8 @@ from .importfile import ADMITTED, CPR, DISCHARGED, FileRow, ParsedFile, RowError
 from .models import Admission
 
 NEW, CHANGED, UNCHANGED, ERROR = "new", "changed", "unchanged", "error"
+# The preview page shows this many rows of a file at most.
+SHOWN_ROWS = 1000
 
 
 @dataclass
@@ -84,6 +86,18 @@ class ImportPlan:
     def ok(self) -> bool:
         return not self.errors
 
+    @property
+    def shown_rows(self) -> list[PlannedRow]:
+        return self.rows[:SHOWN_ROWS]
+
+    @property
+    def is_cut(self) -> bool:
+        return len(self.rows) > SHOWN_ROWS
+
+    def shown_person_ids(self) -> list[int]:
+        """The persons the preview's rows are about: a row tells what is on file for them."""
+        return list(dict.fromkeys(r.person_id for r in self.shown_rows if r.person_id is not None))
+
 
 def _covers(course: dict[str, Any], day: datetime.date) -> bool:
     """The course's period: from the admission it began in (or its start) to its end."""
@@ -117,9 +131,7 @@ def plan_import(user: Any, parsed: ParsedFile) -> ImportPlan:
         .values("pk", "person_id", "person__cpr", "started_on", "admitted_on", "ended_on")
     ):
         courses_by_cpr[str(course["person__cpr"])].append(dict(course))
-    known = set(
-        Person.objects.visible_to(user).filter(cpr__in=numbers).values_list("cpr", flat=True)
-    )
+    known = dict(Person.objects.visible_to(user).filter(cpr__in=numbers).values_list("cpr", "pk"))
     course_ids = [c["pk"] for courses in courses_by_cpr.values() for c in courses]
     existing: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for admission in Admission.objects.filter(course_id__in=course_ids).values(
@@ -137,6 +149,8 @@ def plan_import(user: Any, parsed: ParsedFile) -> ImportPlan:
             continue
         courses = courses_by_cpr.get(row.cpr)
         if not courses:
+            # The message tells that a person of the user's units has this number.
+            item.person_id = known.get(row.cpr)
             message = (
                 _("The person has no course in your units.")
                 if row.cpr in known

@@ -237,8 +237,16 @@ def _apply(*, actor: Any, plan: ImportPlan) -> AdmissionImport:
             "unchanged": record.unchanged,
         },
     )
-    # One use of personal data for the whole file; the import row carries the counts.
-    log_access(user=actor, action=AccessAction.CREATE, purpose=PURPOSE, obj=record)
+    # One use of personal data for the whole file, naming the persons whose admissions it
+    # wrote; the import row carries the counts.
+    written = [person_of.get(a.course_id) for a in (*created, *changed)]
+    log_access(
+        user=actor,
+        action=AccessAction.CREATE,
+        purpose=PURPOSE,
+        person_ids=[pk for pk in dict.fromkeys(written) if pk is not None],
+        obj=record,
+    )
     return record
 
 

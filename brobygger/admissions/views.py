@@ -21,7 +21,7 @@ from brobygger.people.selectors import units_for
 
 from . import access, importfile, selectors, services
 from .forms import AdmissionForm, ImportForm
-from .importing import ImportPlan, plan_import
+from .importing import ImportPlan
 
 # The checked file waits here between the preview and the save: in the session (in the
 # database, signed, gone at logout), never on disk or in the web root.
@@ -32,7 +32,7 @@ SESSION_KEY = "brobygger_admissions_import"
 @require_http_methods(["GET", "POST"])
 def course_admissions(request: HttpRequest, pk: int) -> HttpResponse:
     is_post = request.method == "POST"
-    course = access.get_course_for(
+    course, admissions = access.admissions_for_course(
         request.user, pk, action=AccessAction.CREATE if is_post else AccessAction.VIEW
     )
     form = AdmissionForm(request.POST or None, units=units_for(request.user))
@@ -54,7 +54,7 @@ def course_admissions(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "course": course,
         "person": course.person,
-        "admissions": selectors.admissions_for_course(course),
+        "admissions": admissions,
         "form": form,
     }
     return render(
@@ -131,8 +131,7 @@ def import_file(request: HttpRequest) -> HttpResponse:
     if not form.is_valid() or form.parsed is None:
         return _import_page(request, form=form, plan=None, status=422)
     parsed = form.parsed
-    plan = plan_import(request.user, parsed)
-    access.log_import_lookup(request.user, parsed)
+    plan = access.preview_import(request.user, parsed)
     if plan.ok:
         request.session[SESSION_KEY] = {
             "text": parsed.text,
@@ -163,7 +162,10 @@ def import_confirm(request: HttpRequest) -> HttpResponse:
             request,
             _("Something changed since the preview: nothing was saved. See the errors below."),
         )
-        return _import_page(request, form=ImportForm(today=today), plan=exc.plan, status=409)
+        # The preview again, as of now, with its errors: a form shown again (422), and
+        # logged as such, since its rows tell what is on file for the persons.
+        plan = access.show_plan(request.user, exc.plan)
+        return _import_page(request, form=ImportForm(today=today), plan=plan, status=422)
     except (ValidationError, importfile.FileProblem) as exc:
         request.session.pop(SESSION_KEY, None)
         text = exc.message if isinstance(exc, importfile.FileProblem) else " ".join(exc.messages)

@@ -12,6 +12,7 @@ from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction, Purpose
 from brobygger.people.models import PeerWorker
 
+from . import selectors
 from .models import OnboardingItem, Responsible, onboarding_visible
 
 PEER_ROLES = (Role.PEER_WORKER, Role.RELATIVE_PEER)
@@ -33,6 +34,22 @@ def get_peer_for(user: Any, pk: int, *, action: str = AccessAction.VIEW) -> Peer
         raise Http404
     shown(user=user, action=action, purpose=Purpose.RECRUITMENT, obj=peer)
     return peer
+
+
+def overview_for(user: Any, *, include_done: bool = False) -> list[PeerWorker]:
+    """The new peers whose onboarding the coordinator follows: names, steps, invitations.
+    One entry for the list; an empty list names nobody and writes none."""
+    if getattr(user, "role", None) != Role.COORDINATOR:
+        raise Http404
+    rows = selectors.overview(user, include_done=include_done)
+    if rows:
+        shown(
+            user=user,
+            action=AccessAction.SEARCH,
+            purpose=Purpose.RECRUITMENT,
+            criterion=f"onboarding:overview:{'all' if include_done else 'open'}",
+        )
+    return rows
 
 
 def get_item_for(user: Any, pk: int, *, change: bool = False) -> OnboardingItem:

@@ -128,7 +128,7 @@ def hire(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.COORDINATOR)
 def overview(request: HtmxHttpRequest) -> HttpResponse:
     include_done = request.GET.get("alle") == "1"
-    rows = selectors.overview(request.user, include_done=include_done)
+    rows = access.overview_for(request.user, include_done=include_done)
     return render(request, "onboarding/overview.html", {"rows": rows, "include_done": include_done})
 
 

@@ -9,9 +9,13 @@ from django.http import Http404
 from brobygger.accounts.policy import purpose_for
 from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction
+from brobygger.referrals import access as referral_access
 from brobygger.referrals.access import can_edit_course
+from brobygger.referrals.models import Course
 
-from .models import Administration
+from . import selectors
+from .models import Administration, Score
+from .selectors import DueLists
 
 
 def get_administration_for(
@@ -38,3 +42,27 @@ def get_administration_for(
         obj=administration,
     )
     return administration
+
+
+def due_for(user: Any) -> DueLists:
+    """The due and overdue questionnaires the user may see (a peer's own caseload, a
+    coordinator's units); the look names every person of both lists."""
+    lists = selectors.due_for(user)
+    shown(
+        user=user,
+        purpose=purpose_for(user),
+        person_ids=[row.course.person_id for row in (*lists.overdue, *lists.due)],
+    )
+    return lists
+
+
+def administrations_for_course(user: Any, pk: int) -> tuple[Course, list[Administration]]:
+    """A course the user may see (logged by its fetcher) and its questionnaires."""
+    course = referral_access.get_course_for(user, pk)
+    return course, selectors.administrations_for_course(course)
+
+
+def scores_for_course(user: Any, pk: int) -> tuple[Course, list[Score]]:
+    """A course the user may see (logged by its fetcher) and its scores over time."""
+    course = referral_access.get_course_for(user, pk)
+    return course, selectors.scores_for_course(course)

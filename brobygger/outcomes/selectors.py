@@ -64,6 +64,14 @@ def administration_for_token(token: str) -> Administration | None:
     )
 
 
+def administrations_for_course(course: Course) -> list[Administration]:
+    return list(
+        Administration.objects.for_course(course)
+        .select_related("version__instrument", "score")
+        .order_by("due_on", "pk")
+    )
+
+
 def scores_for_course(course: Course) -> list[Score]:
     return list(
         Score.objects.for_course(course)

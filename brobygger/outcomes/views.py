@@ -204,12 +204,7 @@ def create_link(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET"])
 def course_questionnaires(request: HttpRequest, pk: int) -> HttpResponse:
     """The course's questionnaires: planned, sent, answered; actions for the open ones."""
-    course = referral_access.get_course_for(request.user, pk)
-    administrations = (
-        Administration.objects.for_course(course)
-        .select_related("version__instrument", "score")
-        .order_by("due_on", "pk")
-    )
+    course, administrations = access.administrations_for_course(request.user, pk)
     return render(
         request,
         "outcomes/course.html",
@@ -227,15 +222,14 @@ def course_questionnaires(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET"])
 def due_list(request: HttpRequest) -> HttpResponse:
     """Questionnaires due within a week and overdue: the peer's own, or the coordinator's units."""
-    return render(request, "outcomes/due.html", {"lists": selectors.due_for(request.user)})
+    return render(request, "outcomes/due.html", {"lists": access.due_for(request.user)})
 
 
 @role_required(*STAFF)
 @require_http_methods(["GET"])
 def trend(request: HttpRequest, pk: int) -> HttpResponse:
     """The person's scores over time, to show and print for the person."""
-    course = referral_access.get_course_for(request.user, pk)
-    scores = selectors.scores_for_course(course)
+    course, scores = access.scores_for_course(request.user, pk)
     return render(
         request,
         "outcomes/trend.html",

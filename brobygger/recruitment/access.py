@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import Http404
 
 from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction, Purpose
 
+from . import selectors
 from .models import Application, Interview, InterviewStatus, JobPosting, panel_posting_ids
 
 RECRUITMENT_PURPOSE = Purpose.RECRUITMENT
@@ -104,23 +106,29 @@ def get_interview_for_panel(user: Any, pk: int, *, action: str = AccessAction.VI
     return interview
 
 
-def log_application_list(user: Any, posting: JobPosting, criterion: str) -> None:
+def applications_for_posting(
+    user: Any, pk: int, *, criterion: str
+) -> tuple[JobPosting, bool, QuerySet[Application]]:
+    """A posting whose applications `user` may list, whether `user` manages it, and the
+    applications (names, status, dates): one entry for the list."""
+    posting, manages = get_posting_with_applications_for(user, pk)
     shown(
         user=user,
         action=AccessAction.SEARCH,
         purpose=RECRUITMENT_PURPOSE,
-        person_id=None,
         criterion=criterion,
         obj=posting,
     )
+    return posting, manages, selectors.application_rows(posting)
 
 
-def log_interview_list(user: Any) -> None:
-    """The list of one's interviews shows applicants' names: a search in the log."""
+def interviews_for(user: Any) -> tuple[QuerySet[Interview], QuerySet[Interview]]:
+    """The interviews `user` sits on the panel for, and a coordinator's postings' next
+    ones. The list shows applicants' names: one entry, a search in the log."""
     shown(
         user=user,
         action=AccessAction.SEARCH,
         purpose=RECRUITMENT_PURPOSE,
-        person_id=None,
         criterion="my-interviews",
     )
+    return selectors.my_interviews(user), selectors.coordinator_interviews(user)

@@ -236,9 +236,9 @@ def posting_action(request: HttpRequest, pk: int) -> HttpResponse:
 
 @any_staff
 def application_list(request: HttpRequest, pk: int) -> HttpResponse:
-    posting, manages = access.get_posting_with_applications_for(request.user, pk)
-    access.log_application_list(request.user, posting, request.GET.urlencode())
-    rows = selectors.application_rows(posting)
+    posting, manages, rows = access.applications_for_posting(
+        request.user, pk, criterion=request.GET.urlencode()
+    )
     return render(
         request,
         "recruitment/application_list.html",
@@ -395,10 +395,10 @@ def interview_note(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*PANEL_ROLES)
 def my_interviews(request: HttpRequest) -> HttpResponse:
     """The interviews I sit on the panel for; coordinators also see their postings' next."""
-    access.log_interview_list(request.user)
+    mine, upcoming = access.interviews_for(request.user)
     context = {
-        "mine": selectors.my_interviews(request.user),
-        "upcoming": selectors.coordinator_interviews(request.user),
+        "mine": mine,
+        "upcoming": upcoming,
         "cancelled": InterviewStatus.CANCELLED,
     }
     return render(request, "recruitment/interview_list.html", context)

@@ -20,10 +20,9 @@ from brobygger.lib import spreadsheet
 from brobygger.lib.suppress_words import LEGEND_ITEMS
 from brobygger.people.selectors import units_for
 
+from . import access, funder, pdf
 from . import dashboard as dashboard_module
-from . import figures, funder, pdf
 from .forms import DashboardFilterForm, FunderReportForm, PeriodFilterForm
-from .published import publish
 from .scope import Scope, build_scope
 
 REPORT_ROLES = (Role.COORDINATOR, Role.EVALUATOR)
@@ -56,7 +55,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "reports/dashboard.html", context, status=400)
     scope = _scope(request, form)
-    published = publish(figures.compute(scope), suppress=evaluator, with_peer_names=not evaluator)
+    published = access.dashboard_for(request.user, scope)
     context |= {
         "scope": scope,
         "p": published,

@@ -17,7 +17,7 @@ from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction, Purpose
 from brobygger.people.models import PeerWorker
 
-from . import months
+from . import months, selectors
 from .models import IndirectEntry, Timesheet
 
 PURPOSE = Purpose.ADMINISTRATION
@@ -73,19 +73,19 @@ def get_timesheet(peer: PeerWorker, year: int, month: int) -> Timesheet:
     return sheet
 
 
-def log_overview(user: Any, year: int, month: int, unit_id: int | None) -> None:
+def month_overview(
+    user: Any, year: int, month: int, *, unit_id: int | None, export: bool = False
+) -> dict[str, Any]:
+    """The month of every peer in the coordinator's units (or one unit): one entry for the
+    page, or for the payroll file made from it."""
+    if getattr(user, "role", None) != Role.COORDINATOR:
+        raise Http404
+    data = selectors.month_overview(user, year, month, unit_id=unit_id)
+    what = "payroll" if export else "overview"
     shown(
         user=user,
-        action=AccessAction.SEARCH,
+        action=AccessAction.EXPORT if export else AccessAction.SEARCH,
         purpose=PURPOSE,
-        criterion=f"timesheets:overview:{year}-{month:02d}:unit={unit_id or 'all'}",
+        criterion=f"timesheets:{what}:{year}-{month:02d}:unit={unit_id or 'all'}",
     )
-
-
-def log_payroll(user: Any, year: int, month: int, unit_id: int | None) -> None:
-    shown(
-        user=user,
-        action=AccessAction.EXPORT,
-        purpose=PURPOSE,
-        criterion=f"timesheets:payroll:{year}-{month:02d}:unit={unit_id or 'all'}",
-    )
+    return data

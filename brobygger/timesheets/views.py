@@ -241,9 +241,8 @@ def overview(
         year, month = _this_month()
     _check_month(year, month)
     unit_id = _unit_id(request)
-    access.log_overview(request.user, year, month, unit_id)
     context = {
-        **selectors.month_overview(request.user, year, month, unit_id=unit_id),
+        **access.month_overview(request.user, year, month, unit_id=unit_id),
         **_month_nav(year, month),
         "picker": _picker(year, month, this_year - 5),
         "units": units_for(request.user),
@@ -257,8 +256,7 @@ def overview(
 def payroll_csv(request: HttpRequest, year: int, month: int) -> HttpResponse:
     _check_month(year, month)
     unit_id = _unit_id(request)
-    data = selectors.month_overview(request.user, year, month, unit_id=unit_id)
-    access.log_payroll(request.user, year, month, unit_id)
+    data = access.month_overview(request.user, year, month, unit_id=unit_id, export=True)
     response = HttpResponse(payroll.payroll_csv(data, year, month), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="loen-{year}-{month:02d}.csv"'
     response["Cache-Control"] = "no-store"

@@ -16,7 +16,9 @@ from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction, Purpose
 from brobygger.people.models import PeerWorker
 
+from . import selectors
 from .models import EducationRecord, SupervisionGroup, SupervisionSession
+from .overview import overview
 
 
 def is_coordinator(user: Any) -> bool:
@@ -83,7 +85,7 @@ def get_session_for(user: Any, pk: int) -> SupervisionSession:
     return session
 
 
-def log_group(user: Any, group: SupervisionGroup, *, what: str = "members") -> None:
+def _log_group(user: Any, group: SupervisionGroup, *, what: str) -> None:
     """One entry for a page listing a group's members and their attendance."""
     shown(
         user=user,
@@ -94,11 +96,43 @@ def log_group(user: Any, group: SupervisionGroup, *, what: str = "members") -> N
     )
 
 
-def log_overview(user: Any, criterion: str) -> None:
-    """One entry for the workforce overview (names, contracts, education, supervision)."""
+def group_page_for(user: Any, pk: int) -> tuple[SupervisionGroup, dict[str, Any]]:
+    """A group the coordinator manages, with its members and sessions; logged."""
+    group = get_group_for(user, pk)
+    _log_group(user, group, what="members")
+    return group, selectors.group_page(group)
+
+
+def session_rows_for(user: Any, pk: int) -> tuple[SupervisionSession, list[dict[str, Any]]]:
+    """A session the coordinator manages, with its members' attendance; logged."""
+    session = get_session_for(user, pk)
+    _log_group(user, session.group, what=f"session:{session.pk}")
+    return session, selectors.session_rows(session)
+
+
+def _log_overview(user: Any, criterion: str) -> None:
     shown(
         user=user,
         action=AccessAction.SEARCH,
         purpose=Purpose.COORDINATION,
         criterion=f"workforce:{criterion}",
     )
+
+
+def overview_for(
+    user: Any, *, unit: Any = None, kind: str = "", flags_only: bool = False
+) -> dict[str, Any]:
+    """The coordinator's peers: names, contracts, education, supervision. One entry."""
+    page = overview(peers_for(user), unit=unit, kind=kind, flags_only=flags_only)
+    _log_overview(user, "overview")
+    return page
+
+
+def education_overview_for(user: Any) -> dict[str, Any]:
+    """Who lacks completed peer education, whether it is planned, the cost per year."""
+    peers = peers_for(user)
+    _log_overview(user, "education")
+    return {
+        "lacking": selectors.lacking_education(selectors.active_peers(peers)),
+        "years": selectors.cost_per_year(peers),
+    }

@@ -106,9 +106,8 @@ def group_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(Role.COORDINATOR)
 def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    group = access.get_group_for(request.user, pk)
-    access.log_group(request.user, group)
-    context = {"group": group, **selectors.group_page(group)}
+    group, page = access.group_page_for(request.user, pk)
+    context = {"group": group, **page}
     return render(request, "workforce/group_detail.html", context)
 
 
@@ -239,9 +238,7 @@ def session_delete(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.COORDINATOR)
 @require_http_methods(["GET", "POST"])
 def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    session = access.get_session_for(request.user, pk)
-    access.log_group(request.user, session.group, what=f"session:{session.pk}")
-    rows = selectors.session_rows(session)
+    session, rows = access.session_rows_for(request.user, pk)
     peer_ids = [row["peer"].pk for row in rows]
     form = AttendanceForm(request.POST or None, ids=peer_ids)
     status = 200

@@ -24,7 +24,6 @@ from . import access, selectors, services
 from .forms import EducationForm, PeerFilterForm
 from .models import EducationRecord
 from .overview import CONTRACT_WARNING_DAYS
-from .overview import overview as overview_rows
 
 PEER_ROLES = (Role.PEER_WORKER, Role.RELATIVE_PEER)
 HISTORY_DAYS = 365
@@ -37,13 +36,9 @@ def overview(request: HttpRequest) -> HttpResponse:
     chosen: dict[str, Any] = {"unit": None, "kind": "", "flags": False}
     if form.is_bound and form.is_valid():
         chosen = form.cleaned_data
-    page = overview_rows(
-        access.peers_for(request.user),
-        unit=chosen["unit"],
-        kind=chosen["kind"],
-        flags_only=chosen["flags"],
+    page = access.overview_for(
+        request.user, unit=chosen["unit"], kind=chosen["kind"], flags_only=chosen["flags"]
     )
-    access.log_overview(request.user, "overview")
     context = {
         "form": form,
         "contract_warning_days": CONTRACT_WARNING_DAYS,
@@ -56,12 +51,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 @role_required(Role.COORDINATOR)
 def education_overview(request: HttpRequest) -> HttpResponse:
     """Who lacks completed peer education, whether it is planned, and the cost per year."""
-    peers = selectors.active_peers(access.peers_for(request.user))
-    access.log_overview(request.user, "education")
-    context = {
-        "lacking": selectors.lacking_education(peers),
-        "years": selectors.cost_per_year(access.peers_for(request.user)),
-    }
+    context = access.education_overview_for(request.user)
     return render(request, "workforce/education_overview.html", context)
 
 

@@ -166,6 +166,39 @@ class AdmissionPageTests(BaseTestCase):
         assert entry is not None
         self.assertEqual((entry.person_id, entry.purpose), (self.alice.pk, "evaluation"))
 
+    def test_each_response_writes_one_entry_naming_alice_and_a_refusal_none(self):
+        admission = services.add_admission(
+            actor=None, course=self.alice_course, admitted_on=day(30), discharged_on=day(20)
+        )
+        edit = reverse("admissions:edit", args=[admission.pk])
+        seq = AccessLogEntry.objects.order_by("-seq").values_list("seq", flat=True)
+        self.login(self.coordinator)
+        for method, url, data, status, action in (
+            ("get", self.url(), {}, 200, "view"),
+            ("get", edit, {}, 200, "view"),
+            ("post", self.url(), {"admitted_on": ""}, 422, "view"),  # shown again
+            ("post", self.url(), {"admitted_on": str(day(3))}, 302, "create"),
+            (
+                "post",
+                edit,
+                {"admitted_on": str(day(30)), "discharged_on": str(day(19))},
+                302,
+                "change",
+            ),
+        ):
+            with self.subTest(method=method, url=url, data=data):
+                before = seq.first() or 0
+                response = getattr(self.client, method)(url, data)
+                self.assertEqual(response.status_code, status)
+                [entry] = AccessLogEntry.objects.filter(seq__gt=before)
+                self.assertEqual((entry.action, entry.persons), (action, {self.alice.pk}))
+        before = seq.first() or 0
+        for user in (self.other_coordinator, self.peer):
+            self.login(user)
+            self.assertIn(self.client.get(self.url()).status_code, (403, 404))
+            self.assertIn(self.client.get(edit).status_code, (403, 404))
+        self.assertFalse(AccessLogEntry.objects.filter(seq__gt=before).exists())
+
     def test_other_coordinators_course_and_admission_are_404(self):
         east_peer = make_peer("eastpeer", units=(self.other_unit,))
         course = make_course(self.carol, east_peer)

@@ -38,6 +38,12 @@ def csv_file(lines: list[str], *, encoding: str = "utf-8", name: str = "adm.csv"
 
 
 class ImportTestCase(BaseTestCase):
+    def new_entries(self, before: int) -> list[AccessLogEntry]:
+        return list(AccessLogEntry.objects.filter(seq__gt=before).order_by("seq"))
+
+    def last_seq(self) -> int:
+        return AccessLogEntry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+
     dora: Person
     dora_old: Course
     dora_new: Course
@@ -260,10 +266,14 @@ class ImportViewTests(ImportTestCase):
             admitted_on=day(9),
             discharged_on=day(4),
         )
+        before = self.last_seq()
         conflict = self.confirm(response)
-        self.assertEqual(conflict.status_code, 409)
+        self.assertEqual(conflict.status_code, 422)
         self.assertFalse(conflict.context["plan"].ok)
         self.assertEqual(Admission.objects.count(), 1)
+        # The preview shown again tells what is on file for Alice and Dora: one entry.
+        [entry] = self.new_entries(before)
+        self.assertEqual(entry.persons, {self.alice.pk, self.dora.pk})
 
     def test_bad_files_give_a_message_never_a_500(self):
         self.login(self.coordinator)
@@ -303,10 +313,12 @@ class ImportViewTests(ImportTestCase):
         assert lookup is not None
         self.assertEqual((lookup.action, lookup.purpose), (AccessAction.SEARCH, "evaluation"))
         self.assertNotIn("0101901234", lookup.criterion_hash)
+        self.assertEqual(lookup.persons, {self.alice.pk, self.dora.pk})
         self.confirm(response)
         self.assertEqual(AccessLogEntry.objects.count(), before + 2)
         entry = AccessLogEntry.objects.order_by("-seq").first()
         assert entry is not None
+        self.assertEqual(entry.persons, {self.alice.pk, self.dora.pk})
         record = AdmissionImport.objects.get()
         self.assertEqual(
             (entry.action, entry.purpose, entry.object_type, entry.object_id),
@@ -320,6 +332,34 @@ class ImportViewTests(ImportTestCase):
             AuditEvent.objects.filter(verb="admission.imported").values_list("person_id", flat=True)
         )
         self.assertEqual(people, {self.alice.pk, self.dora.pk})
+
+    def test_the_preview_names_the_persons_its_rows_tell_about(self):
+        self.login(self.coordinator)
+        before = self.last_seq()
+        response = self.upload(
+            [
+                f"0101901234;{dmy(day(5))};;",  # Alice: new
+                f"1111111118;{dmy(day(5))};;",  # nobody on file
+                f"2412664321;{dmy(day(5))};;",  # Frida: known here, no course
+                f"1503722345;{dmy(day(5))};;",  # Erik: the other unit's, not revealed
+            ]
+        )
+        self.assertEqual(response.status_code, 200)
+        [entry] = self.new_entries(before)
+        self.assertEqual(entry.action, AccessAction.SEARCH)
+        self.assertEqual(entry.persons, {self.alice.pk, self.frida.pk})
+        self.assertNotIn(self.erik.pk, entry.persons)
+
+    def test_the_form_a_bad_file_and_a_refusal_write_no_entry(self):
+        self.login(self.coordinator)
+        before = self.last_seq()
+        self.assertEqual(self.client.get(IMPORT).status_code, 200)
+        bad = SimpleUploadedFile("empty.csv", b"", content_type="text/csv")
+        self.assertEqual(self.client.post(IMPORT, {"file": bad}).status_code, 422)
+        self.assertRedirects(self.client.post(CANCEL), IMPORT)
+        self.login(self.peer)
+        self.assertEqual(self.upload(self.lines()).status_code, 403)
+        self.assertEqual(self.new_entries(before), [])
 
     def test_a_relatives_course_is_matched_too(self):
         relative = make_person("Gorm", kind=PersonKind.RELATIVE, unit=self.unit, cpr="0505501234")

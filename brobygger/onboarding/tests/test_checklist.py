@@ -116,6 +116,22 @@ class CoordinatorChecklistTests(ChecklistTestCase):
         item.refresh_from_db()
         self.assertIsNone(item.done_on)
 
+    def test_overview_writes_one_entry_and_an_empty_one_or_a_refusal_none(self) -> None:
+        seq = AccessLogEntry.objects.order_by("-seq").values_list("seq", flat=True)
+        url = reverse("onboarding:overview")
+        for user, status, entries in (
+            (self.coordinator, 200, 1),
+            (self.other_coordinator, 200, 0),  # follows no new peer: an empty list
+            (self.peer, 403, 0),
+        ):
+            with self.subTest(user=str(user)):
+                self.login(user)
+                before = seq.first() or 0
+                self.assertEqual(self.client.get(url).status_code, status)
+                new = list(AccessLogEntry.objects.filter(seq__gt=before))
+                self.assertEqual(len(new), entries)
+                self.assertTrue(all((e.action, e.persons) == ("search", set()) for e in new))
+
     def test_bad_ids_are_404(self) -> None:
         self.login(self.coordinator)
         self.assertEqual(self.client.get("/onboarding/peer/999999/").status_code, 404)

@@ -10,6 +10,7 @@ from brobygger.outcomes.models import Administration, Timepoint
 from brobygger.outcomes.services import sync_schedule
 from brobygger.people import services as people_services
 from brobygger.people.models import ConsentKind, ConsentSource, Person
+from brobygger.referrals.models import Course
 from brobygger.testing import BaseTestCase
 
 URLS = "brobygger.outcomes.tests.urls"
@@ -31,6 +32,11 @@ class OutcomesTestCase(BaseTestCase):
     def start_administration(self) -> Administration:
         sync_schedule(actor=None, course=self.alice_course)
         return Administration.objects.get(course=self.alice_course, timepoint=Timepoint.START)
+
+    def bob_course(self) -> Course:
+        """Bob's course, on the other peer's caseload; he agrees to questionnaires too."""
+        give_questionnaire_consent(self.bob)
+        return Course.objects.get(person=self.bob)
 
     def full_answers(self, value: int = 4) -> dict[str, Any]:
         return {

@@ -179,7 +179,9 @@ class StaffPageTests(OutcomesTestCase):
         self.assertEqual(response.content.decode().count("<circle"), 2)
 
     def test_due_page_query_budget_does_not_grow(self):
+        # Two persons from the start: the log names a list of several in one more query.
         self.start_administration()
+        sync_schedule(actor=None, course=self.bob_course())
         self.login(self.coordinator)
         url = reverse("outcomes:due")
         self.client.get(url)
@@ -223,6 +225,101 @@ class StaffPageTests(OutcomesTestCase):
         with count_queries() as more:
             self.client.get(url)
         self.assertEqual(len(more.captured_queries), len(first.captured_queries))
+
+
+class OneEntryPerResponseTests(OutcomesTestCase):
+    """Issue 16 item 7: one response, one entry naming every person it shows."""
+
+    def new_entries(self, before: int) -> list[AccessLogEntry]:
+        return list(AccessLogEntry.objects.filter(seq__gt=before).order_by("seq"))
+
+    def last_seq(self) -> int:
+        return AccessLogEntry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+
+    def test_due_list_names_every_person_it_shows_in_one_entry(self):
+        self.start_administration()
+        sync_schedule(actor=None, course=self.bob_course())
+        url = reverse("outcomes:due")
+        for user, persons in (
+            (self.coordinator, {self.alice.pk, self.bob.pk}),
+            (self.peer, {self.alice.pk}),
+            (self.other_peer, {self.bob.pk}),
+        ):
+            with self.subTest(user=str(user)):
+                account = self.login(user)
+                before = self.last_seq()
+                response = self.client.get(url)
+                self.assertEqual(response.status_code, 200)
+                lists = response.context["lists"]
+                rendered = {a.course.person_id for a in [*lists.overdue, *lists.due]}
+                [entry] = self.new_entries(before)
+                self.assertEqual(entry.persons, persons)
+                self.assertEqual(entry.persons, rendered)
+                self.assertEqual((entry.user, entry.action), (account, "view"))
+
+    def test_an_empty_due_list_or_a_refusal_writes_nothing(self):
+        url = reverse("outcomes:due")
+        self.login(self.relative_peer)
+        before = self.last_seq()
+        self.assertEqual(self.client.get(url).status_code, 200)
+        self.login(self.evaluator)
+        self.assertEqual(self.client.get(url).status_code, 403)
+        self.assertEqual(self.new_entries(before), [])
+
+    def test_course_pages_name_the_person_once_and_an_outsider_writes_nothing(self):
+        self.start_administration()
+        for name in ("outcomes:course", "outcomes:trend"):
+            url = reverse(name, args=[self.alice_course.pk])
+            with self.subTest(url=url):
+                self.login(self.peer)
+                before = self.last_seq()
+                self.assertEqual(self.client.get(url).status_code, 200)
+                [entry] = self.new_entries(before)
+                self.assertEqual(
+                    (entry.persons, entry.object_id), ({self.alice.pk}, self.alice_course.pk)
+                )
+                self.login(self.other_peer)
+                before = self.last_seq()
+                self.assertEqual(self.client.get(url).status_code, 404)
+                self.assertEqual(self.new_entries(before), [])
+
+    def test_answering_and_making_a_link_name_the_person_and_an_outsider_writes_nothing(self):
+        administration = self.start_administration()
+        answer = reverse("outcomes:answer_with_peer", args=[administration.pk])
+        link = reverse("outcomes:create_link", args=[administration.pk])
+        self.login(self.other_peer)
+        before = self.last_seq()
+        for url in (answer, link):
+            self.assertEqual(self.client.get(url).status_code, 404)
+            self.assertEqual(self.client.post(url, {"action": "save"}).status_code, 404)
+        self.assertEqual(self.new_entries(before), [])
+        self.login(self.peer)
+        for method, url, data, status, action in (
+            ("get", answer, {}, 200, "view"),
+            ("post", answer, {"action": "save", "item-lyttet": "4"}, 302, "change"),
+            ("get", link, {}, 200, "view"),
+            ("post", link, {}, 200, "change"),  # the page shows the new link once
+        ):
+            with self.subTest(method=method, url=url):
+                before = self.last_seq()
+                response = getattr(self.client, method)(url, data)
+                self.assertEqual(response.status_code, status)
+                [entry] = self.new_entries(before)
+                self.assertEqual((entry.action, entry.persons), (action, {self.alice.pk}))
+
+    def test_a_closed_questionnaire_redirects_without_an_entry(self):
+        administration = self.start_administration()
+        save_answers(
+            administration=administration,
+            answers=self.full_answers(3),
+            final=True,
+            answered_by=AnsweredBy.WITH_PEER,
+        )
+        self.login(self.peer)
+        before = self.last_seq()
+        url = reverse("outcomes:answer_with_peer", args=[administration.pk])
+        self.assertEqual(self.client.get(url).status_code, 302)
+        self.assertEqual(self.new_entries(before), [])
 
 
 @override_settings(ROOT_URLCONF=URLS)

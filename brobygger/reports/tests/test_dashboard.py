@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django.urls import reverse
 
+from brobygger.audit.models import AccessLogEntry
 from brobygger.reports.published import decimal
 from brobygger.testing import BaseTestCase, count_queries, make_peer, make_user
 from brobygger.timesheets.services import add_entry
@@ -46,6 +47,28 @@ class DashboardAccessTests(BaseTestCase):
     def test_post_is_not_allowed(self) -> None:
         self.login(self.coordinator)
         self.assertEqual(self.client.post(URL).status_code, 405)
+
+    def test_peer_hours_write_one_entry_and_aggregates_none(self) -> None:
+        """The coordinator's page names their peers with their hours: one entry, naming no
+        patient. The evaluator's page, the funder files and a refusal name nobody."""
+        seq = AccessLogEntry.objects.order_by("-seq").values_list("seq", flat=True)
+        csv = reverse("reports:funder_csv")
+        for user, url, status, entries in (
+            (self.coordinator, URL, 200, 1),
+            (self.evaluator, URL, 200, 0),
+            (self.coordinator, csv, 200, 0),
+            (self.peer, URL, 403, 0),
+        ):
+            with self.subTest(user=str(user), url=url):
+                self.login(user)
+                before = seq.first() or 0
+                response = self.client.get(url)
+                self.assertEqual(response.status_code, status)
+                new = list(AccessLogEntry.objects.filter(seq__gt=before))
+                self.assertEqual(len(new), entries)
+                if entries:
+                    self.assertTrue(response.context["p"].peer_rows)
+                    self.assertEqual((new[0].action, new[0].persons), ("search", set()))
 
 
 @at_today()
@@ -242,8 +265,9 @@ class DashboardQueryBudgetTests(BaseTestCase):
         three = {u: self._count(u) for u in (self.coordinator, self.evaluator)}
         self.assertEqual(one, three)
         self.assertEqual(one_csv, self._count(self.evaluator, csv))
-        # 19 before the hours counted every timesheet source (six queries, see hours.py).
-        self.assertLessEqual(max(three.values()), 26)
+        # 19 before the hours counted every timesheet source (six queries, see hours.py);
+        # one more for the coordinator's access-log entry (the peers' hours).
+        self.assertLessEqual(max(three.values()), 27)
 
 
 def parse_decimal(text: str) -> Decimal:

@@ -268,6 +268,27 @@ class CoordinatorPageTests(TimesheetTestCase):
             ).exists()
         )
 
+    def test_overview_and_payroll_write_one_entry_each_naming_no_patient(self):
+        self.held(at(D(2026, 4, 7), 10), 45)
+        seq = AccessLogEntry.objects.order_by("-seq").values_list("seq", flat=True)
+        for name, action, user, status in (
+            ("timesheets:overview_of", "search", self.coordinator, 200),
+            ("timesheets:payroll", "export", self.coordinator, 200),
+            ("timesheets:overview_of", "", self.peer, 403),
+            ("timesheets:payroll", "", self.peer, 403),
+        ):
+            with self.subTest(name=name, user=str(user)):
+                self.login(user)
+                before = seq.first() or 0
+                response = self.client.get(reverse(name, args=[2026, 4]))
+                self.assertEqual(response.status_code, status)
+                entries = list(AccessLogEntry.objects.filter(seq__gt=before))
+                if not action:
+                    self.assertEqual(entries, [])
+                    continue
+                [entry] = entries
+                self.assertEqual((entry.action, entry.persons), (action, set()))
+
     def test_approve_locks_and_the_look_is_logged(self):
         self.confirmed(2026, 4)
         self.login(self.coordinator)

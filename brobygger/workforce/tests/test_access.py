@@ -182,6 +182,34 @@ class OverviewTests(WorkforceTestCase):
         self.assertEqual(AccessLogEntry.objects.count(), before + 1)
         self.assertEqual((entry.action, entry.purpose), ("search", "coordination"))
 
+    def test_each_coordinator_page_writes_one_entry_and_a_refusal_none(self):
+        group = make_group([self.peer], unit=self.unit)
+        session = make_session(group, timezone.now() - datetime.timedelta(days=3))
+        urls = [
+            reverse("workforce:overview"),
+            reverse("workforce:education_overview"),
+            reverse("workforce:peer_education", args=[self.peer.pk]),
+            reverse("workforce:peer_supervision", args=[self.peer.pk]),
+            reverse("workforce:group_detail", args=[group.pk]),
+            reverse("workforce:session_detail", args=[session.pk]),
+        ]
+        seq = AccessLogEntry.objects.order_by("-seq").values_list("seq", flat=True)
+        for user, status, entries in ((self.coordinator, 200, 1), (self.peer, 403, 0)):
+            self.login(user)
+            for url in urls:
+                with self.subTest(user=str(user), url=url):
+                    before = seq.first() or 0
+                    self.assertEqual(self.client.get(url).status_code, status)
+                    new = list(AccessLogEntry.objects.filter(seq__gt=before))
+                    self.assertEqual(len(new), entries)
+                    # Peers are staff, not persons of the programme: no person named.
+                    self.assertTrue(all(entry.persons == set() for entry in new))
+        self.login(self.other_coordinator)
+        before = seq.first() or 0
+        for url in urls[2:]:
+            self.assertEqual(self.client.get(url).status_code, 404, url)
+        self.assertFalse(AccessLogEntry.objects.filter(seq__gt=before).exists())
+
     def test_no_names_in_the_title(self):
         self.login(self.coordinator)
         for url in (
