@@ -1,5 +1,6 @@
 """Project-wide promises: every URL guarded, headers set, deploy check clean, translations."""
 
+import ast
 import os
 import re
 import subprocess
@@ -55,6 +56,42 @@ def test_time_comes_from_the_django_clock():
             for number, line in enumerate(path.read_text().splitlines(), start=1):
                 if WALL_CLOCK.search(line):
                     offenders.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
+    assert offenders == []
+
+
+def _imports(folder: str = "brobygger") -> list[tuple[Path, str, list[str]]]:
+    """(file, module imported from, names) for every absolute brobygger import."""
+    found = []
+    for path in sorted((ROOT / folder).rglob("*.py")):
+        if "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and not node.level and node.module:
+                found.append((path, node.module, [alias.name for alias in node.names]))
+            elif isinstance(node, ast.Import):
+                found.extend((path, alias.name, []) for alias in node.names)
+    return [row for row in found if row[1].startswith("brobygger.")]
+
+
+def test_views_never_write_the_access_log():
+    """One door for reads: a view gets person data only through its app's access.py,
+    which records the look (brobygger/audit/looks.py); writes log in their services."""
+    writers = {"brobygger.audit.services", "brobygger.audit.looks"}
+    offenders = [
+        f"{path.relative_to(ROOT)}: {module}"
+        for path, module, _names in _imports()
+        if path.name == "views.py" and module in writers
+    ]
+    assert offenders == []
+
+
+def test_no_app_imports_another_apps_private_names():
+    offenders = []
+    for path, module, names in _imports():
+        app = path.relative_to(ROOT / "brobygger").parts[0]
+        if module.split(".")[1] == app or "tests" in path.parts:
+            continue
+        offenders += [f"{path.relative_to(ROOT)}: {module}.{n}" for n in names if n[0] == "_"]
     assert offenders == []
 
 

@@ -13,16 +13,12 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from brobygger.accounts import policy
+from brobygger.lib.language import text_language
 
 from . import scoring
-
-
-def _lang(language: str | None) -> str:
-    return "en" if (language or get_language() or "da").startswith("en") else "da"
 
 
 class Instrument(models.Model):
@@ -42,7 +38,7 @@ class Instrument(models.Model):
         return self.name()
 
     def name(self, language: str | None = None) -> str:
-        return self.name_en if _lang(language) == "en" else self.name_da
+        return self.name_en if text_language(language) == "en" else self.name_da
 
     def latest_version(self) -> InstrumentVersion | None:
         return self.versions.order_by("-version").first()
@@ -111,7 +107,7 @@ class InstrumentVersion(models.Model):
 
     def item_texts(self, language: str | None = None) -> list[tuple[str, str]]:
         """(key, text) in the asked language, falling back to the other one."""
-        lang = _lang(language)
+        lang = text_language(language)
         other = "da" if lang == "en" else "en"
         return [
             (item["key"], item.get(f"text_{lang}") or item.get(f"text_{other}", ""))
@@ -120,7 +116,7 @@ class InstrumentVersion(models.Model):
 
     def labels(self, language: str | None = None) -> list[tuple[int, str]]:
         """(value, label) for every point of the scale."""
-        lang = _lang(language)
+        lang = text_language(language)
         other = "da" if lang == "en" else "en"
         labels: list[str] = self.scale.get(f"labels_{lang}") or self.scale.get(
             f"labels_{other}", []
@@ -132,7 +128,7 @@ class InstrumentVersion(models.Model):
         ]
 
     def recall(self, language: str | None = None) -> str:
-        if _lang(language) == "en":
+        if text_language(language) == "en":
             return self.recall_en or self.recall_da
         return self.recall_da or self.recall_en
 

@@ -36,10 +36,11 @@ from django.utils.translation import pgettext
 from brobygger.accounts import policy
 from brobygger.accounts.models import PEER_ROLES, User
 from brobygger.audit.services import record_event
+from brobygger.lib.language import text_language
 from brobygger.people.models import Consent, ConsentKind
 from brobygger.people.services import has_current_consent
 from brobygger.scheduling import messaging
-from brobygger.scheduling.reminders import _language, person_address
+from brobygger.scheduling.reminders import person_address
 
 from . import services
 from .models import Administration, AdministrationStatus, PeerDigest
@@ -50,7 +51,7 @@ logger = logging.getLogger(__name__)
 
 def link_message(token: str, *, base_url: str, language: str) -> str:
     url = base_url.rstrip("/") + reverse("outcomes:answer", args=[token])
-    with translation.override(_language(language)):
+    with translation.override(text_language(language)):
         return _(
             "Your peer worker asks you to answer a short questionnaire: %(url)s "
             "The link works for %(days)s days."
@@ -80,7 +81,7 @@ def send_link(administration: Administration, *, base_url: str) -> bool:
                 return False
             token = services.issue_link(actor=None, administration=administration)
             text = link_message(token, base_url=base_url, language=person.language)
-            with translation.override(_language(person.language)):
+            with translation.override(text_language(person.language)):
                 subject = pgettext("reminder subject", "Questionnaire")
             messaging.send(channel, to, text, subject=subject)
     except ValidationError:
@@ -148,7 +149,7 @@ def due_counts(today: datetime.date) -> dict[int, DueCounts]:
 def digest_message(counts: DueCounts, *, base_url: str, language: str) -> tuple[str, str]:
     """(subject, text) of the peer's e-mail: counts and the due list, no names."""
     url = base_url.rstrip("/") + reverse("outcomes:due")
-    with translation.override(_language(language)):
+    with translation.override(text_language(language)):
         subject = pgettext("reminder subject", "Questionnaires to follow up")
         lines = [
             _("Questionnaires in your caseload are waiting to be answered:"),

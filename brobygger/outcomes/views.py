@@ -17,10 +17,10 @@ from django.views.decorators.http import require_http_methods
 from brobygger.accounts.access import public, role_required
 from brobygger.accounts.models import Role
 from brobygger.audit.models import AccessAction
+from brobygger.lib.language import text_language
 from brobygger.people.models import ConsentKind
 from brobygger.people.services import has_current_consent
 from brobygger.referrals import access as referral_access
-from brobygger.scheduling.reminders import _language
 
 from . import access, charts, selectors, services
 from .models import Administration, AnsweredBy
@@ -65,7 +65,7 @@ def answer(request: HttpRequest, token: str) -> HttpResponse:
     administration = selectors.administration_for_token(token)
     if administration is None or not services.link_is_usable(administration):
         return _closed_link(request)
-    language = _language(administration.course.person.language)
+    language = text_language(administration.course.person.language)
     with translation.override(language):
         posted: dict[str, int | None] | None = None
         error = ""
@@ -119,7 +119,7 @@ def answer_with_peer(request: HttpRequest, pk: int) -> HttpResponse:
         request.user, pk, action=AccessAction.CHANGE if is_post else AccessAction.VIEW, edit=True
     )
     course = administration.course
-    language = _language(course.person.language)
+    language = text_language(course.person.language)
     posted: dict[str, int | None] | None = None
     error = ""
     if not administration.is_open:

@@ -20,13 +20,14 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import dateformat, timezone, translation
-from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from brobygger.audit.models import AccessAction, Purpose
 from brobygger.audit.services import log_access, record_event
 from brobygger.lib.dates import TZ
-from brobygger.people.models import ConsentKind, ContactChannel, Language, Person
+from brobygger.lib.language import text_language
+from brobygger.people.models import ConsentKind, ContactChannel, Person
 from brobygger.people.services import has_current_consent
 
 from . import messaging
@@ -43,12 +44,6 @@ class Outgoing:
     to: str
     subject: str
     text: str
-
-
-def _language(code: str) -> str:
-    # The reminders are written in Danish and English; everyone else gets Danish, the
-    # language the programme works in, rather than a half-translated text.
-    return Language.EN if code == Language.EN else Language.DA
 
 
 def person_address(person: Person) -> tuple[str, str] | None:
@@ -70,7 +65,7 @@ def format_when(moment: datetime.datetime) -> str:
     """E.g. "torsdag 26. november kl. 10:00", in the active language, Copenhagen time."""
     local = timezone.localtime(moment, TZ)
     weekday = dateformat.format(local, "l")
-    if (get_language() or "da").startswith("da"):
+    if text_language() == "da":
         weekday = weekday.lower()  # Danish writes weekdays in small letters
     return _("%(weekday)s %(day)s %(month)s at %(time)s") % {
         "weekday": weekday,
@@ -90,7 +85,7 @@ def _mode_words(mode: str) -> str:
 
 
 def person_message(appointment: Appointment, *, to: tuple[str, str]) -> Outgoing:
-    with translation.override(_language(appointment.person.language)):
+    with translation.override(text_language(appointment.person.language)):
         text = _(
             "Reminder: you have a conversation with your peer worker on %(when)s (%(how)s)."
         ) % {"when": format_when(appointment.starts_at), "how": _mode_words(appointment.mode)}
@@ -103,7 +98,7 @@ def peer_message(appointment: Appointment) -> Outgoing | None:
     user = appointment.peer.user
     if not user.email or not user.is_active:
         return None
-    with translation.override(_language(user.language)):
+    with translation.override(text_language(user.language)):
         # The reference, not the person's name: the peer's mailbox may be read on a
         # shared or private phone, and the details are one login away.
         text = _("Reminder: conversation %(reference)s %(when)s. See details in Brobygger.") % {
