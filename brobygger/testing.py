@@ -15,6 +15,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from brobygger.accounts.models import Role, Unit, User
+from brobygger.audit.models import AccessLogEntry
 from brobygger.people import services as people_services
 from brobygger.people.models import (
     ConsentKind,
@@ -131,6 +132,23 @@ class BaseTestCase(TestCase):
         cls.carol = make_person("Carol", unit=cls.other_unit)
         cls.alice_course = make_course(cls.alice, cls.peer)
         make_course(cls.bob, cls.other_peer)
+
+    # The access log, as the tests of "one entry per response" read it.
+    def last_seq(self) -> int:
+        """The newest access-log entry's seq: take it before a request, then compare."""
+        return AccessLogEntry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+
+    def new_entries(self, before: int) -> list[AccessLogEntry]:
+        return list(AccessLogEntry.objects.filter(seq__gt=before).order_by("seq"))
+
+    def one_entry(self, before: int) -> AccessLogEntry:
+        """The one entry written since `before`; fails if there are none or several."""
+        entries = self.new_entries(before)
+        self.assertEqual(len(entries), 1, [(e.action, e.persons) for e in entries])
+        return entries[0]
+
+    def no_entry(self, before: int) -> None:
+        self.assertEqual(self.new_entries(before), [])
 
     def login(self, user: Any, *, verified: bool = True) -> User:
         """Sign in; `verified` also passes the two-factor step, as a real login would."""

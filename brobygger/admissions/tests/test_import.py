@@ -38,12 +38,6 @@ def csv_file(lines: list[str], *, encoding: str = "utf-8", name: str = "adm.csv"
 
 
 class ImportTestCase(BaseTestCase):
-    def new_entries(self, before: int) -> list[AccessLogEntry]:
-        return list(AccessLogEntry.objects.filter(seq__gt=before).order_by("seq"))
-
-    def last_seq(self) -> int:
-        return AccessLogEntry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
-
     dora: Person
     dora_old: Course
     dora_new: Course

@@ -6,19 +6,12 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from brobygger.audit.looks import LookMiddleware, gathering, shown
-from brobygger.audit.models import AccessLogEntry
 from brobygger.audit.services import record_event
 from brobygger.referrals import services as referral_services
 from brobygger.testing import TODAY, BaseTestCase
 
 
 class LookTests(BaseTestCase):
-    def new_entries(self, before: int) -> list[AccessLogEntry]:
-        return list(AccessLogEntry.objects.filter(seq__gt=before).order_by("seq"))
-
-    def last_seq(self) -> int:
-        return AccessLogEntry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
-
     def test_opening_the_booking_form_is_a_view_not_a_change(self):
         self.login(self.peer)
         before = self.last_seq()

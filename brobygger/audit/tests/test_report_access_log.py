@@ -2,19 +2,10 @@
 
 from django.urls import reverse
 
-from brobygger.audit.models import AccessLogEntry
 from brobygger.testing import BaseTestCase
 
 
 class ReportAccessLogTests(BaseTestCase):
-    def last_seq(self) -> int:
-        return AccessLogEntry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
-
-    def one_entry(self, before: int) -> AccessLogEntry:
-        entries = list(AccessLogEntry.objects.filter(seq__gt=before).order_by("seq"))
-        self.assertEqual(len(entries), 1, [(e.action, e.persons) for e in entries])
-        return entries[0]
-
     def test_report_search_names_every_person_it_lists(self):
         self.login(self.admin)
         before = self.last_seq()

@@ -86,9 +86,6 @@ def make_referral(case: BaseTestCase, name: str, **fields: Any) -> Referral:
 class HomePageAccessLogTests(BaseTestCase):
     """Sundhedsloven § 42a: a home page that names persons is a look at each of them."""
 
-    def last_seq(self) -> int:
-        return AccessLogEntry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
-
     def home_entries(self, user: Any) -> tuple[Any, list[AccessLogEntry]]:
         self.login(user)
         before = self.last_seq()

@@ -11,14 +11,6 @@ from .helpers import GroupTestCase
 
 
 class GroupAccessLogTests(GroupTestCase):
-    def last_seq(self) -> int:
-        return AccessLogEntry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
-
-    def one_entry(self, before: int) -> AccessLogEntry:
-        entries = list(AccessLogEntry.objects.filter(seq__gt=before).order_by("seq"))
-        self.assertEqual(len(entries), 1, [(e.action, e.persons) for e in entries])
-        return entries[0]
-
     def fill(self) -> list:
         """Alice and three more: the group holds three, the fourth waits."""
         people = [self.alice] + [make_person(n, unit=self.unit) for n in ("Dora", "Erik", "Frida")]

@@ -10,14 +10,6 @@ from brobygger.testing import BaseTestCase
 
 
 class MatchingAccessLogTests(BaseTestCase):
-    def last_seq(self) -> int:
-        return AccessLogEntry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
-
-    def one_entry(self, before: int) -> AccessLogEntry:
-        entries = list(AccessLogEntry.objects.filter(seq__gt=before).order_by("seq"))
-        self.assertEqual(len(entries), 1, [(e.action, e.persons) for e in entries])
-        return entries[0]
-
     def triaged(self, given_name: str, family_name: str, unit=None) -> Referral:
         referral = referral_services.create_referral(
             actor=self.clinician,

@@ -230,12 +230,6 @@ class StaffPageTests(OutcomesTestCase):
 class OneEntryPerResponseTests(OutcomesTestCase):
     """Issue 16 item 7: one response, one entry naming every person it shows."""
 
-    def new_entries(self, before: int) -> list[AccessLogEntry]:
-        return list(AccessLogEntry.objects.filter(seq__gt=before).order_by("seq"))
-
-    def last_seq(self) -> int:
-        return AccessLogEntry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
-
     def test_due_list_names_every_person_it_shows_in_one_entry(self):
         self.start_administration()
         sync_schedule(actor=None, course=self.bob_course())

@@ -5,26 +5,12 @@ import datetime
 
 from django.urls import reverse
 
-from brobygger.audit.models import AccessLogEntry
 from brobygger.people import services, workforce_services
 from brobygger.people.models import ConsentKind, ConsentSource, Person
 from brobygger.testing import TODAY, BaseTestCase, make_person
 
 
-class AccessLogTestCase(BaseTestCase):
-    def last_seq(self) -> int:
-        return AccessLogEntry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
-
-    def new_entries(self, before: int) -> list[AccessLogEntry]:
-        return list(AccessLogEntry.objects.filter(seq__gt=before).order_by("seq"))
-
-    def one_entry(self, before: int) -> AccessLogEntry:
-        entries = self.new_entries(before)
-        self.assertEqual(len(entries), 1, [(e.action, e.persons) for e in entries])
-        return entries[0]
-
-
-class PeopleAccessLogTests(AccessLogTestCase):
+class PeopleAccessLogTests(BaseTestCase):
     rita: Person
 
     @classmethod

@@ -5,7 +5,6 @@ import datetime
 
 from django.urls import reverse
 
-from brobygger.audit.models import AccessLogEntry
 from brobygger.people import services as people_services
 from brobygger.people.models import ConsentKind, ConsentSource, Person
 from brobygger.referrals import services
@@ -28,17 +27,6 @@ class ReferralAccessLogTests(BaseTestCase):
             patient=cls.alice,
             relationship="parent",
         )
-
-    def last_seq(self) -> int:
-        return AccessLogEntry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
-
-    def one_entry(self, before: int) -> AccessLogEntry:
-        entries = list(AccessLogEntry.objects.filter(seq__gt=before).order_by("seq"))
-        self.assertEqual(len(entries), 1, [(e.action, e.persons) for e in entries])
-        return entries[0]
-
-    def no_entry(self, before: int) -> None:
-        self.assertEqual(list(AccessLogEntry.objects.filter(seq__gt=before)), [])
 
     def refer(self, given_name: str, unit=None, **fields) -> Referral:
         return services.create_referral(

@@ -42,11 +42,8 @@ class SchedulingAccessLogTests(BaseTestCase):
     def setUp(self) -> None:
         self.seq = self.last_seq()
 
-    def last_seq(self) -> int:
-        return AccessLogEntry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
-
-    def new_entries(self) -> list[AccessLogEntry]:
-        entries = list(AccessLogEntry.objects.filter(seq__gt=self.seq).order_by("seq"))
+    def entries_since_last_look(self) -> list[AccessLogEntry]:
+        entries = self.new_entries(self.seq)
         self.seq = self.last_seq()
         return entries
 
@@ -69,12 +66,12 @@ class SchedulingAccessLogTests(BaseTestCase):
         )
         self.book(Course.objects.get(person=self.bob), NEXT_MONDAY, 10)
         self.login(self.peer)
-        self.new_entries()
+        self.entries_since_last_look()
         response = self.client.get(reverse("scheduling:my_week"), {"uge": NEXT_MONDAY.isoformat()})
         self.assertContains(response, self.alice.full_name)
         self.assertContains(response, dan.full_name)
         self.assertNotContains(response, self.bob.full_name)
-        [entry] = self.new_entries()
+        [entry] = self.entries_since_last_look()
         self.assertEqual(entry.persons, {self.alice.pk, dan.pk})
         self.assertEqual(
             (entry.user, entry.action, entry.purpose), (self.peer.user, "view", "support")
@@ -94,67 +91,67 @@ class SchedulingAccessLogTests(BaseTestCase):
                 actor=None, course=course, ended_on=ended_on, reason="completed"
             )
         self.login(self.peer)
-        self.new_entries()
+        self.entries_since_last_look()
         week = self.client.get(reverse("scheduling:my_week"), {"uge": held_on.isoformat()})
         self.assertContains(week, "En samtale i et afsluttet forløb")  # Dora's, nameless
         self.assertNotContains(week, dora.full_name)
         self.assertContains(week, eva.full_name)  # still within the read period
-        [entry] = self.new_entries()
+        [entry] = self.entries_since_last_look()
         self.assertEqual(entry.persons, {eva.pk})
 
     def test_an_empty_week_and_the_planning_page_name_nobody(self):
         self.book(self.alice_course, NEXT_MONDAY, 10)
         self.login(self.peer)
-        self.new_entries()
+        self.entries_since_last_look()
         week_after = NEXT_MONDAY + datetime.timedelta(days=7)
         self.client.get(reverse("scheduling:my_week"), {"uge": week_after.isoformat()})
-        self.assertEqual(self.new_entries(), [])
+        self.assertEqual(self.entries_since_last_look(), [])
         self.login(self.coordinator)
-        self.new_entries()
+        self.entries_since_last_look()
         response = self.client.get(reverse("scheduling:planning"), {"uge": NEXT_MONDAY.isoformat()})
         self.assertEqual(response.status_code, 200)
         self.assertNotContains(response, self.alice.full_name)  # peers' hours only
-        self.assertEqual(self.new_entries(), [])
+        self.assertEqual(self.entries_since_last_look(), [])
 
     def test_appointment_page_is_one_view_and_a_cancellation_one_change(self):
         appointment = self.book(self.alice_course, NEXT_MONDAY, 10)
         url = reverse("scheduling:appointment", args=[appointment.pk])
         self.login(self.peer)
-        self.new_entries()
+        self.entries_since_last_look()
         self.assertContains(self.client.get(url), self.alice.full_name)
-        [view] = self.new_entries()
+        [view] = self.entries_since_last_look()
         self.assertEqual((view.action, view.persons), ("view", {self.alice.pk}))
         response = self.client.post(url, {"action": "cancel", "by": "peer", "reason": "Syg"})
         self.assertRedirects(response, url, fetch_redirect_response=False)
-        [change] = self.new_entries()
+        [change] = self.entries_since_last_look()
         self.assertEqual((change.action, change.persons), ("change", {self.alice.pk}))
 
     def test_refused_appointment_requests_write_nothing(self):
         appointment = self.book(self.alice_course, NEXT_MONDAY, 10)
         url = reverse("scheduling:appointment", args=[appointment.pk])
         self.login(self.other_peer)  # Alice is not on their caseload
-        self.new_entries()
+        self.entries_since_last_look()
         self.assertEqual(self.client.get(url).status_code, 404)
         self.assertEqual(self.client.post(url, {"action": "held"}).status_code, 404)
-        self.assertEqual(self.new_entries(), [])
+        self.assertEqual(self.entries_since_last_look(), [])
         self.login(self.peer)
-        self.new_entries()
+        self.entries_since_last_look()
         # The service refuses: the conversation is not cancelled. Nothing changed.
         response = self.client.post(url, {"action": "uncancel"})
         self.assertRedirects(response, url, fetch_redirect_response=False)
-        self.assertEqual(self.new_entries(), [])
+        self.assertEqual(self.entries_since_last_look(), [])
 
     def test_booking_is_one_change_and_a_refused_post_writes_nothing(self):
         url = reverse("scheduling:book", args=[self.alice_course.pk])
         form = {"date": NEXT_MONDAY.isoformat(), "time": "10:00", "minutes": 45, "mode": "phone"}
         self.login(self.other_peer)
-        self.new_entries()
+        self.entries_since_last_look()
         self.assertEqual(self.client.post(url, form).status_code, 404)
-        self.assertEqual(self.new_entries(), [])
+        self.assertEqual(self.entries_since_last_look(), [])
         self.login(self.peer)
-        self.new_entries()
+        self.entries_since_last_look()
         self.assertEqual(self.client.post(url, form).status_code, 302)
-        [entry] = self.new_entries()
+        [entry] = self.entries_since_last_look()
         self.assertEqual((entry.action, entry.persons), ("change", {self.alice.pk}))
 
     def test_a_booking_refused_with_a_message_is_a_view_of_the_form_again(self):
@@ -163,10 +160,10 @@ class SchedulingAccessLogTests(BaseTestCase):
         url = reverse("scheduling:book", args=[bob_course.pk])
         form = {"date": NEXT_MONDAY.isoformat(), "time": "10:00", "minutes": 45, "mode": "phone"}
         self.login(self.coordinator)
-        self.new_entries()
+        self.entries_since_last_look()
         response = self.client.post(url, form)
         self.assertEqual(response.status_code, 422)
-        [entry] = self.new_entries()
+        [entry] = self.entries_since_last_look()
         self.assertEqual((entry.action, entry.persons), ("view", {self.bob.pk}))
         self.assertFalse(Appointment.objects.filter(course=bob_course).exists())
 
@@ -176,24 +173,26 @@ class SchedulingAccessLogTests(BaseTestCase):
         )
         url = reverse("scheduling:delete_exception", args=[day_off.pk])
         self.login(self.other_peer)
-        self.new_entries()
+        self.entries_since_last_look()
         self.assertEqual(self.client.post(url).status_code, 404)
         self.assertTrue(AvailabilityException.objects.filter(pk=day_off.pk).exists())
         self.login(self.coordinator)
         self.assertEqual(self.client.post(url).status_code, 302)
         self.assertFalse(AvailabilityException.objects.filter(pk=day_off.pk).exists())
-        self.assertEqual(self.new_entries(), [])  # a peer's own time is no person's data
+        self.assertEqual(
+            self.entries_since_last_look(), []
+        )  # a peer's own time is no person's data
 
     @override_settings(ROOT_URLCONF="brobygger.scheduling.tests.feed_urls")
     def test_the_calendar_feed_names_nobody_so_a_fetch_writes_nothing(self):
         self.book(self.alice_course, NEXT_MONDAY, 10)
         _feed, token = feeds.create_feed(actor=self.peer.user, peer=self.peer)
-        self.new_entries()
+        self.entries_since_last_look()
         response = self.client.get(reverse("scheduling:calendar_feed", args=[token]))
         self.assertEqual(response.status_code, 200)
         for word in (self.alice.given_name, self.alice.family_name, "0101901234"):
             self.assertNotIn(word.encode(), response.content)
-        self.assertEqual(self.new_entries(), [])
+        self.assertEqual(self.entries_since_last_look(), [])
 
 
 @override_settings(BROBYGGER_SMS_BACKEND="brobygger.scheduling.messaging.LocmemSMSBackend")
