@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime
 import random
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -35,7 +37,7 @@ from brobygger.people.models import (
 from brobygger.referrals import services as referral_services
 from brobygger.referrals.models import Course, EndReason, Phase, Referral, ReferralSource
 
-from . import data
+from . import bulk, data
 from .activity import ActivityMixin
 
 DEMO_PASSWORD = "brobygger-demo"
@@ -88,41 +90,54 @@ class DemoBuilder(ActivityMixin):
         self.summary = DemoSummary()
         self.used_cpr: set[str] = set()
 
-    def build(self) -> DemoSummary:
+    def build(self, *, on_phase: Callable[[str, float], None] | None = None) -> DemoSummary:
+        """Build the programme in one transaction; `on_phase(name, seconds)` after each part."""
         with transaction.atomic():
-            self.system = self._user(
-                "system", Role.ADMINISTRATOR, "Brobygger", "System", password=None
-            )
-            self.units = self._units()
-            self.tags = self._tags()
-            self._staff()
-            self.peers = self._peers()
-            self.persons = self._persons()
-            self._availability()
-            self._referrals()
-            self._relative_consents()
-            self._calendar()
-            self._notes()
-            self._groups()
-            from brobygger.admissions import demo as admissions_demo
-            from brobygger.outcomes import demo as outcomes_demo
-
-            outcomes_demo.build_demo(self)
-            admissions_demo.build_demo(self)
-            from brobygger.recruitment import demo as recruitment_demo  # postings, interviews
-
-            recruitment_demo.build_demo(self)
-            onboarding_demo.build_demo(self)
-            from brobygger.people import demo_workforce  # pauses, contract end, a departure
-
-            demo_workforce.build_demo(self)
-            from brobygger.workforce import demo as workforce_demo  # education, supervision
-
-            workforce_demo.build_demo(self)
-            from brobygger.timesheets import demo as timesheets_demo  # last: counts all hours
-
-            timesheets_demo.build_demo(self)
+            for name, step in self._phases():
+                started = time.perf_counter()
+                step()
+                if on_phase is not None:
+                    on_phase(name, time.perf_counter() - started)
         return self.summary
+
+    def _phases(self) -> list[tuple[str, Callable[[], object]]]:
+        from brobygger.admissions import demo as admissions_demo
+        from brobygger.outcomes import demo as outcomes_demo
+        from brobygger.people import demo_workforce  # pauses, contract end, a departure
+        from brobygger.recruitment import demo as recruitment_demo  # postings, interviews
+        from brobygger.timesheets import demo as timesheets_demo  # last: counts all hours
+        from brobygger.workforce import demo as workforce_demo  # education, supervision
+
+        return [
+            ("staff", self._structure),
+            ("peers", self._build_peers),
+            ("persons", self._build_persons),
+            ("availability", self._availability),
+            ("referrals", self._referrals),
+            ("relative consents", self._relative_consents),
+            ("calendar", self._calendar),
+            ("notes", self._notes),
+            ("groups", self._groups),
+            ("outcomes", lambda: outcomes_demo.build_demo(self)),
+            ("admissions", lambda: admissions_demo.build_demo(self)),
+            ("recruitment", lambda: recruitment_demo.build_demo(self)),
+            ("onboarding", lambda: onboarding_demo.build_demo(self)),
+            ("workforce changes", lambda: demo_workforce.build_demo(self)),
+            ("education, supervision", lambda: workforce_demo.build_demo(self)),
+            ("timesheets", lambda: timesheets_demo.build_demo(self)),
+        ]
+
+    def _structure(self) -> None:
+        self.system = self._user("system", Role.ADMINISTRATOR, "Brobygger", "System", password=None)
+        self.units = self._units()
+        self.tags = self._tags()
+        self._staff()
+
+    def _build_peers(self) -> None:
+        self.peers = self._peers()
+
+    def _build_persons(self) -> None:
+        self.persons = self._persons()
 
     # -- programme structure -------------------------------------------------
     def _units(self) -> list[Unit]:
@@ -275,27 +290,22 @@ class DemoBuilder(ActivityMixin):
         }
 
     def _persons(self) -> list[Person]:
+        """Patients, then relatives; written as create_person writes them (bulk.py)."""
         rng = self.rng
-        persons: list[Person] = []
-        patients: list[Person] = []
+        rows: list[tuple[dict[str, Any], Person | None, str]] = []
         for _ in range(240 * self.scale):
             fields = self._person_fields(PersonKind.PATIENT)
             fields["unit"] = rng.choice(self.units)
-            person = people_services.create_person(actor=self.coordinator, **fields)
-            patients.append(person)
-        persons.extend(patients)
+            rows.append((fields, None, ""))
+        patients = bulk.create_persons(actor=self.coordinator, rows=rows)
+        rows = []
         for i in range(60 * self.scale):
             fields = self._person_fields(PersonKind.RELATIVE)
             # Two in three relatives are linked to a patient; the others came on their own.
             patient = rng.choice(patients) if i % 3 else None
             fields["unit"] = patient.unit if patient else None
-            person = people_services.create_person(
-                actor=self.coordinator,
-                patient=patient,
-                relationship=rng.choice(Relationship.values) if patient else "",
-                **fields,
-            )
-            persons.append(person)
+            rows.append((fields, patient, rng.choice(Relationship.values) if patient else ""))
+        persons = [*patients, *bulk.create_persons(actor=self.coordinator, rows=rows)]
         self.summary.persons = len(persons)
         return persons
 
@@ -318,7 +328,8 @@ class DemoBuilder(ActivityMixin):
             "withdrawn": ["Ønsker ikke længere en peer", "Er flyttet ud af regionen"],
             "no_contact": ["Ikke truffet efter tre forsøg", "Telefonnummeret virker ikke"],
         }
-        waiting: list[tuple[Referral, str]] = []
+        specs: list[bulk.ReferralSpec] = []
+        waiting: list[tuple[int, str]] = []
         for person in self.persons:
             roll = rng.random()
             outcome = ""
@@ -366,53 +377,54 @@ class DemoBuilder(ActivityMixin):
                 if person.language in ("da", "en", "ar", "tr", "pl", "uk", "so")
                 else "da"
             )
-            referral = referral_services.create_referral(
-                actor=actor,
-                source=source,
-                person=person,
-                unit=person.unit,
-                consent_source=ConsentSource.ONLINE
+            consent_source = (
+                ConsentSource.ONLINE
                 if source == ReferralSource.SELF
-                else rng.choice([ConsentSource.VERBAL, ConsentSource.WRITTEN]),
-                consents=tuple(consents),
-                wanted_tags=wanted,
-                referrer_name=clinician.display_name if source == ReferralSource.CLINICIAN else "",
-                received_at=received,
-                treatment_setting="inpatient" if inpatient else rng.choice(["outpatient", "none"]),
-                expected_discharge=(
+                else rng.choice([ConsentSource.VERBAL, ConsentSource.WRITTEN])
+            )
+            wishes: dict[str, Any] = {
+                "treatment_setting": "inpatient"
+                if inpatient
+                else rng.choice(["outpatient", "none"]),
+                "expected_discharge": (
                     self.today + datetime.timedelta(days=rng.randint(3, 30))
                     if inpatient and outcome in ("new", "triaged")
                     else None
                 ),
-                reason=rng.choice(data.REFERRAL_REASONS),
-                gender_wish=rng.choice(["", "", "", "female", "male"]),
-                gender_required=rng.random() < 0.05,
-                language_wish=language_wish,
-                language_required=language_wish != "da",
+                "reason": rng.choice(data.REFERRAL_REASONS),
+                "gender_wish": rng.choice(["", "", "", "female", "male"]),
+                "gender_required": rng.random() < 0.05,
+                "language_wish": language_wish,
+                "language_required": language_wish != "da",
+            }
+            spec = bulk.ReferralSpec(
+                actor=actor,
+                person=person,
+                source=source,
+                consent_source=consent_source,
+                consents=tuple(consents),
+                wanted_tags=wanted,
+                referrer_name=clinician.display_name if source == ReferralSource.CLINICIAN else "",
+                received_at=received,
+                wishes=wishes,
             )
+            specs.append(spec)
             if outcome == "new":
                 continue
             if outcome in ("declined", "withdrawn", "no_contact") and rng.random() < 0.5:
-                referral_services.transition(
-                    actor=self.coordinator,
-                    referral=referral,
-                    to=outcome,
-                    reason=rng.choice(reasons[outcome]),
-                )
+                spec.steps.append((outcome, rng.choice(reasons[outcome]), self.coordinator))
                 continue
-            referral_services.transition(actor=self.coordinator, referral=referral, to="triaged")
+            spec.steps.append(("triaged", "", self.coordinator))
             if outcome == "triaged":
                 continue
             if outcome in ("declined", "withdrawn", "no_contact"):
-                referral_services.transition(
-                    actor=self.coordinator,
-                    referral=referral,
-                    to=outcome,
-                    reason=rng.choice(reasons[outcome]),
-                )
+                spec.steps.append((outcome, rng.choice(reasons[outcome]), self.coordinator))
                 continue
-            waiting.append((referral, outcome))
-        count = self._match_in_waves(waiting)
+            waiting.append((len(specs) - 1, outcome))
+        # create_referral and transition's rows, events and log entries (bulk.py); the
+        # matching and the courses go through the services.
+        referrals = bulk.create_referrals(specs)
+        count = self._match_in_waves([(referrals[i], outcome) for i, outcome in waiting])
         self.summary.courses = count
 
     def _match_in_waves(self, waiting: list[tuple[Referral, str]]) -> int:

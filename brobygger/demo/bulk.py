@@ -1,0 +1,485 @@
+"""Bulk versions of the services the demo calls thousands of times at scale 100.
+
+Each writes what its service writes (the rows, the audit events, the access-log
+entries), in a few INSERTs instead of a dozen round trips per row, and checks what the
+service checks that the demo's data could get wrong. Only the demo uses them: its data
+are generated, so the checks that guard against a user's input (a CPR number already on
+file, a clash with a booking made meanwhile) are settled by the generator instead.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from brobygger.audit.models import AccessAction, Purpose
+from brobygger.audit.services import append_many, new_access_entry, new_event
+from brobygger.conversations.models import (
+    NOTE_FIELDS,
+    Chime,
+    ConversationRecord,
+    CourseTopic,
+    Topic,
+    TopicStatus,
+)
+from brobygger.people.models import (
+    Consent,
+    ConsentKind,
+    ExperienceTag,
+    Person,
+    PersonKind,
+    RelativeLink,
+)
+from brobygger.people.services import PERSON_FIELDS
+from brobygger.referrals.models import Course, Referral, ReferralSource, ReferralStatus
+from brobygger.referrals.services import (
+    CONTACT_STATUSES,
+    REASON_REQUIRED,
+    TRANSITIONS,
+    WISH_FIELDS,
+)
+from brobygger.scheduling.models import Appointment, AppointmentStatus
+from brobygger.scheduling.services import MAX_MINUTES, MIN_MINUTES
+
+
+def create_persons(
+    *, actor: Any, rows: list[tuple[dict[str, Any], Person | None, str]]
+) -> list[Person]:
+    """`people.services.create_person` for each (fields, patient, relationship) row.
+
+    The CPR numbers must be distinct and not on file yet (the builder draws them so).
+    """
+    persons = []
+    for fields, patient, _relationship in rows:
+        unknown = set(fields) - set(PERSON_FIELDS)
+        if unknown:
+            raise TypeError(f"Unknown person fields: {sorted(unknown)}")
+        person = Person(**fields)
+        # The unique CPR and the unit's existence are the database's to check here.
+        person.full_clean(validate_unique=False, validate_constraints=False, exclude=["unit"])
+        if patient is not None and (
+            person.kind != PersonKind.RELATIVE or patient.kind != PersonKind.PATIENT
+        ):
+            raise ValueError("Only a relative can be linked to a patient.")
+        persons.append(person)
+    Person.objects.bulk_create(persons, batch_size=1000)
+    links = RelativeLink.objects.bulk_create(
+        [
+            RelativeLink(relative=person, patient=patient, relationship=relationship)
+            for person, (_fields, patient, relationship) in zip(persons, rows, strict=True)
+            if patient is not None
+        ],
+        batch_size=1000,
+    )
+    linked = {link.relative_id: link for link in links}
+    events = []
+    for person in persons:
+        link = linked.get(person.pk)
+        if link is not None:
+            events.append(
+                new_event(
+                    actor=actor,
+                    verb="relative.linked",
+                    obj=link,
+                    person_id=link.patient_id,
+                    data={"relative_id": person.pk, "relationship": link.relationship},
+                )
+            )
+        events.append(
+            new_event(
+                actor=actor,
+                verb="person.created",
+                obj=person,
+                person_id=person.pk,
+                data={"kind": person.kind},
+            )
+        )
+    append_many(events)
+    append_many(
+        [
+            new_access_entry(
+                user=actor,
+                action=AccessAction.CREATE,
+                purpose=Purpose.COORDINATION,
+                person_id=person.pk,
+                obj=person,
+            )
+            for person in persons
+        ]
+    )
+    return persons
+
+
+@dataclass
+class ReferralSpec:
+    """One `create_referral` call (with an existing person) and the `transition`s after it."""
+
+    actor: Any
+    person: Person
+    source: str
+    consent_source: str
+    consents: tuple[str, ...]
+    wanted_tags: list[ExperienceTag]
+    referrer_name: str
+    received_at: datetime.datetime
+    wishes: dict[str, Any]
+    # (status, reason, actor) in order, each one a step TRANSITIONS allows.
+    steps: list[tuple[str, str, Any]] = field(default_factory=list)
+
+
+def create_referrals(specs: list[ReferralSpec]) -> list[Referral]:
+    """`referrals.services.create_referral` for a person on file, then `transition` to
+    each status of `spec.steps`: the referrals, wanted tags, consents, audit events and
+    access-log entries those services write. Ends before a peer is matched (that needs
+    a consent check and the matching engine: the services do it)."""
+    now = timezone.now()
+    referrals = []
+    for spec in specs:
+        if ConsentKind.CONTACT not in spec.consents:
+            raise ValueError("A referral needs the person's consent to be contacted.")
+        unknown = set(spec.wishes) - set(WISH_FIELDS)
+        if unknown:
+            raise TypeError(f"Unknown referral fields: {sorted(unknown)}")
+        status: str = ReferralStatus.NEW
+        reason, changed = "", spec.received_at
+        for to, why, _actor in spec.steps:
+            if to not in TRANSITIONS[status] or to in CONTACT_STATUSES:
+                raise ValueError(f"No transition from {status} to {to} here.")
+            if to in REASON_REQUIRED and not why.strip():
+                raise ValueError(f"{to} needs a reason.")
+            status, reason, changed = to, why.strip(), now
+        referrals.append(
+            Referral(
+                person=spec.person,
+                source=spec.source,
+                referred_by=spec.actor if spec.source == ReferralSource.CLINICIAN else None,
+                unit=spec.person.unit,
+                received_at=spec.received_at,
+                status=status,
+                status_reason=reason,
+                status_changed_at=changed,
+                referrer_name=spec.referrer_name,
+                **spec.wishes,
+            )
+        )
+    Referral.objects.bulk_create(referrals, batch_size=1000)
+    Referral.wanted_tags.through.objects.bulk_create(
+        [
+            Referral.wanted_tags.through(referral=referral, experiencetag=tag)
+            for referral, spec in zip(referrals, specs, strict=True)
+            for tag in spec.wanted_tags
+        ],
+        batch_size=2000,
+    )
+    consents = [
+        Consent(
+            person=spec.person,
+            kind=kind,
+            source=spec.consent_source,
+            recorded_by=spec.actor if getattr(spec.actor, "is_authenticated", False) else None,
+            given_at=spec.received_at,
+        )
+        for spec in specs
+        for kind in spec.consents
+    ]
+    Consent.objects.bulk_create(consents, batch_size=2000)
+    given = iter(consents)
+    events = []
+    for referral, spec in zip(referrals, specs, strict=True):
+        for kind in spec.consents:
+            consent = next(given)
+            events.append(
+                new_event(
+                    actor=spec.actor,
+                    verb="consent.given",
+                    obj=consent,
+                    person_id=spec.person.pk,
+                    data={"kind": kind, "source": spec.consent_source},
+                )
+            )
+        events.append(
+            new_event(
+                actor=spec.actor,
+                verb="referral.created",
+                obj=referral,
+                person_id=spec.person.pk,
+                data={"source": spec.source, "possible_duplicate": False},
+            )
+        )
+        previous: str = ReferralStatus.NEW
+        for to, _why, actor in spec.steps:
+            events.append(
+                new_event(
+                    actor=actor,
+                    verb="referral.status",
+                    obj=referral,
+                    person_id=spec.person.pk,
+                    data={"from": previous, "to": to},
+                )
+            )
+            previous = to
+    append_many(events)
+    append_many(
+        [
+            new_access_entry(
+                user=spec.actor,
+                action=AccessAction.CHANGE,
+                purpose=Purpose.REFERRAL,
+                person_id=spec.person.pk,
+                obj=spec.person,
+            )
+            for spec in specs
+        ]
+    )
+    return referrals
+
+
+class Calendar:
+    """`scheduling.services.record_past`, `book` and `cancel` for a calendar built before
+    any group session, job interview or timesheet exists (so nothing but another
+    conversation of the same peer or person can clash): the checks in memory, then the
+    appointments and their audit events in a few INSERTs (`save`)."""
+
+    def __init__(self) -> None:
+        from brobygger.groups.models import GroupSession
+        from brobygger.recruitment.models import Interview
+        from brobygger.timesheets.models import Timesheet
+
+        if GroupSession.objects.exists() or Interview.objects.exists():
+            raise RuntimeError("Build the calendar before groups and interviews.")
+        if Timesheet.objects.exists():
+            raise RuntimeError("Build the calendar before the timesheets.")
+        self.now = timezone.now()
+        self.contact = set(
+            Consent.objects.current()
+            .filter(kind=ConsentKind.CONTACT)
+            .values_list("person_id", flat=True)
+        )
+        self.busy: dict[tuple[str, int], list[Appointment]] = {}
+        for appointment in Appointment.objects.active():
+            self._take(appointment)
+        self.made: list[tuple[Appointment, Any, str, dict[str, Any]]] = []
+
+    def _take(self, appointment: Appointment) -> None:
+        self.busy.setdefault(("peer", appointment.peer_id), []).append(appointment)
+        self.busy.setdefault(("person", appointment.person_id), []).append(appointment)
+
+    def _free(self, appointment: Appointment) -> bool:
+        """`_guarded_save`'s check: no active conversation of the peer or person overlaps
+        (half-open ranges)."""
+        for key in (("peer", appointment.peer_id), ("person", appointment.person_id)):
+            for other in self.busy.get(key, ()):
+                if (
+                    other.status != AppointmentStatus.CANCELLED
+                    and other.starts_at < appointment.ends_at
+                    and other.ends_at > appointment.starts_at
+                ):
+                    return False
+        return True
+
+    def _new(
+        self, course: Course, starts_at: datetime.datetime, minutes: int, **fields: Any
+    ) -> Appointment:
+        return Appointment(
+            course=course,
+            peer=course.peer,
+            person=course.person,
+            starts_at=starts_at,
+            ends_at=starts_at + datetime.timedelta(minutes=minutes),
+            **fields,
+        )
+
+    def record_past(
+        self,
+        *,
+        actor: Any,
+        course: Course,
+        starts_at: datetime.datetime,
+        minutes: int,
+        mode: str,
+        status: str,
+        place_kind: str = "",
+    ) -> Appointment | None:
+        """None where the service would refuse (the demo skips that time)."""
+        if (
+            status not in (AppointmentStatus.HELD, AppointmentStatus.NO_SHOW)
+            or not MIN_MINUTES <= minutes <= MAX_MINUTES
+            or starts_at > self.now
+            or timezone.localdate(starts_at) < course.started_on
+        ):
+            return None
+        appointment = self._new(
+            course, starts_at, minutes, mode=mode, place_kind=place_kind, status=status
+        )
+        if not self._free(appointment):
+            return None
+        self._take(appointment)
+        data = {"minutes": minutes, "status": status}
+        self.made.append((appointment, actor, "appointment.recorded", data))
+        return appointment
+
+    def book(
+        self,
+        *,
+        actor: Any,
+        course: Course,
+        starts_at: datetime.datetime,
+        minutes: int,
+        mode: str,
+        place_kind: str = "",
+    ) -> Appointment | None:
+        """`book` with "book anyway" ticked (no contract check); None where it refuses."""
+        if (
+            course.ended_on is not None
+            or course.person_id not in self.contact
+            or not MIN_MINUTES <= minutes <= MAX_MINUTES
+            or starts_at < self.now - datetime.timedelta(minutes=5)
+        ):
+            return None
+        appointment = self._new(course, starts_at, minutes, mode=mode, place_kind=place_kind)
+        try:
+            appointment.full_clean(exclude=["course", "peer", "person"], validate_unique=False)
+        except ValidationError:
+            return None
+        if not self._free(appointment):
+            return None
+        self._take(appointment)
+        self.made.append(
+            (appointment, actor, "appointment.booked", {"minutes": minutes, "mode": mode})
+        )
+        return appointment
+
+    def cancel(self, *, actor: Any, appointment: Appointment, by: str, reason: str) -> None:
+        if appointment.status != AppointmentStatus.BOOKED or not reason.strip():
+            raise ValueError("Only a booked conversation, with a reason, can be cancelled.")
+        appointment.status = AppointmentStatus.CANCELLED
+        appointment.cancelled_by = by
+        appointment.cancel_reason = reason.strip()[:300]
+        appointment.sequence += 1
+        self.made.append((appointment, actor, "appointment.cancelled", {"by": by}))
+
+    def save(self) -> None:
+        """The appointments (as they stand after any cancellation) and their events."""
+        appointments = list({id(a): a for a, _actor, _verb, _data in self.made}.values())
+        Appointment.objects.bulk_create(appointments, batch_size=1000)
+        append_many(
+            [
+                new_event(actor=actor, verb=verb, obj=a, person_id=a.person_id, data=data)
+                for a, actor, verb, data in self.made
+            ]
+        )
+
+
+class Notes:
+    """`conversations.services.record_conversation` for held conversations and
+    `set_topic`, before any timesheet exists: the records, their topics, the course's
+    discharge-guide entries and the audit events in a few INSERTs (`save`)."""
+
+    def __init__(self) -> None:
+        from brobygger.timesheets.models import Timesheet
+
+        if Timesheet.objects.exists():
+            raise RuntimeError("Write the demo's notes before the timesheets.")
+        self.keeps_notes = set(
+            Consent.objects.current()
+            .filter(kind=ConsentKind.STORE_NOTES)
+            .values_list("person_id", flat=True)
+        )
+        self.guide = {(e.course_id, e.topic_id): e for e in CourseTopic.objects.all()}
+        self.records: list[tuple[ConversationRecord, list[Topic]]] = []
+        self.events: list[tuple[models.Model, Any, str, int, dict[str, Any]]] = []
+
+    def record_conversation(
+        self,
+        *,
+        actor: Any,
+        appointment: Appointment,
+        minutes: int,
+        topics: list[Topic],
+        chime: list[str],
+        **note: str,
+    ) -> ConversationRecord:
+        course = appointment.course
+        if appointment.status != AppointmentStatus.HELD:
+            raise ValueError("The demo writes notes of held conversations only.")
+        if set(note) - set(NOTE_FIELDS) or set(chime) - set(Chime.values):
+            raise TypeError("Unknown note fields or recovery processes.")
+        if any(text.strip() for text in note.values()) and (
+            course.person_id not in self.keeps_notes
+        ):
+            raise ValueError("The person has not agreed that notes are kept.")
+        record = ConversationRecord(
+            appointment=appointment,
+            course=course,
+            minutes=minutes,
+            chime=sorted(set(chime)),
+            written_by=actor,
+            **note,
+        )
+        record.full_clean(
+            exclude=["appointment", "course", "written_by"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
+        self.records.append((record, topics))
+        day = timezone.localtime(appointment.starts_at).date()
+        for topic in topics:  # _cover_topics
+            entry = self._entry(course, topic)
+            if entry.status == TopicStatus.NOT_DISCUSSED:
+                entry.status = TopicStatus.DISCUSSED
+            if entry.first_covered_on is None or entry.first_covered_on > day:
+                entry.first_covered_on = day
+        data = {"minutes": minutes, "topics": len(topics)}
+        self.events.append((record, actor, "conversation.recorded", course.person_id, data))
+        return record
+
+    def _entry(self, course: Course, topic: Topic) -> CourseTopic:
+        key = (course.pk, topic.pk)
+        if key not in self.guide:
+            self.guide[key] = CourseTopic(course=course, topic=topic)
+        return self.guide[key]
+
+    def set_topic(
+        self, *, actor: Any, course: Course, topic: Topic, status: str, follow_up: str = ""
+    ) -> None:
+        if status not in TopicStatus.values:
+            raise ValueError(f"Unknown topic status {status!r}")
+        entry = self._entry(course, topic)
+        if entry.status == status and entry.follow_up == follow_up.strip():
+            return
+        entry.status = status
+        entry.follow_up = follow_up.strip()[:300]
+        if status in (TopicStatus.DISCUSSED, TopicStatus.DONE) and not entry.first_covered_on:
+            entry.first_covered_on = timezone.localdate()
+        data = {"topic": topic.key, "status": status}
+        self.events.append((entry, actor, "guide.topic", course.person_id, data))
+
+    def save(self) -> None:
+        records = [record for record, _topics in self.records]
+        ConversationRecord.objects.bulk_create(records, batch_size=1000)
+        through = ConversationRecord.topics.through
+        through.objects.bulk_create(
+            [
+                through(conversationrecord=record, topic=topic)
+                for record, topics in self.records
+                for topic in topics
+            ],
+            batch_size=2000,
+        )
+        entries = list(self.guide.values())
+        CourseTopic.objects.bulk_create([e for e in entries if e.pk is None], batch_size=1000)
+        old = [e for e in entries if e.pk is not None]
+        CourseTopic.objects.bulk_update(
+            old, ["status", "follow_up", "first_covered_on"], batch_size=1000
+        )
+        append_many(
+            [
+                new_event(actor=actor, verb=verb, obj=obj, person_id=person_id, data=data)
+                for obj, actor, verb, person_id, data in self.events
+            ]
+        )
