@@ -441,6 +441,8 @@ class DemoBuilder(ActivityMixin):
             month = (received.year, received.month)
             waves.setdefault(month, []).append((referral, outcome))
         count = 0
+        # transition, assign_peer, update_course and end_course, written per wave (bulk.py).
+        courses = bulk.Courses()
         for wave in waves.values():
             outcomes = {r.pk: outcome for r, outcome in wave}
             referrals = {r.pk: r for r, _outcome in wave}
@@ -455,23 +457,22 @@ class DemoBuilder(ActivityMixin):
             for referral_id, peer_id in result.pairs.items():
                 referral, peer = referrals[referral_id], peers[peer_id]
                 if outcomes[referral_id] == "matched":
-                    referral_services.transition(
-                        actor=self.coordinator, referral=referral, to="matched", peer=peer
-                    )
+                    courses.match(actor=self.coordinator, referral=referral, peer=peer)
                     continue
                 started = min(
                     timezone.localdate(referral.received_at)
                     + datetime.timedelta(days=self.rng.randrange(1, 10)),
                     self.today,
                 )
-                course = referral_services.assign_peer(
+                course = courses.assign(
                     actor=self.coordinator, referral=referral, peer=peer, started_on=started
                 )
                 count += 1
-                self._shape_course(course, started)
+                self._shape_course(courses, course, started)
+            courses.save()
         return count
 
-    def _shape_course(self, course: Course, started: datetime.date) -> None:
+    def _shape_course(self, courses: bulk.Courses, course: Course, started: datetime.date) -> None:
         """Admission and discharge dates, phase and, for older courses, the end."""
         rng = self.rng
         changes: dict[str, Any] = {}
@@ -493,7 +494,7 @@ class DemoBuilder(ActivityMixin):
             if discharged:
                 changes["follow_up_until"] = discharged + datetime.timedelta(days=180)
         if changes:
-            referral_services.update_course(actor=course.peer.user, course=course, **changes)
+            courses.update(actor=course.peer.user, course=course, **changes)
         age = (self.today - started).days
         if age > 150 or (age > 60 and rng.random() < 0.3):
             ended = min(self.today, started + datetime.timedelta(days=rng.randrange(30, 180)))
@@ -507,7 +508,7 @@ class DemoBuilder(ActivityMixin):
                 if reason == EndReason.COMPLETED and rng.random() < 0.6
                 else ""
             )
-            referral_services.end_course(
+            courses.end(
                 actor=self.coordinator,
                 course=course,
                 ended_on=ended,

@@ -27,18 +27,32 @@ from brobygger.conversations.models import (
     Topic,
     TopicStatus,
 )
+from brobygger.outcomes.models import Administration
+from brobygger.outcomes.schedule import planned
 from brobygger.people.models import (
     Consent,
     ConsentKind,
     ExperienceTag,
+    PeerDeparture,
+    PeerPause,
+    PeerWorker,
     Person,
     PersonKind,
     RelativeLink,
 )
 from brobygger.people.services import PERSON_FIELDS
-from brobygger.referrals.models import Course, Referral, ReferralSource, ReferralStatus
+from brobygger.referrals.models import (
+    Course,
+    EndReason,
+    Referral,
+    ReferralSource,
+    ReferralStatus,
+    SupportModel,
+)
 from brobygger.referrals.services import (
     CONTACT_STATUSES,
+    COURSE_FIELDS,
+    PEER_KINDS_FOR,
     REASON_REQUIRED,
     TRANSITIONS,
     WISH_FIELDS,
@@ -483,3 +497,158 @@ class Notes:
                 for obj, actor, verb, person_id, data in self.events
             ]
         )
+
+
+class Courses:
+    """The matching waves' `transition(to="matched")`, `assign_peer`, `update_course` and
+    `end_course` (with `sync_schedule`'s questionnaire plan): checked in memory, written
+    by `save` once per wave, since the next wave's peer pool counts the courses."""
+
+    def __init__(self) -> None:
+        from brobygger.outcomes.models import InstrumentVersion
+        from brobygger.outcomes.schedule import MAIN_INSTRUMENT_KEYS
+
+        self.version = next(
+            (
+                version
+                for key in MAIN_INSTRUMENT_KEYS
+                if (version := InstrumentVersion.objects.latest_of(key)) is not None
+            ),
+            None,
+        )
+        self.key = self.version.instrument.key if self.version is not None else ""
+        self.contact = set(
+            Consent.objects.current()
+            .filter(kind=ConsentKind.CONTACT)
+            .values_list("person_id", flat=True)
+        )
+        today = timezone.localdate()
+        self.closed_peers = set(
+            PeerPause.objects.on(today).values_list("peer_id", flat=True)
+        ) | set(PeerDeparture.objects.values_list("peer_id", flat=True))
+        self._reset()
+
+    def _reset(self) -> None:
+        self.referrals: dict[int, Referral] = {}
+        self.courses: list[Course] = []
+        self.planned: dict[int, set[str]] = {}
+        self.administrations: list[Administration] = []
+        self.events: list[tuple[models.Model, Any, str, int, dict[str, Any]]] = []
+
+    def _transition(self, actor: Any, referral: Referral, to: str, reason: str = "") -> None:
+        if to not in TRANSITIONS[referral.status]:
+            raise ValueError(f"No transition from {referral.status} to {to}.")
+        if to in REASON_REQUIRED and not reason.strip():
+            raise ValueError(f"{to} needs a reason.")
+        if to in CONTACT_STATUSES and referral.person_id not in self.contact:
+            raise ValueError("The person has not consented to be contacted.")
+        data = {"from": referral.status, "to": to}
+        referral.status = to
+        referral.status_reason = reason.strip()
+        referral.status_changed_at = timezone.now()
+        self.referrals[referral.pk] = referral
+        self.events.append((referral, actor, "referral.status", referral.person_id, data))
+
+    def match(self, *, actor: Any, referral: Referral, peer: PeerWorker) -> None:
+        if peer.kind not in PEER_KINDS_FOR[PersonKind(referral.person.kind)]:
+            raise ValueError("This kind of peer cannot support this person.")
+        referral.peer = peer
+        self._transition(actor, referral, ReferralStatus.MATCHED)
+
+    def assign(
+        self, *, actor: Any, referral: Referral, peer: PeerWorker, started_on: datetime.date
+    ) -> Course:
+        if peer.pk in self.closed_peers:
+            raise ValueError("A peer on pause or leaving takes no new courses.")
+        self.match(actor=actor, referral=referral, peer=peer)
+        self._transition(actor, referral, ReferralStatus.ACTIVE)
+        person = referral.person
+        admitted = (
+            timezone.localdate(referral.received_at)
+            if referral.treatment_setting == "inpatient"
+            else None
+        )
+        support_model = (
+            SupportModel.RELATIVE if person.kind == PersonKind.RELATIVE else SupportModel.INDIVIDUAL
+        )
+        course = Course(
+            person=person,
+            peer=peer,
+            referral=referral,
+            unit=person.unit,
+            support_model=support_model,
+            phase="admitted" if admitted else "",
+            started_on=started_on,
+            admitted_on=admitted,
+        )
+        self.courses.append(course)
+        data = {"peer_id": peer.pk, "support_model": support_model}
+        self.events.append((course, actor, "course.started", person.pk, data))
+        self._sync(actor, course)
+        return course
+
+    def _sync(self, actor: Any, course: Course) -> None:
+        """`outcomes.services.sync_schedule`: what the dates call for, never moved."""
+        if self.version is None:
+            return
+        have = self.planned.setdefault(id(course), set())
+        for timepoint, due_on in planned(course):
+            if timepoint in have:
+                continue
+            have.add(timepoint)
+            administration = Administration(
+                course=course, version=self.version, timepoint=timepoint, due_on=due_on
+            )
+            self.administrations.append(administration)
+            data = {"instrument": self.key, "timepoint": timepoint}
+            self.events.append(
+                (administration, actor, "questionnaire.planned", course.person_id, data)
+            )
+
+    def update(self, *, actor: Any, course: Course, **changes: Any) -> None:
+        if set(changes) - set(COURSE_FIELDS):
+            raise TypeError(f"Unknown course fields: {sorted(set(changes) - set(COURSE_FIELDS))}")
+        admitted = changes.get("admitted_on", course.admitted_on)
+        discharged = changes.get("discharged_on", course.discharged_on)
+        if admitted and discharged and discharged < admitted:
+            raise ValueError("Discharge cannot come before admission.")
+        changed = [name for name, value in changes.items() if getattr(course, name) != value]
+        if not changed:
+            return
+        for name in changed:
+            setattr(course, name, changes[name])
+        data = {"fields": sorted(changed)}
+        self.events.append((course, actor, "course.changed", course.person_id, data))
+        self._sync(actor, course)
+
+    def end(
+        self, *, actor: Any, course: Course, ended_on: datetime.date, reason: str, summary: str
+    ) -> None:
+        if reason not in EndReason.values or ended_on < course.started_on or course.ended_on:
+            raise ValueError("Not a way this course can end.")
+        course.ended_on = ended_on
+        course.end_reason = reason
+        course.closing_summary = summary.strip()[:3000]
+        data = {"reason": reason}
+        self.events.append((course, actor, "course.ended", course.person_id, data))
+        self._sync(actor, course)
+        referral = course.referral
+        if referral is not None and referral.status == ReferralStatus.ACTIVE:
+            self._transition(actor, referral, ReferralStatus.CLOSED, str(EndReason(reason).label))
+
+    def save(self) -> None:
+        """This wave's referral changes, courses, questionnaire plans and events."""
+        Referral.objects.bulk_update(
+            list(self.referrals.values()),
+            ["status", "status_reason", "status_changed_at", "peer"],
+            batch_size=1000,
+        )
+        Course.objects.bulk_create(self.courses, batch_size=1000)
+        Administration.objects.bulk_create(self.administrations, batch_size=2000)
+        append_many(
+            [
+                new_event(actor=actor, verb=verb, obj=obj, person_id=person_id, data=data)
+                for obj, actor, verb, person_id, data in self.events
+            ]
+        )
+        self._reset()
