@@ -202,6 +202,7 @@ class DemoBuilder(ActivityMixin):
     def _peers(self) -> list[PeerWorker]:
         rng = self.rng
         peers = []
+        rows: list[dict[str, Any]] = []
         count = 12 * self.scale
         for i in range(count):
             kind = PeerKind.RELATIVE_PEER if i % 4 == 3 else PeerKind.PATIENT_PEER
@@ -224,30 +225,38 @@ class DemoBuilder(ActivityMixin):
             languages = ["da"] + (["en"] if rng.random() < 0.5 else [])
             if rng.random() < 0.15:
                 languages.append(rng.choice(["ar", "tr", "pl", "uk"]))
+            fields: dict[str, Any] = {
+                "username": username,
+                "first_name": first,
+                "last_name": last,
+                "email": f"{username}@demo.brobygger.invalid",
+                "experience_tags": tags,
+                "units": [home, second],
+                "kind": kind,
+                "languages": languages,
+                "gender": Gender.FEMALE if female else Gender.MALE,
+                "age_band": rng.choice(AgeBand.values),
+                "hours_min": hours_min,
+                "hours_max": hours_max,
+                "contract_start": start,
+                "contract_end": end,
+                "education_status": rng.choices(EducationStatus.values, weights=[7, 2, 1])[0],
+            }
+            if i >= 12:  # no password: written in bulk below, as the service writes them
+                rows.append(fields)
+                continue
             peer = people_services.create_peer_with_account(
                 actor=self.coordinator if hasattr(self, "coordinator") else None,
-                username=username,
-                first_name=first,
-                last_name=last,
-                email=f"{username}@demo.brobygger.invalid",
-                password=DEMO_PASSWORD if i < 12 else None,
-                experience_tags=tags,
-                units=[home, second],
-                kind=kind,
-                languages=languages,
-                gender=Gender.FEMALE if female else Gender.MALE,
-                age_band=rng.choice(AgeBand.values),
-                hours_min=hours_min,
-                hours_max=hours_max,
-                contract_start=start,
-                contract_end=end,
-                education_status=rng.choices(EducationStatus.values, weights=[7, 2, 1])[0],
+                password=DEMO_PASSWORD,
+                **fields,
             )
-            if i < 12 and username in ("peer", "paarorendepeer"):
+            if username in ("peer", "paarorendepeer"):
                 self.summary.logins.append(
                     (username, str(Role(peer.user.role).label), DEMO_PASSWORD)
                 )
             peers.append(peer)
+        actor = self.coordinator if hasattr(self, "coordinator") else None
+        peers.extend(bulk.create_peers(actor=actor, rows=rows))
         self.summary.peers = len(peers)
         return peers
 

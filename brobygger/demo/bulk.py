@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from brobygger.accounts.models import Membership, Role, User
 from brobygger.audit.models import AccessAction, Purpose
 from brobygger.audit.services import append_many, new_access_entry, new_event
 from brobygger.conversations.models import (
@@ -34,13 +35,14 @@ from brobygger.people.models import (
     ConsentKind,
     ExperienceTag,
     PeerDeparture,
+    PeerKind,
     PeerPause,
     PeerWorker,
     Person,
     PersonKind,
     RelativeLink,
 )
-from brobygger.people.services import PERSON_FIELDS
+from brobygger.people.services import PEER_FIELDS, PERSON_FIELDS
 from brobygger.referrals.models import (
     Course,
     EndReason,
@@ -652,3 +654,93 @@ class Courses:
             ]
         )
         self._reset()
+
+
+def create_peers(*, actor: Any, rows: list[dict[str, Any]]) -> list[PeerWorker]:
+    """`people.services.create_peer_with_account` with no password (the account is set up
+    later through an invitation), for each row of its keyword arguments: the accounts,
+    their units, the profiles, tags and units, and the two audit events of each."""
+    users, peers = [], []
+    for row in rows:
+        fields = {name: row[name] for name in PEER_FIELDS if name in row}
+        unknown = (
+            set(row)
+            - set(PEER_FIELDS)
+            - {
+                "username",
+                "first_name",
+                "last_name",
+                "email",
+                "experience_tags",
+                "units",
+            }
+        )
+        if unknown:
+            raise TypeError(f"Unknown peer fields: {sorted(unknown)}")
+        # people.services' peer checks: hours and contract period the right way round.
+        if (
+            fields["hours_min"] > fields["hours_max"]
+            or fields["contract_end"] <= fields["contract_start"]
+        ):
+            raise ValueError("Hours or contract period the wrong way round.")
+        kind_role = (
+            Role.RELATIVE_PEER if fields.get("kind") == PeerKind.RELATIVE_PEER else Role.PEER_WORKER
+        )
+        user = User(
+            username=row["username"],
+            role=kind_role,
+            first_name=row["first_name"],
+            last_name=row["last_name"],
+            email=row.get("email", ""),
+            language="da",
+            is_staff=False,
+        )
+        user.set_unusable_password()
+        user.full_clean(exclude=["password"], validate_unique=False, validate_constraints=False)
+        users.append(user)
+        peer = PeerWorker(user=user, **fields)
+        peer.full_clean(exclude=["user"], validate_unique=False, validate_constraints=False)
+        peers.append(peer)
+    User.objects.bulk_create(users, batch_size=1000)
+    Membership.objects.bulk_create(
+        [
+            Membership(user=user, unit_id=pk)
+            for user, row in zip(users, rows, strict=True)
+            for pk in sorted({int(unit.pk) for unit in row["units"]})
+        ],
+        batch_size=2000,
+    )
+    PeerWorker.objects.bulk_create(peers, batch_size=1000)
+    tags, units = PeerWorker.experience_tags.through, PeerWorker.units.through
+    tags.objects.bulk_create(
+        [
+            tags(peerworker=peer, experiencetag=tag)
+            for peer, row in zip(peers, rows, strict=True)
+            for tag in {t.pk: t for t in row["experience_tags"]}.values()
+        ],
+        batch_size=2000,
+    )
+    units.objects.bulk_create(
+        [
+            units(peerworker=peer, unit=unit)
+            for peer, row in zip(peers, rows, strict=True)
+            for unit in {u.pk: u for u in row["units"]}.values()
+        ],
+        batch_size=2000,
+    )
+    events = []
+    for user, peer, row in zip(users, peers, rows, strict=True):
+        unit_ids = sorted({int(unit.pk) for unit in row["units"]})
+        events.append(
+            new_event(
+                actor=actor,
+                verb="user.created",
+                obj=user,
+                data={"role": user.role, "units": unit_ids},
+            )
+        )
+        events.append(
+            new_event(actor=actor, verb="peer.created", obj=peer, data={"kind": peer.kind})
+        )
+    append_many(events)
+    return peers
