@@ -276,26 +276,33 @@ class Calendar:
             .filter(kind=ConsentKind.CONTACT)
             .values_list("person_id", flat=True)
         )
-        self.busy: dict[tuple[str, int], list[Appointment]] = {}
+        self.busy: dict[tuple[str, int, int], list[Appointment]] = {}
         for appointment in Appointment.objects.active():
             self._take(appointment)
         self.made: list[tuple[Appointment, Any, str, dict[str, Any]]] = []
 
+    def _keys(self, appointment: Appointment) -> tuple[tuple[str, int, int], ...]:
+        # By the day it starts: a conversation lasts under a day, so an overlapping one
+        # starts the day before, the same day or the day after.
+        day = appointment.starts_at.toordinal()
+        return (("peer", appointment.peer_id, day), ("person", appointment.person_id, day))
+
     def _take(self, appointment: Appointment) -> None:
-        self.busy.setdefault(("peer", appointment.peer_id), []).append(appointment)
-        self.busy.setdefault(("person", appointment.person_id), []).append(appointment)
+        for key in self._keys(appointment):
+            self.busy.setdefault(key, []).append(appointment)
 
     def _free(self, appointment: Appointment) -> bool:
         """`_guarded_save`'s check: no active conversation of the peer or person overlaps
         (half-open ranges)."""
-        for key in (("peer", appointment.peer_id), ("person", appointment.person_id)):
-            for other in self.busy.get(key, ()):
-                if (
-                    other.status != AppointmentStatus.CANCELLED
-                    and other.starts_at < appointment.ends_at
-                    and other.ends_at > appointment.starts_at
-                ):
-                    return False
+        for who, pk, day in self._keys(appointment):
+            for near in (day - 1, day, day + 1):
+                for other in self.busy.get((who, pk, near), ()):
+                    if (
+                        other.status != AppointmentStatus.CANCELLED
+                        and other.starts_at < appointment.ends_at
+                        and other.ends_at > appointment.starts_at
+                    ):
+                        return False
         return True
 
     def _new(
