@@ -495,11 +495,12 @@ class Notes:
             batch_size=2000,
         )
         entries = list(self.guide.values())
+        old = [e for e in entries if e.pk is not None]  # before the new ones get their ids
         CourseTopic.objects.bulk_create([e for e in entries if e.pk is None], batch_size=1000)
-        old = [e for e in entries if e.pk is not None]
-        CourseTopic.objects.bulk_update(
-            old, ["status", "follow_up", "first_covered_on"], batch_size=1000
-        )
+        if old:
+            CourseTopic.objects.bulk_update(
+                old, ["status", "follow_up", "first_covered_on"], batch_size=1000
+            )
         append_many(
             [
                 new_event(actor=actor, verb=verb, obj=obj, person_id=person_id, data=data)
