@@ -3,15 +3,32 @@
 Run as ``python bench/demo_build.py [--scale N] [--seed S]``. It builds the demo on the
 configured database (DATABASE_URL; by default a throw-away SQLite file), which must hold
 no persons yet, after migrating it. It prints, per phase of the build, the seconds and
-the number of SQL statements sent, then the total and the rows made:
+the number of SQL statements sent, then the total and the rows made. Scale 100 on
+PostgreSQL, 2026-12-03, on the shared 2-core machine (load average 3.5-6), phases up
+to groups with commit b36999a, the rest with 2fe6962 (the same code for those phases):
 
-    phase                          seconds  queries
-    staff                              0.4      310
-    ...
-    total                            612.3  4612345   (30000 persons, 18100 courses, postgresql)
+    phase                          seconds   queries
+    staff                              2.8       795
+    peers                              6.4       337
+    persons                           22.5        70
+    availability                       2.7      7200
+    referrals                        108.2     19373
+    relative consents                 14.1     17588
+    calendar                          59.0     17629   (b908606: 430 -> 37 at scale 2)
+    notes                             30.7       172
+    groups                             3.5      1344
+    outcomes                         630.3    399125
+    admissions                        39.1     40721
+    recruitment                        0.8       893
+    onboarding                        40.6     24300
+    workforce changes                  2.1       412
+    education, supervision           313.3    143212
+    timesheets                       310.2       446
 
-Issue 16 asks for scale 100 on PostgreSQL in under 10 minutes. The machine's load
-(uptime) is printed before and after: on a shared machine the figures are noisy.
+Before the bulk writers (brobygger/demo/bulk.py) persons alone took 795.7 s there.
+Issue 16 asks for scale 100 on PostgreSQL in under 10 minutes: outcomes, education and
+supervision, and timesheets (each app's own demo module) are what remains. The load
+(/proc/loadavg) is printed before and after: on a shared machine the figures are noisy.
 """
 
 from __future__ import annotations
