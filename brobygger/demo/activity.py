@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime
 import random
 
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from brobygger.accounts.models import User
-from brobygger.people.models import Consent, ConsentKind, PeerWorker, Person
+from brobygger.people.models import PeerWorker, Person
 from brobygger.referrals.models import Course
 
 from . import data
@@ -38,17 +37,23 @@ class ActivityMixin:
             scheduling.set_windows(actor=self.coordinator, peer=peer, windows=windows)
 
     def _calendar(self) -> None:
-        """Past conversations (held, a few no-shows) and the coming two weeks booked."""
+        """Past conversations (held, a few no-shows) and the coming two weeks booked.
+
+        Built before groups, interviews and timesheets, so only conversations can clash.
+        """
         from brobygger.lib.dates import local_datetime
-        from brobygger.scheduling import services as scheduling
         from brobygger.scheduling.models import AvailabilityWindow
+
+        from .bulk import Calendar
 
         rng = self.rng
         windows: dict[int, list[AvailabilityWindow]] = {}
         for w in AvailabilityWindow.objects.order_by("pk"):
             windows.setdefault(w.peer_id, []).append(w)
         now = timezone.now()
-        courses = Course.objects.select_related("person", "peer").order_by("pk")
+        # record_past, book and cancel, checked in memory and written at the end (bulk.py).
+        calendar = Calendar()
+        courses = Course.objects.select_related("person", "peer__user").order_by("pk")
         for course in courses:
             peer_windows = windows.get(course.peer_id)
             if not peer_windows:
@@ -71,44 +76,43 @@ class ActivityMixin:
                     continue
                 mode = rng.choices(["in_person", "phone", "video"], weights=[6, 3, 1])[0]
                 place_kind = rng.choice(["ward", "clinic", "other"]) if mode == "in_person" else ""
-                try:
-                    if moment + datetime.timedelta(minutes=45) < now:
-                        status = "no_show" if rng.random() < 0.08 else "held"
-                        scheduling.record_past(
+                if moment + datetime.timedelta(minutes=45) < now:
+                    status = "no_show" if rng.random() < 0.08 else "held"
+                    calendar.record_past(
+                        actor=course.peer.user,
+                        course=course,
+                        starts_at=moment,
+                        minutes=rng.choice([30, 45, 60]),
+                        mode=mode,
+                        status=status,
+                        place_kind=place_kind,
+                    )
+                elif course.ended_on is None and moment > now:
+                    appointment = calendar.book(
+                        actor=course.peer.user,
+                        course=course,
+                        starts_at=moment,
+                        minutes=45,
+                        mode=mode,
+                        place_kind=place_kind,
+                    )
+                    # None: that time was taken, the demo simply skips it.
+                    if appointment is not None and rng.random() < 0.07:
+                        calendar.cancel(
                             actor=course.peer.user,
-                            course=course,
-                            starts_at=moment,
-                            minutes=rng.choice([30, 45, 60]),
-                            mode=mode,
-                            status=status,
-                            place_kind=place_kind,
+                            appointment=appointment,
+                            by="person",
+                            reason="Kan ikke komme",
                         )
-                    elif course.ended_on is None and moment > now:
-                        appointment = scheduling.book(
-                            actor=course.peer.user,
-                            course=course,
-                            starts_at=moment,
-                            minutes=45,
-                            mode=mode,
-                            place_kind=place_kind,
-                            allow_over_contract=True,
-                        )
-                        if rng.random() < 0.07:
-                            scheduling.cancel(
-                                actor=course.peer.user,
-                                appointment=appointment,
-                                by="person",
-                                reason="Kan ikke komme",
-                            )
-                except ValidationError:
-                    continue  # that time was taken: the demo simply skips it
+        calendar.save()
 
     def _notes(self) -> None:
         """Notes for most held conversations, and the discharge guide walked along."""
-        from brobygger.conversations import services as conversations
         from brobygger.conversations.default_topics import install
         from brobygger.conversations.models import Topic
         from brobygger.scheduling.models import Appointment
+
+        from .bulk import Notes
 
         rng = self.rng
         install(Topic)  # a flushed database has lost the migration's default topics
@@ -116,11 +120,9 @@ class ActivityMixin:
             "patient": list(Topic.objects.filter(audience="patient").order_by("order")),
             "relative": list(Topic.objects.filter(audience="relative").order_by("order")),
         }
-        keeps_notes = set(
-            Consent.objects.current()
-            .filter(kind=ConsentKind.STORE_NOTES)
-            .values_list("person_id", flat=True)
-        )
+        # record_conversation and set_topic, written at the end (bulk.py).
+        conversations = Notes()
+        keeps_notes = conversations.keeps_notes
         held = (
             Appointment.objects.filter(status="held")
             .select_related("course__person", "course__peer__user")
@@ -160,6 +162,7 @@ class ActivityMixin:
                     status=rng.choice(["done", "needs_staff"]),
                     follow_up=rng.choice(["", "Spørge lægen om dosis", "Ringe til kommunen"]),
                 )
+        conversations.save()
 
     def _groups(self) -> None:
         from brobygger.groups.demo import build_groups

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime
 import random
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -35,7 +37,7 @@ from brobygger.people.models import (
 from brobygger.referrals import services as referral_services
 from brobygger.referrals.models import Course, EndReason, Phase, Referral, ReferralSource
 
-from . import data
+from . import bulk, data
 from .activity import ActivityMixin
 
 DEMO_PASSWORD = "brobygger-demo"
@@ -88,41 +90,54 @@ class DemoBuilder(ActivityMixin):
         self.summary = DemoSummary()
         self.used_cpr: set[str] = set()
 
-    def build(self) -> DemoSummary:
+    def build(self, *, on_phase: Callable[[str, float], None] | None = None) -> DemoSummary:
+        """Build the programme in one transaction; `on_phase(name, seconds)` after each part."""
         with transaction.atomic():
-            self.system = self._user(
-                "system", Role.ADMINISTRATOR, "Brobygger", "System", password=None
-            )
-            self.units = self._units()
-            self.tags = self._tags()
-            self._staff()
-            self.peers = self._peers()
-            self.persons = self._persons()
-            self._availability()
-            self._referrals()
-            self._relative_consents()
-            self._calendar()
-            self._notes()
-            self._groups()
-            from brobygger.admissions import demo as admissions_demo
-            from brobygger.outcomes import demo as outcomes_demo
-
-            outcomes_demo.build_demo(self)
-            admissions_demo.build_demo(self)
-            from brobygger.recruitment import demo as recruitment_demo  # postings, interviews
-
-            recruitment_demo.build_demo(self)
-            onboarding_demo.build_demo(self)
-            from brobygger.people import demo_workforce  # pauses, contract end, a departure
-
-            demo_workforce.build_demo(self)
-            from brobygger.workforce import demo as workforce_demo  # education, supervision
-
-            workforce_demo.build_demo(self)
-            from brobygger.timesheets import demo as timesheets_demo  # last: counts all hours
-
-            timesheets_demo.build_demo(self)
+            for name, step in self._phases():
+                started = time.perf_counter()
+                step()
+                if on_phase is not None:
+                    on_phase(name, time.perf_counter() - started)
         return self.summary
+
+    def _phases(self) -> list[tuple[str, Callable[[], object]]]:
+        from brobygger.admissions import demo as admissions_demo
+        from brobygger.outcomes import demo as outcomes_demo
+        from brobygger.people import demo_workforce  # pauses, contract end, a departure
+        from brobygger.recruitment import demo as recruitment_demo  # postings, interviews
+        from brobygger.timesheets import demo as timesheets_demo  # last: counts all hours
+        from brobygger.workforce import demo as workforce_demo  # education, supervision
+
+        return [
+            ("staff", self._structure),
+            ("peers", self._build_peers),
+            ("persons", self._build_persons),
+            ("availability", self._availability),
+            ("referrals", self._referrals),
+            ("relative consents", self._relative_consents),
+            ("calendar", self._calendar),
+            ("notes", self._notes),
+            ("groups", self._groups),
+            ("outcomes", lambda: outcomes_demo.build_demo(self)),
+            ("admissions", lambda: admissions_demo.build_demo(self)),
+            ("recruitment", lambda: recruitment_demo.build_demo(self)),
+            ("onboarding", lambda: onboarding_demo.build_demo(self)),
+            ("workforce changes", lambda: demo_workforce.build_demo(self)),
+            ("education, supervision", lambda: workforce_demo.build_demo(self)),
+            ("timesheets", lambda: timesheets_demo.build_demo(self)),
+        ]
+
+    def _structure(self) -> None:
+        self.system = self._user("system", Role.ADMINISTRATOR, "Brobygger", "System", password=None)
+        self.units = self._units()
+        self.tags = self._tags()
+        self._staff()
+
+    def _build_peers(self) -> None:
+        self.peers = self._peers()
+
+    def _build_persons(self) -> None:
+        self.persons = self._persons()
 
     # -- programme structure -------------------------------------------------
     def _units(self) -> list[Unit]:
@@ -187,6 +202,7 @@ class DemoBuilder(ActivityMixin):
     def _peers(self) -> list[PeerWorker]:
         rng = self.rng
         peers = []
+        rows: list[dict[str, Any]] = []
         count = 12 * self.scale
         for i in range(count):
             kind = PeerKind.RELATIVE_PEER if i % 4 == 3 else PeerKind.PATIENT_PEER
@@ -209,30 +225,38 @@ class DemoBuilder(ActivityMixin):
             languages = ["da"] + (["en"] if rng.random() < 0.5 else [])
             if rng.random() < 0.15:
                 languages.append(rng.choice(["ar", "tr", "pl", "uk"]))
+            fields: dict[str, Any] = {
+                "username": username,
+                "first_name": first,
+                "last_name": last,
+                "email": f"{username}@demo.brobygger.invalid",
+                "experience_tags": tags,
+                "units": [home, second],
+                "kind": kind,
+                "languages": languages,
+                "gender": Gender.FEMALE if female else Gender.MALE,
+                "age_band": rng.choice(AgeBand.values),
+                "hours_min": hours_min,
+                "hours_max": hours_max,
+                "contract_start": start,
+                "contract_end": end,
+                "education_status": rng.choices(EducationStatus.values, weights=[7, 2, 1])[0],
+            }
+            if i >= 12:  # no password: written in bulk below, as the service writes them
+                rows.append(fields)
+                continue
             peer = people_services.create_peer_with_account(
                 actor=self.coordinator if hasattr(self, "coordinator") else None,
-                username=username,
-                first_name=first,
-                last_name=last,
-                email=f"{username}@demo.brobygger.invalid",
-                password=DEMO_PASSWORD if i < 12 else None,
-                experience_tags=tags,
-                units=[home, second],
-                kind=kind,
-                languages=languages,
-                gender=Gender.FEMALE if female else Gender.MALE,
-                age_band=rng.choice(AgeBand.values),
-                hours_min=hours_min,
-                hours_max=hours_max,
-                contract_start=start,
-                contract_end=end,
-                education_status=rng.choices(EducationStatus.values, weights=[7, 2, 1])[0],
+                password=DEMO_PASSWORD,
+                **fields,
             )
-            if i < 12 and username in ("peer", "paarorendepeer"):
+            if username in ("peer", "paarorendepeer"):
                 self.summary.logins.append(
                     (username, str(Role(peer.user.role).label), DEMO_PASSWORD)
                 )
             peers.append(peer)
+        actor = self.coordinator if hasattr(self, "coordinator") else None
+        peers.extend(bulk.create_peers(actor=actor, rows=rows))
         self.summary.peers = len(peers)
         return peers
 
@@ -275,27 +299,22 @@ class DemoBuilder(ActivityMixin):
         }
 
     def _persons(self) -> list[Person]:
+        """Patients, then relatives; written as create_person writes them (bulk.py)."""
         rng = self.rng
-        persons: list[Person] = []
-        patients: list[Person] = []
+        rows: list[tuple[dict[str, Any], Person | None, str]] = []
         for _ in range(240 * self.scale):
             fields = self._person_fields(PersonKind.PATIENT)
             fields["unit"] = rng.choice(self.units)
-            person = people_services.create_person(actor=self.coordinator, **fields)
-            patients.append(person)
-        persons.extend(patients)
+            rows.append((fields, None, ""))
+        patients = bulk.create_persons(actor=self.coordinator, rows=rows)
+        rows = []
         for i in range(60 * self.scale):
             fields = self._person_fields(PersonKind.RELATIVE)
             # Two in three relatives are linked to a patient; the others came on their own.
             patient = rng.choice(patients) if i % 3 else None
             fields["unit"] = patient.unit if patient else None
-            person = people_services.create_person(
-                actor=self.coordinator,
-                patient=patient,
-                relationship=rng.choice(Relationship.values) if patient else "",
-                **fields,
-            )
-            persons.append(person)
+            rows.append((fields, patient, rng.choice(Relationship.values) if patient else ""))
+        persons = [*patients, *bulk.create_persons(actor=self.coordinator, rows=rows)]
         self.summary.persons = len(persons)
         return persons
 
@@ -318,7 +337,8 @@ class DemoBuilder(ActivityMixin):
             "withdrawn": ["Ønsker ikke længere en peer", "Er flyttet ud af regionen"],
             "no_contact": ["Ikke truffet efter tre forsøg", "Telefonnummeret virker ikke"],
         }
-        waiting: list[tuple[Referral, str]] = []
+        specs: list[bulk.ReferralSpec] = []
+        waiting: list[tuple[int, str]] = []
         for person in self.persons:
             roll = rng.random()
             outcome = ""
@@ -366,53 +386,54 @@ class DemoBuilder(ActivityMixin):
                 if person.language in ("da", "en", "ar", "tr", "pl", "uk", "so")
                 else "da"
             )
-            referral = referral_services.create_referral(
-                actor=actor,
-                source=source,
-                person=person,
-                unit=person.unit,
-                consent_source=ConsentSource.ONLINE
+            consent_source = (
+                ConsentSource.ONLINE
                 if source == ReferralSource.SELF
-                else rng.choice([ConsentSource.VERBAL, ConsentSource.WRITTEN]),
-                consents=tuple(consents),
-                wanted_tags=wanted,
-                referrer_name=clinician.display_name if source == ReferralSource.CLINICIAN else "",
-                received_at=received,
-                treatment_setting="inpatient" if inpatient else rng.choice(["outpatient", "none"]),
-                expected_discharge=(
+                else rng.choice([ConsentSource.VERBAL, ConsentSource.WRITTEN])
+            )
+            wishes: dict[str, Any] = {
+                "treatment_setting": "inpatient"
+                if inpatient
+                else rng.choice(["outpatient", "none"]),
+                "expected_discharge": (
                     self.today + datetime.timedelta(days=rng.randint(3, 30))
                     if inpatient and outcome in ("new", "triaged")
                     else None
                 ),
-                reason=rng.choice(data.REFERRAL_REASONS),
-                gender_wish=rng.choice(["", "", "", "female", "male"]),
-                gender_required=rng.random() < 0.05,
-                language_wish=language_wish,
-                language_required=language_wish != "da",
+                "reason": rng.choice(data.REFERRAL_REASONS),
+                "gender_wish": rng.choice(["", "", "", "female", "male"]),
+                "gender_required": rng.random() < 0.05,
+                "language_wish": language_wish,
+                "language_required": language_wish != "da",
+            }
+            spec = bulk.ReferralSpec(
+                actor=actor,
+                person=person,
+                source=source,
+                consent_source=consent_source,
+                consents=tuple(consents),
+                wanted_tags=wanted,
+                referrer_name=clinician.display_name if source == ReferralSource.CLINICIAN else "",
+                received_at=received,
+                wishes=wishes,
             )
+            specs.append(spec)
             if outcome == "new":
                 continue
             if outcome in ("declined", "withdrawn", "no_contact") and rng.random() < 0.5:
-                referral_services.transition(
-                    actor=self.coordinator,
-                    referral=referral,
-                    to=outcome,
-                    reason=rng.choice(reasons[outcome]),
-                )
+                spec.steps.append((outcome, rng.choice(reasons[outcome]), self.coordinator))
                 continue
-            referral_services.transition(actor=self.coordinator, referral=referral, to="triaged")
+            spec.steps.append(("triaged", "", self.coordinator))
             if outcome == "triaged":
                 continue
             if outcome in ("declined", "withdrawn", "no_contact"):
-                referral_services.transition(
-                    actor=self.coordinator,
-                    referral=referral,
-                    to=outcome,
-                    reason=rng.choice(reasons[outcome]),
-                )
+                spec.steps.append((outcome, rng.choice(reasons[outcome]), self.coordinator))
                 continue
-            waiting.append((referral, outcome))
-        count = self._match_in_waves(waiting)
+            waiting.append((len(specs) - 1, outcome))
+        # create_referral and transition's rows, events and log entries (bulk.py); the
+        # matching and the courses go through the services.
+        referrals = bulk.create_referrals(specs)
+        count = self._match_in_waves([(referrals[i], outcome) for i, outcome in waiting])
         self.summary.courses = count
 
     def _match_in_waves(self, waiting: list[tuple[Referral, str]]) -> int:
@@ -429,6 +450,8 @@ class DemoBuilder(ActivityMixin):
             month = (received.year, received.month)
             waves.setdefault(month, []).append((referral, outcome))
         count = 0
+        # transition, assign_peer, update_course and end_course, written per wave (bulk.py).
+        courses = bulk.Courses()
         for wave in waves.values():
             outcomes = {r.pk: outcome for r, outcome in wave}
             referrals = {r.pk: r for r, _outcome in wave}
@@ -443,23 +466,22 @@ class DemoBuilder(ActivityMixin):
             for referral_id, peer_id in result.pairs.items():
                 referral, peer = referrals[referral_id], peers[peer_id]
                 if outcomes[referral_id] == "matched":
-                    referral_services.transition(
-                        actor=self.coordinator, referral=referral, to="matched", peer=peer
-                    )
+                    courses.match(actor=self.coordinator, referral=referral, peer=peer)
                     continue
                 started = min(
                     timezone.localdate(referral.received_at)
                     + datetime.timedelta(days=self.rng.randrange(1, 10)),
                     self.today,
                 )
-                course = referral_services.assign_peer(
+                course = courses.assign(
                     actor=self.coordinator, referral=referral, peer=peer, started_on=started
                 )
                 count += 1
-                self._shape_course(course, started)
+                self._shape_course(courses, course, started)
+            courses.save()
         return count
 
-    def _shape_course(self, course: Course, started: datetime.date) -> None:
+    def _shape_course(self, courses: bulk.Courses, course: Course, started: datetime.date) -> None:
         """Admission and discharge dates, phase and, for older courses, the end."""
         rng = self.rng
         changes: dict[str, Any] = {}
@@ -481,7 +503,7 @@ class DemoBuilder(ActivityMixin):
             if discharged:
                 changes["follow_up_until"] = discharged + datetime.timedelta(days=180)
         if changes:
-            referral_services.update_course(actor=course.peer.user, course=course, **changes)
+            courses.update(actor=course.peer.user, course=course, **changes)
         age = (self.today - started).days
         if age > 150 or (age > 60 and rng.random() < 0.3):
             ended = min(self.today, started + datetime.timedelta(days=rng.randrange(30, 180)))
@@ -495,7 +517,7 @@ class DemoBuilder(ActivityMixin):
                 if reason == EndReason.COMPLETED and rng.random() < 0.6
                 else ""
             )
-            referral_services.end_course(
+            courses.end(
                 actor=self.coordinator,
                 course=course,
                 ended_on=ended,
