@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from brobygger.accounts.models import User
-from brobygger.audit.models import AuditEvent
+from brobygger.audit.models import AccessLogEntry, AuditEvent
 from brobygger.groups import services as group_services
 from brobygger.groups.models import Enrolment, EnrolmentStatus
 from brobygger.lib.dates import week_start
@@ -251,3 +251,12 @@ class EndingTests(BaseTestCase):
             response, "Ingen bookede samtaler, gruppepladser eller spørgeskemaer afhænger af det."
         )
         self.assertNotContains(response, "Samtaler, der aflyses")
+
+    def test_the_withdraw_page_writes_one_entry_naming_the_person(self):
+        self.book(hours=50)
+        self.login(self.coordinator)
+        url = reverse("referrals:consent_withdraw", args=[self.contact_consent().pk])
+        before = AccessLogEntry.objects.count()
+        self.client.get(url)
+        [entry] = AccessLogEntry.objects.order_by("-seq")[: AccessLogEntry.objects.count() - before]
+        self.assertEqual(entry.persons, {self.alice.pk})
