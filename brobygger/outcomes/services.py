@@ -357,3 +357,25 @@ def decline(
             data={},
         )
     return current
+
+
+def stop(*, actor: Any, administration: Administration, reason: str) -> Administration:
+    """The person will not be asked: the support ended or consent was withdrawn
+    (referrals.ending). The link stops working and no reminder goes out for it; what was
+    partly answered stays as it was (a health record is never removed here)."""
+    with transaction.atomic():
+        current = _locked(administration)
+        if not current.is_open:
+            return current
+        current.status = AdministrationStatus.EXPIRED
+        current.token_hash = ""
+        current.link_expires_at = None
+        current.save(update_fields=["status", "token_hash", "link_expires_at"])
+        record_event(
+            actor=actor,
+            verb="questionnaire.stopped",
+            obj=current,
+            person_id=current.course.person_id,
+            data={"reason": reason},
+        )
+    return current

@@ -210,9 +210,9 @@ def complete_departure(
     day; the account is closed at once if that day is past, otherwise by the daily
     `close_departed_peers` job the day after (the peer may still work until then).
     """
+    from brobygger.referrals import ending
     from brobygger.referrals import services as referral_services
     from brobygger.referrals.models import Course
-    from brobygger.scheduling import services as scheduling_services
     from brobygger.scheduling.models import Appointment, AppointmentStatus, CancelledBy
 
     today = timezone.localdate()
@@ -254,12 +254,16 @@ def complete_departure(
         future = Appointment.objects.filter(
             course__in=courses, peer=peer, status=AppointmentStatus.BOOKED
         ).filter(starts_at__gte=timezone.now())
-        cancelled = 0
-        for appointment in future:
-            scheduling_services.cancel(
-                actor=actor, appointment=appointment, by=CancelledBy.COORDINATOR, reason=reason
-            )
-            cancelled += 1
+        # The same ending as every other (referrals.ending); the handover's end_course
+        # then finds nothing left to cancel.
+        cancelled = len(
+            ending.apply(
+                actor=actor,
+                ending=ending.Ending(appointments=list(future)),
+                reason=reason,
+                by=CancelledBy.COORDINATOR,
+            ).appointments
+        )
         moved = []
         for course, new in choices.items():
             successor = referral_services.hand_over_course(

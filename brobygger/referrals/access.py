@@ -7,6 +7,7 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from brobygger.accounts import policy
 from brobygger.accounts.models import Role
@@ -14,8 +15,8 @@ from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction, Purpose
 from brobygger.people.models import Consent, Person, RelativeLink
 
-from . import selectors
-from .models import Course, Referral
+from . import ending, selectors
+from .models import Course, EndReason, Referral
 
 
 def _purpose(user: Any) -> str:
@@ -138,3 +139,26 @@ def get_consent_for(user: Any, pk: int) -> Consent:
         obj=consent,
     )
     return consent
+
+
+def consent_ending_for(user: Any, consent: Consent) -> ending.Ending:
+    """What withdrawing `consent` would end, for its confirm page (the very function the
+    withdrawal applies: referrals.ending). Call after `get_consent_for`."""
+    preview = ending.for_consent(consent)
+    shown(
+        user=user,
+        purpose=Purpose.COORDINATION,
+        person_ids=sorted(preview.person_ids),
+        obj=consent,
+    )
+    return preview
+
+
+def course_ending_for(user: Any, course: Course) -> ending.Ending:
+    """What ending `course` today would end, for the course page's end form. Only for
+    those who may end it (`can_edit_course`)."""
+    if not can_edit_course(user, course) or course.ended_on is not None:
+        return ending.Ending()
+    preview = ending.for_course(course, ended_on=timezone.localdate(), reason=EndReason.COMPLETED)
+    shown(user=user, purpose=_purpose(user), person_ids=sorted(preview.person_ids), obj=course)
+    return preview

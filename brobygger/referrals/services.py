@@ -27,6 +27,7 @@ from brobygger.people.models import (
     RelativeLink,
 )
 
+from . import ending
 from .models import (
     OPEN_STATUSES,
     Course,
@@ -350,6 +351,13 @@ def update_course(*, actor: Any, course: Course, **changes: Any) -> Course:
     return course
 
 
+def _end_text(reason: str) -> str:
+    """The reason a cancelled conversation shows the peer, in the peer's week."""
+    if reason == EndReason.PEER_LEFT:
+        return gettext("The peer has stopped. The new peer will book a new time.")
+    return gettext("The course ended: %(reason)s") % {"reason": EndReason(reason).label}
+
+
 def end_course(
     *, actor: Any, course: Course, ended_on: datetime.date, reason: str, summary: str = ""
 ) -> Course:
@@ -372,6 +380,13 @@ def end_course(
             data={"reason": reason},
         )
         _sync_outcomes(actor=actor, course=course)
+        # What depended on the course stops with it (issue 17): the same function the
+        # course page's preview uses, so the page and the outcome agree.
+        ending.apply(
+            actor=actor,
+            ending=ending.for_course(course, ended_on=ended_on, reason=reason),
+            reason=_end_text(reason),
+        )
         referral = course.referral
         if referral is not None and referral.status == S.ACTIVE:
             transition(
@@ -465,8 +480,18 @@ def withdraw_consent(*, actor: Any, consent: Consent, note: str = "") -> Consent
             person_id=consent.person_id,
             data={"kind": consent.kind},
         )
+        from brobygger.scheduling.models import CancelledBy
+
+        reason = gettext("Consent withdrawn")
+        # Everything that needs this consent stops in the same transaction (issue 17);
+        # the confirm page listed exactly this (access.consent_ending_for).
+        ending.apply(
+            actor=actor,
+            ending=ending.for_consent(consent),
+            reason=reason,
+            by=CancelledBy.PERSON,
+        )
         if consent.kind == ConsentKind.CONTACT:
-            reason = gettext("Consent withdrawn")
             for course in Course.objects.filter(person_id=consent.person_id, ended_on__isnull=True):
                 end_course(
                     actor=actor,
@@ -478,9 +503,6 @@ def withdraw_consent(*, actor: Any, consent: Consent, note: str = "") -> Consent
                 person_id=consent.person_id, status__in=OPEN_STATUSES
             ):
                 transition(actor=actor, referral=referral, to=S.WITHDRAWN, reason=reason)
-            from brobygger.groups.services import leave_all_groups
-
-            leave_all_groups(actor=actor, person=consent.person)
     return consent
 
 

@@ -277,6 +277,7 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_edit": can_edit,
         "course_form": course_form,
         "end_form": end_form,
+        "ending": access.course_ending_for(request.user, course),
         **access.course_page_for(request.user, course),
     }
     return render(request, "referrals/course_detail.html", context, status=status)
@@ -330,4 +331,9 @@ def consent_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Consent withdrawn."))
         return redirect("people:person_detail", pk=consent.person_id)
-    return render(request, "referrals/consent_withdraw.html", {"form": form, "consent": consent})
+    context = {
+        "form": form,
+        "consent": consent,
+        "ending": access.consent_ending_for(request.user, consent),
+    }
+    return render(request, "referrals/consent_withdraw.html", context)

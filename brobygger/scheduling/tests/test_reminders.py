@@ -118,13 +118,23 @@ class ReminderTests(BaseTestCase):
             self.assertFalse(remind(due[0], recipient))
         self.assertEqual((messaging.sms_outbox, mail.outbox, Reminder.objects.count()), ([], [], 0))
 
-    def test_withdrawn_consent_stops_the_persons_reminder(self):
+    def test_withdrawn_consent_cancels_the_conversation_so_nobody_is_reminded(self):
         self.book()
         consent = Consent.objects.current().get(person=self.alice, kind=ConsentKind.CONTACT)
         withdraw_consent(actor=self.coordinator, consent=consent)
+        # Ending is one operation (referrals.ending): the conversation is cancelled.
+        self.assertEqual(send_due_reminders(), 0)
+        self.assertEqual((messaging.sms_outbox, mail.outbox), ([], []))
+
+    def test_the_job_checks_consent_when_it_sends(self):
+        # Consent gone while the conversation is still booked (e.g. withdrawn between
+        # the due list and the send): the person gets nothing, the peer still does.
+        self.book()
+        Consent.objects.filter(person=self.alice, kind=ConsentKind.CONTACT).update(
+            withdrawn_at=timezone.now()
+        )
         self.assertEqual(send_due_reminders(), 1)
         self.assertEqual(messaging.sms_outbox, [])
-        # The peer is still reminded: the conversation is still in their diary to cancel.
         self.assertEqual(len(mail.outbox), 1)
 
     def test_texts_name_nobody_and_no_place(self):
