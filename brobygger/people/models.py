@@ -182,8 +182,8 @@ class RelativeLinkQuerySet(models.QuerySet["RelativeLink"]):
 class RelativeLink(models.Model):
     """A relative's real attachment to a patient (a good friend counts)."""
 
-    relative = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="patient_links")
-    patient = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="relative_links")
+    relative = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="patient_links")
+    patient = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="relative_links")
     relationship = models.CharField(_("relationship"), max_length=10, choices=Relationship.choices)
 
     objects = RelativeLinkQuerySet.as_manager()
@@ -219,7 +219,7 @@ class PersonAccessRequest(models.Model):
     requester is told nothing about the person.
     """
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="access_requests")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="access_requests")
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -366,11 +366,11 @@ class Consent(models.Model):
     never the record itself.
     """
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consents")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="consents")
     kind = models.CharField(_("consent to"), max_length=20, choices=ConsentKind.choices)
     recipient = models.ForeignKey(
         Person,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
