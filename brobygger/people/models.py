@@ -200,6 +200,31 @@ class RelativeLink(models.Model):
         return f"{self.relative_id} -> {self.patient_id}"
 
 
+class MergedPerson(models.Model):
+    """A person record merged into another: the old id stays findable.
+
+    The access log names persons by id and is append-only; after a merge the report of
+    who looked at the kept person must also show the looks at the merged id (a person's
+    right to know who looked at them). A later merge of `into`
+    moves these rows on as well, so a chain of merges stays whole.
+    """
+
+    merged_id = models.BigIntegerField(_("merged person id"), unique=True)
+    into = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="merged_ids")
+    merged_at = models.DateTimeField(_("merged"))
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["merged_at", "id"]
+        verbose_name = _("merged person")
+        verbose_name_plural = _("merged persons")
+
+    def __str__(self) -> str:
+        return f"{self.merged_id} -> {self.into_id}"
+
+
 class AccessRequestQuerySet(models.QuerySet["PersonAccessRequest"]):
     def open(self) -> AccessRequestQuerySet:
         return self.filter(answered_at__isnull=True)
