@@ -9,7 +9,7 @@ from django.http import Http404
 
 from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction, Purpose
-from brobygger.people.models import Person
+from brobygger.people.models import MergedPerson, Person
 
 from .models import AccessLogEntry
 
@@ -48,4 +48,7 @@ def get_person_for_report(user: Any, pk: int) -> Person:
 
 
 def access_entries_for(person: Person) -> QuerySet[AccessLogEntry]:
-    return AccessLogEntry.objects.naming(person.pk).select_related("user").order_by("-seq")
+    # After a merge the looks at the merged record are looks at this person too.
+    merged = MergedPerson.objects.filter(into=person).values("merged_id")
+    entries = AccessLogEntry.objects.naming(person.pk, merged=merged)
+    return entries.select_related("user").order_by("-seq")

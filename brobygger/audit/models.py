@@ -82,10 +82,14 @@ class AccessAction(models.TextChoices):
 
 
 class AccessLogQuerySet(AppendOnlyQuerySet):
-    def naming(self, person_id: int) -> AccessLogQuerySet:
-        """Entries about the person, and entries of lists that showed them."""
-        listed = AccessLogPerson.objects.filter(person_id=person_id).values("entry_id")
-        return self.filter(models.Q(person_id=person_id) | models.Q(seq__in=listed))
+    def naming(self, person_id: int, *, merged: Any = None) -> AccessLogQuerySet:
+        """Entries about the person, and entries of lists that showed them; `merged` (ids,
+        or a values() query of them) adds the ids of records merged into this person."""
+        ids = models.Q(person_id=person_id)
+        if merged is not None:
+            ids |= models.Q(person_id__in=merged)
+        listed = AccessLogPerson.objects.filter(ids).values("entry_id")
+        return self.filter(ids | models.Q(seq__in=listed))
 
 
 class AccessLogEntry(LoggedEntry):

@@ -152,8 +152,8 @@ class EnrolmentQuerySet(models.QuerySet["Enrolment"]):
 class Enrolment(models.Model):
     """A patient's place in a group, or their place in line for one."""
 
-    group = models.ForeignKey(RecoveryGroup, on_delete=models.CASCADE, related_name="enrolments")
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="group_enrolments")
+    group = models.ForeignKey(RecoveryGroup, on_delete=models.PROTECT, related_name="enrolments")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="group_enrolments")
     status = models.CharField(_("status"), max_length=10, choices=EnrolmentStatus.choices)
     # 1, 2, 3 ... in line while waiting; empty otherwise.
     position = models.PositiveSmallIntegerField(_("place on the waiting list"), null=True)
@@ -195,8 +195,8 @@ class AttendanceStatus(models.TextChoices):
 
 
 class Attendance(models.Model):
-    session = models.ForeignKey(GroupSession, on_delete=models.CASCADE, related_name="attendance")
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="group_attendance")
+    session = models.ForeignKey(GroupSession, on_delete=models.PROTECT, related_name="attendance")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="group_attendance")
     status = models.CharField(_("attendance"), max_length=10, choices=AttendanceStatus.choices)
     recorded_at = models.DateTimeField(auto_now=True)
 

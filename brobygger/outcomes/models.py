@@ -153,7 +153,7 @@ class Score(models.Model):
     course = models.ForeignKey(
         "referrals.Course",
         verbose_name=_("course"),
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="scores",
@@ -246,7 +246,7 @@ class Administration(models.Model):
     course = models.ForeignKey(
         "referrals.Course",
         verbose_name=_("course"),
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="administrations",
     )
     version = models.ForeignKey(
@@ -320,7 +320,7 @@ class Answer(models.Model):
     """One item's answer; an empty value is a skipped item (kept, so partial work survives)."""
 
     administration = models.ForeignKey(
-        Administration, on_delete=models.CASCADE, related_name="answers"
+        Administration, on_delete=models.PROTECT, related_name="answers"
     )
     item_key = models.CharField(max_length=50)
     value = models.SmallIntegerField(null=True, blank=True)

@@ -182,8 +182,8 @@ class RelativeLinkQuerySet(models.QuerySet["RelativeLink"]):
 class RelativeLink(models.Model):
     """A relative's real attachment to a patient (a good friend counts)."""
 
-    relative = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="patient_links")
-    patient = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="relative_links")
+    relative = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="patient_links")
+    patient = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="relative_links")
     relationship = models.CharField(_("relationship"), max_length=10, choices=Relationship.choices)
 
     objects = RelativeLinkQuerySet.as_manager()
@@ -198,6 +198,31 @@ class RelativeLink(models.Model):
 
     def __str__(self) -> str:
         return f"{self.relative_id} -> {self.patient_id}"
+
+
+class MergedPerson(models.Model):
+    """A person record merged into another: the old id stays findable.
+
+    The access log names persons by id and is append-only; after a merge the report of
+    who looked at the kept person must also show the looks at the merged id (a person's
+    right to know who looked at them). A later merge of `into`
+    moves these rows on as well, so a chain of merges stays whole.
+    """
+
+    merged_id = models.BigIntegerField(_("merged person id"), unique=True)
+    into = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="merged_ids")
+    merged_at = models.DateTimeField(_("merged"))
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["merged_at", "id"]
+        verbose_name = _("merged person")
+        verbose_name_plural = _("merged persons")
+
+    def __str__(self) -> str:
+        return f"{self.merged_id} -> {self.into_id}"
 
 
 class AccessRequestQuerySet(models.QuerySet["PersonAccessRequest"]):
@@ -219,7 +244,7 @@ class PersonAccessRequest(models.Model):
     requester is told nothing about the person.
     """
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="access_requests")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="access_requests")
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -366,11 +391,11 @@ class Consent(models.Model):
     never the record itself.
     """
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consents")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="consents")
     kind = models.CharField(_("consent to"), max_length=20, choices=ConsentKind.choices)
     recipient = models.ForeignKey(
         Person,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",

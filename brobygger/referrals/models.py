@@ -52,7 +52,7 @@ class ReferralQuerySet(models.QuerySet["Referral"]):
 
 
 class Referral(models.Model):
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="referrals")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="referrals")
     source = models.CharField(_("source"), max_length=12, choices=ReferralSource.choices)
     referred_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -179,7 +179,7 @@ class CourseQuerySet(models.QuerySet["Course"]):
 class Course(models.Model):
     """Forløb: one person with one peer over time."""
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="courses")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="courses")
     peer = models.ForeignKey(PeerWorker, on_delete=models.PROTECT, related_name="courses")
     referral = models.OneToOneField(
         Referral, on_delete=models.SET_NULL, null=True, blank=True, related_name="course"

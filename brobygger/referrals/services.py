@@ -24,10 +24,13 @@ from brobygger.people.models import (
     PeerWorker,
     Person,
     PersonKind,
-    RelativeLink,
 )
 
 from . import ending
+
+# Re-exported: the merge is a service like the others, kept apart for its size.
+from .merging import MergeResult as MergeResult
+from .merging import merge_persons as merge_persons
 from .models import (
     OPEN_STATUSES,
     Course,
@@ -504,57 +507,3 @@ def withdraw_consent(*, actor: Any, consent: Consent, note: str = "") -> Consent
             ):
                 transition(actor=actor, referral=referral, to=S.WITHDRAWN, reason=reason)
     return consent
-
-
-def merge_persons(*, actor: Any, keep: Person, duplicate: Person) -> Person:
-    """Move everything of `duplicate` onto `keep` and remove the duplicate."""
-    if keep.pk == duplicate.pk:
-        raise ValidationError(_("A person cannot be merged with themself."))
-    if keep.kind != duplicate.kind:
-        raise ValidationError(_("A patient and a relative cannot be merged."))
-    if keep.cpr and duplicate.cpr and keep.cpr != duplicate.cpr:
-        raise ValidationError(
-            _("The two have different CPR numbers: they are not the same person.")
-        )
-    with transaction.atomic():
-        Referral.objects.filter(person=duplicate).update(person=keep)
-        Referral.objects.filter(possible_duplicate__in=[keep, duplicate]).update(
-            possible_duplicate=None
-        )
-        Course.objects.filter(person=duplicate).update(person=keep)
-        Consent.objects.filter(person=duplicate).update(person=keep)
-        Consent.objects.filter(recipient=duplicate).update(recipient=keep)
-        for link in RelativeLink.objects.filter(relative=duplicate):
-            if not RelativeLink.objects.filter(relative=keep, patient=link.patient_id).exists():
-                RelativeLink.objects.create(
-                    relative=keep, patient_id=link.patient_id, relationship=link.relationship
-                )
-        for link in RelativeLink.objects.filter(patient=duplicate):
-            if not RelativeLink.objects.filter(relative=link.relative_id, patient=keep).exists():
-                RelativeLink.objects.create(
-                    relative_id=link.relative_id, patient=keep, relationship=link.relationship
-                )
-        if duplicate.cpr and not keep.cpr:
-            number = duplicate.cpr
-            duplicate.cpr = None
-            duplicate.save(update_fields=["cpr"])
-            keep.cpr = number
-            keep.save(update_fields=["cpr"])
-        record_event(
-            actor=actor,
-            verb="person.merged",
-            obj=keep,
-            person_id=keep.pk,
-            data={"merged_person_id": duplicate.pk},
-        )
-        # Both persons in one entry: the merge page's (a request), or one written now.
-        shown(
-            user=actor,
-            action=AccessAction.CHANGE,
-            purpose=Purpose.COORDINATION,
-            person_id=keep.pk,
-            person_ids=[duplicate.pk],
-            obj=keep,
-        )
-        duplicate.delete()
-    return keep

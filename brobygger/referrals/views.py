@@ -175,12 +175,17 @@ def referral_merge(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     keep = people_access.get_person_for(request.user, keep.pk, purpose=Purpose.COORDINATION)
     try:
-        services.merge_persons(actor=request.user, keep=keep, duplicate=referral.person)
+        result = services.merge_persons(actor=request.user, keep=keep, duplicate=referral.person)
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
     else:
-        messages.success(request, _("The two were merged into one person."))
+        moved = ", ".join(f"{name}: {count}" for _label, name, count in result.moved)
+        messages.success(
+            request,
+            _("The two were merged into one person. Moved to %(name)s: %(moved)s.")
+            % {"name": keep.full_name, "moved": moved or _("nothing")},
+        )
     return redirect("referrals:referral_detail", pk=referral.pk)
 
 

@@ -135,10 +135,10 @@ class Appointment(models.Model):
     """One individual conversation: in person, by phone or video."""
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="appointments")
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="appointments")
     # Copied from the course so the database can refuse double booking per peer and person.
     peer = models.ForeignKey(PeerWorker, on_delete=models.PROTECT, related_name="appointments")
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="appointments")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="appointments")
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
     mode = models.CharField(_("how"), max_length=10, choices=Mode.choices)
