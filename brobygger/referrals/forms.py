@@ -54,10 +54,13 @@ class QueueFilterForm(forms.Form):
 class TransitionForm(forms.Form):
     to = forms.ChoiceField(label=_("New status"), choices=ReferralStatus.choices)
     reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
+    # The status the page showed: a click on a referral that has moved on since loses.
+    seen = forms.CharField(required=False, widget=forms.HiddenInput, max_length=20)
 
 
 class AssignForm(forms.Form):
     peer = forms.ModelChoiceField(label=_("Peer"), queryset=PeerWorker.objects.none())
+    seen = forms.CharField(required=False, widget=forms.HiddenInput, max_length=20)
 
     def __init__(self, *args: Any, peers: QuerySet[PeerWorker], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
