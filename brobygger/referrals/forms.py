@@ -59,7 +59,17 @@ class TransitionForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    peer = forms.ModelChoiceField(label=_("Peer"), queryset=PeerWorker.objects.none())
+    peer = forms.ModelChoiceField(
+        label=_("Peer"),
+        queryset=PeerWorker.objects.none(),
+        # The list offers only peers who can take the work now (a stale page may not).
+        error_messages={
+            "invalid_choice": _(
+                "This peer cannot take a new course now (on pause, leaving, or not of the "
+                "right kind). Choose another peer."
+            )
+        },
+    )
     seen = forms.CharField(required=False, widget=forms.HiddenInput, max_length=20)
 
     def __init__(self, *args: Any, peers: QuerySet[PeerWorker], **kwargs: Any) -> None:

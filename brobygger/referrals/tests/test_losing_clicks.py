@@ -173,3 +173,22 @@ class AssignFormOffersOnlyAvailablePeersTests(BaseTestCase):
         self.assertNotIn(self.paused, set(selectors.compatible_peers(self.referral)))
         self.paused.pauses.update(cancelled_at=timezone.now())
         self.assertIn(self.paused, set(selectors.compatible_peers(self.referral)))
+
+    def test_a_peer_paused_after_the_page_was_opened_is_refused_with_the_reason(self):
+        self.login(self.coordinator)
+        page = self.client.get(reverse("referrals:referral_detail", args=[self.referral.pk]))
+        self.assertContains(page, f'<option value="{self.peer.pk}"')
+        set_pause(
+            actor=self.coordinator,
+            peer=self.peer,
+            starts_on=TODAY,
+            ends_on=TODAY + datetime.timedelta(days=20),
+        )
+        response = self.client.post(
+            reverse("referrals:referral_assign", args=[self.referral.pk]),
+            {"peer": self.peer.pk, "seen": "triaged"},
+        )
+        self.assertContains(response, "Denne peer kan ikke tage et nyt forløb nu", status_code=422)
+        self.referral.refresh_from_db()
+        self.assertEqual(self.referral.status, ReferralStatus.TRIAGED)
+        self.assertFalse(Course.objects.filter(referral=self.referral).exists())
