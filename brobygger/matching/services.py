@@ -39,13 +39,20 @@ def check_open_for_new_courses(peer: PeerWorker) -> None:
         )
 
 
-def propose_match(*, actor: Any, referral: Referral, peer: PeerWorker) -> Referral:
-    """The coordinator's choice, sent to the peer to accept or decline."""
+def propose_match(
+    *, actor: Any, referral: Referral, peer: PeerWorker, seen_status: str = ""
+) -> Referral:
+    """The coordinator's choice, sent to the peer to accept or decline. `seen_status`: the
+    status the coordinator's page showed (a click that lost to another's changes nothing)."""
     if MatchDecline.objects.filter(referral=referral, peer=peer).exists():
         raise ValidationError(_("This peer has already declined this person."), code="declined")
     check_open_for_new_courses(peer)
     return referral_services.transition(
-        actor=actor, referral=referral, to=ReferralStatus.MATCHED, peer=peer
+        actor=actor,
+        referral=referral,
+        to=ReferralStatus.MATCHED,
+        peer=peer,
+        seen_status=seen_status,
     )
 
 

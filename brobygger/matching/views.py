@@ -34,7 +34,12 @@ def propose(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("referrals:referral_detail", pk=referral.pk)
     peer = get_peer_for(request.user, int(peer_pk))
     try:
-        services.propose_match(actor=request.user, referral=referral, peer=peer)
+        services.propose_match(
+            actor=request.user,
+            referral=referral,
+            peer=peer,
+            seen_status=request.POST.get("seen", "")[:20],
+        )
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)

@@ -121,6 +121,20 @@ def _check_times(
     return starts_at + datetime.timedelta(minutes=minutes)
 
 
+def _check_months_open(
+    user_ids: Iterable[int], start: datetime.datetime, end: datetime.datetime
+) -> None:
+    """Panel time counts in a peer's timesheet (clipped to each month), and an approved
+    month is locked (issue 17 item 4); the timesheets app words the refusal."""
+    from brobygger.timesheets.services import ensure_month_open
+
+    days = {timezone.localdate(start), timezone.localdate(end - datetime.timedelta(seconds=1))}
+    peers = PeerWorker.objects.filter(user_id__in=list(user_ids)).values_list("pk", flat=True)
+    for peer_id in sorted(peers):
+        for day in sorted(days):
+            ensure_month_open(peer_id=peer_id, day=day)
+
+
 def _seat_panel(interview: Interview, users: list[Any]) -> None:
     try:
         with transaction.atomic():
@@ -170,6 +184,7 @@ def book_interview(
         reason = panel_clash(users, starts_at, ends_at)
         if reason:
             raise ValidationError(reason, code="double_booked")
+        _check_months_open((u.pk for u in users), starts_at, ends_at)
         interview = Interview.objects.create(
             application=current,
             starts_at=starts_at,
@@ -202,6 +217,10 @@ def cancel_interview(*, actor: Any, interview: Interview) -> Interview:
     if interview.status != InterviewStatus.BOOKED:
         raise ValidationError(_("Only a booked interview can be cancelled."), code="status")
     with transaction.atomic():
+        if interview.ends_at <= timezone.now():
+            # A booked interview that has ended counts already; cancelling takes it out.
+            seats = interview.seats.values_list("user_id", flat=True)
+            _check_months_open(seats, interview.starts_at, interview.ends_at)
         interview.status = InterviewStatus.CANCELLED
         interview.save(update_fields=["status", "updated_at"])
         interview.seats.update(active=False)

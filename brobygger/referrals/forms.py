@@ -54,10 +54,23 @@ class QueueFilterForm(forms.Form):
 class TransitionForm(forms.Form):
     to = forms.ChoiceField(label=_("New status"), choices=ReferralStatus.choices)
     reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
+    # The status the page showed: a click on a referral that has moved on since loses.
+    seen = forms.CharField(required=False, widget=forms.HiddenInput, max_length=20)
 
 
 class AssignForm(forms.Form):
-    peer = forms.ModelChoiceField(label=_("Peer"), queryset=PeerWorker.objects.none())
+    peer = forms.ModelChoiceField(
+        label=_("Peer"),
+        queryset=PeerWorker.objects.none(),
+        # The list offers only peers who can take the work now (a stale page may not).
+        error_messages={
+            "invalid_choice": _(
+                "This peer cannot take a new course now (on pause, leaving, or not of the "
+                "right kind). Choose another peer."
+            )
+        },
+    )
+    seen = forms.CharField(required=False, widget=forms.HiddenInput, max_length=20)
 
     def __init__(self, *args: Any, peers: QuerySet[PeerWorker], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from brobygger.accounts import policy
 from brobygger.audit.models import AuditEvent
-from brobygger.people.models import Consent, ConsentKind, PeerWorker, RelativeLink
+from brobygger.people.models import Consent, ConsentKind, PeerPause, PeerWorker, RelativeLink
 
 from .models import OPEN_STATUSES, Course, Phase, Referral, ReferralStatus
 from .services import PEER_KINDS_FOR, allowed_transitions
@@ -58,11 +58,14 @@ def status_counts(user: Any) -> list[dict[str, Any]]:
 
 
 def compatible_peers(referral: Referral) -> QuerySet[PeerWorker]:
-    """Peers of the right kind, with their caseload; the matching issue adds ranking."""
+    """Peers of the right kind who can take a new course (not on pause today, not leaving),
+    with their caseload; the matching issue adds ranking."""
     kinds = PEER_KINDS_FOR[referral.person.kind]  # type: ignore[index]
+    paused = PeerPause.objects.on(timezone.localdate()).values("peer_id")
     return (
         PeerWorker.objects.active()
-        .filter(kind__in=kinds)
+        .filter(kind__in=kinds, departure__isnull=True)
+        .exclude(pk__in=paused)
         .select_related("user")
         .annotate(caseload=Count("courses", filter=Q(courses__ended_on__isnull=True)))
         .order_by("caseload", "user__first_name")

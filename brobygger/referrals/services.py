@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from brobygger.accounts.models import Unit
 from brobygger.audit.looks import shown
-from brobygger.audit.models import AccessAction, Purpose
+from brobygger.audit.models import AccessAction, AuditEvent, Purpose
 from brobygger.audit.services import record_event
 from brobygger.people import services as people_services
 from brobygger.people.models import (
@@ -96,14 +96,67 @@ def _check_contact_consent(person: Person) -> None:
         )
 
 
+def _lost_race(current: Referral, actor: Any) -> ValidationError:
+    """The refusal for a click that lost to someone else's: what happened and by whom,
+    from the referral's last status change (issue 17 item 7)."""
+    last = (
+        AuditEvent.objects.filter(
+            object_type="referrals.referral", object_id=current.pk, verb="referral.status"
+        )
+        .select_related("actor")
+        .order_by("-seq")
+        .first()
+    )
+    when = timezone.localtime(last.at).strftime("%H:%M") if last is not None else ""
+    by = last.actor if last is not None else None
+    values = {
+        "who": by.display_name if by is not None else _("someone"),
+        "status": S(current.status).label,
+        "peer": current.peer.name if current.peer is not None else "",
+        "time": when,
+    }
+    you = by is not None and by.pk == getattr(actor, "pk", None)
+    if current.status in (S.MATCHED, S.ACTIVE) and current.peer is not None:
+        if you:
+            text = _("You already assigned this referral to %(peer)s at %(time)s.")
+        else:
+            text = _(
+                "Another coordinator, %(who)s, assigned this referral to %(peer)s at %(time)s. "
+                "Nothing was changed."
+            )
+    elif you:
+        text = _("You already changed this referral to “%(status)s” at %(time)s.")
+    else:
+        text = _(
+            "Another coordinator, %(who)s, changed this referral to “%(status)s” at "
+            "%(time)s. Nothing was changed."
+        )
+    return ValidationError(text % values, code="stale")
+
+
 def transition(
-    *, actor: Any, referral: Referral, to: str, reason: str = "", peer: PeerWorker | None = None
+    *,
+    actor: Any,
+    referral: Referral,
+    to: str,
+    reason: str = "",
+    peer: PeerWorker | None = None,
+    seen_status: str = "",
 ) -> Referral:
-    """Move a referral to `to` if the lifecycle allows it; audited."""
+    """Move a referral to `to` if the lifecycle allows it; audited.
+
+    `seen_status` is the status the actor's page showed: if the referral has moved on
+    since, the click lost to someone else's and nothing changes.
+    """
     reason = reason.strip()
     with transaction.atomic():
         current = Referral.objects.select_for_update().get(pk=referral.pk)
+        if seen_status and seen_status != current.status:
+            raise _lost_race(current, actor)
         if to not in TRANSITIONS[current.status]:
+            # Loaded before another's change, or the same step twice: someone was first.
+            if current.status != referral.status or to == current.status:
+                raise _lost_race(current, actor)
             raise ValidationError(
                 _("A referral cannot go from “%(from)s” to “%(to)s”.")
                 % {"from": S(current.status).label, "to": S(to).label},
@@ -241,7 +294,12 @@ def create_referral(
 
 
 def assign_peer(
-    *, actor: Any, referral: Referral, peer: PeerWorker, started_on: datetime.date | None = None
+    *,
+    actor: Any,
+    referral: Referral,
+    peer: PeerWorker,
+    started_on: datetime.date | None = None,
+    seen_status: str = "",
 ) -> Course:
     """The coordinator's choice of peer: matched, and the course (forløb) starts."""
     from brobygger.matching.services import check_open_for_new_courses
@@ -249,7 +307,7 @@ def assign_peer(
     # A peer on pause or leaving takes no new courses, whichever way they are chosen.
     check_open_for_new_courses(peer)
     with transaction.atomic():
-        transition(actor=actor, referral=referral, to=S.MATCHED, peer=peer)
+        transition(actor=actor, referral=referral, to=S.MATCHED, peer=peer, seen_status=seen_status)
         return start_course_from_referral(
             actor=actor, referral=referral, started_on=started_on or timezone.localdate()
         )

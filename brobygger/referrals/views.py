@@ -102,6 +102,7 @@ def referral_transition(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 referral=referral,
                 to=form.cleaned_data["to"],
                 reason=form.cleaned_data["reason"],
+                seen_status=form.cleaned_data["seen"],
             )
         except ValidationError as error:
             apply_validation_error(form, error)
@@ -147,9 +148,16 @@ def referral_assign(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         try:
             course = services.assign_peer(
-                actor=request.user, referral=referral, peer=form.cleaned_data["peer"]
+                actor=request.user,
+                referral=referral,
+                peer=form.cleaned_data["peer"],
+                seen_status=form.cleaned_data["seen"],
             )
         except ValidationError as error:
+            if error.code == "stale":
+                # Someone else was first: the page to show is the referral as it is now.
+                messages.error(request, error.messages[0])
+                return redirect("referrals:referral_detail", pk=referral.pk)
             apply_validation_error(form, error)
         else:
             messages.success(

@@ -133,8 +133,12 @@ def _check_contract(appointment: Appointment, *, allow_over_contract: bool) -> N
 
 def _check_month_open(appointment: Appointment) -> None:
     """A held conversation counts in the peer's timesheet on the local day it starts, and an
-    approved month is locked. Booked and cancelled conversations do not count, so booking,
-    moving, cancelling and uncancelling (only ever of a booked one) need no check."""
+    approved month is locked. A month can be approved on its last day (the peer may work
+    that day), so booking, moving and uncancelling into it are refused too: a conversation
+    put into an approved month could never be marked held without changing approved hours
+    (issue 17 item 4). Cancelling a booked conversation or moving it out is never refused:
+    that changes no hours, and it is how the peer clears such a booking; ending (consent
+    withdrawn, a course closed) must always be able to cancel what is booked."""
     from brobygger.timesheets.services import ensure_month_open
 
     day = timezone.localtime(appointment.starts_at).date()
@@ -179,6 +183,7 @@ def book(
             place=place,
         )
         appointment.full_clean(exclude=["course", "peer", "person"])
+        _check_month_open(appointment)
         _check_contract(appointment, allow_over_contract=allow_over_contract)
         _guarded_save(appointment)
         record_event(
@@ -204,6 +209,7 @@ def reschedule(
     ends_at = _check_times(starts_at, minutes)
     with transaction.atomic():
         appointment.starts_at, appointment.ends_at = starts_at, ends_at
+        _check_month_open(appointment)  # the month it goes to
         _check_contract(appointment, allow_over_contract=allow_over_contract)
         appointment.sequence += 1
         _guarded_save(appointment, update_fields=["starts_at", "ends_at", "sequence", "updated_at"])
@@ -246,6 +252,7 @@ def uncancel(*, actor: Any, appointment: Appointment) -> Appointment:
     if appointment.starts_at < timezone.now():
         raise ValidationError(_("The time has passed. Book a new conversation instead."))
     with transaction.atomic():
+        _check_month_open(appointment)
         appointment.status = AppointmentStatus.BOOKED
         appointment.cancelled_by = ""
         appointment.cancel_reason = ""

@@ -59,6 +59,26 @@ def _field_error(field: str, message: str, code: str) -> ValidationError:
     return ValidationError({field: ValidationError(message, code=code)})
 
 
+def _check_months_open(peer_id: int, days: Iterable[datetime.date]) -> None:
+    """Supervision attended and education count in the peer's timesheet, and an approved
+    month is locked (issue 17 item 4); the timesheets app words the refusal."""
+    from brobygger.timesheets.services import ensure_month_open
+
+    for year, month in sorted({(day.year, day.month) for day in days}):
+        ensure_month_open(peer_id=peer_id, day=datetime.date(year, month, 1))
+
+
+def _education_days(record: EducationRecord) -> list[datetime.date]:
+    """The days on which the course counts in the peer's timesheet (none if it takes no
+    working time: planned, dropped or without hours)."""
+    from .selectors import spread_minutes
+
+    taking_time = (EducationRecordStatus.ONGOING, EducationRecordStatus.COMPLETED)
+    if record.status not in taking_time or not record.hours:
+        return []
+    return [day for day, minutes in spread_minutes(record).items() if minutes]
+
+
 # -- peer education -------------------------------------------------------------------
 
 
@@ -128,6 +148,7 @@ def create_education_record(
     with transaction.atomic():
         record = EducationRecord(peer=peer, **fields)
         record.full_clean(exclude=["peer"])
+        _check_months_open(peer.pk, _education_days(record))
         record.save()
         record_event(
             actor=actor,
@@ -151,6 +172,10 @@ def update_education_record(
         changed = [name for name, value in changes.items() if getattr(record, name) != value]
         if not changed:
             return record
+        before = _education_days(record)
+        after = _education_days(EducationRecord(**merged))
+        if before != after or (after and "hours" in changed):
+            _check_months_open(record.peer_id, [*before, *after])
         for name in changed:
             setattr(record, name, changes[name])
         record.full_clean(exclude=["peer"])
@@ -169,6 +194,7 @@ def delete_education_record(*, actor: Any, record: EducationRecord) -> None:
     """Remove a record entered by mistake; the audit event keeps what it was."""
     peer = record.peer
     with transaction.atomic():
+        _check_months_open(peer.pk, _education_days(record))
         record_event(
             actor=actor,
             verb="education.deleted",
@@ -362,6 +388,14 @@ def update_session(
         changed = [name for name, value in changes.items() if getattr(session, name) != value]
         if not changed:
             return session
+        if {"starts_at", "minutes"} & set(changed):
+            # The minutes of those present count on the session's day, before and after.
+            days = [timezone.localdate(session.starts_at), timezone.localdate(starts_at)]
+            present = SupervisionAttendance.objects.filter(
+                session=session, status=AttendanceStatus.PRESENT
+            ).values_list("peer_id", flat=True)
+            for peer_id in sorted(present):
+                _check_months_open(peer_id, days)
         for name in changed:
             setattr(session, name, changes[name])
         session.full_clean()
@@ -422,6 +456,9 @@ def record_attendance(
             elif row.status != status:
                 row.status = status
                 changed.append(row)
+        day = timezone.localdate(session.starts_at)
+        for peer_id in sorted({row.peer_id for row in [*new, *changed]}):
+            _check_months_open(peer_id, [day])
         SupervisionAttendance.objects.bulk_create(new)
         for row in changed:
             row.save(update_fields=["status", "recorded_at"])

@@ -115,8 +115,13 @@ def education_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def education_delete(request: HttpRequest, pk: int) -> HttpResponse:
     record: EducationRecord = access.get_record_for(request.user, pk)
     peer_pk = record.peer_id
-    services.delete_education_record(actor=request.user, record=record)
-    messages.success(request, _("The course was removed."))
+    try:
+        services.delete_education_record(actor=request.user, record=record)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The course was removed."))
     return redirect("workforce:peer_education", pk=peer_pk)
 
 

@@ -27,7 +27,9 @@ from ..models import (
 )
 from ._common import (
     NOTE_WARNING,
+    _check_months_open,
     _check_open,
+    _session_facilitator_pairs,
 )
 
 
@@ -199,6 +201,13 @@ def record_attendance(
     saved: list[Attendance] = []
     with transaction.atomic():
         existing = {a.person_id: a for a in Attendance.objects.filter(session=session)}
+        if any(
+            person_id not in existing or existing[person_id].status != status
+            for person_id, status in statuses.items()
+        ):
+            # Attendance is what the session's facilitators report with the hours they
+            # ran it for; their approved month is locked for it too (issue 17 item 4).
+            _check_months_open(_session_facilitator_pairs([session.pk]))
         for person_id, status in sorted(statuses.items()):
             row = existing.get(person_id)
             if row is not None and row.status == status:
