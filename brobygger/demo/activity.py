@@ -44,14 +44,14 @@ class ActivityMixin:
         from brobygger.lib.dates import local_datetime
         from brobygger.scheduling.models import AvailabilityWindow
 
-        from .bulk import Calendar
+        from .bulk_calendar import Calendar
 
         rng = self.rng
         windows: dict[int, list[AvailabilityWindow]] = {}
         for w in AvailabilityWindow.objects.order_by("pk"):
             windows.setdefault(w.peer_id, []).append(w)
         now = timezone.now()
-        # record_past, book and cancel, checked in memory and written at the end (bulk.py).
+        # record_past, book and cancel, checked in memory and written at the end (bulk_calendar.py).
         calendar = Calendar()
         courses = Course.objects.select_related("person", "peer__user").order_by("pk")
         for course in courses:
@@ -112,7 +112,7 @@ class ActivityMixin:
         from brobygger.conversations.models import Topic
         from brobygger.scheduling.models import Appointment
 
-        from .bulk import Notes
+        from .bulk_calendar import Notes
 
         rng = self.rng
         install(Topic)  # a flushed database has lost the migration's default topics
@@ -120,7 +120,7 @@ class ActivityMixin:
             "patient": list(Topic.objects.filter(audience="patient").order_by("order")),
             "relative": list(Topic.objects.filter(audience="relative").order_by("order")),
         }
-        # record_conversation and set_topic, written at the end (bulk.py).
+        # record_conversation and set_topic, written at the end (bulk_calendar.py).
         conversations = Notes()
         keeps_notes = conversations.keeps_notes
         held = (
