@@ -18,6 +18,7 @@ from brobygger.accounts.models import Role
 from brobygger.audit.models import AccessAction, Purpose
 from brobygger.lib.forms import apply_validation_error
 from brobygger.lib.htmx import HtmxHttpRequest
+from brobygger.lib.redirects import back_to
 from brobygger.people import access as people_access
 from brobygger.people.models import ConsentKind, ConsentSource
 from brobygger.people.selectors import units_for
@@ -84,11 +85,6 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "referrals/referral_detail.html", context)
 
 
-def _back_to(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("back", "")
-    return target if target.startswith("/henvisninger/") else default
-
-
 @role_required(Role.COORDINATOR)
 @require_POST
 def referral_transition(request: HtmxHttpRequest, pk: int) -> HttpResponse:
@@ -112,7 +108,7 @@ def referral_transition(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             return render(request, "referrals/queue.html#row", context, status=422)
         for message in form.errors.get("__all__", []) + form.errors.get("reason", []):
             messages.error(request, str(message))
-        return redirect(_back_to(request, detail))
+        return redirect(back_to(request, detail, within="/henvisninger/"))
     if request.htmx:
         referral.refresh_from_db()
         row = render_to_string(
@@ -122,7 +118,7 @@ def referral_transition(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         )
         # The counts above the queue change too: swapped out of band, in a <template>
         # because the main answer is a table row.
-        back = parse_qs(urlsplit(_back_to(request, "")).query)
+        back = parse_qs(urlsplit(back_to(request, "", within="/henvisninger/")).query)
         counts = render_to_string(
             "referrals/queue.html#counts",
             {
@@ -137,7 +133,7 @@ def referral_transition(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         request,
         _("The status was changed to “%(status)s”.") % {"status": referral.get_status_display()},
     )
-    return redirect(_back_to(request, detail))
+    return redirect(back_to(request, detail, within="/henvisninger/"))
 
 
 @role_required(Role.COORDINATOR)
