@@ -141,6 +141,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "brobygger.accounts.context.navigation",
             ],
+            # {{ moment|when:"short_datetime" }} everywhere: brobygger/lib/when.py
+            "builtins": ["brobygger.lib.when"],
         },
     }
 ]
@@ -274,6 +276,8 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "Europe/Copenhagen"
 USE_I18N = True
 USE_TZ = True
+# Dates and times shown without a named style: brobygger/formats/<language>/formats.py
+FORMAT_MODULE_PATH = ["brobygger.formats"]
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
