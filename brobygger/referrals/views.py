@@ -106,9 +106,21 @@ def referral_transition(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         if request.htmx:
             context = {"r": referral, "row_errors": form.errors, "now": timezone.now()}
             return render(request, "referrals/queue.html#row", context, status=422)
-        for message in form.errors.get("__all__", []) + form.errors.get("reason", []):
-            messages.error(request, str(message))
-        return redirect(back_to(request, detail, within="/henvisninger/"))
+        if form.has_error("__all__", "stale"):
+            # Someone else was first: show the referral as it is now.
+            for message in form.errors["__all__"]:
+                messages.error(request, str(message))
+            return redirect(back_to(request, detail, within="/henvisninger/"))
+        # The page again with what was typed, the errors next to their fields.
+        referral.refresh_from_db()
+        context = {
+            "referral": referral,
+            "now": timezone.now(),
+            "transition_form": form,
+            "assign_form": AssignForm(peers=selectors.compatible_peers(referral)),
+            **selectors.referral_page(referral),
+        }
+        return render(request, "referrals/referral_detail.html", context, status=422)
     if request.htmx:
         referral.refresh_from_db()
         row = render_to_string(
