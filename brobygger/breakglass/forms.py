@@ -25,7 +25,7 @@ class GlassForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
     reason = forms.ChoiceField(
-        label=_("Reason"), choices=GlassReason.choices, widget=forms.RadioSelect
+        label=_("Reason for access"), choices=GlassReason.choices, widget=forms.RadioSelect
     )
     text = forms.CharField(
         label=_("Explanation"),
