@@ -4,6 +4,7 @@ the access in the queue, where the person is a reference, not a name."""
 
 from __future__ import annotations
 
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from brobygger.accounts.models import Role
@@ -72,5 +73,13 @@ def test_peer_breaks_the_glass_and_the_administrator_reviews_it(
     page.get_by_label("Vis").select_option("reviewed")
     page.get_by_role("button", name="Vis").click()
     page.get_by_text("Aftalt med teamlederen.").wait_for()
+    # This week's unusual-access report counts Mette's person through the glass.
+    page.get_by_role("link", name="Ugerapport om usædvanlig adgang").click()
+    page.get_by_label("En dag i ugen").fill(timezone.localdate().isoformat())
+    page.get_by_role("button", name="Vis ugen").click()
+    row = page.get_by_role("row").filter(has_text="Mette Peer")
+    assert row.get_by_role("cell").nth(4).inner_text() == "1"  # persons through the glass
+    assert_accessible(page, "unusual access report")
+    screenshot(page, "breakglass-unusual")
     desk.close()
     assert GlassAccess.objects.get().review_comment == "Aftalt med teamlederen."
