@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "brobygger.reports",
     "brobygger.research",
     "brobygger.desk",
+    "brobygger.breakglass",
     "brobygger.public",
     "brobygger.demo",
 ]
@@ -186,6 +187,15 @@ CONTRACT_END_WARNING_DAYS = env_int("CONTRACT_END_WARNING_DAYS", 60)
 # A peer keeps read access to a course's records for this many days after it ended (to
 # finish the closing work), then loses it: brobygger/accounts/policy.py (issue 16).
 PEER_READ_AFTER_END_DAYS = env_int("PEER_READ_AFTER_END_DAYS", 14)
+# Break the glass (brobygger/breakglass): a grant to read a person outside one's purpose
+# lasts this many hours. The weekly unusual-access report counts looks outside working
+# hours (local time, Monday to Friday, not Danish public holidays) and flags a user past
+# either threshold in a week.
+BREAK_GLASS_HOURS = env_int("BREAK_GLASS_HOURS", 12)
+WORKDAY_START_HOUR = env_int("WORKDAY_START_HOUR", 7)
+WORKDAY_END_HOUR = env_int("WORKDAY_END_HOUR", 18)
+UNUSUAL_GLASS_PERSONS = env_int("UNUSUAL_GLASS_PERSONS", 3)
+UNUSUAL_OFF_HOURS_LOOKS = env_int("UNUSUAL_OFF_HOURS_LOOKS", 20)
 # Research exports are k-anonymous: every combination of quasi-identifiers is shared by
 # at least this many persons (brobygger.research.anonymity). Never fewer than 5, the
 # same floor as the reports' small cells.

@@ -55,9 +55,10 @@ class Language(models.TextChoices):
 
 
 class PersonQuerySet(models.QuerySet["Person"]):
-    def visible_to(self, user: Any) -> PersonQuerySet:
-        """The persons `user` has a current purpose to look at: accounts/policy.py."""
-        return self.filter(policy.person_q(user))
+    def visible_to(self, user: Any, *, glass: bool = False) -> PersonQuerySet:
+        """The persons `user` has a current purpose to look at: accounts/policy.py.
+        `glass`: and those of the user's break-the-glass grants (read-only pages only)."""
+        return self.filter(policy.person_q(user, glass=glass))
 
     def search(self, text: str) -> PersonQuerySet:
         """Every word must match a name or a phone number. A number is told apart by its
