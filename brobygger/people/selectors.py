@@ -13,7 +13,15 @@ from brobygger.accounts import policy
 from brobygger.accounts.models import Role, Unit
 from brobygger.lib.dates import local_datetime
 
-from .models import Consent, PeerDeparture, PeerPause, PeerWorker, Person, RelativeLink
+from .models import (
+    Consent,
+    PeerDeparture,
+    PeerPause,
+    PeerWorker,
+    Person,
+    PersonCorrection,
+    RelativeLink,
+)
 
 
 def units_for(user: Any) -> QuerySet[Unit]:
@@ -72,6 +80,12 @@ def person_page(person: Person, user: Any) -> dict[str, Any]:
         "relatives": relatives,
         "patients": patients,
         "courses": courses,
+        # The history of corrections: for those who correct (the coordinator).
+        "corrections": (
+            list(PersonCorrection.objects.filter(person=person).select_related("changed_by"))
+            if "consents" in fields
+            else None
+        ),
     }
 
 

@@ -26,6 +26,7 @@ from .models import (
     PeerWorker,
     Person,
     PersonAccessRequest,
+    PersonCorrection,
     PersonKind,
     RelativeLink,
 )
@@ -49,6 +50,28 @@ PERSON_FIELDS = (
     "preferred_times",
     "unit",
 )
+
+# Identifying and contact fields: a change keeps the old value in PersonCorrection
+# (GDPR art. 16, correction with history), shown on the person page.
+CORRECTED_FIELDS = (
+    "given_name",
+    "family_name",
+    "cpr",
+    "birth_date",
+    "phone",
+    "email",
+    "street",
+    "postal_code",
+    "city",
+)
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
 
 
 def _clean_cpr(
@@ -142,12 +165,26 @@ def update_person(
             changes["birth_date"] = cpr.birth_date(changes["cpr"])
     with transaction.atomic():
         changed = [name for name, value in changes.items() if getattr(person, name) != value]
+        before = {name: getattr(person, name) for name in changed}
         for name in changed:
             setattr(person, name, changes[name])
         if not changed:
             return person
         person.full_clean(validate_unique=False)
         person.save(update_fields=[*changed, "updated_at"])
+        corrected = [name for name in changed if name in CORRECTED_FIELDS]
+        moment = timezone.now()
+        PersonCorrection.objects.bulk_create(
+            PersonCorrection(
+                person=person,
+                field=name,
+                old_value=_as_text(before[name])[:200],
+                new_value=_as_text(getattr(person, name))[:200],
+                changed_by=actor if getattr(actor, "is_authenticated", False) else None,
+                changed_at=moment,
+            )
+            for name in corrected
+        )
         record_event(
             actor=actor,
             verb="person.changed",
