@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "brobygger.reports",
     "brobygger.research",
     "brobygger.desk",
+    "brobygger.rights",
     "brobygger.public",
     "brobygger.demo",
 ]

@@ -20,5 +20,6 @@ urlpatterns = [
     path("", include("brobygger.reports.urls")),
     path("", include("brobygger.research.urls")),
     path("", include("brobygger.desk.urls")),
+    path("", include("brobygger.rights.urls")),
     path("admin/", admin.site.urls),
 ]

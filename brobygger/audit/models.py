@@ -221,6 +221,9 @@ class Purpose(models.TextChoices):
     EVALUATION = "evaluation", _("Evaluation and statistics")
     RESEARCH = "research", _("Research")
     STAFF = "staff", _("Staff administration and payroll")
+    # GDPR art. 15 and 17: the person's own request for a copy or for erasure, answered
+    # by the administrator (who otherwise has no access to notes: DESIGN.md §2).
+    SUBJECT_ACCESS = "subject_access", _("The person's request about their own data")
 
 
 class AuditSeal(AppendOnlyModel):

@@ -44,7 +44,9 @@ def row(obj: models.Model, *, drop: Iterable[str] = ()) -> dict[str, Any]:
             related_id = getattr(obj, field.attname)
             data[f"{field.name}_id"] = related_id
             if related_id is not None:
-                data[field.name] = str(getattr(obj, field.name))
+                related = getattr(obj, field.name)
+                # Staff by the name they are known by, not their login.
+                data[field.name] = str(getattr(related, "display_name", None) or related)
             continue
         value = getattr(obj, field.attname)
         data[field.name] = plain(value)

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -465,3 +466,39 @@ def record_consent(
             data={"kind": kind, "source": source},
         )
     return consent
+
+
+def erase_person(*, actor: Any, person: Person) -> dict[str, int]:
+    """Delete a person and the people app's records of them (GDPR art. 17).
+
+    Only after the rights app's rule has allowed it (brobygger/rights/erasure.py): no
+    health records, and named in no other person's consent. The access log keeps its
+    entries with the person's id; the name is gone with this row. Any record of another
+    kind still pointing at the person stops the deletion (ProtectedError) and the whole
+    transaction is rolled back. Returns the counts deleted, by record type.
+    """
+    from .models import MergedPerson
+
+    person_id = person.pk
+    with transaction.atomic():
+        removed = {
+            "people.Consent": Consent.objects.filter(person=person).delete()[0],
+            "people.RelativeLink": RelativeLink.objects.filter(
+                Q(relative=person) | Q(patient=person)
+            ).delete()[0],
+            "people.PersonCorrection": PersonCorrection.objects.filter(person=person).delete()[0],
+            "people.PersonAccessRequest": PersonAccessRequest.objects.filter(
+                person=person
+            ).delete()[0],
+            "people.MergedPerson": MergedPerson.objects.filter(into=person).delete()[0],
+        }
+        record_event(
+            actor=actor,
+            verb="person.erased",
+            obj=person,
+            person_id=person_id,
+            data={"counts": {k: v for k, v in removed.items() if v}},
+        )
+        person.delete()
+        removed["people.Person"] = 1
+    return removed
