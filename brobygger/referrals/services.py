@@ -575,9 +575,7 @@ def erase_referrals_without_course(*, actor: Any, person: Person) -> dict[str, i
         referrals = Referral.objects.filter(person=person, course__isnull=True)
         _total, by_label = referrals.delete()
         # Django's own link rows (Referral_wanted_tags) are part of the referral.
-        removed = {
-            label: count for label, count in by_label.items() if count and "_" not in label
-        }
+        removed = {label: count for label, count in by_label.items() if count and "_" not in label}
         if removed:
             record_event(
                 actor=actor,
