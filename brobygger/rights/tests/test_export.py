@@ -42,11 +42,11 @@ def models_of_a_person() -> set[str]:
                 if not field.concrete or field.related_model is None:
                     continue
                 related = field.related_model
-                if isinstance(related, type) and issubclass(related, models.Model):
-                    if related._meta.label in found:
-                        found.add(label)
-                        grew = True
-                        break
+                is_model = isinstance(related, type) and issubclass(related, models.Model)
+                if is_model and related._meta.label in found:
+                    found.add(label)
+                    grew = True
+                    break
     return found
 
 
