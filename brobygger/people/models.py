@@ -556,7 +556,8 @@ class PersonCorrection(models.Model):
 
     @property
     def field_label(self) -> str:
-        return str(Person._meta.get_field(self.field).verbose_name)
+        field = Person._meta.get_field(self.field)
+        return str(getattr(field, "verbose_name", self.field))
 
     @property
     def is_address(self) -> bool:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import datetime
+
 from django import forms
 from django.db import models
 from django.utils import timezone
@@ -38,8 +40,8 @@ class RequestForm(forms.Form):
         label=_("How the requester's identity was checked"), choices=IdentityCheck.choices
     )
 
-    def clean_received_on(self):  # type: ignore[no-untyped-def]
-        day = self.cleaned_data["received_on"]
+    def clean_received_on(self) -> datetime.date:
+        day: datetime.date = self.cleaned_data["received_on"]
         if day > timezone.localdate():
             raise forms.ValidationError(_("The date cannot be in the future."))
         return day

@@ -36,6 +36,7 @@ class CorrectionTests(BaseTestCase):
         self.assertEqual(rows["cpr"].old_value, "0101901234")
         self.assertEqual(rows["phone"].changed_by, self.coordinator)
         event = AuditEvent.objects.filter(verb="person.changed", person_id=self.alice.pk).last()
+        assert event is not None
         self.assertIn("phone", event.data["fields"])
 
     def test_the_person_page_shows_the_history_with_the_cpr_number_masked(self):

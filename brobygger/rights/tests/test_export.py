@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from brobygger.audit.models import AccessAction, AccessLogEntry, AuditEvent, Purpose
 from brobygger.conversations import services as conversations
 from brobygger.people import services as people_services
-from brobygger.people.models import ConsentKind, PersonKind
+from brobygger.people.models import ConsentKind, Person, PersonKind
 from brobygger.rights import export
 from brobygger.scheduling import services as scheduling
 from brobygger.testing import TODAY, BaseTestCase, make_person
@@ -42,8 +42,9 @@ def models_of_a_person() -> set[str]:
                 if not field.concrete or field.related_model is None:
                     continue
                 related = field.related_model
-                is_model = isinstance(related, type) and issubclass(related, models.Model)
-                if is_model and related._meta.label in found:
+                if not (isinstance(related, type) and issubclass(related, models.Model)):
+                    continue
+                if related._meta.label in found:
                     found.add(label)
                     grew = True
                     break
@@ -82,6 +83,8 @@ def form(**overrides: Any) -> dict[str, Any]:
 
 
 class CopyTests(BaseTestCase):
+    dan: Person
+
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()
