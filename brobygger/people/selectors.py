@@ -250,11 +250,13 @@ def export_person(person: Person) -> dict[str, list[dict[str, Any]]]:
 
     from .models import MergedPerson, PersonAccessRequest
 
+    corrections = list(PersonCorrection.objects.filter(person=person).select_related("changed_by"))
     return {
         "people.Person": rows([person]),
-        "people.PersonCorrection": rows(
-            PersonCorrection.objects.filter(person=person).select_related("changed_by")
-        ),
+        "people.PersonCorrection": [
+            row | {"field_text": correction.field_label}
+            for correction, row in zip(corrections, rows(corrections), strict=True)
+        ],
         "people.Consent": rows(
             Consent.objects.filter(person=person).select_related(
                 "recipient", "recorded_by", "withdrawn_by"

@@ -17,6 +17,7 @@ def render_html(copy: dict[str, Any], *, person_name: str) -> str:
         "person_name": person_name,
         "sections": readable.sections(copy),
         "access_log": readable.access_log(copy),
+        "received_on": readable.request_received(copy),
         "created": timezone.localtime(),
         "language": translation.get_language() or "da",
     }

@@ -14,7 +14,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 # Headings for record types whose model has no translated plural name.
 SECTION_TITLES = {
@@ -59,9 +59,9 @@ FIELD_LABELS = {
     "value": gettext_lazy("Answer"),
     "data": gettext_lazy("Content"),
     "version": gettext_lazy("Version"),
-    "created_at": gettext_lazy("Created"),
+    "created_at": pgettext_lazy("record field", "Created"),
     "updated_at": gettext_lazy("Last changed"),
-    "changed_at": gettext_lazy("Changed"),
+    "changed_at": pgettext_lazy("record field", "Changed"),
     "recorded_at": gettext_lazy("Recorded"),
     "written_at": gettext_lazy("Written"),
     "sent_at": gettext_lazy("Sent"),
@@ -131,6 +131,10 @@ def sections(copy: dict[str, Any]) -> list[dict[str, Any]]:
             }
         )
     return found
+
+
+def request_received(copy: dict[str, Any]) -> str:
+    return _value(copy["request"]["received_on"])
 
 
 def access_log(copy: dict[str, Any]) -> list[dict[str, str]]:
