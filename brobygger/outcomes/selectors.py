@@ -90,17 +90,17 @@ def export_person(person: Any) -> dict[str, list[dict[str, Any]]]:
     return {
         "outcomes.Administration": rows(
             Administration.objects.filter(course__person=person).select_related(
-                "course", "version", "score"
+                "course", "version__instrument", "score"
             )
         ),
         "outcomes.Answer": rows(
             Answer.objects.filter(administration__course__person=person).select_related(
-                "administration"
+                "administration__version__instrument"
             )
         ),
         "outcomes.Score": rows(
             Score.objects.filter(course__person=person).select_related(
-                "course", "version", "recorded_by"
+                "course", "version__instrument", "recorded_by"
             )
         ),
     }

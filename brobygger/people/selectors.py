@@ -259,7 +259,7 @@ def export_person(person: Person) -> dict[str, list[dict[str, Any]]]:
         ],
         "people.Consent": rows(
             Consent.objects.filter(person=person).select_related(
-                "recipient", "recorded_by", "withdrawn_by"
+                "person", "recipient", "recorded_by", "withdrawn_by"
             )
         ),
         "people.RelativeLink": rows(

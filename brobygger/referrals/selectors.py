@@ -168,11 +168,13 @@ def export_person(person: Any) -> dict[str, list[dict[str, Any]]]:
     return {
         "referrals.Referral": rows(
             Referral.objects.filter(person=person)
-            .select_related("referred_by", "unit", "peer__user")
+            .select_related("person", "referred_by", "unit", "peer__user")
             .prefetch_related("wanted_tags"),
             drop=("possible_duplicate",),
         ),
         "referrals.Course": rows(
-            Course.objects.filter(person=person).select_related("peer__user", "unit", "referral")
+            Course.objects.filter(person=person).select_related(
+                "person", "peer__user", "unit", "referral"
+            )
         ),
     }

@@ -19,7 +19,7 @@ from brobygger.people import services as people_services
 from brobygger.people.models import ConsentKind, Person, PersonKind
 from brobygger.rights import export
 from brobygger.scheduling import services as scheduling
-from brobygger.testing import TODAY, BaseTestCase, make_person
+from brobygger.testing import TODAY, BaseTestCase, count_queries, make_person
 
 # Reached through one of these, a model's rows belong to one person's records.
 PERSON_ROOTS = {"people.Person"}
@@ -252,3 +252,37 @@ class CopyTests(BaseTestCase):
         self.assertContains(response, reverse("rights:person", args=[self.alice.pk]))
         entry = self.one_entry(before)
         self.assertEqual((entry.action, entry.purpose), ("search", Purpose.SUBJECT_ACCESS))
+
+
+class CopyQueryTests(BaseTestCase):
+    def note(self, days_ago: int) -> None:
+        appointment = scheduling.record_past(
+            actor=self.peer.user,
+            course=self.alice_course,
+            starts_at=timezone.now() - datetime.timedelta(days=days_ago),
+            minutes=30,
+            mode="phone",
+            status="held",
+        )
+        conversations.record_conversation(
+            actor=self.peer.user,
+            appointment=appointment,
+            minutes=30,
+            topics=[],
+            chime=[],
+            purpose=f"Samtale {days_ago}",
+        )
+
+    def test_the_copy_takes_the_same_number_of_queries_whatever_the_number_of_records(self):
+        people_services.record_consent(
+            actor=None, person=self.alice, kind=ConsentKind.STORE_NOTES, source="verbal"
+        )
+        self.note(2)
+        with count_queries() as few:
+            export.records_of(self.alice)
+        for days_ago in (3, 4, 5, 6):
+            self.note(days_ago)
+        with count_queries() as many:
+            records = export.records_of(self.alice)
+        self.assertEqual(len(records["conversations.ConversationRecord"]), 5)
+        self.assertEqual(len(many.captured_queries), len(few.captured_queries))
