@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from brobygger.accounts.models import Unit
+from brobygger.agenda import services as agenda
+from brobygger.agenda.models import Kind, peer_party, person_party
 from brobygger.audit.services import record_event
 from brobygger.lib.dates import elapsed_minutes, local_datetime
 from brobygger.people.models import PeerWorker
@@ -37,7 +39,9 @@ from ._common import (
     _day,
     _field_error,
     _hhmm,
+    _release_sessions,
     _session_facilitator_pairs,
+    _slots,
 )
 from .participants import _fill_places
 
@@ -200,6 +204,10 @@ def _hand_over_coming_sessions(
     through.objects.bulk_create(
         [through(groupsession_id=pk, peerworker_id=peer_id) for pk in ids for peer_id in peer_ids]
     )
+    # The one agenda: the old facilitators are free then, the new ones busy.
+    _release_sessions(ids, kind=Kind.GROUP_FACILITATOR)
+    sessions = GroupSession.objects.filter(pk__in=ids).select_related("group")
+    agenda.occupy(_slots(sessions, peer_ids=peer_ids))
     return len(ids)
 
 
@@ -214,6 +222,7 @@ def close_group(*, actor: Any, group: RecoveryGroup) -> RecoveryGroup:
         _check_months_open(_session_facilitator_pairs(coming.values_list("pk", flat=True)))
         group.closed_at = closed_at
         group.save(update_fields=["closed_at"])
+        _release_sessions(list(coming.values_list("pk", flat=True)))
         cancelled = coming.update(cancelled=True, updated_at=closed_at)
         record_event(
             actor=actor, verb="group.closed", obj=group, data={"sessions_cancelled": cancelled}
@@ -330,6 +339,7 @@ def add_session(
         session.full_clean(exclude=["group"])
         session.save()
         session.facilitators.add(*facilitators)
+        _occupy_session(group, session, facilitators)
         record_event(
             actor=actor,
             verb="group.session_added",
@@ -337,6 +347,30 @@ def add_session(
             data={"group": group.pk, "minutes": session.minutes},
         )
     return session
+
+
+def _occupy_session(
+    group: RecoveryGroup, session: GroupSession, facilitators: list[PeerWorker]
+) -> None:
+    """The facilitators and the enrolled participants are busy then (agenda.services);
+    the participants are named in a refusal, as the group page names them to whoever
+    plans its sessions."""
+    enrolled = list(
+        Enrolment.objects.filter(group=group)
+        .enrolled()
+        .select_related("person")
+        .order_by("person_id")
+    )
+    names = {peer_party(p.pk): p.name for p in facilitators}
+    names |= {person_party(e.person_id): e.person.full_name for e in enrolled}
+    agenda.occupy(
+        _slots(
+            [session],
+            peer_ids=[p.pk for p in facilitators],
+            person_ids=[e.person_id for e in enrolled],
+        ),
+        names=names,
+    )
 
 
 def add_weekly_sessions(
@@ -419,6 +453,7 @@ def cancel_session(*, actor: Any, session: GroupSession) -> GroupSession:
         _check_months_open(_session_facilitator_pairs([session.pk]))
         session.cancelled = True
         session.save(update_fields=["cancelled", "updated_at"])
+        _release_sessions([session.pk])
         record_event(actor=actor, verb="group.session_cancelled", obj=session)
     return session
 
