@@ -115,7 +115,8 @@ class ThemesWarningTests(WorkforceTestCase):
         )
         response = self.client.post(edit, data, follow=True)
         self.assertContains(response, "Peer Peer", status_code=response.status_code)
-        self.assertContains(response, "samtale", status_code=response.status_code)
+        self.assertContains(response, "er optaget", status_code=response.status_code)
+        self.assertContains(response, "en samtale", status_code=response.status_code)
         self.coming.refresh_from_db()
         self.assertNotEqual(timezone.localtime(self.coming.starts_at).date(), start.date())
 
