@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -118,6 +118,12 @@ def _write(action: object) -> None:
             action()  # type: ignore[operator]
     except IntegrityError as error:
         if EXCLUSION_CONSTRAINT in str(error):
+            raise _raced() from error
+        raise
+    except OperationalError as error:
+        # Two writers waiting on each other's busy rows: PostgreSQL ends one of them; the
+        # savepoint is rolled back, so it loses like any other concurrent writer.
+        if "deadlock detected" in str(error):
             raise _raced() from error
         raise
 

@@ -267,12 +267,14 @@ def _facilitator_clash(
 def _lock_facilitators(group: RecoveryGroup) -> list[PeerWorker]:
     """Lock the facilitators' rows so two sessions for one peer are never added at once.
 
-    PostgreSQL: row locks, in primary-key order so two writers cannot deadlock.
+    PostgreSQL: row locks, in primary-key order so two writers cannot deadlock; only
+    the peers' rows (`of=self`), not their accounts': an interview seat's foreign key
+    waits on a locked account, and would wait in a cycle with the agenda's constraint.
     SQLite: the immediate write transaction already serialises writers.
     """
     ids = list(group.facilitators.values_list("pk", flat=True))
     return list(
-        PeerWorker.objects.select_for_update()
+        PeerWorker.objects.select_for_update(of=("self",))
         .filter(pk__in=ids)
         .select_related("user")
         .order_by("pk")
@@ -286,7 +288,7 @@ def _check_new_facilitators_free(
     if not added:
         return
     locked = list(
-        PeerWorker.objects.select_for_update()
+        PeerWorker.objects.select_for_update(of=("self",))
         .filter(pk__in=[p.pk for p in added])
         .select_related("user")
         .order_by("pk")
