@@ -195,3 +195,32 @@ def test_education_makes_nobody_busy():
     assert not Busy.objects.filter(party=peer_party(cast.peer.pk)).exists()
     cast.run("conversation")
     assert Busy.objects.filter(party=peer_party(cast.peer.pk)).count() == 1
+
+
+def test_the_migration_fills_the_agenda_from_existing_rows_and_skips_old_overlaps():
+    """Demo and production data: the rows that make people busy today become the agenda;
+    an overlap the old rules let through (supervision was only a warning) is left out and
+    counted, never a failed migration."""
+    import importlib
+
+    from django.apps import apps
+
+    from brobygger.workforce.models import SupervisionSession
+
+    fill = importlib.import_module("brobygger.agenda.migrations.0002_fill_from_existing_rows").fill
+    cast = make_cast()
+    cast.run("conversation")
+    Busy.objects.all().delete()
+    # As the old code allowed: supervision over the peer's conversation.
+    SupervisionSession.objects.create(
+        group=cast.supervision, starts_at=cast.starts_at, minutes=60, place="Mødelokale 2"
+    )
+    added, skipped = fill(apps)
+    assert added["conversation"] == 2
+    assert skipped["supervision"] == 1
+    # The other peer's group session at the same time stays: another party.
+    assert added["group_facilitator"] == 1
+    assert set(Busy.objects.values_list("kind", flat=True)) == {
+        "conversation",
+        "group_facilitator",
+    }
