@@ -20,7 +20,7 @@ from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from brobygger.accounts.models import Role, User
+from brobygger.accounts.models import Role, Unit, User
 from brobygger.groups import services as group_services
 from brobygger.groups.models import Enrolment, EnrolmentStatus, GroupSession, RecoveryGroup
 from brobygger.lib.dates import local_datetime
@@ -60,6 +60,7 @@ def slot_day(weeks_ahead: int = 2) -> datetime.date:
 
 @dataclass
 class Cast:
+    unit: Unit
     coordinator: User
     peer: PeerWorker
     person: Person
@@ -150,7 +151,7 @@ class Cast:
         """(url, form fields, who posts it)."""
         when = {"date": self.day.isoformat(), "time": "10:00"}
         session = {**when, "minutes": "60", "weeks": "1", "topic": ""}
-        return {
+        requests: dict[str, tuple[str, dict[str, Any], User]] = {
             "conversation": (
                 reverse("scheduling:book", args=[self.course.pk]),
                 {**when, "minutes": "45", "mode": "phone"},
@@ -187,7 +188,8 @@ class Cast:
                 {**when, "minutes": "60", "place": "Mødelokale 2", "themes": ""},
                 self.coordinator,
             ),
-        }[path]
+        }
+        return requests[path]
 
 
 def make_cast(tag: str = "", *, weeks_ahead: int = 2) -> Cast:
@@ -242,6 +244,7 @@ def make_cast(tag: str = "", *, weeks_ahead: int = 2) -> Cast:
     posting = make_posting(unit)
     application = make_application(posting, email=f"ansoeger{tag}@example.org")
     return Cast(
+        unit=unit,
         coordinator=coordinator,
         peer=peer,
         person=person,

@@ -122,8 +122,8 @@ def test_leaving_a_group_frees_the_person_and_the_next_in_line_moves_up_unless_b
     group = cast.full_group
     group_services.update_group(actor=cast.coordinator, group=group, capacity=1)
     cast.run("enrol")
-    busy_one = make_person("Birgit", unit=group.unit)
-    free_one = make_person("Carl", unit=group.unit)
+    busy_one = make_person("Birgit", unit=cast.unit)
+    free_one = make_person("Carl", unit=cast.unit)
     waiting = [
         group_services.enrol(actor=cast.coordinator, group=group, person=p)
         for p in (busy_one, free_one)
@@ -132,7 +132,7 @@ def test_leaving_a_group_frees_the_person_and_the_next_in_line_moves_up_unless_b
     # Birgit (first in line) has a conversation during the group's session.
     scheduling_services.book(
         actor=cast.coordinator,
-        course=make_course(busy_one, make_peer("birgitspeer", units=(group.unit,))),
+        course=make_course(busy_one, make_peer("birgitspeer", units=(cast.unit,))),
         starts_at=cast.starts_at,
         minutes=45,
         mode="phone",
@@ -149,7 +149,7 @@ def test_leaving_a_group_frees_the_person_and_the_next_in_line_moves_up_unless_b
 def test_handing_a_group_over_moves_the_facilitators_busy_time():
     cast = make_cast()
     session = cast.run("group_session")
-    successor = make_peer("efterfoelger", units=(cast.own_group.unit,))
+    successor = make_peer("efterfoelger", units=(cast.unit,))
     group_services.update_group(
         actor=cast.coordinator, group=cast.own_group, facilitators=[successor]
     )
@@ -165,7 +165,7 @@ def test_handing_a_group_over_moves_the_facilitators_busy_time():
 def test_changing_supervision_members_moves_coming_sessions_and_refuses_a_busy_member():
     cast = make_cast()
     cast.run("supervision")
-    newcomer = make_peer("nyt_medlem", units=(cast.own_group.unit,))
+    newcomer = make_peer("nyt_medlem", units=(cast.unit,))
     workforce_services.update_group(
         actor=cast.coordinator, group=cast.supervision, members=[newcomer]
     )

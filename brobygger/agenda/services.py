@@ -75,13 +75,13 @@ def _who(party: str, names: Mapping[str, str] | None) -> str:
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.filter(pk=int(pk)).first()
-    return user.display_name if user else _("A member of staff")  # type: ignore[attr-defined]
+    return user.display_name if user else _("A member of staff")
 
 
 def clash_message(clash: Busy, *, names: Mapping[str, str] | None = None) -> str:
     """What the party is busy with then, in words safe to show whoever tried."""
     start, end = timezone.localtime(clash.starts_at), timezone.localtime(clash.ends_at)
-    what = Kind(clash.kind).label
+    what = str(Kind(clash.kind).label)
     if clash.label and not clash.party.startswith("person:"):
         what = f"{what} ({clash.label})"
     return _("%(who)s is busy from %(start)s to %(end)s on %(day)s: %(what)s.") % {

@@ -28,8 +28,8 @@ class Filler:
         self.model = busy_model
         self.taken = defaultdict(list)  # party -> sorted, non-overlapping [(start, end)]
         self.rows = []
-        self.added = Counter()
-        self.skipped = Counter()
+        self.added: Counter[str] = Counter()
+        self.skipped: Counter[str] = Counter()
 
     def add(self, party, starts_at, ends_at, kind, source, source_id, label=""):
         if ends_at <= starts_at:
