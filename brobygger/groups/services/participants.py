@@ -94,7 +94,7 @@ def enrol(*, actor: Any, group: RecoveryGroup, person: Person) -> Enrolment:
             code="no_consent",
         )
     with transaction.atomic():
-        group = RecoveryGroup.objects.select_for_update().get(pk=group.pk)
+        group = RecoveryGroup.objects.select_for_update(no_key=True).get(pk=group.pk)
         _check_open(group)
         existing = Enrolment.objects.filter(group=group, person=person).first()
         if existing is not None and existing.status != EnrolmentStatus.LEFT:
@@ -127,7 +127,7 @@ def enrol(*, actor: Any, group: RecoveryGroup, person: Person) -> Enrolment:
 def leave(*, actor: Any, group: RecoveryGroup, person: Person) -> Enrolment:
     """The person leaves the group (or the waiting list); the first in line moves up."""
     with transaction.atomic():
-        group = RecoveryGroup.objects.select_for_update().get(pk=group.pk)
+        group = RecoveryGroup.objects.select_for_update(no_key=True).get(pk=group.pk)
         enrolment = (
             Enrolment.objects.filter(group=group, person=person)
             .exclude(status=EnrolmentStatus.LEFT)

@@ -127,7 +127,7 @@ def update_group(
     if unknown:
         raise TypeError(f"Unknown group fields: {sorted(unknown)}")
     with transaction.atomic():
-        group = RecoveryGroup.objects.select_for_update().get(pk=group.pk)
+        group = RecoveryGroup.objects.select_for_update(no_key=True).get(pk=group.pk)
         _check_open(group)
         for name in ("title", "theme", "place"):
             if isinstance(changes.get(name), str):
@@ -214,7 +214,7 @@ def _hand_over_coming_sessions(
 def close_group(*, actor: Any, group: RecoveryGroup) -> RecoveryGroup:
     """The series is over: no more sessions or sign-ups. Attendance and notes stay."""
     with transaction.atomic():
-        group = RecoveryGroup.objects.select_for_update().get(pk=group.pk)
+        group = RecoveryGroup.objects.select_for_update(no_key=True).get(pk=group.pk)
         _check_open(group)
         closed_at = timezone.now()
         # Sessions still to come will not take place: off the plan and out of the hours.
@@ -268,13 +268,15 @@ def _lock_facilitators(group: RecoveryGroup) -> list[PeerWorker]:
     """Lock the facilitators' rows so two sessions for one peer are never added at once.
 
     PostgreSQL: row locks, in primary-key order so two writers cannot deadlock; only
-    the peers' rows (`of=self`), not their accounts': an interview seat's foreign key
-    waits on a locked account, and would wait in a cycle with the agenda's constraint.
+    the peers' rows (`of=self`, not their accounts') and without the key (`no_key`), so
+    the foreign-key checks of other paths (a conversation's peer, checked at commit; an
+    interview seat's account) never wait on it: they would wait in a cycle with the
+    agenda's exclusion constraint (agenda.services).
     SQLite: the immediate write transaction already serialises writers.
     """
     ids = list(group.facilitators.values_list("pk", flat=True))
     return list(
-        PeerWorker.objects.select_for_update(of=("self",))
+        PeerWorker.objects.select_for_update(no_key=True, of=("self",))
         .filter(pk__in=ids)
         .select_related("user")
         .order_by("pk")
@@ -288,7 +290,7 @@ def _check_new_facilitators_free(
     if not added:
         return
     locked = list(
-        PeerWorker.objects.select_for_update(of=("self",))
+        PeerWorker.objects.select_for_update(no_key=True, of=("self",))
         .filter(pk__in=[p.pk for p in added])
         .select_related("user")
         .order_by("pk")
@@ -330,7 +332,7 @@ def add_session(
     with transaction.atomic():
         # The group's row lock waits for a change of facilitators, so a new session never
         # gets the peers a concurrent update_group has just taken off the group.
-        group = RecoveryGroup.objects.select_for_update().get(pk=group.pk)
+        group = RecoveryGroup.objects.select_for_update(no_key=True).get(pk=group.pk)
         _check_open(group)
         facilitators = _lock_facilitators(group)
         reason = _facilitator_clash(facilitators, starts_at, ends_at)
