@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "brobygger.accounts",
     "brobygger.audit",
     "brobygger.people",
+    "brobygger.agenda",
     "brobygger.referrals",
     "brobygger.matching",
     "brobygger.scheduling",

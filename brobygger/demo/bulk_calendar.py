@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from brobygger.agenda.models import Busy, Kind, Source, peer_party, person_party
 from brobygger.audit.services import append_many, new_event
 from brobygger.conversations.models import (
     NOTE_FIELDS,
@@ -172,6 +173,24 @@ class Calendar:
         """The appointments (as they stand after any cancellation) and their events."""
         appointments = list({id(a): a for a, _actor, _verb, _data in self.made}.values())
         Appointment.objects.bulk_create(appointments, batch_size=1000)
+        # The one agenda (agenda.services): what `_guarded_save` writes, in bulk. `_free`
+        # kept the conversations apart, so no two rows overlap for a peer or a person.
+        Busy.objects.bulk_create(
+            [
+                Busy(
+                    party=party,
+                    starts_at=a.starts_at,
+                    ends_at=a.ends_at,
+                    kind=Kind.CONVERSATION,
+                    source=Source.APPOINTMENT,
+                    source_id=a.pk,
+                )
+                for a in appointments
+                if a.status != AppointmentStatus.CANCELLED
+                for party in (peer_party(a.peer_id), person_party(a.person_id))
+            ],
+            batch_size=1000,
+        )
         append_many(
             [
                 new_event(actor=actor, verb=verb, obj=a, person_id=a.person_id, data=data)

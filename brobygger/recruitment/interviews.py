@@ -20,6 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from brobygger.accounts.models import Role
+from brobygger.agenda import services as agenda
+from brobygger.agenda.models import Kind, Source
 from brobygger.audit.services import record_event
 from brobygger.people.models import PeerWorker
 from brobygger.scheduling.models import Appointment, Mode
@@ -135,9 +137,31 @@ def _check_months_open(
             ensure_month_open(peer_id=peer_id, day=day)
 
 
+def _occupy_panel(interview: Interview, users: list[Any]) -> None:
+    """The panel is busy then in the one agenda (agenda.services); a member who is a peer
+    worker is busy as the peer, so conversations, groups and supervision see it. No word
+    about the applicant goes into the agenda."""
+    parties = agenda.staff_parties(u.pk for u in users)
+    agenda.occupy(
+        [
+            agenda.Slot(
+                parties[u.pk],
+                interview.starts_at,
+                interview.ends_at,
+                Kind.INTERVIEW,
+                Source.INTERVIEW,
+                interview.pk,
+            )
+            for u in users
+        ],
+        names={parties[u.pk]: u.display_name for u in users},
+    )
+
+
 def _seat_panel(interview: Interview, users: list[Any]) -> None:
     try:
         with transaction.atomic():
+            _occupy_panel(interview, users)
             InterviewSeat.objects.bulk_create(
                 InterviewSeat(
                     interview=interview,
@@ -224,6 +248,7 @@ def cancel_interview(*, actor: Any, interview: Interview) -> Interview:
         interview.status = InterviewStatus.CANCELLED
         interview.save(update_fields=["status", "updated_at"])
         interview.seats.update(active=False)
+        agenda.release(Source.INTERVIEW, [interview.pk])
         record_event(
             actor=actor,
             verb="recruitment.interview_cancelled",

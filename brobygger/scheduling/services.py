@@ -12,6 +12,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from brobygger.agenda import services as agenda
+from brobygger.agenda.models import Kind, Source, peer_party, person_party
 from brobygger.audit.services import record_event
 from brobygger.lib.dates import week_bounds, week_start
 from brobygger.people import services as people_services
@@ -87,6 +89,7 @@ def _guarded_save(appointment: Appointment, *, update_fields: list[str] | None =
     try:
         with transaction.atomic():
             appointment.save(update_fields=update_fields)
+            _occupy(appointment)
     except IntegrityError as error:
         if any(name in str(error) for name in NO_OVERLAP_CONSTRAINTS):
             raise ValidationError(
@@ -94,6 +97,28 @@ def _guarded_save(appointment: Appointment, *, update_fields: list[str] | None =
                 code="double_booked",
             ) from error
         raise
+
+
+def _occupy(appointment: Appointment) -> None:
+    """The peer and the person are busy in the one agenda (agenda.services): it refuses a
+    clash with anything else they do, and on PostgreSQL its exclusion constraint decides
+    between concurrent writers."""
+    agenda.release(Source.APPOINTMENT, [appointment.pk])
+    peer = peer_party(appointment.peer_id)
+    agenda.occupy(
+        [
+            agenda.Slot(
+                party,
+                appointment.starts_at,
+                appointment.ends_at,
+                Kind.CONVERSATION,
+                Source.APPOINTMENT,
+                appointment.pk,
+            )
+            for party in (peer, person_party(appointment.person_id))
+        ],
+        names={peer: appointment.peer.name},
+    )
 
 
 def week_minutes(peer_id: int, day: datetime.date, *, exclude_pk: int | None = None) -> int:
@@ -236,6 +261,7 @@ def cancel(*, actor: Any, appointment: Appointment, by: str, reason: str) -> App
         appointment.save(
             update_fields=["status", "cancelled_by", "cancel_reason", "sequence", "updated_at"]
         )
+        agenda.release(Source.APPOINTMENT, [appointment.pk])
         record_event(
             actor=actor,
             verb="appointment.cancelled",

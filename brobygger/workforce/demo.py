@@ -15,11 +15,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
 from brobygger.lib.dates import local_datetime
 from brobygger.people.models import PeerKind, PeerWorker
 
 from . import services
-from .models import AttendanceStatus, ProviderKind, SupervisionGroup
+from .models import AttendanceStatus, ProviderKind, SupervisionGroup, SupervisionSession
 
 # (provider, title, hours, cost in DKK) of the full peer education.
 EDUCATIONS = [
@@ -230,6 +233,27 @@ def _status(rng: random.Random) -> str:
     return AttendanceStatus.EXCUSED if roll < 0.93 else AttendanceStatus.ABSENT
 
 
+def _add_session(
+    builder: Any, group: SupervisionGroup, plan: GroupPlan, day: datetime.date, themes: str
+) -> SupervisionSession | None:
+    """The planned hour, or an hour or two from it when a member is busy then (one clash
+    rule: agenda.services); no session that day when every try clashes."""
+    for hour in (plan.hour, plan.hour + 2, plan.hour - 2, plan.hour + 4):
+        try:
+            with transaction.atomic():
+                return services.add_session(
+                    actor=builder.coordinator,
+                    group=group,
+                    starts_at=local_datetime(day, datetime.time(hour)),
+                    minutes=plan.minutes,
+                    place=plan.place,
+                    themes=themes,
+                )
+        except ValidationError:
+            continue
+    return None
+
+
 def _supervision(
     builder: Any, plan: GroupPlan, members: list[PeerWorker], behind: set[int], rng: random.Random
 ) -> SupervisionGroup:
@@ -248,14 +272,9 @@ def _supervision(
     past = [d for d in days if d < today]
     for day in days:
         themes = "\n".join(rng.sample(THEMES, 2)) if day < today or rng.random() < 0.5 else ""
-        session = services.add_session(
-            actor=builder.coordinator,
-            group=group,
-            starts_at=local_datetime(day, datetime.time(plan.hour)),
-            minutes=plan.minutes,
-            place=plan.place,
-            themes=themes,
-        )
+        session = _add_session(builder, group, plan, day, themes)
+        if session is None:
+            continue
         if day >= today:
             continue
         statuses: dict[int, str] = {}

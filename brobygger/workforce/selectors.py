@@ -350,17 +350,3 @@ def peer_sessions(peer: PeerWorker, *, since: datetime.date | None = None) -> li
     return [
         {"session": s, "status": own.get(s.pk, ""), "future": s.starts_at > now} for s in listed
     ]
-
-
-def member_clashes(session: SupervisionSession) -> list[str]:
-    """Names of members with a conversation booked during the session (a warning only)."""
-    from brobygger.scheduling.models import Appointment
-
-    clashes = (
-        Appointment.objects.active()
-        .filter(peer__in=session.group.members.all())
-        .overlapping(session.starts_at, session.ends_at)
-        .select_related("peer__user")
-        .order_by("peer__user__first_name")
-    )
-    return sorted({a.peer.name for a in clashes})

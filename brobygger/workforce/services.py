@@ -12,6 +12,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from brobygger.agenda import services as agenda
+from brobygger.agenda.models import Kind, Source, peer_party
 from brobygger.audit.services import record_event
 from brobygger.groups import notes
 from brobygger.people import services as people_services
@@ -265,6 +267,7 @@ def update_group(
             if wanted != before:
                 group.members.set(list(wanted))
                 data |= {"joined": sorted(wanted - before), "left": sorted(before - wanted)}
+                _move_members(group, joined=wanted - before, left=before - wanted)
         if len(data) > 1 or changed:
             record_event(actor=actor, verb="supervision.group_changed", obj=group, data=data)
     return group
@@ -282,6 +285,57 @@ def close_group(*, actor: Any, group: SupervisionGroup) -> SupervisionGroup:
 
 
 # -- sessions ------------------------------------------------------------------------
+
+
+def _member_slots(
+    sessions: Iterable[SupervisionSession], peer_ids: Iterable[int]
+) -> list[agenda.Slot]:
+    ids = sorted(peer_ids)
+    return [
+        agenda.Slot(
+            peer_party(pk),
+            session.starts_at,
+            session.ends_at,
+            Kind.SUPERVISION,
+            Source.SUPERVISION_SESSION,
+            session.pk,
+            session.group.name,
+        )
+        for session in sessions
+        for pk in ids
+    ]
+
+
+def _occupy_members(session: SupervisionSession, members: list[PeerWorker]) -> None:
+    """The members are busy at the session (agenda.services): one clash rule for all,
+    so a member's conversation, group session or interview then refuses it, by name."""
+    agenda.occupy(
+        _member_slots([session], [m.pk for m in members]),
+        names={peer_party(m.pk): m.name for m in members},
+    )
+
+
+def _move_members(group: SupervisionGroup, *, joined: set[int], left: set[int]) -> None:
+    """Who joins is busy at the group's coming sessions, who leaves is free then; the
+    sessions that have begun keep who was there."""
+    coming = list(
+        SupervisionSession.objects.filter(group=group, starts_at__gt=timezone.now())
+        .select_related("group")
+        .order_by("starts_at", "pk")
+    )
+    if not coming:
+        return
+    agenda.release(
+        Source.SUPERVISION_SESSION,
+        [s.pk for s in coming],
+        parties=[peer_party(pk) for pk in left],
+    )
+    try:
+        agenda.occupy(_member_slots(coming, joined))
+    except ValidationError as error:
+        raise ValidationError(
+            {"members": [ValidationError(m, code="double_booked") for m in error.messages]}
+        ) from error
 
 
 def themes_warnings(group: SupervisionGroup, text: str) -> list[str]:
@@ -361,6 +415,7 @@ def add_session(
         )
         session.full_clean()
         session.save()
+        _occupy_members(session, list(group.members.all()))
         record_event(
             actor=actor,
             verb="supervision.session_added",
@@ -400,6 +455,8 @@ def update_session(
             setattr(session, name, changes[name])
         session.full_clean()
         session.save(update_fields=[*changed, "updated_at"])
+        if {"starts_at", "minutes"} & set(changed):
+            agenda.move(Source.SUPERVISION_SESSION, session.pk, session.starts_at, session.ends_at)
         record_event(
             actor=actor,
             verb="supervision.session_changed",
@@ -423,6 +480,7 @@ def delete_session(*, actor: Any, session: SupervisionSession) -> None:
             obj=session,
             data={"group_id": session.group_id, "starts_at": session.starts_at.isoformat()},
         )
+        agenda.release(Source.SUPERVISION_SESSION, [session.pk])
         session.delete()
 
 

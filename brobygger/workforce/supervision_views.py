@@ -151,13 +151,8 @@ def _save_session(
             for e in getattr(error, "error_dict", {}).get("themes", [])
         )
         return None, warned
-    clashes = selectors.member_clashes(saved)
-    if clashes:
-        messages.warning(
-            request,
-            _("Booked for a conversation at the same time: %(names)s.")
-            % {"names": ", ".join(clashes)},
-        )
+    # A member busy then (a conversation, a group, an interview) was refused above by
+    # the one agenda (agenda.services), with the clash in words.
     return saved, False
 
 

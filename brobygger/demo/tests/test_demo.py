@@ -1,11 +1,13 @@
 from django.core.management import call_command
 from django.test import TestCase, TransactionTestCase
 
+from brobygger.agenda.models import Busy, Kind
 from brobygger.audit.models import AccessLogEntry, AuditEvent
 from brobygger.audit.services import verify_chain
 from brobygger.breakglass.models import GlassAccess
 from brobygger.people.models import PeerWorker, Person, RelativeLink
 from brobygger.referrals.models import Course
+from brobygger.scheduling.models import Appointment
 
 
 class DemoTests(TestCase):
@@ -40,6 +42,26 @@ class DemoTests(TestCase):
             )
         self.assertEqual(verify_chain(AccessLogEntry), [])
         self.assertEqual(verify_chain(AuditEvent), [])
+        self.assert_one_agenda_without_overlaps()
+
+    def assert_one_agenda_without_overlaps(self):
+        """Every active conversation is in the one agenda for its peer and person, the
+        groups, interviews and supervision are there too, and nobody is busy twice."""
+        active = Appointment.objects.active().count()
+        self.assertEqual(Busy.objects.filter(kind=Kind.CONVERSATION).count(), 2 * active)
+        kinds = set(Busy.objects.values_list("kind", flat=True).distinct())
+        self.assertLessEqual(
+            {Kind.CONVERSATION, Kind.GROUP_FACILITATOR, Kind.GROUP_PARTICIPANT, Kind.SUPERVISION},
+            kinds,
+        )
+        rows = Busy.objects.order_by("party", "starts_at").values_list(
+            "party", "starts_at", "ends_at"
+        )
+        previous = None
+        for party, starts_at, ends_at in rows:
+            if previous is not None and previous[0] == party:
+                self.assertLessEqual(previous[2], starts_at, party)
+            previous = (party, starts_at, ends_at)
 
 
 class DemoReproducibilityTests(TransactionTestCase):

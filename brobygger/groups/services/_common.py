@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from brobygger.agenda import services as agenda
+from brobygger.agenda.models import Kind, Source, peer_party, person_party
 
 from ..models import (
     GroupSession,
@@ -83,3 +87,39 @@ def _session_facilitator_pairs(sessions: Iterable[int]) -> list[tuple[int, datet
             "peerworker_id", "groupsession__starts_at"
         )
     )
+
+
+# -- the one agenda (agenda.services) ------------------------------------------------------
+
+
+def _slots(
+    sessions: Iterable[GroupSession],
+    *,
+    peer_ids: Iterable[int] = (),
+    person_ids: Iterable[int] = (),
+) -> list[agenda.Slot]:
+    """Busy slots for the sessions: the facilitators run them, the participants take part."""
+    peers, persons = list(peer_ids), list(person_ids)
+    slots = []
+    for session in sessions:
+        label = session.group.title
+        for party, kind in [
+            *((peer_party(pk), Kind.GROUP_FACILITATOR) for pk in peers),
+            *((person_party(pk), Kind.GROUP_PARTICIPANT) for pk in persons),
+        ]:
+            slots.append(
+                agenda.Slot(
+                    party,
+                    session.starts_at,
+                    session.ends_at,
+                    kind,
+                    Source.GROUP_SESSION,
+                    session.pk,
+                    label,
+                )
+            )
+    return slots
+
+
+def _release_sessions(session_ids: Iterable[int], **which: Any) -> int:
+    return agenda.release(Source.GROUP_SESSION, session_ids, **which)

@@ -11,6 +11,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from brobygger.agenda import services as agenda
+from brobygger.agenda.models import person_party
 from brobygger.audit.services import record_event
 from brobygger.people import services as people_services
 from brobygger.people.models import ConsentKind, Person, PersonKind
@@ -29,7 +31,9 @@ from ._common import (
     NOTE_WARNING,
     _check_months_open,
     _check_open,
+    _release_sessions,
     _session_facilitator_pairs,
+    _slots,
 )
 
 
@@ -54,6 +58,24 @@ def _check_person_free(group: RecoveryGroup, person: Person) -> None:
             )
 
 
+def _occupy_place(group: RecoveryGroup, person: Person | int) -> None:
+    """The person is busy at the group's coming sessions (agenda.services): refused, with
+    the clash in words, when they are busy with something else then."""
+    person_id = person if isinstance(person, int) else person.pk
+    coming = (
+        GroupSession.objects.active()
+        .filter(group=group, ends_at__gt=timezone.now())
+        .select_related("group")
+    )
+    agenda.occupy(_slots(coming, person_ids=[person_id]))
+
+
+def _release_place(group: RecoveryGroup, person_id: int) -> None:
+    """The person is free at the group's sessions still to come."""
+    coming = GroupSession.objects.filter(group=group, ends_at__gt=timezone.now())
+    _release_sessions(coming.values_list("pk", flat=True), parties=[person_party(person_id)])
+
+
 def enrol(*, actor: Any, group: RecoveryGroup, person: Person) -> Enrolment:
     """A place in the group, or the next place on the waiting list when it is full.
 
@@ -72,7 +94,7 @@ def enrol(*, actor: Any, group: RecoveryGroup, person: Person) -> Enrolment:
             code="no_consent",
         )
     with transaction.atomic():
-        group = RecoveryGroup.objects.select_for_update().get(pk=group.pk)
+        group = RecoveryGroup.objects.select_for_update(no_key=True).get(pk=group.pk)
         _check_open(group)
         existing = Enrolment.objects.filter(group=group, person=person).first()
         if existing is not None and existing.status != EnrolmentStatus.LEFT:
@@ -90,6 +112,8 @@ def enrol(*, actor: Any, group: RecoveryGroup, person: Person) -> Enrolment:
         enrolment.status, enrolment.position = status, position
         enrolment.enrolled_at = timezone.now()
         enrolment.save()
+        if status == EnrolmentStatus.ENROLLED:
+            _occupy_place(group, person)
         record_event(
             actor=actor,
             verb="group.enrolled" if status == EnrolmentStatus.ENROLLED else "group.waiting",
@@ -103,7 +127,7 @@ def enrol(*, actor: Any, group: RecoveryGroup, person: Person) -> Enrolment:
 def leave(*, actor: Any, group: RecoveryGroup, person: Person) -> Enrolment:
     """The person leaves the group (or the waiting list); the first in line moves up."""
     with transaction.atomic():
-        group = RecoveryGroup.objects.select_for_update().get(pk=group.pk)
+        group = RecoveryGroup.objects.select_for_update(no_key=True).get(pk=group.pk)
         enrolment = (
             Enrolment.objects.filter(group=group, person=person)
             .exclude(status=EnrolmentStatus.LEFT)
@@ -114,6 +138,8 @@ def leave(*, actor: Any, group: RecoveryGroup, person: Person) -> Enrolment:
         was = enrolment.status
         enrolment.status, enrolment.position = EnrolmentStatus.LEFT, None
         enrolment.save(update_fields=["status", "position", "changed_at"])
+        if was == EnrolmentStatus.ENROLLED:
+            _release_place(group, person.pk)
         record_event(
             actor=actor,
             verb="group.left",
@@ -153,12 +179,24 @@ def _renumber_waiting(group: RecoveryGroup) -> None:
 
 
 def _fill_places(*, actor: Any, group: RecoveryGroup) -> list[Enrolment]:
-    """Move the first in line up while there are free places. Call with the group locked."""
+    """Move the first in line up while there are free places. Call with the group locked.
+
+    Someone busy at one of the coming sessions (a conversation then) keeps their place
+    in line and the next one moves up: a place is never given that would put a person
+    in two places at once, and leaving (also when a course or consent ends) never fails.
+    """
     moved: list[Enrolment] = []
     free = group.capacity - Enrolment.objects.filter(group=group).enrolled().count()
     if free <= 0:
         return moved
-    for enrolment in list(Enrolment.objects.filter(group=group).waiting()[:free]):
+    for enrolment in list(Enrolment.objects.filter(group=group).waiting()):
+        if len(moved) >= free:
+            break
+        try:
+            with transaction.atomic():
+                _occupy_place(group, enrolment.person_id)
+        except ValidationError:
+            continue
         enrolment.status, enrolment.position = EnrolmentStatus.ENROLLED, None
         enrolment.save(update_fields=["status", "position", "changed_at"])
         record_event(actor=actor, verb="group.moved_up", obj=group, person_id=enrolment.person_id)

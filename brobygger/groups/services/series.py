@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from brobygger.accounts.models import Unit
+from brobygger.agenda import services as agenda
+from brobygger.agenda.models import Kind, peer_party, person_party
 from brobygger.audit.services import record_event
 from brobygger.lib.dates import elapsed_minutes, local_datetime
 from brobygger.people.models import PeerWorker
@@ -37,7 +39,9 @@ from ._common import (
     _day,
     _field_error,
     _hhmm,
+    _release_sessions,
     _session_facilitator_pairs,
+    _slots,
 )
 from .participants import _fill_places
 
@@ -123,7 +127,7 @@ def update_group(
     if unknown:
         raise TypeError(f"Unknown group fields: {sorted(unknown)}")
     with transaction.atomic():
-        group = RecoveryGroup.objects.select_for_update().get(pk=group.pk)
+        group = RecoveryGroup.objects.select_for_update(no_key=True).get(pk=group.pk)
         _check_open(group)
         for name in ("title", "theme", "place"):
             if isinstance(changes.get(name), str):
@@ -200,13 +204,17 @@ def _hand_over_coming_sessions(
     through.objects.bulk_create(
         [through(groupsession_id=pk, peerworker_id=peer_id) for pk in ids for peer_id in peer_ids]
     )
+    # The one agenda: the old facilitators are free then, the new ones busy.
+    _release_sessions(ids, kind=Kind.GROUP_FACILITATOR)
+    sessions = GroupSession.objects.filter(pk__in=ids).select_related("group")
+    agenda.occupy(_slots(sessions, peer_ids=peer_ids))
     return len(ids)
 
 
 def close_group(*, actor: Any, group: RecoveryGroup) -> RecoveryGroup:
     """The series is over: no more sessions or sign-ups. Attendance and notes stay."""
     with transaction.atomic():
-        group = RecoveryGroup.objects.select_for_update().get(pk=group.pk)
+        group = RecoveryGroup.objects.select_for_update(no_key=True).get(pk=group.pk)
         _check_open(group)
         closed_at = timezone.now()
         # Sessions still to come will not take place: off the plan and out of the hours.
@@ -214,6 +222,7 @@ def close_group(*, actor: Any, group: RecoveryGroup) -> RecoveryGroup:
         _check_months_open(_session_facilitator_pairs(coming.values_list("pk", flat=True)))
         group.closed_at = closed_at
         group.save(update_fields=["closed_at"])
+        _release_sessions(list(coming.values_list("pk", flat=True)))
         cancelled = coming.update(cancelled=True, updated_at=closed_at)
         record_event(
             actor=actor, verb="group.closed", obj=group, data={"sessions_cancelled": cancelled}
@@ -258,12 +267,16 @@ def _facilitator_clash(
 def _lock_facilitators(group: RecoveryGroup) -> list[PeerWorker]:
     """Lock the facilitators' rows so two sessions for one peer are never added at once.
 
-    PostgreSQL: row locks, in primary-key order so two writers cannot deadlock.
+    PostgreSQL: row locks, in primary-key order so two writers cannot deadlock; only
+    the peers' rows (`of=self`, not their accounts') and without the key (`no_key`), so
+    the foreign-key checks of other paths (a conversation's peer, checked at commit; an
+    interview seat's account) never wait on it: they would wait in a cycle with the
+    agenda's exclusion constraint (agenda.services).
     SQLite: the immediate write transaction already serialises writers.
     """
     ids = list(group.facilitators.values_list("pk", flat=True))
     return list(
-        PeerWorker.objects.select_for_update()
+        PeerWorker.objects.select_for_update(no_key=True, of=("self",))
         .filter(pk__in=ids)
         .select_related("user")
         .order_by("pk")
@@ -277,7 +290,7 @@ def _check_new_facilitators_free(
     if not added:
         return
     locked = list(
-        PeerWorker.objects.select_for_update()
+        PeerWorker.objects.select_for_update(no_key=True, of=("self",))
         .filter(pk__in=[p.pk for p in added])
         .select_related("user")
         .order_by("pk")
@@ -319,7 +332,7 @@ def add_session(
     with transaction.atomic():
         # The group's row lock waits for a change of facilitators, so a new session never
         # gets the peers a concurrent update_group has just taken off the group.
-        group = RecoveryGroup.objects.select_for_update().get(pk=group.pk)
+        group = RecoveryGroup.objects.select_for_update(no_key=True).get(pk=group.pk)
         _check_open(group)
         facilitators = _lock_facilitators(group)
         reason = _facilitator_clash(facilitators, starts_at, ends_at)
@@ -330,6 +343,7 @@ def add_session(
         session.full_clean(exclude=["group"])
         session.save()
         session.facilitators.add(*facilitators)
+        _occupy_session(group, session, facilitators)
         record_event(
             actor=actor,
             verb="group.session_added",
@@ -337,6 +351,30 @@ def add_session(
             data={"group": group.pk, "minutes": session.minutes},
         )
     return session
+
+
+def _occupy_session(
+    group: RecoveryGroup, session: GroupSession, facilitators: list[PeerWorker]
+) -> None:
+    """The facilitators and the enrolled participants are busy then (agenda.services);
+    the participants are named in a refusal, as the group page names them to whoever
+    plans its sessions."""
+    enrolled = list(
+        Enrolment.objects.filter(group=group)
+        .enrolled()
+        .select_related("person")
+        .order_by("person_id")
+    )
+    names = {peer_party(p.pk): p.name for p in facilitators}
+    names |= {person_party(e.person_id): e.person.full_name for e in enrolled}
+    agenda.occupy(
+        _slots(
+            [session],
+            peer_ids=[p.pk for p in facilitators],
+            person_ids=[e.person_id for e in enrolled],
+        ),
+        names=names,
+    )
 
 
 def add_weekly_sessions(
@@ -419,6 +457,7 @@ def cancel_session(*, actor: Any, session: GroupSession) -> GroupSession:
         _check_months_open(_session_facilitator_pairs([session.pk]))
         session.cancelled = True
         session.save(update_fields=["cancelled", "updated_at"])
+        _release_sessions([session.pk])
         record_event(actor=actor, verb="group.session_cancelled", obj=session)
     return session
 

@@ -184,7 +184,7 @@ class OverviewTests(WorkforceTestCase):
 
     def test_each_coordinator_page_writes_one_entry_and_a_refusal_none(self):
         group = make_group([self.peer], unit=self.unit)
-        session = make_session(group, timezone.now() - datetime.timedelta(days=3))
+        session = make_session(group, timezone.now() - datetime.timedelta(days=4))
         urls = [
             reverse("workforce:overview"),
             reverse("workforce:education_overview"),

@@ -84,8 +84,22 @@ class ThemesWarningTests(WorkforceTestCase):
         self.assertEqual(response.status_code, 422)
         self.assertIn("time", response.context["form"].errors)
 
-    def test_a_members_conversation_at_the_same_time_is_a_warning(self):
+    def test_a_conversation_cannot_be_booked_during_a_members_supervision(self):
         start = timezone.localtime(self.coming.starts_at)
+        with self.assertRaises(ValidationError) as caught:
+            scheduling_services.book(
+                actor=self.coordinator,
+                course=self.alice_course,
+                starts_at=start + datetime.timedelta(minutes=30),
+                minutes=45,
+                mode="in_person",
+                place="Afsnit R1",
+            )
+        self.assertEqual(caught.exception.code, "double_booked")
+        self.assertIn("supervision", caught.exception.messages[0])
+
+    def test_supervision_cannot_be_moved_onto_a_members_conversation(self):
+        start = timezone.localtime(self.coming.starts_at) + datetime.timedelta(days=1)
         scheduling_services.book(
             actor=self.coordinator,
             course=self.alice_course,
@@ -100,7 +114,11 @@ class ThemesWarningTests(WorkforceTestCase):
             date=start.date().isoformat(), time=start.strftime("%H:%M"), minutes="90"
         )
         response = self.client.post(edit, data, follow=True)
-        self.assertContains(response, "Peer Peer")
+        self.assertContains(response, "Peer Peer", status_code=response.status_code)
+        self.assertContains(response, "er optaget", status_code=response.status_code)
+        self.assertContains(response, "en samtale", status_code=response.status_code)
+        self.coming.refresh_from_db()
+        self.assertNotEqual(timezone.localtime(self.coming.starts_at).date(), start.date())
 
 
 class AttendanceTests(WorkforceTestCase):
