@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "brobygger.admissions",
     "brobygger.reports",
     "brobygger.research",
+    "brobygger.retention",
     "brobygger.desk",
     "brobygger.public",
     "brobygger.demo",

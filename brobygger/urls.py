@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("brobygger.admissions.urls")),
     path("", include("brobygger.reports.urls")),
     path("", include("brobygger.research.urls")),
+    path("", include("brobygger.retention.urls")),
     path("", include("brobygger.desk.urls")),
     path("admin/", admin.site.urls),
 ]
