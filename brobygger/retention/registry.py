@@ -25,6 +25,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from brobygger.admissions.models import Admission
+from brobygger.audit.retention import cut_log
 from brobygger.conversations.models import ConversationRecord, CourseTopic, RecordVersion
 from brobygger.groups.models import Attendance, Enrolment
 from brobygger.outcomes.models import Administration, Answer, PeerDigest, Score
@@ -273,6 +274,12 @@ def apply_sessions(ctx: Context) -> int:
     return _count_delete(Session.objects.filter(expire_date__lt=ctx.cutoff("sessions")))
 
 
+def apply_access_log(ctx: Context) -> int:
+    """The access log and the audit trail: whole sealed stretches older than the period
+    (brobygger/audit/retention.py keeps the chain verifiable)."""
+    return cut_log(cutoff=ctx.cutoff("access_log"))
+
+
 RECORD_TYPES: tuple[RecordType, ...] = (
     RecordType(
         "questionnaire_links",
@@ -403,6 +410,16 @@ RECORD_TYPES: tuple[RecordType, ...] = (
         0,
         30,
         apply_sessions,
+    ),
+    RecordType(
+        "access_log",
+        _("Access log and audit trail"),
+        _("after the entry was written (whole sealed stretches, oldest first)"),
+        Action.DELETE,
+        5 * YEAR,
+        183,
+        5 * YEAR,
+        apply_access_log,
     ),
 )
 
