@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from .models import LegalHold, RetentionPolicy, RetentionRun
 from .registry import RECORD_TYPES, RecordType
@@ -40,6 +40,6 @@ def last_run() -> RetentionRun | None:
 
 def holds() -> QuerySet[LegalHold]:
     """Active holds first, then the lifted ones (newest first)."""
-    return LegalHold.objects.select_related("placed_by", "lifted_by", "course").order_by(
-        "-lifted_at", "-placed_at", "-id"
+    return LegalHold.objects.select_related("placed_by", "lifted_by").order_by(
+        F("lifted_at").desc(nulls_first=True), "-placed_at", "-id"
     )

@@ -5,12 +5,15 @@ from brobygger.audit.models import AccessLogEntry, AuditEvent
 from brobygger.audit.services import verify_chain
 from brobygger.people.models import PeerWorker, Person, RelativeLink
 from brobygger.referrals.models import Course
+from brobygger.retention.models import LegalHold
+from brobygger.retention.services import apply_retention
 
 
 class DemoTests(TestCase):
     def test_demo_programme_is_realistic_and_audited(self):
         call_command("load_demo", "--seed", "7", verbosity=0)
-        self.assertEqual(Person.objects.count(), 300)
+        # 300, and the two persons of the retention demo's courses that ended six years ago.
+        self.assertEqual(Person.objects.count(), 302)
         # Twelve peers from the start, and two hired from job postings through the hire step.
         self.assertEqual(PeerWorker.objects.filter(hire__isnull=True).count(), 12)
         self.assertEqual(PeerWorker.objects.filter(hire__isnull=False).count(), 2)
@@ -24,9 +27,21 @@ class DemoTests(TestCase):
         self.assertGreater(Course.objects.filter(ended_on__isnull=True).count(), 50)
         self.assertTrue(Person.objects.filter(given_name__in=["Søren", "Mette", "Anne"]).exists())
         # Everything came through the services: every person has an audit event.
-        self.assertEqual(AuditEvent.objects.filter(verb="person.created").count(), 300)
+        self.assertEqual(AuditEvent.objects.filter(verb="person.created").count(), 302)
         self.assertEqual(verify_chain(AccessLogEntry), [])
         self.assertEqual(verify_chain(AuditEvent), [])
+
+    def test_demo_has_data_old_enough_for_retention_and_one_legal_hold(self):
+        call_command("load_demo", "--seed", "7", verbosity=0)
+        held = LegalHold.objects.active().get()
+        counts = apply_retention(dry_run=True).counts
+        for key in ("peer_notes", "appointments", "courses", "applications", "questionnaire_links"):
+            self.assertGreater(counts[key], 0, key)
+        self.assertEqual(counts["courses"], 1)  # the other old course is held
+        apply_retention()
+        assert held.course_id is not None
+        self.assertTrue(Course.objects.filter(pk=held.course_id).exists())
+        self.assertEqual(sum(apply_retention(dry_run=True).counts.values()), 0)
 
 
 class DemoReproducibilityTests(TransactionTestCase):
@@ -43,4 +58,5 @@ class DemoIfEmptyTests(TestCase):
     def test_if_empty_does_not_load_twice(self):
         call_command("load_demo", verbosity=0)
         call_command("load_demo", "--if-empty", verbosity=0)
-        self.assertEqual(Person.objects.count(), 300)
+        # 300, and the two persons of the retention demo's courses that ended six years ago.
+        self.assertEqual(Person.objects.count(), 302)
