@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast test-clock test-e2e lint format install migrate demo messages bench clean
+.PHONY: run test test-fast test-clock test-e2e lint format install migrate demo messages bench clean drill
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Brobygger needs Python 3.11 or newer")'
@@ -67,6 +67,19 @@ format: install
 messages: install
 	$(PY) manage.py makemessages -l da --ignore=.venv --ignore=bench --ignore=tests
 	$(PY) manage.py compilemessages --ignore=.venv
+
+# Backup and restore drill on PostgreSQL (PGHOST/PGPORT/PGUSER, default 127.0.0.1:5432
+# postgres): demo into a fresh database, pg_dump, drop, pg_restore, compare row counts,
+# verify the audit chain; the last line is the time to restore. docs/operations.md.
+drill: install
+	@if ! command -v pg_dump >/dev/null || ! command -v pg_restore >/dev/null; then \
+		if [ "$$(id -u)" = "0" ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-client-15 >/dev/null; \
+		else \
+			echo "pg_dump/pg_restore missing: apt-get install postgresql-client-15" >&2; exit 1; \
+		fi; \
+	fi
+	$(PY) ops/drill.py
 
 bench: install
 	$(PY) bench/matching.py

@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "brobygger.admissions",
     "brobygger.reports",
     "brobygger.research",
+    "brobygger.retention",
     "brobygger.desk",
     "brobygger.breakglass",
     "brobygger.rights",

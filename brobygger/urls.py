@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("brobygger.reports.urls")),
     path("", include("brobygger.research.urls")),
     path("", include("brobygger.breakglass.urls")),
+    path("", include("brobygger.retention.urls")),
     path("", include("brobygger.desk.urls")),
     path("", include("brobygger.rights.urls")),
     path("admin/", admin.site.urls),

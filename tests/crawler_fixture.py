@@ -41,6 +41,7 @@ from brobygger.recruitment.tests.helpers import (
 from brobygger.referrals import services as referrals
 from brobygger.referrals.models import Course, Referral, ReferralSource
 from brobygger.research import services as research
+from brobygger.retention import services as retention
 from brobygger.scheduling import feeds
 from brobygger.scheduling import services as scheduling
 from brobygger.testing import TODAY, BaseTestCase, make_course, make_peer, make_person
@@ -283,6 +284,10 @@ class CrawlerWorld(BaseTestCase):
                 started_to=datetime.date(TODAY.year, 12, 31),
             )
             s.token("research", token)
+        with s.step():  # A legal hold on Bob's course (a complaint not settled)
+            retention.place_hold(
+                actor=cls.admin, course=Course.objects.get(person=cls.bob), reason="Klagesag"
+            )
         with s.step():  # The other coordinator asks to work with Alice
             people.request_person_access(
                 actor=cls.other_coordinator, number="0101901234", reason="Flyttet til S3"

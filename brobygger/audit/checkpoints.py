@@ -22,7 +22,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from .keyed import GENESIS, Keys, sign
-from .models import AuditSeal
+from .models import AuditCut, AuditSeal
 
 FORMAT = "brobygger-audit-checkpoint/1"
 PREFIX = "audit-checkpoint-"
@@ -43,9 +43,17 @@ def sealed_state() -> dict[str, dict[str, Any]]:
     for chain in AuditSeal.CHAINS:
         seals = AuditSeal.objects.filter(chain=chain)
         last = seals.order_by("-last_seq").values_list("last_seq", "chain_mac").first()
+        # Rows sealed before a retention cut still count: the chain goes on from there.
+        cut = (
+            AuditCut.objects.filter(chain=chain)
+            .order_by("-last_seq")
+            .values_list("last_seq", "chain_mac", "rows")
+            .first()
+        )
+        last = last or (cut[:2] if cut else None)
         state[chain] = {
             "last_seq": last[0] if last else 0,
-            "rows": seals.aggregate(n=Sum("rows"))["n"] or 0,
+            "rows": (cut[2] if cut else 0) + (seals.aggregate(n=Sum("rows"))["n"] or 0),
             "chain_mac": last[1] if last else GENESIS,
         }
     return state

@@ -259,6 +259,44 @@ class AuditSeal(AppendOnlyModel):
         return f"{self.chain} {self.after_seq + 1}-{self.last_seq}"
 
 
+class AuditCut(AppendOnlyModel):
+    """Where retention cut a chain: every row and seal up to `last_seq` was deleted.
+
+    The chain now starts here instead of at seq 0: the first remaining seal must follow
+    `chain_mac`, and `rows` (all rows ever sealed up to the cut) keeps the counts of the
+    checkpoints written after it comparable. Keyed like the rows, so that someone who can
+    write to the database but does not hold AUDIT_HMAC_KEY cannot forge a cut to hide
+    removed rows. Written only by `audit.retention.cut_log` (docs/audit.md, "Retention").
+    """
+
+    chain = models.CharField(max_length=20)
+    last_seq = models.BigIntegerField()
+    rows = models.BigIntegerField()
+    chain_mac = models.CharField(max_length=64)
+    cut_at = models.DateTimeField()
+    mac = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["chain", "last_seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["chain", "last_seq"], name="audit_cut_last"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.chain} up to {self.last_seq}"
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "cut": self.chain,
+            "last_seq": self.last_seq,
+            "rows": self.rows,
+            "chain_mac": self.chain_mac,
+        }
+
+    def compute_mac(self, keys: Keys) -> str:
+        return row_mac(keys, self.payload())
+
+
 class AuditCheck(models.Model):
     """The outcome of one `manage.py verify_audit` run, shown on the administrator's home.
 

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from .checkpoints import checkpoint_dir, write_checkpoint
 from .keyed import GENESIS, Keys, chain_step
-from .models import AccessLogEntry, AuditEvent, AuditSeal, LoggedEntry
+from .models import AccessLogEntry, AuditCut, AuditEvent, AuditSeal, LoggedEntry
 
 CHAINED: tuple[type[LoggedEntry], ...] = (AccessLogEntry, AuditEvent)
 SEAL_BATCH = 10_000  # rows per seal at most: a removed row is located within one seal
@@ -86,7 +86,9 @@ def _seal_chain(model: type[LoggedEntry], highest: int | None, batch: int, keys:
     """Seal the rows after the last seal, up to `highest` (SQLite: all); return how many."""
     chain = model.chain_name
     last = AuditSeal.objects.filter(chain=chain).order_by("-last_seq").first()
-    after, previous = (last.last_seq, last.chain_mac) if last else (0, GENESIS)
+    # After retention cut every seal, the chain goes on from the cut.
+    start = last or AuditCut.objects.filter(chain=chain).order_by("-last_seq").first()
+    after, previous = (start.last_seq, start.chain_mac) if start else (0, GENESIS)
     rows = model.objects.filter(seq__gt=after)
     if highest is not None:
         rows = rows.filter(seq__lte=highest)

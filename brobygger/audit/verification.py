@@ -28,7 +28,14 @@ from django.utils import timezone
 
 from .checkpoints import Checkpoint, checkpoint_dir, read_checkpoints
 from .keyed import GENESIS, Keys, chain_step
-from .models import AccessLogEntry, AccessLogPerson, AuditEvent, AuditSeal, LoggedEntry
+from .models import (
+    AccessLogEntry,
+    AccessLogPerson,
+    AuditCut,
+    AuditEvent,
+    AuditSeal,
+    LoggedEntry,
+)
 
 MAX_LISTED = 50  # problems listed per chain; a wrong key would otherwise list every row
 
@@ -45,6 +52,7 @@ class ChainReport:
     oldest_unsealed: datetime.datetime | None = None
     # seq at the end of a seal -> (chain value recomputed from the rows, sealed rows so far)
     seal_ends: dict[int, tuple[str, int]] = field(default_factory=dict)
+    cut_seq: int = 0  # the chain starts after this seq (retention's cut; 0: none)
 
     def problem(self, text: str) -> None:
         if len(self.problems) < MAX_LISTED:
@@ -69,15 +77,16 @@ def _reading() -> Iterator[None]:
         yield
 
 
-def _check_seal_links(report: ChainReport, seals: list[AuditSeal]) -> None:
-    after, previous = 0, GENESIS
+def _check_seal_links(
+    report: ChainReport, seals: list[AuditSeal], cut: AuditCut | None = None
+) -> None:
+    after, previous = (cut.last_seq, cut.chain_mac) if cut else (0, GENESIS)
     for seal in seals:
         if seal.after_seq != after or seal.prev_mac != previous:
-            if after == 0 and seal is seals[0]:
-                # Retention (docs/audit.md) would start the chain at a later seal; until
-                # it exists, a first seal that does not start at the beginning is a fault.
+            if seal is seals[0]:
+                start = f"the cut at seq {after}" if cut else "the beginning"
                 report.problem(
-                    f"the first seal starts after seq {seal.after_seq}: "
+                    f"the first seal starts after seq {seal.after_seq}, not at {start}: "
                     "the oldest rows and their seals were removed"
                 )
             else:
@@ -88,6 +97,14 @@ def _check_seal_links(report: ChainReport, seals: list[AuditSeal]) -> None:
         after, previous = seal.last_seq, seal.chain_mac
 
 
+def _check_cut(report: ChainReport, cut: AuditCut, keys: Keys) -> None:
+    """A retention cut must carry the key's MAC: without the key no one can make one."""
+    if cut.compute_mac(keys) != cut.mac:
+        report.problem(
+            f"the retention cut at seq {cut.last_seq} is not genuine (its MAC does not match)"
+        )
+
+
 def inspect_chain(model: type[LoggedEntry], keys: Keys | None = None) -> ChainReport:
     """Check every row of one chain against its MAC and every seal against its rows."""
     keys = keys or Keys.from_settings()
@@ -96,17 +113,25 @@ def inspect_chain(model: type[LoggedEntry], keys: Keys | None = None) -> ChainRe
         # Seals first: a seal is written after its rows have committed, so every row a
         # seal read here covers is visible to the row query that follows.
         seals = list(AuditSeal.objects.filter(chain=model.chain_name).order_by("last_seq"))
-        _check_seal_links(report, seals)
+        # Retention deleted everything up to the newest cut: the chain starts there.
+        cut = AuditCut.objects.filter(chain=model.chain_name).order_by("-last_seq").first()
+        if cut is not None:
+            _check_cut(report, cut, keys)
+            report.cut_seq = cut.last_seq
+            report.seal_ends[cut.last_seq] = (cut.chain_mac, cut.rows)
+            report.last_sealed_seq = cut.last_seq
+        _check_seal_links(report, seals, cut)
         if seals:
             report.last_sealed_seq = seals[-1].last_seq
         index = 0
         value, count = (seals[0].prev_mac, 0) if seals else (GENESIS, 0)
-        running = GENESIS
+        running = cut.chain_mac if cut else GENESIS
+        cut_rows = cut.rows if cut else 0
 
         def close_seal() -> None:
             nonlocal index, value, count
             seal = seals[index]
-            report.seal_ends[seal.last_seq] = (running, report.sealed_rows)
+            report.seal_ends[seal.last_seq] = (running, cut_rows + report.sealed_rows)
             if count != seal.rows:
                 report.problem(
                     f"seq {seal.after_seq + 1}-{seal.last_seq}: {seal.rows} row(s) were "
@@ -122,6 +147,9 @@ def inspect_chain(model: type[LoggedEntry], keys: Keys | None = None) -> ChainRe
 
         for entry in model.objects.order_by("seq").iterator(chunk_size=2000):
             report.rows += 1
+            if entry.seq <= report.cut_seq:
+                report.problem(f"seq {entry.seq}: a row retention cut is still there")
+                continue
             if entry.compute_mac(keys) != entry.mac:
                 report.problem(f"seq {entry.seq}: content changed (its MAC does not match)")
             while index < len(seals) and entry.seq > seals[index].last_seq:
@@ -172,6 +200,10 @@ def _compare(checkpoint: Checkpoint, report: ChainReport) -> str | None:
         return f"checkpoint {name}: no entry for the {chain} chain"
     last_seq, rows, mac = claimed.get("last_seq"), claimed.get("rows"), claimed.get("chain_mac")
     if not last_seq:
+        return None
+    if last_seq < report.cut_seq:
+        # Written before retention cut the log there: nothing left to compare it with
+        # (such checkpoints are archived, docs/audit.md).
         return None
     if last_seq > report.last_sealed_seq:
         return (

@@ -106,6 +106,7 @@ class DemoBuilder(ActivityMixin):
         from brobygger.outcomes import demo as outcomes_demo
         from brobygger.people import demo_workforce  # pauses, contract end, a departure
         from brobygger.recruitment import demo as recruitment_demo  # postings, interviews
+        from brobygger.retention import demo as retention_demo  # aged records, a legal hold
         from brobygger.rights import demo as rights_demo
         from brobygger.timesheets import demo as timesheets_demo  # last: counts all hours
         from brobygger.workforce import demo as workforce_demo  # education, supervision
@@ -129,6 +130,8 @@ class DemoBuilder(ActivityMixin):
             ("rights", lambda: rights_demo.build_demo(self)),  # a correction, a reworded note
             ("timesheets", lambda: timesheets_demo.build_demo(self)),
             ("break the glass", lambda: breakglass_demo.build_demo(self)),
+            # After the timesheets: the aged courses are six years old, outside every sheet.
+            ("retention", lambda: retention_demo.build_demo(self)),
         ]
 
     def _structure(self) -> None:

@@ -400,10 +400,12 @@ def build_demo(builder: Any) -> None:
     r.move(rnd[4], S.REJECTED, reason=StatusReason.NOT_QUALIFIED)
     r.finish(round_post, deadline, -1)
 
-    # 4. and 5. Closed: one recently, one five months ago; hired and the others.
+    # 4. and 5. Closed: one recently, one five months ago; hired and the others. And one
+    # eight months ago, past the six months of retention: its applications are due.
     for closed_days_ago, title_da, title_en in (
         (20, "Peer-medarbejder, Afsnit R1", "Peer worker, ward R1"),
         (150, "Peer-medarbejder til recovery-grupper", "Peer worker for recovery groups"),
+        (240, "Peer-medarbejder, Distriktspsykiatrien", "Peer worker, community psychiatry"),
     ):
         deadline = today - datetime.timedelta(days=closed_days_ago + 30)
         closed = r.posting(

@@ -65,6 +65,18 @@ def _delete(applications: QuerySet[Application], *, reason: str) -> int:
     return len(rows)
 
 
+def applications_due(*, closed_before: datetime.datetime) -> QuerySet[Application]:
+    """Applications not hired whose posting closed before the moment."""
+    return Application.objects.filter(
+        posting__closed_at__isnull=False, posting__closed_at__lt=closed_before
+    ).exclude(status=ApplicationStatus.HIRED)
+
+
+def delete_applications(applications: QuerySet[Application]) -> int:
+    """Delete for retention (the retention app's job); call inside its transaction."""
+    return _delete(applications, reason=RemovalReason.RETENTION)
+
+
 def application_for_token(token: str) -> Application | None:
     if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
@@ -129,10 +141,7 @@ def purge_applications(
         raise ValueError("The retention time cannot be negative.")
     closed_before = now - datetime.timedelta(days=days)
     with transaction.atomic():
-        due = Application.objects.filter(
-            posting__closed_at__isnull=False, posting__closed_at__lt=closed_before
-        ).exclude(status=ApplicationStatus.HIRED)
-        deleted = _delete(due, reason=RemovalReason.RETENTION)
+        deleted = delete_applications(applications_due(closed_before=closed_before))
         run = RetentionRun.objects.create(
             ran_at=now, closed_before=closed_before, retention_days=days, deleted=deleted
         )

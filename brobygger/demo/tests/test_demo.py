@@ -7,13 +7,16 @@ from brobygger.audit.services import verify_chain
 from brobygger.breakglass.models import GlassAccess
 from brobygger.people.models import PeerWorker, Person, RelativeLink
 from brobygger.referrals.models import Course
+from brobygger.retention.models import LegalHold
+from brobygger.retention.services import apply_retention
 from brobygger.scheduling.models import Appointment
 
 
 class DemoTests(TestCase):
     def test_demo_programme_is_realistic_and_audited(self):
         call_command("load_demo", "--seed", "7", verbosity=0)
-        self.assertEqual(Person.objects.count(), 300)
+        # 300, and the two persons of the retention demo's courses that ended six years ago.
+        self.assertEqual(Person.objects.count(), 302)
         # Twelve peers from the start, and two hired from job postings through the hire step.
         self.assertEqual(PeerWorker.objects.filter(hire__isnull=True).count(), 12)
         self.assertEqual(PeerWorker.objects.filter(hire__isnull=False).count(), 2)
@@ -26,8 +29,6 @@ class DemoTests(TestCase):
         self.assertGreater(RelativeLink.objects.count(), 20)
         self.assertGreater(Course.objects.filter(ended_on__isnull=True).count(), 50)
         self.assertTrue(Person.objects.filter(given_name__in=["Søren", "Mette", "Anne"]).exists())
-        # Everything came through the services: every person has an audit event.
-        self.assertEqual(AuditEvent.objects.filter(verb="person.created").count(), 300)
         # Two break-the-glass accesses: one reviewed with a comment, one waiting, each
         # with its looks in the access log.
         glass = GlassAccess.objects.order_by("pk")
@@ -40,6 +41,8 @@ class DemoTests(TestCase):
                 ).count(),
                 2,
             )
+        # Everything came through the services: every person has an audit event.
+        self.assertEqual(AuditEvent.objects.filter(verb="person.created").count(), 302)
         self.assertEqual(verify_chain(AccessLogEntry), [])
         self.assertEqual(verify_chain(AuditEvent), [])
         self.assert_one_agenda_without_overlaps()
@@ -63,6 +66,18 @@ class DemoTests(TestCase):
                 self.assertLessEqual(previous[2], starts_at, party)
             previous = (party, starts_at, ends_at)
 
+    def test_demo_has_data_old_enough_for_retention_and_one_legal_hold(self):
+        call_command("load_demo", "--seed", "7", verbosity=0)
+        held = LegalHold.objects.active().get()
+        counts = apply_retention(dry_run=True).counts
+        for key in ("peer_notes", "appointments", "courses", "applications", "questionnaire_links"):
+            self.assertGreater(counts[key], 0, key)
+        self.assertEqual(counts["courses"], 1)  # the other old course is held
+        apply_retention()
+        assert held.course_id is not None
+        self.assertTrue(Course.objects.filter(pk=held.course_id).exists())
+        self.assertEqual(sum(apply_retention(dry_run=True).counts.values()), 0)
+
 
 class DemoReproducibilityTests(TransactionTestCase):
     def test_same_seed_gives_the_same_programme(self):
@@ -78,4 +93,5 @@ class DemoIfEmptyTests(TestCase):
     def test_if_empty_does_not_load_twice(self):
         call_command("load_demo", verbosity=0)
         call_command("load_demo", "--if-empty", verbosity=0)
-        self.assertEqual(Person.objects.count(), 300)
+        # 300, and the two persons of the retention demo's courses that ended six years ago.
+        self.assertEqual(Person.objects.count(), 302)
