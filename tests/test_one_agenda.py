@@ -16,6 +16,7 @@ from django.utils import translation
 from brobygger.agenda import services as agenda
 from brobygger.agenda.models import Busy, peer_party, person_party
 from brobygger.groups import services as group_services
+from brobygger.lib.when import format_when
 from brobygger.scheduling import services as scheduling_services
 from brobygger.testing import make_course, make_peer, make_person
 from brobygger.workforce import services as workforce_services
@@ -46,7 +47,7 @@ def test_the_second_path_is_refused_with_a_clear_message(first, second):
     message = _refusal(cast, second)
     assert cast.happened(first) and not cast.happened(second)
     # Danish, and it says when (or that it is the same time) without naming the person.
-    assert any(word in message for word in ("10:00", "samme tid", "på det tidspunkt")), message
+    assert any(word in message for word in ("10.00", "samme tid", "på det tidspunkt")), message
     if second == "their_session":
         # Whoever plans the group's sessions sees its participants on the group page.
         assert cast.person.full_name in message
@@ -68,7 +69,7 @@ def test_a_peers_clash_names_the_peer_time_and_kind_but_never_the_person():
     with translation.override("da"):
         message = _refusal(cast, "interview")
         assert cast.peer.name in message
-        assert "10:00 til 11:00" in message
+        assert "10.00 til 11.00" in message
         assert "supervisionsmøde (Supervision med SIND)" in message
 
 
@@ -79,7 +80,7 @@ def test_a_persons_clash_says_the_person_and_not_which_group():
     with translation.override("da"):
         message = agenda.clash_message(clash)
     assert message == (
-        f"Personen er optaget fra 10:00 til 11:00 den {cast.day:%d.%m.%Y}: "
+        f"Personen er optaget fra 10.00 til 11.00 den {format_when(cast.day, 'short')}: "
         "en mødegang i en recovery-gruppe."
     )
 

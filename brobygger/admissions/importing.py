@@ -20,6 +20,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from brobygger.accounts.models import Unit
+from brobygger.lib.when import format_when
 from brobygger.people.models import Person
 from brobygger.referrals.models import Course
 
@@ -203,7 +204,7 @@ def _check_overlaps(
                             item.line,
                             parsed.headers.get(DISCHARGED, parsed.headers[ADMITTED]),
                             _("Overlaps the admission of %(date)s already on file.")
-                            % {"date": admission["admitted_on"].strftime("%d-%m-%Y")},
+                            % {"date": format_when(admission["admitted_on"], "short")},
                         )
                     )
                     break

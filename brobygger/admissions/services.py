@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from brobygger.accounts.models import Unit
 from brobygger.audit.models import AccessAction
 from brobygger.audit.services import log_access, record_event
+from brobygger.lib.when import format_when
 from brobygger.referrals.models import Course
 
 from .access import PURPOSE
@@ -62,7 +63,7 @@ def _check(
         ):
             raise ValidationError(
                 _("The period overlaps the admission of %(date)s.")
-                % {"date": other.admitted_on.strftime("%d-%m-%Y")},
+                % {"date": format_when(other.admitted_on, "short")},
                 code="overlap",
             )
 

@@ -25,6 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from brobygger.lib.when import format_when
 from brobygger.people.models import PeerWorker
 
 from .models import EXCLUSION_CONSTRAINT, Busy, Kind, peer_party, user_party
@@ -86,9 +87,9 @@ def clash_message(clash: Busy, *, names: Mapping[str, str] | None = None) -> str
         what = f"{what} ({clash.label})"
     return _("%(who)s is busy from %(start)s to %(end)s on %(day)s: %(what)s.") % {
         "who": _who(clash.party, names),
-        "start": start.strftime("%H:%M"),
-        "end": end.strftime("%H:%M"),
-        "day": start.strftime("%d.%m.%Y"),
+        "start": format_when(start, "time"),
+        "end": format_when(end, "time"),
+        "day": format_when(start, "short"),
         "what": what,
     }
 

@@ -23,6 +23,7 @@ from brobygger.accounts.models import Role
 from brobygger.agenda import services as agenda
 from brobygger.agenda.models import Kind, Source
 from brobygger.audit.services import record_event
+from brobygger.lib.when import format_when
 from brobygger.people.models import PeerWorker
 from brobygger.scheduling.models import Appointment, Mode
 
@@ -51,7 +52,7 @@ BOOKABLE = (S.RECEIVED, S.SHORTLISTED, S.INTERVIEW)
 
 def _when(moment: datetime.datetime) -> dict[str, str]:
     local = timezone.localtime(moment)
-    return {"day": local.strftime("%d.%m.%Y"), "time": local.strftime("%H:%M")}
+    return {"day": format_when(local, "short"), "time": format_when(local, "time")}
 
 
 def _clash_text(name: str, kind: str, starts_at: datetime.datetime, end: datetime.datetime) -> str:

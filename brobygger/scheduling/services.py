@@ -16,6 +16,7 @@ from brobygger.agenda import services as agenda
 from brobygger.agenda.models import Kind, Source, peer_party, person_party
 from brobygger.audit.services import record_event
 from brobygger.lib.dates import week_bounds, week_start
+from brobygger.lib.when import format_when
 from brobygger.people import services as people_services
 from brobygger.people.models import ConsentKind
 from brobygger.referrals.models import Course
@@ -34,8 +35,8 @@ NO_OVERLAP_CONSTRAINTS = ("appointment_peer_no_overlap", "appointment_person_no_
 def _clash_message(appointment: Appointment, clash: Appointment) -> str:
     if clash.peer_id == appointment.peer_id:
         return _("The peer already has a conversation from %(start)s to %(end)s.") % {
-            "start": timezone.localtime(clash.starts_at).strftime("%H:%M"),
-            "end": timezone.localtime(clash.ends_at).strftime("%H:%M"),
+            "start": format_when(clash.starts_at, "time"),
+            "end": format_when(clash.ends_at, "time"),
         }
     return _("The person already has a conversation at that time.")
 
@@ -69,8 +70,8 @@ def _guarded_save(appointment: Appointment, *, update_fields: list[str] | None =
         raise ValidationError(
             _("The peer runs a recovery group from %(start)s to %(end)s.")
             % {
-                "start": timezone.localtime(session.starts_at).strftime("%H:%M"),
-                "end": timezone.localtime(session.ends_at).strftime("%H:%M"),
+                "start": format_when(session.starts_at, "time"),
+                "end": format_when(session.ends_at, "time"),
             },
             code="double_booked",
         )
@@ -81,8 +82,8 @@ def _guarded_save(appointment: Appointment, *, update_fields: list[str] | None =
         raise ValidationError(
             _("The peer sits on a job interview panel from %(start)s to %(end)s.")
             % {
-                "start": timezone.localtime(seat.starts_at).strftime("%H:%M"),
-                "end": timezone.localtime(seat.ends_at).strftime("%H:%M"),
+                "start": format_when(seat.starts_at, "time"),
+                "end": format_when(seat.ends_at, "time"),
             },
             code="double_booked",
         )

@@ -13,6 +13,7 @@ from brobygger.accounts.models import Role
 from brobygger.agenda import services
 from brobygger.agenda.models import Busy, Kind, Source, peer_party, person_party, user_party
 from brobygger.lib.dates import local_datetime
+from brobygger.lib.when import format_when
 from brobygger.testing import TODAY, make_peer, make_user
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +35,7 @@ def test_back_to_back_is_fine_and_an_overlap_is_refused_for_the_same_party_only(
         services.occupy([slot("person:1", START + HOUR / 2, 4)])
     assert caught.value.code == "double_booked"
     assert caught.value.messages == [
-        f"Personen er optaget fra 10:00 til 11:00 den {START:%d.%m.%Y}: en samtale."
+        f"Personen er optaget fra 10.00 til 11.00 den {format_when(START, 'short')}: en samtale."
     ]
     assert Busy.objects.count() == 3
 
@@ -48,7 +49,7 @@ def test_all_or_nothing_and_the_label_is_shown_for_staff_only():
         services.occupy(
             [slot(person_party(5), START, 2), slot(peer_party(peer.pk), START, 2)],
         )
-    assert caught.value.messages[0].startswith(f"{peer.name} er optaget fra 10:00 til 11:00")
+    assert caught.value.messages[0].startswith(f"{peer.name} er optaget fra 10.00 til 11.00")
     assert caught.value.messages[0].endswith("et supervisionsmøde (Supervision med SIND).")
     assert not Busy.objects.filter(source_id=2).exists()
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from brobygger.agenda import services as agenda
 from brobygger.agenda.models import Kind, Source, peer_party, person_party
+from brobygger.lib.when import format_when
 
 from ..models import (
     GroupSession,
@@ -31,11 +32,11 @@ def _field_error(field: str, message: str, code: str) -> ValidationError:
 
 
 def _hhmm(moment: datetime.datetime) -> str:
-    return timezone.localtime(moment).strftime("%H:%M")
+    return format_when(moment, "time")
 
 
 def _day(moment: datetime.datetime) -> str:
-    return timezone.localtime(moment).strftime("%d.%m.%Y")
+    return format_when(moment, "short")
 
 
 # -- the group ------------------------------------------------------------------

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from brobygger.agenda import services as agenda
 from brobygger.agenda.models import person_party
 from brobygger.audit.services import record_event
+from brobygger.lib.when import format_when
 from brobygger.people import services as people_services
 from brobygger.people.models import ConsentKind, Person, PersonKind
 from brobygger.scheduling.models import Appointment
@@ -53,7 +54,7 @@ def _check_person_free(group: RecoveryGroup, person: Person) -> None:
                     "The person has a conversation during the session on %(when)s. Move the "
                     "conversation first."
                 )
-                % {"when": timezone.localtime(session.starts_at).strftime("%d.%m %H:%M")},
+                % {"when": format_when(session.starts_at, "short_day_month_time")},
                 code="double_booked",
             )
 

@@ -16,6 +16,7 @@ from brobygger.agenda import services as agenda
 from brobygger.agenda.models import Kind, peer_party, person_party
 from brobygger.audit.services import record_event
 from brobygger.lib.dates import elapsed_minutes, local_datetime
+from brobygger.lib.when import format_when
 from brobygger.people.models import PeerWorker
 from brobygger.scheduling.models import Appointment
 
@@ -402,7 +403,7 @@ def add_weekly_sessions(
                 starts_at = local_datetime(day, start_time)
             except ValueError as error:
                 message = _("That time does not exist on %(day)s (summer time starts).") % {
-                    "day": day.strftime("%d.%m.%Y")
+                    "day": format_when(day, "short")
                 }
                 raise _field_error("time", message, "no_such_time") from error
             ends_at = starts_at + datetime.timedelta(minutes=minutes)

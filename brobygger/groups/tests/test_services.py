@@ -15,6 +15,7 @@ from brobygger.groups.models import (
     GroupSession,
     RecoveryGroup,
 )
+from brobygger.lib.when import format_when
 from brobygger.people.models import Person
 from brobygger.referrals import services as referral_services
 from brobygger.scheduling import services as scheduling
@@ -105,7 +106,7 @@ class FacilitatorGuardTests(GroupTestCase):
                 ends_at=self.coming.ends_at + datetime.timedelta(minutes=30),
             )
         self.assertEqual(codes(info.exception), {"facilitator_busy"})
-        self.assertIn("13:00", info.exception.messages[0])
+        self.assertIn("13.00", info.exception.messages[0])
         # The same group cannot meet twice at once either.
         with self.assertRaises(ValidationError):
             services.add_session(
@@ -188,7 +189,7 @@ class FacilitatorGuardTests(GroupTestCase):
                 weeks=3,
             )
         self.assertEqual(codes(info.exception), {"facilitator_busy"})
-        week_two = timezone.localtime(self.coming.starts_at).strftime("%d.%m.%Y")
+        week_two = format_when(self.coming.starts_at, "short")
         self.assertIn(week_two, info.exception.messages[0])
         self.assertEqual(GroupSession.objects.count(), before)
 

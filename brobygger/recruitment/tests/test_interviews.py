@@ -101,8 +101,8 @@ class BookingTests(InterviewTestCase):
             self.book_url(self.second),
             self.form(time="10:30", panel=[self.coordinator.pk], place="Lokale 7"),
         )
-        self.assertContains(response, "10:00", status_code=422)
-        self.assertContains(response, "10:45", status_code=422)
+        self.assertContains(response, "10.00", status_code=422)
+        self.assertContains(response, "10.45", status_code=422)
         self.assertContains(response, "et andet ansættelsesudvalg", status_code=422)
         # Nothing typed is lost.
         self.assertContains(response, 'value="Lokale 7"', status_code=422)
@@ -122,7 +122,7 @@ class BookingTests(InterviewTestCase):
         self.login(self.coordinator)
         response = self.client.post(self.book_url(), self.form(time="10:30"))
         self.assertContains(
-            response, "Peer Peer har en samtale fra 11:00 til 11:45", status_code=422
+            response, "Peer Peer har en samtale fra 11.00 til 11.45", status_code=422
         )
         self.assertFalse(self.application.interviews.exists())
         # The other peer is free then.
@@ -153,7 +153,7 @@ class BookingTests(InterviewTestCase):
                 self.application, panel=[self.coordinator, self.peer], starts_at=at(self.day, 10)
             )
         self.assertEqual(raised.exception.code, "double_booked")
-        self.assertIn("09:00", raised.exception.messages[0])
+        self.assertIn("09.00", raised.exception.messages[0])
         self.assertFalse(InterviewSeat.objects.exists())
 
     def test_back_to_back_interviews_are_fine_and_a_cancelled_one_frees_the_time(self) -> None:

@@ -435,7 +435,7 @@ class InterviewGuardTests(BaseTestCase):
                 mode="phone",
             )
         self.assertEqual(refused.exception.code, "double_booked")
-        self.assertIn("10:00", refused.exception.messages[0])
+        self.assertIn("10.00", refused.exception.messages[0])
         # Right after the interview is free.
         services.book(
             actor=self.coordinator,
