@@ -3,7 +3,8 @@
 New self-referrals of the last days tell the coordinators; two peers decline a proposed
 match (with a reason, shown on the referral); the daily checks (`notify_due`) find the
 referrals left waiting, a contract ending and supervision due; the questionnaire scores
-of the outcomes phase have already notified where they crossed a threshold. The services
+of the outcomes phase have already notified where they crossed a threshold, and the
+demo peer answers two more, low. The services
 stamp the present moment, so each notification is then moved back to when it would
 have been made; the demo coordinator and the demo peer have read the older half.
 (Concerns notify through their own service, from their own demo.)
@@ -15,12 +16,16 @@ import datetime
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from brobygger.accounts.models import User
 from brobygger.matching.services import decline_match
 from brobygger.notifications.models import Notification, NotificationKind
 from brobygger.notifications.services import mark_read
+from brobygger.outcomes.models import Administration, AnsweredBy
+from brobygger.outcomes.services import save_answers
+from brobygger.people.models import Consent, ConsentKind
 from brobygger.referrals.models import Referral, ReferralSource, ReferralStatus
 from brobygger.referrals.notices import notify_self_referral, notify_waiting
 from brobygger.workforce.notices import notify_contracts, notify_supervision
@@ -32,6 +37,39 @@ DECLINE_REASONS = [
 ]
 # The self-referrals of the last two weeks notify (as the public form does today).
 SELF_REFERRAL_DAYS = 14
+
+
+def _low_answers(builder: Any, *, count: int = 2) -> None:
+    """The demo peer answers open questionnaires with two of their persons, whose
+    experience of the support has fallen: the scores cross their threshold, and the peer
+    and the coordinators are told (as `save_answers` does for any answer)."""
+    consented = Consent.objects.current().filter(
+        person=OuterRef("course__person"), kind=ConsentKind.QUESTIONNAIRES
+    )
+    open_ones = (
+        Administration.objects.open()
+        .filter(course__peer__user__username="peer", course__ended_on__isnull=True)
+        .filter(Exists(consented))
+        .select_related("version", "course__peer__user")
+        .order_by("due_on", "pk")
+    )
+    courses: set[int] = set()
+    for administration in open_ones:
+        if len(courses) == count:
+            break
+        if administration.course_id in courses:
+            continue
+        courses.add(administration.course_id)
+        version = administration.version
+        low, high = version.scale["min"], version.scale["max"]
+        answers = {item["key"]: high if item.get("reverse") else low for item in version.items}
+        save_answers(
+            administration=administration,
+            answers=answers,
+            final=True,
+            answered_by=AnsweredBy.WITH_PEER,
+            actor=administration.course.peer.user,
+        )
 
 
 def build_demo(builder: Any) -> None:
@@ -60,6 +98,8 @@ def build_demo(builder: Any) -> None:
     for referral, reason in zip(proposed, DECLINE_REASONS, strict=False):
         assert referral.peer is not None
         decline_match(actor=referral.peer.user, referral=referral, reason=reason)
+
+    _low_answers(builder)
 
     notify_waiting()
     notify_contracts()
