@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "brobygger.reports",
     "brobygger.research",
     "brobygger.desk",
+    "brobygger.breakglass",
     "brobygger.public",
     "brobygger.demo",
 ]
@@ -143,6 +144,8 @@ TEMPLATES = [
                 "brobygger.accounts.context.navigation",
                 "brobygger.notifications.context.unread_notifications",
             ],
+            # {{ moment|when:"short_datetime" }} everywhere: brobygger/lib/when.py
+            "builtins": ["brobygger.lib.when"],
         },
     }
 ]
@@ -203,6 +206,15 @@ NOTIFY_SCORE_THRESHOLDS: dict[str, Any] = env_json_object(
 # A peer keeps read access to a course's records for this many days after it ended (to
 # finish the closing work), then loses it: brobygger/accounts/policy.py (issue 16).
 PEER_READ_AFTER_END_DAYS = env_int("PEER_READ_AFTER_END_DAYS", 14)
+# Break the glass (brobygger/breakglass): a grant to read a person outside one's purpose
+# lasts this many hours. The weekly unusual-access report counts looks outside working
+# hours (local time, Monday to Friday, not Danish public holidays) and flags a user past
+# either threshold in a week.
+BREAK_GLASS_HOURS = env_int("BREAK_GLASS_HOURS", 12)
+WORKDAY_START_HOUR = env_int("WORKDAY_START_HOUR", 7)
+WORKDAY_END_HOUR = env_int("WORKDAY_END_HOUR", 18)
+UNUSUAL_GLASS_PERSONS = env_int("UNUSUAL_GLASS_PERSONS", 3)
+UNUSUAL_OFF_HOURS_LOOKS = env_int("UNUSUAL_OFF_HOURS_LOOKS", 20)
 # Research exports are k-anonymous: every combination of quasi-identifiers is shared by
 # at least this many persons (brobygger.research.anonymity). Never fewer than 5, the
 # same floor as the reports' small cells.
@@ -297,6 +309,8 @@ LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "Europe/Copenhagen"
 USE_I18N = True
 USE_TZ = True
+# Dates and times shown without a named style: brobygger/formats/<language>/formats.py
+FORMAT_MODULE_PATH = ["brobygger.formats"]
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

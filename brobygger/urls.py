@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("brobygger.admissions.urls")),
     path("", include("brobygger.reports.urls")),
     path("", include("brobygger.research.urls")),
+    path("", include("brobygger.breakglass.urls")),
     path("", include("brobygger.desk.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -20,6 +20,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from brobygger.admissions import services as admissions
+from brobygger.breakglass import services as breakglass
 from brobygger.conversations import services as conversations
 from brobygger.groups import services as groups
 from brobygger.lib.dates import local_datetime
@@ -285,6 +286,10 @@ class CrawlerWorld(BaseTestCase):
         with s.step():  # The other coordinator asks to work with Alice
             people.request_person_access(
                 actor=cls.other_coordinator, number="0101901234", reason="Flyttet til S3"
+            )
+        with s.step():  # The other coordinator breaks the glass on Bob (read only, 12 hours)
+            breakglass.break_glass(
+                actor=cls.other_coordinator, person=cls.bob, reason="acute", text="Akut på S3"
             )
         cls.persons = list(Person.objects.order_by("pk"))
 

@@ -19,7 +19,24 @@ Who sees what, and why (the purpose):
   they run (group). Purpose: caseload (support).
 - referring clinician: the referrals they made and those persons. Purpose: referral.
 - evaluator: no names; aggregates and pseudonymised exports. Purpose: evaluation.
-- administrator: no persons; users, units, settings and the access log.
+- administrator: no persons; users, units, settings and the access log. Administrators
+  review the break-the-glass accesses (reason, who, the person as a reference only).
+
+Break the glass (Nødadgang, `brobygger/breakglass`): outside a purpose above, a
+coordinator (a person of another unit) or a peer worker / relative peer (a person not in
+their caseload, e.g. covering for a colleague on the ward) may open one person by an exact
+identifier (the full CPR number or the reference P-<id>) after stating a reason. That
+grants read access to the person and their courses for `BREAK_GLASS_HOURS` hours (default
+12); every look during it is logged with the purpose "break_glass", and the grant waits in
+the administrators' review queue. Clinicians may not: their purpose is the referral they
+make (a new referral gives it). Evaluators and administrators never read persons.
+
+A grant widens reads only, and only where a read-only page asks for it: `person_q` and
+`course_q` take `glass=True` in the fetchers of the person page and the course page, and
+nowhere else. Every write path (forms, services, bookings, notes) keeps the purpose scope
+(`glass=False`, the default), so a grant cannot reach a write by construction, whatever a
+`can_edit_*` says; those checks refuse an object opened through the glass too
+(`through_glass`), so the pages do not offer what would be refused.
 
 Writes are a separate question (each app's `can_edit_*`): what an ended course refuses
 (course fields, the guide, booking) stays refused during the read period.
@@ -63,10 +80,13 @@ def is_peer(user: Any) -> bool:
     return role_of(user) in PEER_ROLES
 
 
-def purpose_for(user: Any) -> str:
-    """Why this user looks at a person (the access log's purpose code)."""
+def purpose_for(user: Any, *, glass: bool = False) -> str:
+    """Why this user looks at a person (the access log's purpose code). `glass`: the look
+    is possible only through a break-the-glass grant (see `through_glass`)."""
     from brobygger.audit.models import Purpose
 
+    if glass:
+        return Purpose.BREAK_GLASS
     role = role_of(user)
     if role == Role.COORDINATOR:
         return Purpose.COORDINATION
@@ -75,6 +95,34 @@ def purpose_for(user: Any) -> str:
     if role == Role.EVALUATOR:
         return Purpose.EVALUATION
     return Purpose.SUPPORT
+
+
+# -- break the glass ---------------------------------------------------------------------
+
+GLASS_ROLES = frozenset({Role.COORDINATOR, *PEER_ROLES})
+
+
+def may_break_glass(user: Any) -> bool:
+    """Coordinators and peers may open a person outside their purpose, with a reason."""
+    return role_of(user) in GLASS_ROLES
+
+
+def glass_hours() -> int:
+    return max(1, int(settings.BREAK_GLASS_HOURS))
+
+
+def glass_person_q(user: Any, field: str = "pk") -> Q:
+    """The persons (reached through `field`) of the user's current break-the-glass grants."""
+    if not may_break_glass(user):
+        return NOTHING
+    grant = apps.get_model("breakglass", "GlassAccess")
+    granted = grant.objects.filter(user=user, expires_at__gt=timezone.now())
+    return Q(**{f"{field}__in": granted.values("person_id")})
+
+
+def through_glass(obj: Any) -> bool:
+    """Whether a fetcher found `obj` only through a grant (its `in_purpose` annotation)."""
+    return getattr(obj, "in_purpose", True) is False
 
 
 # -- the rule, as Q objects ----------------------------------------------------------------
@@ -104,8 +152,11 @@ def unit_q(user: Any, field: str = "unit") -> Q:
     return Q(**{f"{field}__in": user.units.all()}) | Q(**{f"{field}__isnull": True})
 
 
-def course_q(user: Any, via: str = "") -> Q:
-    """Which courses (reached through `via`, e.g. "course__") the user may see."""
+def course_q(user: Any, via: str = "", *, glass: bool = False) -> Q:
+    """Which courses (reached through `via`, e.g. "course__") the user may see; `glass`
+    adds the courses of the persons of the user's grants (read-only pages only)."""
+    if glass:
+        return course_q(user, via) | glass_person_q(user, f"{via}person")
     role = role_of(user)
     if role == Role.COORDINATOR:
         return unit_q(user, f"{via}unit")
@@ -114,8 +165,11 @@ def course_q(user: Any, via: str = "") -> Q:
     return NOTHING
 
 
-def person_q(user: Any) -> Q:
-    """Which persons the user may see (Person itself)."""
+def person_q(user: Any, *, glass: bool = False) -> Q:
+    """Which persons the user may see (Person itself); `glass` adds the persons of the
+    user's break-the-glass grants (read-only pages only)."""
+    if glass:
+        return person_q(user) | glass_person_q(user)
     role = role_of(user)
     if role == Role.COORDINATOR:
         return unit_q(user, "unit")

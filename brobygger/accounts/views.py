@@ -11,13 +11,13 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
 from brobygger.lib.forms import apply_validation_error
+from brobygger.lib.redirects import back_to
 
 from . import enrolment, selectors, services
 from .access import any_staff, has_second_factor, public, role_required
@@ -64,15 +64,6 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return redirect(settings.LOGOUT_REDIRECT_URL)
 
 
-def _safe_next(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
-
-
 @any_staff
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -92,7 +83,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         )
         if device is not None:
             otp_login(request, device)
-            return HttpResponseRedirect(_safe_next(request, reverse("desk:home")))
+            return HttpResponseRedirect(back_to(request, reverse("desk:home"), field="next"))
         form.add_error("token", _("The code is wrong or too old. Try the newest code."))
     if recovery_form.is_bound and recovery_form.is_valid():
         static = services.use_recovery_code(
@@ -111,7 +102,11 @@ def verify(request: HttpRequest) -> HttpResponse:
         recovery_form.add_error(
             "recovery_code", _("The recovery code is wrong or has already been used.")
         )
-    context = {"form": form, "recovery_form": recovery_form, "next": _safe_next(request, "")}
+    context = {
+        "form": form,
+        "recovery_form": recovery_form,
+        "next": back_to(request, "", field="next"),
+    }
     status = 422 if request.method == "POST" else 200
     return render(request, "accounts/verify.html", context, status=status)
 
@@ -198,7 +193,7 @@ def recovery_codes(request: HttpRequest) -> HttpResponse:
 def set_language(request: HttpRequest) -> HttpResponse:
     """Switch language; stored on the user when signed in, in a cookie always."""
     form = LanguageForm(request.POST)
-    target = _safe_next(request, reverse("public:home"))
+    target = back_to(request, reverse("public:home"), field="next")
     response = HttpResponseRedirect(target)
     if form.is_valid():
         language = form.cleaned_data["language"]

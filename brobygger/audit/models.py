@@ -221,6 +221,8 @@ class Purpose(models.TextChoices):
     EVALUATION = "evaluation", _("Evaluation and statistics")
     RESEARCH = "research", _("Research")
     STAFF = "staff", _("Staff administration and payroll")
+    # Outside every purpose above, opened with a stated reason (brobygger/breakglass).
+    BREAK_GLASS = "break_glass", _("Break the glass")
 
 
 class AuditSeal(AppendOnlyModel):

@@ -38,5 +38,5 @@ def access_report_search(request: HttpRequest) -> HttpResponse:
 @role_required(Role.ADMINISTRATOR)
 def access_report(request: HttpRequest, pk: int) -> HttpResponse:
     person = access.get_person_for_report(request.user, pk)
-    entries = access.access_entries_for(person)[:1000]
+    entries = access.glass_reasons_for(person, list(access.access_entries_for(person)[:1000]))
     return render(request, "audit/report.html", {"person": person, "entries": entries})

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from brobygger.audit.services import record_event
+from brobygger.lib.when import format_when
 from brobygger.people import services as people_services
 from brobygger.people.models import ConsentKind
 from brobygger.referrals.models import Course
@@ -203,7 +204,7 @@ def book_followups(
                 allow_over_contract=False,
             )
         except ValidationError as error:
-            when = timezone.localtime(moment).strftime("%d.%m %H:%M")
+            when = format_when(moment, "short_day_month_time")
             problems.append(f"{when}: {' '.join(error.messages)}")
         else:
             booked += 1

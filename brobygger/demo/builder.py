@@ -102,6 +102,7 @@ class DemoBuilder(ActivityMixin):
 
     def _phases(self) -> list[tuple[str, Callable[[], object]]]:
         from brobygger.admissions import demo as admissions_demo
+        from brobygger.breakglass import demo as breakglass_demo  # a reviewed, an open one
         from brobygger.outcomes import demo as outcomes_demo
         from brobygger.people import demo_workforce  # pauses, contract end, a departure
         from brobygger.recruitment import demo as recruitment_demo  # postings, interviews
@@ -127,6 +128,7 @@ class DemoBuilder(ActivityMixin):
             ("workforce changes", lambda: demo_workforce.build_demo(self)),
             ("education, supervision", lambda: workforce_demo.build_demo(self)),
             ("timesheets", lambda: timesheets_demo.build_demo(self)),
+            ("break the glass", lambda: breakglass_demo.build_demo(self)),
             ("notifications", lambda: notices_demo.build_demo(self)),
         ]
 

@@ -4,11 +4,11 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from brobygger.accounts.access import any_staff
+from brobygger.lib.redirects import back_to, same_site_path
 
 from . import access, services
 
@@ -35,8 +35,9 @@ def read_one(request: HttpRequest, pk: int) -> HttpResponse:
     services.mark_read(notification, user=request.user)
     if request.POST.get("open"):
         link = access.followable_links(request.user, [notification]).get(notification.pk, "")
-        if link and url_has_allowed_host_and_scheme(link, allowed_hosts=None):
-            return redirect(link)
+        target = same_site_path(link)
+        if target is not None:
+            return redirect(target)
     return redirect(_back(request))
 
 
@@ -50,9 +51,6 @@ def read_all(request: HttpRequest) -> HttpResponse:
 
 
 def _back(request: HttpRequest) -> str:
-    """Back to the inbox, keeping its filter and page (only those two, only our own)."""
+    """Back to the inbox, keeping its filter and page (only a path within the inbox)."""
     inbox_url = reverse("notifications:inbox")
-    target = request.POST.get("next", "")
-    if target.startswith(inbox_url) and url_has_allowed_host_and_scheme(target, allowed_hosts=None):
-        return target
-    return inbox_url
+    return back_to(request, inbox_url, field="next", within=inbox_url)

@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -18,6 +17,7 @@ from brobygger.accounts.models import Role
 from brobygger.audit.models import AccessAction
 from brobygger.lib.forms import apply_validation_error
 from brobygger.lib.htmx import HtmxHttpRequest
+from brobygger.lib.redirects import back_to
 from brobygger.people.selectors import units_for
 from brobygger.recruitment import access as recruitment_access
 from brobygger.recruitment.models import Application, ApplicationStatus
@@ -186,15 +186,6 @@ def mine(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, "onboarding/mine.html", context)
 
 
-def _back(request: HtmxHttpRequest, default: str) -> str:
-    target = request.POST.get("back", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
-
-
 @role_required(Role.COORDINATOR, *PEER_ROLES)
 @require_POST
 def tick(request: HtmxHttpRequest, pk: int) -> HttpResponse:
@@ -207,7 +198,7 @@ def tick(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         context = {
             "item": item,
             "updated": True,
-            "back": request.POST.get("back", ""),
+            "back": back_to(request, ""),
             "done": status.done,
             "total": status.total,
         }
@@ -220,7 +211,7 @@ def tick(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         default = reverse("onboarding:peer", args=[item.peer_id])
     else:
         default = reverse("onboarding:mine")
-    return redirect(_back(request, default))
+    return redirect(back_to(request, default))
 
 
 @role_required(Role.COORDINATOR)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.paginator import Page, Paginator
+from django.db.models import BooleanField, ExpressionWrapper
 from django.http import Http404
 
 from brobygger.accounts import policy
@@ -17,11 +18,23 @@ from . import selectors
 from .models import PeerPause, PeerWorker, Person, PersonAccessRequest
 
 
-def get_person_for(user: Any, pk: int, *, purpose: str, action: str = AccessAction.VIEW) -> Person:
-    """The person, if `user` has a current purpose to see them; else 404. Logged."""
-    person = Person.objects.visible_to(user).select_related("unit").filter(pk=pk).first()
+def get_person_for(
+    user: Any, pk: int, *, purpose: str, action: str = AccessAction.VIEW, glass: bool = False
+) -> Person:
+    """The person, if `user` has a current purpose to see them; else 404. Logged.
+
+    `glass` (the read-only person page only): a person of the user's break-the-glass
+    grant too; then `policy.through_glass(person)` and the look's purpose is BREAK_GLASS.
+    """
+    people = Person.objects.visible_to(user, glass=glass).select_related("unit")
+    if glass:
+        in_purpose = ExpressionWrapper(policy.person_q(user), output_field=BooleanField())
+        people = people.annotate(in_purpose=in_purpose)
+    person = people.filter(pk=pk).first()
     if person is None:
         raise Http404
+    if policy.through_glass(person):
+        purpose = policy.purpose_for(user, glass=True)
     shown(user=user, action=action, purpose=purpose, person_id=person.pk, obj=person)
     return person
 
@@ -30,13 +43,14 @@ def person_page_for(user: Any, person: Person) -> dict[str, Any]:
     """What the person page shows beside the person (selectors.person_page: the links
     and consents the policy lets `user` see); every other person it names is logged
     with the page's look at `person`."""
-    page = selectors.person_page(person, user)
+    glass = policy.through_glass(person)
+    page = selectors.person_page(person, user, glass=glass)
     others = [link.relative_id for link in page["relatives"]]
     others += [link.patient_id for link in page["patients"]]
     if page["consents"] is not None:
         page["consents"] = list(page["consents"])
         others += [c.recipient_id for c in page["consents"] if c.recipient_id is not None]
-    shown(user=user, purpose=policy.purpose_for(user), person_ids=others, obj=person)
+    shown(user=user, purpose=policy.purpose_for(user, glass=glass), person_ids=others, obj=person)
     return page
 
 
@@ -72,7 +86,8 @@ def get_person_to_reveal_for(user: Any, pk: int, *, purpose: str) -> Person:
 
 
 def can_edit_person(user: Any, person: Person) -> bool:
-    return getattr(user, "role", None) == Role.COORDINATOR
+    """Coordinators, within their purpose: a person opened by breaking the glass is read only."""
+    return getattr(user, "role", None) == Role.COORDINATOR and not policy.through_glass(person)
 
 
 def may_see_address(user: Any, person: Person) -> bool:

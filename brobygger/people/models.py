@@ -6,7 +6,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Func, Q, Value
+from django.db.models.functions import Replace
 from django.utils.translation import gettext_lazy as _
 
 from brobygger.accounts import policy
@@ -54,26 +55,59 @@ class Language(models.TextChoices):
 
 
 class PersonQuerySet(models.QuerySet["Person"]):
-    def visible_to(self, user: Any) -> PersonQuerySet:
-        """The persons `user` has a current purpose to look at: accounts/policy.py."""
-        return self.filter(policy.person_q(user))
+    def visible_to(self, user: Any, *, glass: bool = False) -> PersonQuerySet:
+        """The persons `user` has a current purpose to look at: accounts/policy.py.
+        `glass`: and those of the user's break-the-glass grants (read-only pages only)."""
+        return self.filter(policy.person_q(user, glass=glass))
 
     def search(self, text: str) -> PersonQuerySet:
-        """Every word must match a name or phone; six or more digits search the CPR."""
+        """Every word must match a name or a phone number. A number is told apart by its
+        digits: 10 digits (with or without the dash) is a CPR number; a number with +45 or
+        0045 is a phone number; 6 to 9 digits may be a Danish phone number (8 digits) or
+        the start of a CPR number, so both are searched; fewer digits search the phone.
+        Phone numbers match however they were typed in ("30 40 50 60")."""
         text = " ".join(text.split())
         if not text:
             return self
-        digits = cpr.normalise(text)
-        if digits.isdigit() and len(digits) >= 6:
-            return self.filter(cpr__startswith=digits)
+        compact = text.replace(" ", "").replace("-", "")
+        if compact.lstrip("+").isdigit():
+            return self.annotate(phone_digits=_phone_digits()).filter(_number_q(compact))
         condition = Q()
         for word in text.split(" "):
-            condition &= (
-                Q(given_name__icontains=word)
-                | Q(family_name__icontains=word)
-                | Q(phone__icontains=word)
-            )
-        return self.filter(condition)
+            match = Q(given_name__icontains=word) | Q(family_name__icontains=word)
+            digits = word.replace("-", "")
+            if digits.lstrip("+").isdigit():
+                match |= Q(phone_digits__contains=digits.lstrip("+"))
+            else:
+                match |= Q(phone__icontains=word)
+            condition &= match
+        return self.annotate(phone_digits=_phone_digits()).filter(condition)
+
+
+def _phone_digits() -> Func:
+    """The phone as typed, without spaces, dashes and the plus: "+45 30 40-50 60" → 4530405060."""
+    value: Func = Replace(F("phone"), Value(" "), Value(""))
+    for mark in ("-", "+", "(", ")"):
+        value = Replace(value, Value(mark), Value(""))
+    return value
+
+
+def _number_q(compact: str) -> Q:
+    """What a number alone searches: CPR, phone or both (see PersonQuerySet.search)."""
+    international = compact.startswith("+") or compact.startswith("00")
+    digits = compact.lstrip("+")
+    if digits.startswith("0045"):
+        digits = digits[4:]
+    elif international and digits.startswith("45"):
+        digits = digits[2:]
+    if international:
+        return Q(phone_digits__contains=digits)
+    if len(digits) == 10:
+        return Q(cpr=digits)
+    phone = Q(phone_digits__contains=digits)
+    if len(digits) >= 6:
+        return phone | Q(cpr__startswith=digits)
+    return phone
 
 
 class Person(models.Model):

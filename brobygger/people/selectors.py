@@ -37,9 +37,10 @@ def person_list(
     ).order_by("family_name", "given_name", "id")
 
 
-def person_page(person: Person, user: Any) -> dict[str, Any]:
+def person_page(person: Person, user: Any, *, glass: bool = False) -> dict[str, Any]:
     """What the person page shows beside the person: links, consents and courses, each
-    as far as the user's role needs it (accounts/policy.py)."""
+    as far as the user's role needs it (accounts/policy.py). `glass`: the page was opened
+    by breaking the glass, so the person's courses open (read only) too."""
     from brobygger.referrals.models import Course
 
     fields = policy.person_fields(user)
@@ -49,7 +50,9 @@ def person_page(person: Person, user: Any) -> dict[str, Any]:
         .order_by("-started_on")
     )
     visible = set(
-        Course.objects.visible_to(user).filter(person=person).values_list("pk", flat=True)
+        Course.objects.visible_to(user, glass=glass)
+        .filter(person=person)
+        .values_list("pk", flat=True)
     )
     links = RelativeLink.objects.visible_to(user)
     relatives = list(links.filter(patient=person).select_related("relative"))

@@ -67,9 +67,10 @@ def person_list(request: HtmxHttpRequest) -> HttpResponse:
 
 @role_required(*PERSON_READERS)
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    person = access.get_person_for(request.user, pk, purpose=_purpose_for(request.user))
+    person = access.get_person_for(request.user, pk, purpose=_purpose_for(request.user), glass=True)
     context = {
         "person": person,
+        "through_glass": policy.through_glass(person),
         "can_edit": access.can_edit_person(request.user, person),
         **access.person_page_for(request.user, person),
     }

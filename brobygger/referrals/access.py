@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -72,17 +72,25 @@ def can_manage_referral(user: Any) -> bool:
     return getattr(user, "role", None) == Role.COORDINATOR
 
 
-def get_course_for(user: Any, pk: int, *, action: str = AccessAction.VIEW) -> Course:
-    """A peer sees only their own courses; a coordinator those of their units."""
-    course = (
-        Course.objects.visible_to(user)
-        .select_related("person", "peer__user", "unit", "referral")
-        .filter(pk=pk)
-        .first()
+def get_course_for(
+    user: Any, pk: int, *, action: str = AccessAction.VIEW, glass: bool = False
+) -> Course:
+    """A peer sees only their own courses; a coordinator those of their units.
+
+    `glass` (the course page only): a course of a person of the user's break-the-glass
+    grant too, read only (`policy.through_glass`), logged with the purpose BREAK_GLASS.
+    """
+    courses = Course.objects.visible_to(user, glass=glass).select_related(
+        "person", "peer__user", "unit", "referral"
     )
+    if glass:
+        in_purpose = ExpressionWrapper(policy.course_q(user), output_field=BooleanField())
+        courses = courses.annotate(in_purpose=in_purpose)
+    course = courses.filter(pk=pk).first()
     if course is None:
         raise Http404
-    shown(user=user, action=action, purpose=_purpose(user), person_id=course.person_id, obj=course)
+    purpose = policy.purpose_for(user, glass=policy.through_glass(course))
+    shown(user=user, action=action, purpose=purpose, person_id=course.person_id, obj=course)
     return course
 
 
@@ -93,7 +101,8 @@ def course_page_for(user: Any, course: Course) -> dict[str, Any]:
     others = list(page["shown_recipients"])
     others += [link.relative_id for link in page["relatives"]]
     others += [shared["patient"].pk for shared in page["shared_patients"]]
-    shown(user=user, purpose=_purpose(user), person_ids=others, obj=course)
+    purpose = policy.purpose_for(user, glass=policy.through_glass(course))
+    shown(user=user, purpose=purpose, person_ids=others, obj=course)
     return page
 
 
@@ -112,6 +121,9 @@ def consent_recipients_for(user: Any, person: Person) -> QuerySet[Person]:
 
 
 def can_edit_course(user: Any, course: Course) -> bool:
+    """A course opened by breaking the glass is read only."""
+    if policy.through_glass(course):
+        return False
     role = getattr(user, "role", None)
     if role == Role.COORDINATOR:
         return True

@@ -52,10 +52,31 @@ class QueueFilterForm(forms.Form):
 
 
 class TransitionForm(forms.Form):
-    to = forms.ChoiceField(label=_("New status"), choices=ReferralStatus.choices)
+    # No status is preselected: the first choice is "choose", never a rejection.
+    to = forms.ChoiceField(
+        label=_("New status"),
+        choices=[("", _("Choose a status…")), *ReferralStatus.choices],
+        error_messages={"required": _("Choose the new status.")},
+    )
     reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
+    confirm = forms.BooleanField(
+        label=_("Yes, this ends the referral"),
+        required=False,
+        help_text=_("Needed when the referral is declined, withdrawn, closed or not reached."),
+    )
     # The status the page showed: a click on a referral that has moved on since loses.
     seen = forms.CharField(required=False, widget=forms.HiddenInput, max_length=20)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        from .services import REASON_REQUIRED
+
+        if data.get("to") in REASON_REQUIRED and not data.get("confirm"):
+            self.add_error(
+                "confirm",
+                _("Tick the box to confirm: this ends the referral and cannot be undone."),
+            )
+        return data
 
 
 class AssignForm(forms.Form):

@@ -170,10 +170,11 @@ class CourseQuerySet(models.QuerySet["Course"]):
     def active(self) -> CourseQuerySet:
         return self.filter(ended_on__isnull=True)
 
-    def visible_to(self, user: Any) -> CourseQuerySet:
+    def visible_to(self, user: Any, *, glass: bool = False) -> CourseQuerySet:
         """Coordinators: their units'; a peer: their own, while active and for
-        PEER_READ_AFTER_END_DAYS after the end (accounts/policy.py)."""
-        return self.filter(policy.course_q(user))
+        PEER_READ_AFTER_END_DAYS after the end (accounts/policy.py). `glass`: and the
+        courses of the persons of the user's break-the-glass grants (read-only pages)."""
+        return self.filter(policy.course_q(user, glass=glass))
 
 
 class Course(models.Model):

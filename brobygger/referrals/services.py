@@ -15,6 +15,7 @@ from brobygger.accounts.models import Unit
 from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction, AuditEvent, Purpose
 from brobygger.audit.services import record_event
+from brobygger.lib.when import format_when
 from brobygger.people import services as people_services
 from brobygger.people.models import (
     Consent,
@@ -107,7 +108,7 @@ def _lost_race(current: Referral, actor: Any) -> ValidationError:
         .order_by("-seq")
         .first()
     )
-    when = timezone.localtime(last.at).strftime("%H:%M") if last is not None else ""
+    when = format_when(last.at, "time") if last is not None else ""
     by = last.actor if last is not None else None
     values = {
         "who": by.display_name if by is not None else _("someone"),

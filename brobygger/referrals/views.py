@@ -13,11 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from brobygger.accounts import policy
 from brobygger.accounts.access import role_required
 from brobygger.accounts.models import Role
 from brobygger.audit.models import AccessAction, Purpose
 from brobygger.lib.forms import apply_validation_error
 from brobygger.lib.htmx import HtmxHttpRequest
+from brobygger.lib.redirects import back_to
 from brobygger.people import access as people_access
 from brobygger.people.models import ConsentKind, ConsentSource
 from brobygger.people.selectors import units_for
@@ -84,11 +86,6 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "referrals/referral_detail.html", context)
 
 
-def _back_to(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("back", "")
-    return target if target.startswith("/henvisninger/") else default
-
-
 @role_required(Role.COORDINATOR)
 @require_POST
 def referral_transition(request: HtmxHttpRequest, pk: int) -> HttpResponse:
@@ -110,9 +107,21 @@ def referral_transition(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         if request.htmx:
             context = {"r": referral, "row_errors": form.errors, "now": timezone.now()}
             return render(request, "referrals/queue.html#row", context, status=422)
-        for message in form.errors.get("__all__", []) + form.errors.get("reason", []):
-            messages.error(request, str(message))
-        return redirect(_back_to(request, detail))
+        if form.has_error("__all__", "stale"):
+            # Someone else was first: show the referral as it is now.
+            for message in form.errors["__all__"]:
+                messages.error(request, str(message))
+            return redirect(back_to(request, detail, within="/henvisninger/"))
+        # The page again with what was typed, the errors next to their fields.
+        referral.refresh_from_db()
+        context = {
+            "referral": referral,
+            "now": timezone.now(),
+            "transition_form": form,
+            "assign_form": AssignForm(peers=selectors.compatible_peers(referral)),
+            **selectors.referral_page(referral),
+        }
+        return render(request, "referrals/referral_detail.html", context, status=422)
     if request.htmx:
         referral.refresh_from_db()
         row = render_to_string(
@@ -122,7 +131,7 @@ def referral_transition(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         )
         # The counts above the queue change too: swapped out of band, in a <template>
         # because the main answer is a table row.
-        back = parse_qs(urlsplit(_back_to(request, "")).query)
+        back = parse_qs(urlsplit(back_to(request, "", within="/henvisninger/")).query)
         counts = render_to_string(
             "referrals/queue.html#counts",
             {
@@ -137,7 +146,7 @@ def referral_transition(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         request,
         _("The status was changed to “%(status)s”.") % {"status": referral.get_status_display()},
     )
-    return redirect(_back_to(request, detail))
+    return redirect(back_to(request, detail, within="/henvisninger/"))
 
 
 @role_required(Role.COORDINATOR)
@@ -251,7 +260,8 @@ def referral_create(request: HttpRequest) -> HttpResponse:
 @role_required(Role.COORDINATOR, *PEERS)
 @require_http_methods(["GET", "POST"])
 def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    course = access.get_course_for(request.user, pk)
+    # Reading may go through a break-the-glass grant; a change (POST) never does.
+    course = access.get_course_for(request.user, pk, glass=request.method == "GET")
     can_edit = access.can_edit_course(request.user, course)
     course_form = CourseForm(initial={n: getattr(course, n) for n in services.COURSE_FIELDS})
     end_form = EndCourseForm(initial={"ended_on": timezone.localdate()})
@@ -288,6 +298,7 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "course": course,
         "person": course.person,
         "can_edit": can_edit,
+        "through_glass": policy.through_glass(course),
         "course_form": course_form,
         "end_form": end_form,
         "ending": access.course_ending_for(request.user, course),

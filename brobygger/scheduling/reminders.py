@@ -25,6 +25,7 @@ from django.utils.translation import pgettext
 
 from brobygger.audit.models import AccessAction, Purpose
 from brobygger.audit.services import log_access, record_event
+from brobygger.lib import when
 from brobygger.lib.dates import TZ
 from brobygger.lib.language import text_language
 from brobygger.notifications import messaging
@@ -71,7 +72,7 @@ def format_when(moment: datetime.datetime) -> str:
         "weekday": weekday,
         "day": local.day,
         "month": dateformat.format(local, "F"),
-        "time": local.strftime("%H:%M"),
+        "time": when.format_when(local, "time"),
     }
 
 

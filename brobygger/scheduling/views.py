@@ -15,6 +15,7 @@ from brobygger.accounts.access import role_required
 from brobygger.accounts.models import Role
 from brobygger.lib.dates import week_start
 from brobygger.lib.forms import apply_validation_error
+from brobygger.lib.redirects import back_to
 from brobygger.people.access import get_peer_for
 from brobygger.people.selectors import units_for
 
@@ -247,7 +248,4 @@ def delete_exception(request: HttpRequest, pk: int) -> HttpResponse:
     exception = access.exception_for(request.user, pk)
     services.delete_exception(actor=request.user, exception=exception)
     messages.success(request, _("Removed."))
-    back = str(request.POST.get("back", ""))
-    return redirect(
-        back if back.startswith("/") and not back.startswith("//") else "scheduling:my_availability"
-    )
+    return redirect(back_to(request, "scheduling:my_availability"))

@@ -3,6 +3,7 @@ from django.test import TestCase, TransactionTestCase
 
 from brobygger.audit.models import AccessLogEntry, AuditEvent
 from brobygger.audit.services import verify_chain
+from brobygger.breakglass.models import GlassAccess
 from brobygger.people.models import PeerWorker, Person, RelativeLink
 from brobygger.referrals.models import Course
 
@@ -25,6 +26,18 @@ class DemoTests(TestCase):
         self.assertTrue(Person.objects.filter(given_name__in=["Søren", "Mette", "Anne"]).exists())
         # Everything came through the services: every person has an audit event.
         self.assertEqual(AuditEvent.objects.filter(verb="person.created").count(), 300)
+        # Two break-the-glass accesses: one reviewed with a comment, one waiting, each
+        # with its looks in the access log.
+        glass = GlassAccess.objects.order_by("pk")
+        self.assertEqual([g.is_reviewed for g in glass], [True, False])
+        self.assertTrue(glass[0].review_comment)
+        for grant in glass:
+            self.assertEqual(
+                AccessLogEntry.objects.filter(
+                    purpose="break_glass", user=grant.user, person_id=grant.person_id
+                ).count(),
+                2,
+            )
         self.assertEqual(verify_chain(AccessLogEntry), [])
         self.assertEqual(verify_chain(AuditEvent), [])
 

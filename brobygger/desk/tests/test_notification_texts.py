@@ -77,6 +77,7 @@ class NotificationTextTests(BaseTestCase):
         )
         # A score that drops.
         version = InstrumentVersion.objects.latest_of(KEY)
+        assert version is not None
         for answers, days_ago in (
             ({"lyttet": 5, "genkendelse": 5, "tryghed": 4, "haab": 4, "alene": 1}, 30),
             ({"lyttet": 1, "genkendelse": 1, "tryghed": 1, "haab": 1, "alene": 5}, 0),

@@ -44,7 +44,7 @@ class DigestTests(BaseTestCase):
         self.assertIn("- Kontrakt udløber: 1", message.body)
         self.assertIn(f"{BASE}/beskeder/", message.body)
         for secret in ("Alice", "Bob", "Andersen", "0101901234", "H-1", "H-2", "M-3"):
-            self.assertNotIn(secret, message.body + message.subject)
+            self.assertNotIn(secret, f"{message.body}\n{message.subject}")
 
     def test_once_a_day_and_only_with_something_new(self):
         self.notify(NotificationKind.SELF_REFERRAL, self.coordinator, "Ny (H-1)")

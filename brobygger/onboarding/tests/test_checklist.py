@@ -80,6 +80,15 @@ class CoordinatorChecklistTests(ChecklistTestCase):
         )
         self.assertRedirects(response, self.peer_url, fetch_redirect_response=False)
 
+    def test_a_bare_word_as_back_address_gives_the_default_not_a_500(self) -> None:
+        # redirect() takes a bare word for a view name: "forside" used to raise NoReverseMatch.
+        self.login(self.coordinator)
+        for hostile in ("forside", "//evil.example/", "/\\evil.example", "javascript:alert(1)"):
+            response = self.client.post(
+                self.tick_url(ItemKind.CONTRACT), {"done": "1", "back": hostile}
+            )
+            self.assertRedirects(response, self.peer_url, fetch_redirect_response=False)
+
     def test_coordinator_changes_due_date_and_responsible(self) -> None:
         self.login(self.coordinator)
         item = self.items[ItemKind.INTRODUCTION]

@@ -228,7 +228,7 @@ class EndingTests(BaseTestCase):
         url = reverse("referrals:consent_withdraw", args=[self.contact_consent().pk])
         response = self.client.get(url)
         self.assertContains(response, "Samtaler, der aflyses")
-        self.assertContains(response, timezone.localtime(appointment.starts_at).strftime("%H:%M"))
+        self.assertContains(response, timezone.localtime(appointment.starts_at).strftime("%H.%M"))
         self.assertContains(response, "Recovery-gruppen")
         self.assertContains(response, "Spørgeskemaer, der ikke bliver sendt")
         # The page and the withdrawal use one function: what it lists is what ends.
@@ -242,7 +242,7 @@ class EndingTests(BaseTestCase):
         response = self.client.get(reverse("referrals:course_detail", args=[self.alice_course.pk]))
         self.assertContains(response, "Hvis forløbet slutter i dag, stopper dette")
         self.assertContains(response, "Samtaler, der aflyses")
-        self.assertContains(response, timezone.localtime(appointment.starts_at).strftime("%H:%M"))
+        self.assertContains(response, timezone.localtime(appointment.starts_at).strftime("%H.%M"))
 
     def test_the_course_page_says_when_nothing_depends_on_the_course(self):
         bob_course = Course.objects.get(person=self.bob)

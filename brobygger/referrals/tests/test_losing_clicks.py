@@ -60,7 +60,7 @@ class LosingClickTests(BaseTestCase):
             fetch_redirect_response=False,
         )
         # The time of the other click, in Copenhagen time (the suite's clock is frozen).
-        at = timezone.localtime(timezone.now()).strftime("%H:%M")
+        at = timezone.localtime(timezone.now()).strftime("%H.%M")
         self.assertEqual(
             self.messages_of(response),
             [
@@ -92,7 +92,7 @@ class LosingClickTests(BaseTestCase):
         self.login(self.second)
         response = self.client.post(
             reverse("referrals:referral_transition", args=[self.referral.pk]),
-            {"to": "declined", "reason": "Passer ikke", "seen": "new"},
+            {"to": "declined", "reason": "Passer ikke", "confirm": "on", "seen": "new"},
         )
         self.assertEqual(response.status_code, 302)
         (message,) = self.messages_of(response)

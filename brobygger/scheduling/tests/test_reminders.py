@@ -171,7 +171,7 @@ class ReminderTests(BaseTestCase):
         local = timezone.localtime(appointment.starts_at, TZ)
         for text in (self.sms_texts()[0], mail.outbox[0].body):
             self.assertIn(DANISH_WEEKDAYS[local.weekday()], text)
-            self.assertIn(f"{local:%H:%M}", text)
+            self.assertIn(f"{local:%H.%M}", text)
 
     def test_danish_wording_once_translated(self):
         with translation.override("da"):
