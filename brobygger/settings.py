@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "brobygger.research",
     "brobygger.desk",
     "brobygger.breakglass",
+    "brobygger.rights",
     "brobygger.public",
     "brobygger.demo",
 ]
@@ -182,6 +183,38 @@ PUBLIC_FORM_LIMIT_PER_HOUR = env_int("PUBLIC_FORM_LIMIT_PER_HOUR", 5)
 # Applications not hired are deleted this many days after their posting closes (issue 9;
 # `manage.py purge_applications`, daily).
 RECRUITMENT_RETENTION_DAYS = env_int("RECRUITMENT_RETENTION_DAYS", 183)
+
+# The data controller named on the privacy page and in a person's copy of their data
+# (GDPR art. 13/15). Demo values; a region sets its own.
+DATA_CONTROLLER = {
+    "name": env_str("DATA_CONTROLLER_NAME", "Region Demo, Psykiatrien"),
+    "address": env_str("DATA_CONTROLLER_ADDRESS", "Regionsvej 1, 8000 Aarhus C"),
+    "cvr": env_str("DATA_CONTROLLER_CVR", "29190925"),
+    "phone": env_str("DATA_CONTROLLER_PHONE", "70 11 22 33"),
+    "email": env_str("DATA_CONTROLLER_EMAIL", "peer@psykiatri.region-demo.dk"),
+    "dpo_email": env_str("DATA_PROTECTION_OFFICER_EMAIL", "dpo@region-demo.dk"),
+}
+# The accessibility statement's contact (lov om tilgængelighed af offentlige organers
+# websteder: a phone and a written contact).
+ACCESSIBILITY_CONTACT = {
+    "phone": env_str("ACCESSIBILITY_CONTACT_PHONE", DATA_CONTROLLER["phone"]),
+    "email": env_str("ACCESSIBILITY_CONTACT_EMAIL", "tilgaengelighed@region-demo.dk"),
+}
+# How long each kind of record is kept, in months: the one place the privacy page, the
+# erasure rule (brobygger/rights) and the retention jobs read. Peer notes: 5 years after
+# the last entry (DOMAIN.md §3); the access log: at least 6 months, at most 5 years
+# (DOMAIN.md §7). RETENTION_MONTHS='{"peer_notes": 72}' overrides single kinds.
+RETENTION_MONTHS: dict[str, int] = {
+    "peer_notes": 60,
+    "questionnaires": 60,
+    "groups": 60,
+    "referrals_without_course": 12,
+    "access_log": 60,
+}
+for _kind, _months in env_json_object("RETENTION_MONTHS").items():
+    if _kind not in RETENTION_MONTHS or not isinstance(_months, int) or _months < 1:
+        raise ImproperlyConfigured(f"RETENTION_MONTHS: unknown kind or bad period {_kind!r}.")
+    RETENTION_MONTHS[_kind] = _months
 
 # Peers whose contract ends within this many days are flagged while they have courses.
 CONTRACT_END_WARNING_DAYS = env_int("CONTRACT_END_WARNING_DAYS", 60)

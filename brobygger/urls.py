@@ -22,5 +22,6 @@ urlpatterns = [
     path("", include("brobygger.research.urls")),
     path("", include("brobygger.breakglass.urls")),
     path("", include("brobygger.desk.urls")),
+    path("", include("brobygger.rights.urls")),
     path("admin/", admin.site.urls),
 ]

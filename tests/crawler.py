@@ -61,6 +61,7 @@ SEGMENT_MODELS = {
     "rekruttering/ansoegninger": ("recruitment", "Application"),
     "rekruttering/opslag": ("recruitment", "JobPosting"),
     "rekruttering/samtaler": ("recruitment", "Interview"),
+    "rettigheder/person": ("people", "Person"),
     "samtykke": ("people", "Consent"),
     "skemaer": ("outcomes", "Administration"),
     "supervision": ("workforce", "SupervisionGroup"),

@@ -179,7 +179,10 @@ class CrawlerTests(CrawlerWorld):
         """Persons a page's own purpose adds to the role's scope: the administrator answers a
         person's right to know who looked at them (the audit app's report, logged with the
         purpose "access report"), so any person may be shown there."""
-        if user is not None and user.role == Role.ADMINISTRATOR and route.name.startswith("audit:"):
+        admin = user is not None and user.role == Role.ADMINISTRATOR
+        # The same for the rights app: the person's own request about their data (GDPR
+        # art. 15 and 17), logged with the purpose "subject access".
+        if admin and route.name.startswith(("audit:", "rights:")):
             return set(Person.objects.values_list("pk", flat=True))
         return set()
 

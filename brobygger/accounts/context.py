@@ -52,6 +52,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         items += [
             (reverse("audit:access_report_search"), _("Who looked at a person")),
             (reverse("breakglass:queue"), _("Break-the-glass review")),
+            (reverse("rights:search"), _("Access and erasure requests")),
             (reverse("people:peer_list"), _("Peer workers")),
             (reverse("onboarding:setup_links"), _("Two-factor setup links")),
             (reverse("admin:index"), _("Users and units")),

@@ -18,3 +18,16 @@ def admissions_for_course(course: Course) -> QuerySet[Admission]:
 def recent_imports(user: Any, *, limit: int = 5) -> list[AdmissionImport]:
     """The coordinator's own latest imports (counts only: no persons)."""
     return list(AdmissionImport.objects.filter(imported_by=user).order_by("-imported_at")[:limit])
+
+
+def export_person(person: Any) -> dict[str, list[dict[str, Any]]]:
+    """The admissions recorded on the person's courses (GDPR art. 15)."""
+    from brobygger.lib.export import rows
+
+    return {
+        "admissions.Admission": rows(
+            Admission.objects.filter(course__person=person).select_related(
+                "course", "unit", "created_by"
+            )
+        )
+    }

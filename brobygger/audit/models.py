@@ -223,6 +223,9 @@ class Purpose(models.TextChoices):
     STAFF = "staff", _("Staff administration and payroll")
     # Outside every purpose above, opened with a stated reason (brobygger/breakglass).
     BREAK_GLASS = "break_glass", _("Break the glass")
+    # GDPR art. 15 and 17: the person's own request for a copy or for erasure, answered
+    # by the administrator (who otherwise has no access to notes: DESIGN.md §2).
+    SUBJECT_ACCESS = "subject_access", _("The person's request about their own data")
 
 
 class AuditSeal(AppendOnlyModel):

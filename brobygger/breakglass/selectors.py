@@ -114,3 +114,14 @@ def unusual_access(monday: datetime.date) -> WeekReport:
         rows.append(week)
     rows.sort(key=lambda r: (not r.flagged, -r.glass_persons, -r.off_hours, r.user.pk))
     return WeekReport(monday=monday, rows=rows, holidays=holiday_days)
+
+
+def export_person(person: Any) -> dict[str, list[dict[str, Any]]]:
+    """The person's copy (GDPR art. 15): every break-the-glass grant on them, reviews
+    included: who opened their data outside a purpose, why, and what the review found."""
+    from brobygger.lib.export import rows
+
+    grants = GlassAccess.objects.filter(person=person).select_related(
+        "user", "reviewed_by", "person"
+    )
+    return {"breakglass.GlassAccess": rows(grants)}

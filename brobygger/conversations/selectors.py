@@ -88,3 +88,28 @@ def bridge_proposals(course: Course) -> list[dict[str, Any]]:
         if slots:
             taken.add(slots[0])
     return proposals
+
+
+def export_person(person: Any) -> dict[str, list[dict[str, Any]]]:
+    """The person's peer notes with every earlier wording, and the discharge-guide
+    checklist of their courses (GDPR art. 15)."""
+    from brobygger.lib.export import rows
+
+    from .models import RecordVersion
+
+    return {
+        "conversations.ConversationRecord": rows(
+            ConversationRecord.objects.filter(course__person=person)
+            .select_related("appointment", "course", "written_by")
+            .prefetch_related("topics")
+            .order_by("appointment__starts_at", "pk")
+        ),
+        "conversations.RecordVersion": rows(
+            RecordVersion.objects.filter(record__course__person=person)
+            .select_related("record", "written_by")
+            .order_by("record", "version")
+        ),
+        "conversations.CourseTopic": rows(
+            CourseTopic.objects.filter(course__person=person).select_related("course", "topic")
+        ),
+    }

@@ -106,6 +106,7 @@ class DemoBuilder(ActivityMixin):
         from brobygger.outcomes import demo as outcomes_demo
         from brobygger.people import demo_workforce  # pauses, contract end, a departure
         from brobygger.recruitment import demo as recruitment_demo  # postings, interviews
+        from brobygger.rights import demo as rights_demo
         from brobygger.timesheets import demo as timesheets_demo  # last: counts all hours
         from brobygger.workforce import demo as workforce_demo  # education, supervision
 
@@ -127,6 +128,7 @@ class DemoBuilder(ActivityMixin):
             ("onboarding", lambda: onboarding_demo.build_demo(self)),
             ("workforce changes", lambda: demo_workforce.build_demo(self)),
             ("education, supervision", lambda: workforce_demo.build_demo(self)),
+            ("rights", lambda: rights_demo.build_demo(self)),  # a correction, a reworded note
             ("timesheets", lambda: timesheets_demo.build_demo(self)),
             ("break the glass", lambda: breakglass_demo.build_demo(self)),
             ("notifications", lambda: notices_demo.build_demo(self)),

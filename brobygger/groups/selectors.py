@@ -290,3 +290,22 @@ def participant_session_clash(
 
 def enrolled_count(group: RecoveryGroup) -> int:
     return Enrolment.objects.filter(group=group).enrolled().count()
+
+
+def export_person(person: Person) -> dict[str, list[dict[str, Any]]]:
+    """The person's group sign-ups and attendance (GDPR art. 15): never the other
+    participants."""
+    from brobygger.lib.export import rows
+
+    from .models import Attendance, Enrolment
+
+    return {
+        "groups.Enrolment": rows(
+            Enrolment.objects.filter(person=person).select_related("group", "person")
+        ),
+        "groups.Attendance": rows(
+            Attendance.objects.filter(person=person)
+            .select_related("session__group", "person")
+            .order_by("session__starts_at", "pk")
+        ),
+    }

@@ -350,3 +350,16 @@ def handover_proposal(
         "not_offered": not_offered(peers.values(), exclude=leaving),
         "hours_per_course": config.hours_per_course,
     }
+
+
+def export_person(person: Any) -> dict[str, list[dict[str, Any]]]:
+    """A peer's "no" to one of the person's referrals, as plain data (GDPR art. 15)."""
+    from brobygger.lib.export import rows
+
+    return {
+        "matching.MatchDecline": rows(
+            MatchDecline.objects.filter(referral__person=person)
+            .select_related("peer__user", "declined_by", "referral")
+            .order_by("declined_at", "pk")
+        )
+    }

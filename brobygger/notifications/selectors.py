@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import Any
 
 from django.db.models import Count, QuerySet
 
@@ -50,3 +51,18 @@ def digest_counts(since: datetime.datetime) -> dict[int, dict[str, int]]:
     for row in rows:
         counts[row["recipient_id"]][row["kind"]] = row["n"]
     return dict(counts)
+
+
+def export_person(person: Any) -> dict[str, list[dict[str, Any]]]:
+    """The staff notifications about the person, as plain data (GDPR art. 15): their
+    kind, text (a reference, no name), recipient and when they were made and read."""
+    from brobygger.lib.export import rows
+
+    return {
+        "notifications.Notification": rows(
+            Notification.objects.filter(person=person)
+            .select_related("recipient")
+            .order_by("created_at", "pk"),
+            drop=("dedupe_key",),
+        )
+    }

@@ -78,3 +78,29 @@ def scores_for_course(course: Course) -> list[Score]:
         .select_related("version__instrument")
         .order_by("administered_on", "pk")
     )
+
+
+def export_person(person: Any) -> dict[str, list[dict[str, Any]]]:
+    """The person's questionnaires, answers and scores (GDPR art. 15). The link token's
+    hash is never exported (lib/export.py)."""
+    from brobygger.lib.export import rows
+
+    from .models import Answer
+
+    return {
+        "outcomes.Administration": rows(
+            Administration.objects.filter(course__person=person).select_related(
+                "course", "version__instrument", "score"
+            )
+        ),
+        "outcomes.Answer": rows(
+            Answer.objects.filter(administration__course__person=person).select_related(
+                "administration__version__instrument"
+            )
+        ),
+        "outcomes.Score": rows(
+            Score.objects.filter(course__person=person).select_related(
+                "course", "version__instrument", "recorded_by"
+            )
+        ),
+    }

@@ -559,3 +559,52 @@ class PeerDeparture(models.Model):
         from django.utils import timezone
 
         return self.is_completed and self.last_day < timezone.localdate()
+
+
+class PersonCorrection(models.Model):
+    """One corrected field of a person, with the value it had: correction keeps history
+    (GDPR art. 16; the record shows what was on file and when it changed).
+
+    Only identifying and contact fields are kept here (CORRECTED_FIELDS in services);
+    the value is shown masked where the field is the CPR number. Erasing the person
+    erases these rows too: they hold the old name.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="corrections")
+    field = models.CharField(_("field"), max_length=40)
+    old_value = models.CharField(_("old value"), max_length=200, blank=True)
+    new_value = models.CharField(_("new value"), max_length=200, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    changed_at = models.DateTimeField(_("changed"))
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+        verbose_name = _("correction")
+        verbose_name_plural = _("corrections")
+        indexes = [models.Index(fields=["person", "changed_at"], name="correction_person_at")]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}: {self.field}"
+
+    @property
+    def field_label(self) -> str:
+        field = Person._meta.get_field(self.field)
+        return str(getattr(field, "verbose_name", self.field))
+
+    @property
+    def is_address(self) -> bool:
+        return self.field in ("street", "postal_code", "city")
+
+    def shown_value(self, value: str) -> str:
+        """CPR numbers masked, as everywhere on screen (DOMAIN.md §5)."""
+        return cpr.mask(value) if self.field == "cpr" and value else value
+
+    @property
+    def old_shown(self) -> str:
+        return self.shown_value(self.old_value)
+
+    @property
+    def new_shown(self) -> str:
+        return self.shown_value(self.new_value)

@@ -13,7 +13,15 @@ from brobygger.accounts import policy
 from brobygger.accounts.models import Role, Unit
 from brobygger.lib.dates import local_datetime
 
-from .models import Consent, PeerDeparture, PeerPause, PeerWorker, Person, RelativeLink
+from .models import (
+    Consent,
+    PeerDeparture,
+    PeerPause,
+    PeerWorker,
+    Person,
+    PersonCorrection,
+    RelativeLink,
+)
 
 
 def units_for(user: Any) -> QuerySet[Unit]:
@@ -75,6 +83,12 @@ def person_page(person: Person, user: Any, *, glass: bool = False) -> dict[str, 
         "relatives": relatives,
         "patients": patients,
         "courses": courses,
+        # The history of corrections: for those who correct (the coordinator).
+        "corrections": (
+            list(PersonCorrection.objects.filter(person=person).select_related("changed_by"))
+            if "consents" in fields
+            else None
+        ),
     }
 
 
@@ -226,3 +240,54 @@ def own_peer(user: Any) -> PeerWorker | None:
 
 def departure_of(peer: PeerWorker) -> PeerDeparture | None:
     return PeerDeparture.objects.filter(peer=peer).first()
+
+
+def export_person(person: Person) -> dict[str, list[dict[str, Any]]]:
+    """The people app's records of one person, as plain data (GDPR art. 15; brobygger/rights).
+
+    Never another person's data: a relative link names the relationship, not the person
+    at the other end. The one exception is the person's own consent to share, which
+    names its recipient: the consent is the person's own decision about that relative.
+    """
+    from brobygger.lib.export import rows
+
+    from .models import MergedPerson, PersonAccessRequest
+
+    corrections = list(PersonCorrection.objects.filter(person=person).select_related("changed_by"))
+    return {
+        "people.Person": rows([person]),
+        "people.PersonCorrection": [
+            row | {"field_text": correction.field_label}
+            for correction, row in zip(corrections, rows(corrections), strict=True)
+        ],
+        "people.Consent": rows(
+            Consent.objects.filter(person=person).select_related(
+                "person", "recipient", "recorded_by", "withdrawn_by"
+            )
+        ),
+        "people.RelativeLink": rows(
+            RelativeLink.objects.filter(relative=person), drop=("relative", "patient")
+        )
+        + rows(RelativeLink.objects.filter(patient=person), drop=("relative", "patient")),
+        "people.MergedPerson": rows(
+            MergedPerson.objects.filter(into=person).select_related("merged_by"), drop=("into",)
+        ),
+        "people.PersonAccessRequest": rows(
+            PersonAccessRequest.objects.filter(person=person).select_related(
+                "requested_by", "answered_by"
+            ),
+            drop=("person",),
+        ),
+    }
+
+
+def merged_ids_of(person: Person) -> list[int]:
+    """Ids of records merged into the person: the access log names them too."""
+    from .models import MergedPerson
+
+    return list(MergedPerson.objects.filter(into=person).values_list("merged_id", flat=True))
+
+
+def named_in_others_consents(person: Person) -> int:
+    """How many of other persons' consents name `person` as the recipient."""
+    return Consent.objects.filter(recipient=person).exclude(person=person).count()

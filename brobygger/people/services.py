@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,6 +27,7 @@ from .models import (
     PeerWorker,
     Person,
     PersonAccessRequest,
+    PersonCorrection,
     PersonKind,
     RelativeLink,
 )
@@ -49,6 +51,28 @@ PERSON_FIELDS = (
     "preferred_times",
     "unit",
 )
+
+# Identifying and contact fields: a change keeps the old value in PersonCorrection
+# (GDPR art. 16, correction with history), shown on the person page.
+CORRECTED_FIELDS = (
+    "given_name",
+    "family_name",
+    "cpr",
+    "birth_date",
+    "phone",
+    "email",
+    "street",
+    "postal_code",
+    "city",
+)
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
 
 
 def _clean_cpr(
@@ -142,12 +166,26 @@ def update_person(
             changes["birth_date"] = cpr.birth_date(changes["cpr"])
     with transaction.atomic():
         changed = [name for name, value in changes.items() if getattr(person, name) != value]
+        before = {name: getattr(person, name) for name in changed}
         for name in changed:
             setattr(person, name, changes[name])
         if not changed:
             return person
         person.full_clean(validate_unique=False)
         person.save(update_fields=[*changed, "updated_at"])
+        corrected = [name for name in changed if name in CORRECTED_FIELDS]
+        moment = timezone.now()
+        PersonCorrection.objects.bulk_create(
+            PersonCorrection(
+                person=person,
+                field=name,
+                old_value=_as_text(before[name])[:200],
+                new_value=_as_text(getattr(person, name))[:200],
+                changed_by=actor if getattr(actor, "is_authenticated", False) else None,
+                changed_at=moment,
+            )
+            for name in corrected
+        )
         record_event(
             actor=actor,
             verb="person.changed",
@@ -428,3 +466,39 @@ def record_consent(
             data={"kind": kind, "source": source},
         )
     return consent
+
+
+def erase_person(*, actor: Any, person: Person) -> dict[str, int]:
+    """Delete a person and the people app's records of them (GDPR art. 17).
+
+    Only after the rights app's rule has allowed it (brobygger/rights/erasure.py): no
+    health records, and named in no other person's consent. The access log keeps its
+    entries with the person's id; the name is gone with this row. Any record of another
+    kind still pointing at the person stops the deletion (ProtectedError) and the whole
+    transaction is rolled back. Returns the counts deleted, by record type.
+    """
+    from .models import MergedPerson
+
+    person_id = person.pk
+    with transaction.atomic():
+        removed = {
+            "people.Consent": Consent.objects.filter(person=person).delete()[0],
+            "people.RelativeLink": RelativeLink.objects.filter(
+                Q(relative=person) | Q(patient=person)
+            ).delete()[0],
+            "people.PersonCorrection": PersonCorrection.objects.filter(person=person).delete()[0],
+            "people.PersonAccessRequest": PersonAccessRequest.objects.filter(
+                person=person
+            ).delete()[0],
+            "people.MergedPerson": MergedPerson.objects.filter(into=person).delete()[0],
+        }
+        record_event(
+            actor=actor,
+            verb="person.erased",
+            obj=person,
+            person_id=person_id,
+            data={"counts": {k: v for k, v in removed.items() if v}},
+        )
+        person.delete()
+        removed["people.Person"] = 1
+    return removed

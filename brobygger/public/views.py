@@ -23,12 +23,17 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @public
 def privacy(request: HttpRequest) -> HttpResponse:
-    return render(request, "public/privacy.html")
+    context = {
+        "controller": settings.DATA_CONTROLLER,
+        "retention": settings.RETENTION_MONTHS,
+        "recruitment_days": settings.RECRUITMENT_RETENTION_DAYS,
+    }
+    return render(request, "public/privacy.html", context)
 
 
 @public
 def accessibility(request: HttpRequest) -> HttpResponse:
-    return render(request, "public/accessibility.html")
+    return render(request, "public/accessibility.html", {"contact": settings.ACCESSIBILITY_CONTACT})
 
 
 @public

@@ -160,3 +160,23 @@ def course_page(course: Course, *, user: Any) -> dict[str, Any]:
         "shared_patients": shared_patients,
         "phase_choices": Phase.choices,
     }
+
+
+def export_person(person: Any) -> dict[str, list[dict[str, Any]]]:
+    """The referrals and courses of one person, as plain data (GDPR art. 15). A referral's
+    pointer to a possible duplicate names another person: it is left out."""
+    from brobygger.lib.export import rows
+
+    return {
+        "referrals.Referral": rows(
+            Referral.objects.filter(person=person)
+            .select_related("person", "referred_by", "unit", "peer__user")
+            .prefetch_related("wanted_tags"),
+            drop=("possible_duplicate",),
+        ),
+        "referrals.Course": rows(
+            Course.objects.filter(person=person).select_related(
+                "person", "peer__user", "unit", "referral"
+            )
+        ),
+    }

@@ -271,3 +271,23 @@ def coordinator_peers(user: Any, *, unit_pk: str = "") -> QuerySet[PeerWorker]:
     if unit_pk.isdigit():
         peers = peers.filter(units__pk=int(unit_pk))
     return peers.order_by("user__first_name", "user__last_name")
+
+
+def export_person(person: Person) -> dict[str, list[dict[str, Any]]]:
+    """The person's appointments and the reminders sent about them (GDPR art. 15)."""
+    from brobygger.lib.export import rows
+
+    from .models import Appointment, Reminder
+
+    return {
+        "scheduling.Appointment": rows(
+            Appointment.objects.filter(person=person)
+            .select_related("peer__user", "course", "person")
+            .order_by("starts_at", "pk")
+        ),
+        "scheduling.Reminder": rows(
+            Reminder.objects.filter(appointment__person=person)
+            .select_related("appointment")
+            .order_by("sent_at", "pk")
+        ),
+    }
