@@ -42,8 +42,8 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}.") from exc
 
 
-def env_json_object(name: str) -> dict[str, Any]:
-    raw = os.environ.get(name, "")
+def env_json_object(name: str, default: str = "") -> dict[str, Any]:
+    raw = os.environ.get(name, default)
     if not raw:
         return {}
     try:
@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "brobygger.audit",
     "brobygger.people",
     "brobygger.agenda",
+    "brobygger.notifications",
     "brobygger.referrals",
     "brobygger.matching",
     "brobygger.scheduling",
@@ -144,6 +145,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "brobygger.accounts.context.navigation",
+                "brobygger.notifications.context.unread_notifications",
             ],
             # {{ moment|when:"short_datetime" }} everywhere: brobygger/lib/when.py
             "builtins": ["brobygger.lib.when"],
@@ -218,6 +220,23 @@ for _kind, _months in env_json_object("RETENTION_MONTHS").items():
 
 # Peers whose contract ends within this many days are flagged while they have courses.
 CONTRACT_END_WARNING_DAYS = env_int("CONTRACT_END_WARNING_DAYS", 60)
+
+# Notifications (brobygger/notifications; the checks run daily: `manage.py notify_due`).
+# A referral still open this many days after it came in is brought to the coordinators.
+NOTIFY_REFERRAL_WAITING_DAYS = env_int("NOTIFY_REFERRAL_WAITING_DAYS", 14)
+# A peer's contract ending within this many days is brought to their units' coordinators.
+NOTIFY_CONTRACT_END_DAYS = env_int("NOTIFY_CONTRACT_END_DAYS", 30)
+# Supervision is due for a peer in no supervision group after this many weeks without a
+# session attended (peers in a group: the group's own target, brobygger/workforce).
+NOTIFY_SUPERVISION_WEEKS = env_int("NOTIFY_SUPERVISION_WEEKS", 8)
+# Questionnaire scores that notify the peer and the coordinators when crossed: per
+# instrument key, per scale ("total" or a subscale's key), one or more of "below" (the
+# score falls under the value), "above" (rises over it) and "drop" (falls by at least the
+# value since the course's previous score). JSON, e.g. {"qpr-15": {"total": {"drop": 6}}}.
+NOTIFY_SCORE_THRESHOLDS: dict[str, Any] = env_json_object(
+    "NOTIFY_SCORE_THRESHOLDS",
+    '{"qpr-15": {"total": {"drop": 6}}, "oplevelse-af-peerstoette": {"total": {"below": 2}}}',
+)
 
 # A peer keeps read access to a course's records for this many days after it ended (to
 # finish the closing work), then loses it: brobygger/accounts/policy.py (issue 16).
@@ -308,10 +327,14 @@ EMAIL_BACKEND = env_str(
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Brobygger <noreply@brobygger.invalid>")
 # Text messages: the dotted path of a class with send(to, text), the region's gateway. In
 # development the console prints them (phone numbers masked); with DEBUG off there is no
-# default, and the app refuses to start without a real one (brobygger/scheduling/checks.py).
+# default, and the app refuses to start without a real one (brobygger/scheduling/checks.py;
+# the backends are in brobygger/notifications/messaging.py).
 BROBYGGER_SMS_BACKEND = env_str(
-    "SMS_BACKEND", "brobygger.scheduling.messaging.ConsoleSMSBackend" if DEBUG else ""
+    "SMS_BACKEND", "brobygger.notifications.messaging.ConsoleSMSBackend" if DEBUG else ""
 )
+# The site's public address (e.g. https://brobygger.region.dk), for links in messages sent
+# outside a request (an urgent notification's text message). Empty: no link is sent.
+BROBYGGER_BASE_URL = env_str("BASE_URL", "")
 
 LANGUAGE_CODE = "da"
 LANGUAGES = [("da", "Dansk"), ("en", "English")]

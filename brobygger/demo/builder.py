@@ -111,6 +111,8 @@ class DemoBuilder(ActivityMixin):
         from brobygger.timesheets import demo as timesheets_demo  # last: counts all hours
         from brobygger.workforce import demo as workforce_demo  # education, supervision
 
+        from . import notices as notices_demo  # last: the checks read all the rest
+
         return [
             ("staff", self._structure),
             ("peers", self._build_peers),
@@ -132,6 +134,7 @@ class DemoBuilder(ActivityMixin):
             ("break the glass", lambda: breakglass_demo.build_demo(self)),
             # After the timesheets: the aged courses are six years old, outside every sheet.
             ("retention", lambda: retention_demo.build_demo(self)),
+            ("notifications", lambda: notices_demo.build_demo(self)),
         ]
 
     def _structure(self) -> None:

@@ -28,6 +28,7 @@ from brobygger.conversations import selectors as conversations
 from brobygger.groups import selectors as groups
 from brobygger.lib.export import plain
 from brobygger.matching import selectors as matching
+from brobygger.notifications import selectors as notifications
 from brobygger.outcomes import selectors as outcomes
 from brobygger.people import selectors as people
 from brobygger.referrals import selectors as referrals
@@ -47,6 +48,7 @@ EXPORTERS: tuple[Callable[[Any], dict[str, list[dict[str, Any]]]], ...] = (
     groups.export_person,
     admissions.export_person,
     breakglass.export_person,
+    notifications.export_person,
 )
 
 

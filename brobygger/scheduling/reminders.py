@@ -28,10 +28,10 @@ from brobygger.audit.services import log_access, record_event
 from brobygger.lib import when
 from brobygger.lib.dates import TZ
 from brobygger.lib.language import text_language
+from brobygger.notifications import messaging
 from brobygger.people.models import ConsentKind, ContactChannel, Person
 from brobygger.people.services import has_current_consent
 
-from . import messaging
 from .models import Appointment, AppointmentStatus, Mode, Reminder, ReminderRecipient
 
 logger = logging.getLogger(__name__)
