@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "brobygger.workforce",
     "brobygger.timesheets",
     "brobygger.admissions",
+    "brobygger.concerns",
     "brobygger.reports",
     "brobygger.research",
     "brobygger.desk",
@@ -184,6 +185,13 @@ CONTRACT_END_WARNING_DAYS = env_int("CONTRACT_END_WARNING_DAYS", 60)
 # A peer keeps read access to a course's records for this many days after it ended (to
 # finish the closing work), then loses it: brobygger/accounts/policy.py (issue 16).
 PEER_READ_AFTER_END_DAYS = env_int("PEER_READ_AFTER_END_DAYS", 14)
+# "Jeg er bekymret": minutes a concern may stay unacknowledged before the coordinator is
+# alerted again (manage.py escalate_concerns, from cron every few minutes).
+BROBYGGER_CONCERN_ESCALATE_MINUTES = {
+    "high": env_int("CONCERN_ESCALATE_HIGH_MINUTES", 30),
+    "medium": env_int("CONCERN_ESCALATE_MEDIUM_MINUTES", 4 * 60),
+    "low": env_int("CONCERN_ESCALATE_LOW_MINUTES", 24 * 60),
+}
 # Research exports are k-anonymous: every combination of quasi-identifiers is shared by
 # at least this many persons (brobygger.research.anonymity). Never fewer than 5, the
 # same floor as the reports' small cells.
