@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "brobygger.accounts",
     "brobygger.audit",
     "brobygger.people",
+    "brobygger.notifications",
     "brobygger.referrals",
     "brobygger.matching",
     "brobygger.scheduling",
@@ -141,6 +142,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "brobygger.accounts.context.navigation",
+                "brobygger.notifications.context.unread_notifications",
             ],
         },
     }
@@ -269,10 +271,14 @@ EMAIL_BACKEND = env_str(
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Brobygger <noreply@brobygger.invalid>")
 # Text messages: the dotted path of a class with send(to, text), the region's gateway. In
 # development the console prints them (phone numbers masked); with DEBUG off there is no
-# default, and the app refuses to start without a real one (brobygger/scheduling/checks.py).
+# default, and the app refuses to start without a real one (brobygger/scheduling/checks.py;
+# the backends are in brobygger/notifications/messaging.py).
 BROBYGGER_SMS_BACKEND = env_str(
-    "SMS_BACKEND", "brobygger.scheduling.messaging.ConsoleSMSBackend" if DEBUG else ""
+    "SMS_BACKEND", "brobygger.notifications.messaging.ConsoleSMSBackend" if DEBUG else ""
 )
+# The site's public address (e.g. https://brobygger.region.dk), for links in messages sent
+# outside a request (an urgent notification's text message). Empty: no link is sent.
+BROBYGGER_BASE_URL = env_str("BASE_URL", "")
 
 LANGUAGE_CODE = "da"
 LANGUAGES = [("da", "Dansk"), ("en", "English")]

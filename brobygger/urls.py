@@ -5,6 +5,7 @@ urlpatterns = [
     path("", include("brobygger.public.urls")),
     path("", include("brobygger.accounts.urls")),
     path("", include("brobygger.people.urls")),
+    path("", include("brobygger.notifications.urls")),
     path("", include("brobygger.audit.urls")),
     path("", include("brobygger.referrals.urls")),
     path("", include("brobygger.matching.urls")),

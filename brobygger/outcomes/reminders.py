@@ -1,6 +1,6 @@
 """Questionnaire links to persons and daily reminders to peers, from a scheduled job.
 
-Through the project's reminder mechanism (scheduling.messaging), from
+Through the project's reminder mechanism (notifications.messaging), from
 ``manage.py send_questionnaire_links``:
 
 - The link goes to the person when the questionnaire falls due. Never to anyone without
@@ -37,9 +37,9 @@ from brobygger.accounts import policy
 from brobygger.accounts.models import PEER_ROLES, User
 from brobygger.audit.services import record_event
 from brobygger.lib.language import text_language
+from brobygger.notifications import messaging
 from brobygger.people.models import Consent, ConsentKind
 from brobygger.people.services import has_current_consent
-from brobygger.scheduling import messaging
 from brobygger.scheduling.reminders import person_address
 
 from . import services

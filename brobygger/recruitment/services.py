@@ -284,7 +284,7 @@ def send_receipt(*, application: Application, withdraw_url: str) -> bool:
     (the receipt page shows the same link)."""
     if not application.email:
         return False
-    from brobygger.scheduling import messaging
+    from brobygger.notifications import messaging
 
     text = _(
         "Thank you for your application for “%(title)s”. We have received it.\n\n"

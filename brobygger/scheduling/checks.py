@@ -15,8 +15,7 @@ from django.core.checks import CheckMessage, Error, register
 from django.utils.module_loading import import_string
 
 from brobygger.lib.startup import STARTUP
-
-from .messaging import DEVELOPMENT_SMS_BACKENDS
+from brobygger.notifications.messaging import DEVELOPMENT_SMS_BACKENDS
 
 HINT = (
     "Set the environment variable SMS_BACKEND to the dotted path of your SMS gateway's "

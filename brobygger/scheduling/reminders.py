@@ -27,10 +27,10 @@ from brobygger.audit.models import AccessAction, Purpose
 from brobygger.audit.services import log_access, record_event
 from brobygger.lib.dates import TZ
 from brobygger.lib.language import text_language
+from brobygger.notifications import messaging
 from brobygger.people.models import ConsentKind, ContactChannel, Person
 from brobygger.people.services import has_current_consent
 
-from . import messaging
 from .models import Appointment, AppointmentStatus, Mode, Reminder, ReminderRecipient
 
 logger = logging.getLogger(__name__)

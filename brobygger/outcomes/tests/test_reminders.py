@@ -11,18 +11,18 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from brobygger.audit.models import AuditEvent
+from brobygger.notifications import messaging
 from brobygger.outcomes import reminders
 from brobygger.outcomes.models import Administration, AdministrationStatus, PeerDigest, Timepoint
 from brobygger.outcomes.services import sync_schedule
 from brobygger.people.models import Consent, ConsentKind
 from brobygger.referrals import services as referral_services
-from brobygger.scheduling import messaging
 from brobygger.testing import TODAY, count_queries, make_course, make_person
 
 from .helpers import OutcomesTestCase, give_questionnaire_consent
 
 BASE = "https://brobygger.example"
-SMS = "brobygger.scheduling.messaging.LocmemSMSBackend"
+SMS = "brobygger.notifications.messaging.LocmemSMSBackend"
 
 
 class PeerDigestTests(OutcomesTestCase):

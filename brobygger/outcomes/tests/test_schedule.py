@@ -7,6 +7,7 @@ import datetime
 from django.utils import timezone
 
 from brobygger.audit.models import AuditEvent
+from brobygger.notifications import messaging
 from brobygger.outcomes import reminders
 from brobygger.outcomes.models import Administration, AdministrationStatus
 from brobygger.outcomes.schedule import MAIN_INSTRUMENT_KEYS, SCHEDULES
@@ -14,7 +15,6 @@ from brobygger.outcomes.selectors import due_for
 from brobygger.outcomes.services import sync_schedule
 from brobygger.people.models import Consent, ConsentKind
 from brobygger.referrals import services as referral_services
-from brobygger.scheduling import messaging
 from brobygger.testing import TODAY, count_queries, make_course, make_person
 
 from .helpers import OutcomesTestCase, give_questionnaire_consent
@@ -146,7 +146,7 @@ class LinkReminderTests(OutcomesTestCase):
         self.administration = self.start_administration()
 
     def send(self) -> int:
-        with self.settings(BROBYGGER_SMS_BACKEND="brobygger.scheduling.messaging.LocmemSMSBackend"):
+        with self.settings(BROBYGGER_SMS_BACKEND=messaging.LOCMEM_SMS_BACKEND):
             return reminders.send_due_links(base_url="https://brobygger.example", today=TODAY)
 
     def test_a_due_questionnaire_is_sent_once_as_a_bare_link(self):

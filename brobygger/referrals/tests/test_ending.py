@@ -16,13 +16,14 @@ from brobygger.audit.models import AccessLogEntry, AuditEvent
 from brobygger.groups import services as group_services
 from brobygger.groups.models import Enrolment, EnrolmentStatus
 from brobygger.lib.dates import week_start
+from brobygger.notifications import messaging
 from brobygger.outcomes.models import Administration, AdministrationStatus, Timepoint
 from brobygger.outcomes.services import issue_link, link_is_usable
 from brobygger.outcomes.tests.helpers import give_questionnaire_consent
 from brobygger.people.models import Consent, ConsentKind
 from brobygger.referrals import ending, services
 from brobygger.referrals.models import Course, EndReason
-from brobygger.scheduling import feeds, messaging
+from brobygger.scheduling import feeds
 from brobygger.scheduling import services as scheduling_services
 from brobygger.scheduling.models import (
     Appointment,
@@ -34,7 +35,7 @@ from brobygger.scheduling.models import (
 from brobygger.scheduling.reminders import send_due_reminders
 from brobygger.testing import TODAY, BaseTestCase
 
-LOCMEM_SMS = "brobygger.scheduling.messaging.LocmemSMSBackend"
+LOCMEM_SMS = "brobygger.notifications.messaging.LocmemSMSBackend"
 
 
 @override_settings(BROBYGGER_SMS_BACKEND=LOCMEM_SMS)

@@ -13,12 +13,13 @@ from django.utils import timezone
 from brobygger.accounts import policy
 from brobygger.audit.models import AccessLogEntry
 from brobygger.lib.dates import local_datetime, week_start
+from brobygger.notifications import messaging
 from brobygger.people import services as people_services
 from brobygger.people.models import Consent, ConsentKind
 from brobygger.referrals import services as referral_services
 from brobygger.referrals.models import Course
 from brobygger.referrals.services import withdraw_consent
-from brobygger.scheduling import feeds, messaging, services
+from brobygger.scheduling import feeds, services
 from brobygger.scheduling.models import (
     Appointment,
     AvailabilityException,
@@ -195,7 +196,7 @@ class SchedulingAccessLogTests(BaseTestCase):
         self.assertEqual(self.entries_since_last_look(), [])
 
 
-@override_settings(BROBYGGER_SMS_BACKEND="brobygger.scheduling.messaging.LocmemSMSBackend")
+@override_settings(BROBYGGER_SMS_BACKEND="brobygger.notifications.messaging.LocmemSMSBackend")
 class ReminderAccessLogTests(BaseTestCase):
     def setUp(self) -> None:
         messaging.sms_outbox.clear()

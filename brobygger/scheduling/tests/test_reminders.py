@@ -15,15 +15,16 @@ from django.utils.translation import gettext
 from brobygger.accounts.models import User
 from brobygger.audit.models import AuditEvent
 from brobygger.lib.dates import TZ
+from brobygger.notifications import messaging
 from brobygger.people import services as people_services
 from brobygger.people.models import Consent, ConsentKind
 from brobygger.referrals.services import withdraw_consent
-from brobygger.scheduling import messaging, services
+from brobygger.scheduling import services
 from brobygger.scheduling.models import Appointment, Mode, Reminder, ReminderRecipient
 from brobygger.scheduling.reminders import due_appointments, remind, send_due_reminders
 from brobygger.testing import BaseTestCase, make_course, make_peer, make_person, make_unit
 
-LOCMEM_SMS = "brobygger.scheduling.messaging.LocmemSMSBackend"
+LOCMEM_SMS = "brobygger.notifications.messaging.LocmemSMSBackend"
 DANISH_WEEKDAYS = ["mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag"]
 ENGLISH_WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 PERSON_TEXT = "Reminder: you have a conversation with your peer worker on %(when)s (%(how)s)."

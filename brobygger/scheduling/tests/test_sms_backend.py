@@ -10,7 +10,8 @@ from pathlib import Path
 
 from django.test import SimpleTestCase, override_settings
 
-from brobygger.scheduling import checks, messaging
+from brobygger.notifications import messaging
+from brobygger.scheduling import checks
 
 ROOT = Path(__file__).resolve().parents[3]
 CONSOLE = messaging.CONSOLE_SMS_BACKEND

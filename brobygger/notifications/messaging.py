@@ -2,9 +2,10 @@
 
 The SMS backend is named by the setting BROBYGGER_SMS_BACKEND (env SMS_BACKEND: a dotted
 path to a class with ``send(to, text)``), so a region can plug in its own gateway without
-touching this code. With DEBUG off, the system check in ``checks.py`` refuses to start
-without a real one. E-mail goes through Django's mail (EMAIL_BACKEND); tests get the
-locmem outbox.
+touching this code. With DEBUG off, the system check in
+``brobygger/scheduling/checks.py`` refuses to start without a real one. It lives here,
+low in the layering, so that notifications (and every app above them) can send. E-mail
+goes through Django's mail (EMAIL_BACKEND); tests get the locmem outbox.
 
 A phone number is personal data and, next to a reminder, tells that someone sees a peer
 worker: it never goes to the console or a log line, not even inside an error message.
@@ -25,8 +26,8 @@ from django.utils.module_loading import import_string
 
 logger = logging.getLogger(__name__)
 
-CONSOLE_SMS_BACKEND = "brobygger.scheduling.messaging.ConsoleSMSBackend"
-LOCMEM_SMS_BACKEND = "brobygger.scheduling.messaging.LocmemSMSBackend"
+CONSOLE_SMS_BACKEND = "brobygger.notifications.messaging.ConsoleSMSBackend"
+LOCMEM_SMS_BACKEND = "brobygger.notifications.messaging.LocmemSMSBackend"
 # These send nothing: for development and tests only.
 DEVELOPMENT_SMS_BACKENDS = frozenset({CONSOLE_SMS_BACKEND, LOCMEM_SMS_BACKEND})
 CHANNELS = ("sms", "email")
