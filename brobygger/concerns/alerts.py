@@ -1,28 +1,22 @@
 """Telling the treating unit's contacts and the coordinators that a peer is worried.
 
-The message says that there is a concern, how urgent, and where to open it: never the
-person's name, CPR number or what happened (a text message or an e-mail leaves the
-hospital's systems; the page behind the link asks for a login and logs the look).
+Through notifications.notify, urgent: the notification is in the inbox at once, and a
+text message (or an e-mail) goes out after the commit. The title names the concern by
+its number and urgency only: never the person's name, CPR number or what happened.
 """
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterable
-from typing import Any
-
-from django.conf import settings
 from django.db.models import Q
 from django.urls import reverse
-from django.utils import translation
-from django.utils.translation import gettext as _
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from brobygger.accounts.models import Role, User
-from brobygger.scheduling import messaging
+from brobygger.notifications.models import Notification, NotificationKind
+from brobygger.notifications.services import notify
 
-from .models import Concern, UnitContact
-
-logger = logging.getLogger(__name__)
+from .models import Concern, UnitContact, Urgency
 
 
 def coordinators_for(concern: Concern) -> list[User]:
@@ -48,66 +42,44 @@ def raised_recipients(concern: Concern) -> list[User]:
     return list(seen.values())
 
 
-def link_for(concern: Concern) -> str:
-    return reverse("concerns:detail", args=[concern.pk])
+def raised_title(concern: Concern) -> str:
+    """Lazy: rendered in each recipient's language. No name, no CPR, nothing clinical."""
+    return format_lazy(  # type: ignore[return-value]
+        _("A peer worker is worried: concern no. {number} ({urgency})"),
+        number=concern.pk,
+        urgency=Urgency(concern.urgency).label,
+    )
 
 
-def raised_text(concern: Concern) -> str:
-    """In the language active when called: no name, no CPR, nothing of what happened."""
-    return _(
-        "Brobygger: a peer worker is worried about a person (%(urgency)s). "
-        "Please open concern no. %(number)s in Brobygger and acknowledge it: %(link)s"
-    ) % {"urgency": concern.get_urgency_display(), "number": concern.pk, "link": _url(concern)}
+def unacknowledged_title(concern: Concern) -> str:
+    return format_lazy(  # type: ignore[return-value]
+        _("Nobody has acknowledged concern no. {number} ({urgency})"),
+        number=concern.pk,
+        urgency=Urgency(concern.urgency).label,
+    )
 
 
-def unacknowledged_text(concern: Concern) -> str:
-    return _(
-        "Brobygger: concern no. %(number)s (%(urgency)s) has not been acknowledged by anyone. "
-        "Please open it in Brobygger: %(link)s"
-    ) % {"urgency": concern.get_urgency_display(), "number": concern.pk, "link": _url(concern)}
+def concern_raised(concern: Concern) -> list[Notification]:
+    """Call inside the transaction that raises the concern."""
+    return notify(
+        kind=NotificationKind.CONCERN_RAISED,
+        recipients=raised_recipients(concern),
+        title=raised_title(concern),
+        link=reverse("concerns:detail", args=[concern.pk]),
+        person=concern.person,
+        dedupe_key=f"concern-raised-{concern.pk}",
+        urgent=True,
+    )
 
 
-def _url(concern: Concern) -> str:
-    base = getattr(settings, "BROBYGGER_BASE_URL", "") or ""
-    return base.rstrip("/") + link_for(concern)
-
-
-def concern_raised(concern: Concern) -> list[User]:
-    """Called when the concern is committed: tell the unit's contacts and coordinators."""
-    recipients = raised_recipients(concern)
-    _send(recipients, concern, raised_text)
-    return recipients
-
-
-def concern_unacknowledged(concern: Concern) -> list[User]:
-    """Called when an unacknowledged concern is escalated: tell the coordinators again."""
-    recipients = coordinators_for(concern)
-    _send(recipients, concern, unacknowledged_text)
-    return recipients
-
-
-def _send(recipients: Iterable[User], concern: Concern, text_for: Any) -> None:
-    """A text message to the staff phone, else an e-mail. A failed send is logged (with
-    no number or address) and does not undo the concern: it is on the page either way."""
-    for user in recipients:
-        with translation.override(user.language or settings.LANGUAGE_CODE):
-            text = text_for(concern)
-        channel, to = _channel(user)
-        if not to:
-            continue
-        try:
-            messaging.send(channel, to, text, subject=_("Brobygger: concern"))
-        except Exception as error:
-            logger.warning(
-                "Concern %s: the %s to user %s failed: %s",
-                concern.pk,
-                channel,
-                user.pk,
-                type(error).__name__,
-            )
-
-
-def _channel(user: User) -> tuple[str, str]:
-    if user.phone and getattr(settings, "BROBYGGER_SMS_BACKEND", ""):
-        return "sms", user.phone
-    return "email", user.email
+def concern_unacknowledged(concern: Concern) -> list[Notification]:
+    """Call inside the transaction that escalates the concern: the coordinators again."""
+    return notify(
+        kind=NotificationKind.CONCERN_UNACKNOWLEDGED,
+        recipients=coordinators_for(concern),
+        title=unacknowledged_title(concern),
+        link=reverse("concerns:detail", args=[concern.pk]),
+        person=concern.person,
+        dedupe_key=f"concern-unacknowledged-{concern.pk}",
+        urgent=True,
+    )

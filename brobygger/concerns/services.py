@@ -66,7 +66,7 @@ def raise_concern(*, actor: Any, course: Course, urgency: str, what_happened: st
             person_id=concern.person_id,
             data={"urgency": urgency, "course": course.pk},
         )
-        transaction.on_commit(lambda: alerts.concern_raised(concern))
+        alerts.concern_raised(concern)
     return concern
 
 
@@ -140,7 +140,7 @@ def escalate_due(*, at: datetime.datetime | None = None) -> list[Concern]:
                 ).update(escalated_at=moment)
                 if not claimed:
                     continue
-                concern = Concern.objects.select_related("unit").get(pk=pk)
+                concern = Concern.objects.select_related("person").get(pk=pk)
                 record_event(
                     actor=None,
                     verb="concern.escalated",
@@ -148,7 +148,7 @@ def escalate_due(*, at: datetime.datetime | None = None) -> list[Concern]:
                     person_id=concern.person_id,
                     data={"urgency": urgency},
                 )
-                transaction.on_commit(lambda c=concern: alerts.concern_unacknowledged(c))  # type: ignore[misc]
+                alerts.concern_unacknowledged(concern)
             escalated.append(concern)
     return escalated
 

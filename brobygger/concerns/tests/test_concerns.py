@@ -21,10 +21,11 @@ from brobygger.concerns.models import (
     UnitContact,
     Urgency,
 )
-from brobygger.scheduling import messaging
+from brobygger.notifications import messaging
+from brobygger.notifications.models import Notification, NotificationKind
 from brobygger.testing import BaseTestCase, count_queries, make_course, make_person, make_user
 
-LOCMEM_SMS = "brobygger.scheduling.messaging.LocmemSMSBackend"
+LOCMEM_SMS = messaging.LOCMEM_SMS_BACKEND
 
 
 def verbs(concern: Concern) -> list[str]:
@@ -102,18 +103,29 @@ class ConcernFlowTests(BaseTestCase):
         self.assertEqual([m.to for m in messaging.sms_outbox], ["20202020"])
         self.assertEqual([m.to for m in mail.outbox], [["r1@example.org"]])
 
-    def test_messages_name_nobody_and_say_nothing_clinical(self):
+    def test_notifications_and_messages_name_nobody_and_say_nothing_clinical(self):
         concern = self.raise_one()
         with self.captureOnCommitCallbacks(execute=True):
             services.escalate_due(at=concern.raised_at + datetime.timedelta(hours=1))
-        texts = [m.text for m in messaging.sms_outbox] + [m.body for m in mail.outbox]
+        notes = list(Notification.objects.order_by("pk"))
+        self.assertCountEqual(
+            [(n.kind, n.recipient_id) for n in notes],
+            [
+                (NotificationKind.CONCERN_RAISED, self.coordinator.pk),
+                (NotificationKind.CONCERN_RAISED, self.ward_contact.pk),
+                (NotificationKind.CONCERN_UNACKNOWLEDGED, self.coordinator.pk),
+            ],
+        )
+        self.assertTrue(all(n.urgent and n.person_id == self.alice.pk for n in notes))
+        self.assertEqual({n.link for n in notes}, {f"/bekymringer/{concern.pk}/"})
+        to_coordinator = next(n for n in notes if n.recipient_id == self.coordinator.pk)
+        self.assertIn(f"nr. {concern.pk}", to_coordinator.title)  # the coordinator reads Danish
         self.assertEqual(len(messaging.sms_outbox), 2)  # raised, then unacknowledged
+        texts = [n.title for n in notes] + [m.text for m in messaging.sms_outbox]
+        texts += [str(m.body) for m in mail.outbox] + [str(m.subject) for m in mail.outbox]
         for text in texts:
             for secret in ("Alice", "Andersen", "0101901234", "010190", "skizofreni", "orker mere"):
                 self.assertNotIn(secret, text)
-            self.assertIn(f"/bekymringer/{concern.pk}/", text)
-        for subject in [m.subject for m in mail.outbox]:
-            self.assertNotIn("Alice", subject)
 
     def test_outsiders_cannot_raise_or_see(self):
         concern = self.raise_one()
@@ -209,7 +221,12 @@ class ConcernFlowTests(BaseTestCase):
             self.assertEqual([c.pk for c in services.escalate_due()], [high.pk])
             self.assertEqual(services.escalate_due(), [])  # idempotent
         self.assertEqual(len(messaging.sms_outbox), 1)
-        self.assertIn("ikke kvitteret", messaging.sms_outbox[0].text)
+        self.assertEqual(
+            list(
+                Notification.objects.filter(kind="concern_unacknowledged").values_list("recipient")
+            ),
+            [(self.coordinator.pk,)],
+        )
         with time_machine.travel(start + datetime.timedelta(hours=25), tick=False):
             self.assertEqual([c.pk for c in services.escalate_due()], [low.pk])
         high.refresh_from_db()
