@@ -60,15 +60,25 @@ def unacknowledged_title(concern: Concern) -> str:
 
 
 def concern_raised(concern: Concern) -> list[Notification]:
-    """Call inside the transaction that raises the concern."""
+    """Call inside the transaction that raises the concern. The coordinators' notification
+    names the person (so the inbox hides its link once the person leaves their scope);
+    the unit's contacts reach the concern through the concern's own access rule."""
+    recipients = raised_recipients(concern)
+    coordinators = {user.pk for user in coordinators_for(concern)}
+    common = {
+        "kind": NotificationKind.CONCERN_RAISED,
+        "title": raised_title(concern),
+        "link": reverse("concerns:detail", args=[concern.pk]),
+        "dedupe_key": f"concern-raised-{concern.pk}",
+        "urgent": True,
+    }
     return notify(
-        kind=NotificationKind.CONCERN_RAISED,
-        recipients=raised_recipients(concern),
-        title=raised_title(concern),
-        link=reverse("concerns:detail", args=[concern.pk]),
+        recipients=[user for user in recipients if user.pk in coordinators],
         person=concern.person,
-        dedupe_key=f"concern-raised-{concern.pk}",
-        urgent=True,
+        **common,  # type: ignore[arg-type]
+    ) + notify(
+        recipients=[user for user in recipients if user.pk not in coordinators],
+        **common,  # type: ignore[arg-type]
     )
 
 

@@ -5,9 +5,9 @@ administrator (they differ per region and change)."""
 from django.db import migrations
 
 NATIONAL = [
-    # (name, phone, opening hours, order)
+    # (name, phone, opening hours, order). Livslinien: suicide-prevention counselling.
     ("Alarmcentralen 112", "112", "Døgnet rundt", 10),
-    ("Livslinien (selvmordsforebyggende rådgivning)", "70 201 201", "Alle dage kl. 11-05", 30),
+    ("Livslinien", "70 201 201", "Alle dage kl. 11-05", 30),
 ]
 
 

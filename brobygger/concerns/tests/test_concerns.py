@@ -116,7 +116,12 @@ class ConcernFlowTests(BaseTestCase):
                 (NotificationKind.CONCERN_UNACKNOWLEDGED, self.coordinator.pk),
             ],
         )
-        self.assertTrue(all(n.urgent and n.person_id == self.alice.pk for n in notes))
+        self.assertTrue(all(n.urgent for n in notes))
+        # The ward's contact follows the link by the concern's own rule, not the person's.
+        self.assertEqual(
+            {n.recipient_id for n in notes if n.person_id == self.alice.pk},
+            {self.coordinator.pk},
+        )
         self.assertEqual({n.link for n in notes}, {f"/bekymringer/{concern.pk}/"})
         to_coordinator = next(n for n in notes if n.recipient_id == self.coordinator.pk)
         self.assertIn(f"nr. {concern.pk}", to_coordinator.title)  # the coordinator reads Danish
