@@ -24,7 +24,7 @@ def build_demo(builder: Any) -> None:
         actor=system,
         contact=CrisisContact(
             unit=None,
-            name="Psykiatrisk Akutmodtagelse (demonummer)",
+            name="Psykiatrisk Akutmodtagelse (demo)",
             phone="70 00 00 00",
             opening_hours="Døgnet rundt",
             note="Demodata: administratoren indtaster regionens rigtige nummer.",
@@ -37,7 +37,7 @@ def build_demo(builder: Any) -> None:
             actor=system,
             contact=CrisisContact(
                 unit=unit,
-                name=f"Vagttelefon, {unit.name} (demonummer)",
+                name=f"Vagt, {unit.name} (demo)",
                 phone=f"70 00 01 {n:02d}",
                 opening_hours="Døgnet rundt",
                 on_duty=True,
