@@ -288,6 +288,35 @@ class ConcernFlowTests(BaseTestCase):
         self.assertContains(response, "Person3")
         self.assertEqual(len(many), len(few))
 
+    def test_button_on_the_conversation_note_and_not_on_an_ended_course(self):
+        from brobygger.referrals import services as referral_services
+        from brobygger.scheduling import services as scheduling
+
+        held = scheduling.record_past(
+            actor=self.peer.user,
+            course=self.alice_course,
+            starts_at=timezone.now() - datetime.timedelta(hours=1),
+            minutes=45,
+            mode="in_person",
+            status="held",
+            place_kind="ward",
+        )
+        raise_url = reverse("concerns:raise", args=[self.alice_course.pk])
+        self.login(self.peer)
+        note = self.client.get(reverse("conversations:record", args=[held.pk]))
+        self.assertContains(note, f'href="{raise_url}"')
+        referral_services.end_course(
+            actor=None,
+            course=self.alice_course,
+            ended_on=timezone.localdate(),
+            reason="completed",
+        )
+        course_page = self.client.get(
+            reverse("referrals:course_detail", args=[self.alice_course.pk])
+        )
+        self.assertNotContains(course_page, f'href="{raise_url}"')
+        self.assertEqual(self.client.get(raise_url).status_code, 404)
+
     def test_my_week_and_start_page(self):
         self.login(self.peer)
         week = self.client.get(reverse("scheduling:my_week"))
