@@ -42,8 +42,8 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}.") from exc
 
 
-def env_json_object(name: str) -> dict[str, Any]:
-    raw = os.environ.get(name, "")
+def env_json_object(name: str, default: str = "") -> dict[str, Any]:
+    raw = os.environ.get(name, default)
     if not raw:
         return {}
     try:
@@ -183,6 +183,23 @@ RECRUITMENT_RETENTION_DAYS = env_int("RECRUITMENT_RETENTION_DAYS", 183)
 
 # Peers whose contract ends within this many days are flagged while they have courses.
 CONTRACT_END_WARNING_DAYS = env_int("CONTRACT_END_WARNING_DAYS", 60)
+
+# Notifications (brobygger/notifications; the checks run daily: `manage.py notify_due`).
+# A referral still open this many days after it came in is brought to the coordinators.
+NOTIFY_REFERRAL_WAITING_DAYS = env_int("NOTIFY_REFERRAL_WAITING_DAYS", 14)
+# A peer's contract ending within this many days is brought to their units' coordinators.
+NOTIFY_CONTRACT_END_DAYS = env_int("NOTIFY_CONTRACT_END_DAYS", 30)
+# Supervision is due for a peer in no supervision group after this many weeks without a
+# session attended (peers in a group: the group's own target, brobygger/workforce).
+NOTIFY_SUPERVISION_WEEKS = env_int("NOTIFY_SUPERVISION_WEEKS", 8)
+# Questionnaire scores that notify the peer and the coordinators when crossed: per
+# instrument key, per scale ("total" or a subscale's key), one or more of "below" (the
+# score falls under the value), "above" (rises over it) and "drop" (falls by at least the
+# value since the course's previous score). JSON, e.g. {"qpr-15": {"total": {"drop": 6}}}.
+NOTIFY_SCORE_THRESHOLDS: dict[str, Any] = env_json_object(
+    "NOTIFY_SCORE_THRESHOLDS",
+    '{"qpr-15": {"total": {"drop": 6}}, "oplevelse-af-peerstoette": {"total": {"below": 2}}}',
+)
 
 # A peer keeps read access to a course's records for this many days after it ended (to
 # finish the closing work), then loses it: brobygger/accounts/policy.py (issue 16).

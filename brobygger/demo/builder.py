@@ -109,6 +109,8 @@ class DemoBuilder(ActivityMixin):
         from brobygger.timesheets import demo as timesheets_demo  # last: counts all hours
         from brobygger.workforce import demo as workforce_demo  # education, supervision
 
+        from . import notices as notices_demo  # last: the checks read all the rest
+
         return [
             ("staff", self._structure),
             ("peers", self._build_peers),
@@ -127,6 +129,7 @@ class DemoBuilder(ActivityMixin):
             ("workforce changes", lambda: demo_workforce.build_demo(self)),
             ("education, supervision", lambda: workforce_demo.build_demo(self)),
             ("timesheets", lambda: timesheets_demo.build_demo(self)),
+            ("notifications", lambda: notices_demo.build_demo(self)),
         ]
 
     def _structure(self) -> None:

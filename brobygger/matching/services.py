@@ -7,12 +7,19 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from brobygger.audit.services import record_event
+from brobygger.notifications.models import NotificationKind
+from brobygger.notifications.selectors import coordinators_for_unit
+from brobygger.notifications.services import notify
 from brobygger.people.models import PeerWorker
 from brobygger.referrals import services as referral_services
 from brobygger.referrals.models import Course, Referral, ReferralStatus
+from brobygger.referrals.notices import reference
 
 from .engine import Weights
 from .models import MatchDecline, MatchingSettings
@@ -85,9 +92,23 @@ def decline_match(*, actor: Any, referral: Referral, reason: str) -> Referral:
             person_id=referral.person_id,
             data={"peer_id": peer.pk},
         )
-        return referral_services.transition(
+        referral = referral_services.transition(
             actor=actor, referral=referral, to=ReferralStatus.TRIAGED
         )
+        # The reason is the peer's own words and may name anyone: it stays on the
+        # referral's page (the coordinator's "Declined by peers"), never in the text.
+        notify(
+            kind=NotificationKind.MATCH_DECLINED,
+            recipients=coordinators_for_unit(referral.unit_id),
+            title=format_lazy(
+                gettext_lazy("A peer declined the match for referral {ref}; see the reason"),
+                ref=reference(referral),
+            ),
+            link=reverse("referrals:referral_detail", args=[referral.pk]),
+            person=referral.person,
+            dedupe_key=f"match-declined:{decline.pk}",
+        )
+        return referral
 
 
 def save_batch(*, actor: Any, pairs: list[tuple[Referral, PeerWorker]]) -> tuple[int, list[str]]:

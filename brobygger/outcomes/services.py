@@ -18,7 +18,7 @@ from brobygger.people.models import ConsentKind
 from brobygger.people.services import has_current_consent
 from brobygger.referrals.models import Course
 
-from . import scoring
+from . import notices, scoring
 from .models import (
     Administration,
     AdministrationStatus,
@@ -92,6 +92,7 @@ def store_score(
                 "missing": result.missing,
             },
         )
+        notices.notify_threshold(score)
     return score
 
 

@@ -93,6 +93,8 @@ def referral_page(referral: Referral) -> dict[str, Any]:
         "allowed": sorted(allowed_transitions(referral)),
         "wanted_tags": list(referral.wanted_tags.all()),
         "consents": Consent.objects.filter(person_id=referral.person_id).order_by("-given_at"),
+        # The peers' "no" to proposed matches, with their reasons (matching.MatchDecline).
+        "declines": referral.declines.select_related("peer__user").order_by("-declined_at"),
     }
 
 

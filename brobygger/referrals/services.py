@@ -26,7 +26,7 @@ from brobygger.people.models import (
     PersonKind,
 )
 
-from . import ending
+from . import ending, notices
 
 # Re-exported: the merge is a service like the others, kept apart for its size.
 from .merging import MergeResult as MergeResult
@@ -290,6 +290,8 @@ def create_referral(
             person_id=person.pk,
             data={"source": source, "possible_duplicate": duplicate is not None},
         )
+        if source == ReferralSource.SELF:
+            notices.notify_self_referral(referral)
     return referral
 
 

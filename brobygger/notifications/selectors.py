@@ -1,0 +1,52 @@
+"""Who gets a notification, and the counts of the daily digest."""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db.models import Count, QuerySet
+
+from brobygger.accounts.models import Membership, Role, Unit, User
+
+from .models import Notification
+
+
+def coordinators_for_unit(unit: Unit | int | None) -> QuerySet[User]:
+    """The active coordinators of a unit; for no unit (a self-referral before triage),
+    every active coordinator, as every coordinator sees those (accounts/policy.py)."""
+    users = User.objects.filter(role=Role.COORDINATOR, is_active=True)
+    if unit is not None:
+        users = users.filter(memberships__unit=unit)
+    return users.distinct().order_by("pk")
+
+
+def coordinators_by_unit(unit_ids: Iterable[int]) -> dict[int, list[User]]:
+    """The active coordinators of each of these units, in one query."""
+    found: dict[int, list[User]] = defaultdict(list)
+    memberships = (
+        Membership.objects.filter(
+            unit_id__in=set(unit_ids), user__role=Role.COORDINATOR, user__is_active=True
+        )
+        .select_related("user")
+        .order_by("user_id")
+    )
+    for membership in memberships:
+        found[membership.unit_id].append(membership.user)
+    return found
+
+
+def digest_counts(since: datetime.datetime) -> dict[int, dict[str, int]]:
+    """Unread notifications per user and kind, made since `since`: one query."""
+    rows = (
+        Notification.objects.unread()
+        .filter(created_at__gte=since, recipient__is_active=True)
+        .values("recipient_id", "kind")
+        .annotate(n=Count("pk"))
+        .order_by("recipient_id", "kind")
+    )
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for row in rows:
+        counts[row["recipient_id"]][row["kind"]] = row["n"]
+    return dict(counts)
