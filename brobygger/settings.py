@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "brobygger.workforce",
     "brobygger.timesheets",
     "brobygger.admissions",
+    "brobygger.concerns",
     "brobygger.reports",
     "brobygger.research",
     "brobygger.retention",
@@ -250,6 +251,13 @@ WORKDAY_START_HOUR = env_int("WORKDAY_START_HOUR", 7)
 WORKDAY_END_HOUR = env_int("WORKDAY_END_HOUR", 18)
 UNUSUAL_GLASS_PERSONS = env_int("UNUSUAL_GLASS_PERSONS", 3)
 UNUSUAL_OFF_HOURS_LOOKS = env_int("UNUSUAL_OFF_HOURS_LOOKS", 20)
+# "Jeg er bekymret": minutes a concern may stay unacknowledged before the coordinator is
+# alerted again (manage.py escalate_concerns, from cron every few minutes).
+BROBYGGER_CONCERN_ESCALATE_MINUTES = {
+    "high": env_int("CONCERN_ESCALATE_HIGH_MINUTES", 30),
+    "medium": env_int("CONCERN_ESCALATE_MEDIUM_MINUTES", 4 * 60),
+    "low": env_int("CONCERN_ESCALATE_LOW_MINUTES", 24 * 60),
+}
 # Research exports are k-anonymous: every combination of quasi-identifiers is shared by
 # at least this many persons (brobygger.research.anonymity). Never fewer than 5, the
 # same floor as the reports' small cells.

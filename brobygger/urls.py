@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("brobygger.workforce.urls")),
     path("", include("brobygger.timesheets.urls")),
     path("", include("brobygger.admissions.urls")),
+    path("", include("brobygger.concerns.urls")),
     path("", include("brobygger.reports.urls")),
     path("", include("brobygger.research.urls")),
     path("", include("brobygger.breakglass.urls")),

@@ -39,6 +39,7 @@ KWARG_MODELS = {
 SEGMENT_MODELS = {
     "adgangslog/person": ("people", "Person"),
     "administration/to-faktor": ("accounts", "User"),
+    "bekymringer": ("concerns", "Concern"),
     "forloeb": ("referrals", "Course"),
     "forskning/eksport": ("research", "ResearchExport"),
     "forslag": ("referrals", "Referral"),

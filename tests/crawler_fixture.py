@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from brobygger.admissions import services as admissions
 from brobygger.breakglass import services as breakglass
+from brobygger.concerns import services as concerns
 from brobygger.conversations import services as conversations
 from brobygger.groups import services as groups
 from brobygger.lib.dates import local_datetime
@@ -217,6 +218,20 @@ class CrawlerWorld(BaseTestCase):
             _held(carol_course, 5, "Carol øver sig i at tage bussen")
             _coming(carol_course, TODAY + DAY)
             _admission(carol_course)
+        with s.step():  # Concerns: an open one on Alice, one on Carol in the other unit
+            concerns.raise_concern(
+                actor=cls.peer.user,
+                course=cls.alice_course,
+                urgency="high",
+                what_happened="Alice virker meget urolig",
+            )
+            concerns.raise_concern(
+                actor=cls.far_peer.user,
+                course=carol_course,
+                urgency="low",
+                what_happened="Carol sover dårligt",
+            )
+            concerns.save_crisis_card(actor=cls.peer.user, person=cls.alice, what_helps="Gåture")
         with s.step():  # Ended courses: long ago (out of the peer's sight) and just now
             erna = _person("Erna", "Eriksen", "0606601789", unit=cls.unit)
             old = referrals.start_course(

@@ -24,6 +24,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if role == Role.COORDINATOR:
         items += [
             (reverse("referrals:queue"), _("Referrals")),
+            (reverse("concerns:list"), _("Concerns")),
             (reverse("people:person_list"), _("Persons")),
             (reverse("workforce:overview"), _("Workforce")),
             (reverse("groups:group_list"), _("Recovery groups")),
@@ -56,6 +57,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             (reverse("people:peer_list"), _("Peer workers")),
             (reverse("onboarding:setup_links"), _("Two-factor setup links")),
             (reverse("admin:index"), _("Users and units")),
+            (reverse("concerns:contacts"), _("Crisis numbers")),
         ]
     current = request.path
     return {

@@ -103,6 +103,7 @@ class DemoBuilder(ActivityMixin):
     def _phases(self) -> list[tuple[str, Callable[[], object]]]:
         from brobygger.admissions import demo as admissions_demo
         from brobygger.breakglass import demo as breakglass_demo  # a reviewed, an open one
+        from brobygger.concerns import demo as concerns_demo  # crisis numbers, concerns
         from brobygger.outcomes import demo as outcomes_demo
         from brobygger.people import demo_workforce  # pauses, contract end, a departure
         from brobygger.recruitment import demo as recruitment_demo  # postings, interviews
@@ -125,6 +126,7 @@ class DemoBuilder(ActivityMixin):
             ("groups", self._groups),
             ("outcomes", lambda: outcomes_demo.build_demo(self)),
             ("admissions", lambda: admissions_demo.build_demo(self)),
+            ("concerns", lambda: concerns_demo.build_demo(self)),
             ("recruitment", lambda: recruitment_demo.build_demo(self)),
             ("onboarding", lambda: onboarding_demo.build_demo(self)),
             ("workforce changes", lambda: demo_workforce.build_demo(self)),
