@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from brobygger.audit.services import record_event
 from brobygger.people.models import ConsentKind
-from brobygger.people.services import has_current_consent
+from brobygger.people.services import current_stop, ensure_may_start, has_current_consent
 from brobygger.referrals.models import Course
 
 from . import scoring
@@ -114,6 +114,9 @@ def sync_schedule(*, actor: Any, course: Course) -> list[Administration]:
     """
     version = _main_version()
     if version is None:
+        return []
+    if current_stop(course.person_id) is not None:
+        # Dead, moved away or restricted: no questionnaire is planned (issue 18).
         return []
     wanted = planned(course)
     if not wanted:
@@ -220,6 +223,7 @@ def issue_link(*, actor: Any, administration: Administration) -> str:
                 _("This questionnaire has already been answered or declined."), code="closed"
             )
         _require_consent(current.course)
+        ensure_may_start(current.course.person_id)
         token = secrets.token_urlsafe(32)
         current.token_hash = hash_token(token)
         current.link_expires_at = timezone.now() + datetime.timedelta(days=LINK_DAYS)

@@ -211,12 +211,17 @@ class CourseForm(forms.Form):
     )
 
 
+# Ended elsewhere: a peer who leaves hands the course over (the workforce page); a death
+# or a move is recorded on the person's page and ends every course of the person.
+PERSON_PAGE_REASONS = frozenset({EndReason.PEER_LEFT, EndReason.DIED, EndReason.MOVED})
+
+
 class EndCourseForm(forms.Form):
     ended_on = forms.DateField(label=_("Ended on"), widget=DateInput())
     # A peer who leaves hands the course over (the workforce page): the support goes on.
     reason = forms.ChoiceField(
         label=_("Why did it end?"),
-        choices=[(k, v) for k, v in EndReason.choices if k != EndReason.PEER_LEFT],
+        choices=[(k, v) for k, v in EndReason.choices if k not in PERSON_PAGE_REASONS],
         help_text=_(
             "Is the peer leaving? Then use “The peer leaves” on the peer's page instead: the "
             "courses are handed over to other peers, and the person's support goes on."

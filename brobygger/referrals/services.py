@@ -31,6 +31,8 @@ from . import ending
 # Re-exported: the merge is a service like the others, kept apart for its size.
 from .merging import MergeResult as MergeResult
 from .merging import merge_persons as merge_persons
+from .stopping import lift_stop as lift_stop
+from .stopping import record_stop as record_stop
 from .models import (
     OPEN_STATUSES,
     Course,
@@ -164,6 +166,9 @@ def transition(
             )
         if to in REASON_REQUIRED and not reason:
             raise ValidationError({"reason": _("Write a short reason.")}, code="reason")
+        if to in CONTACT_STATUSES or (to == S.TRIAGED and current.status == S.NEW):
+            # Dead, moved away or processing restricted: nothing new starts (issue 18).
+            people_services.ensure_may_start(current.person_id)
         if to in CONTACT_STATUSES:
             _check_contact_consent(current.person)
         if to == S.MATCHED:
@@ -253,6 +258,8 @@ def create_referral(
         number = (person_fields or {}).get("cpr")
         if person is None and number:
             person = Person.objects.filter(cpr=number).first()
+        if person is not None:
+            people_services.ensure_may_start(person)
         if person is None:
             fields = {**(person_fields or {}), "unit": unit}
             person = people_services.create_person(actor=actor, purpose=purpose, **fields)
@@ -348,10 +355,15 @@ def start_course(
     admitted_on: datetime.date | None = None,
     discharged_on: datetime.date | None = None,
     plan_questionnaires: bool = True,
+    continuing: bool = False,
 ) -> Course:
     """A new course (forløb) of `person` with `peer`; its questionnaires are planned unless
-    `plan_questionnaires` is off (a handover moves the person's series over first)."""
+    `plan_questionnaires` is off (a handover moves the person's series over first).
+    `continuing`: the course goes on with a new peer (a handover), which a restriction of
+    processing does not stop; anything else new is refused for a stopped person."""
     _check_peer_fits(peer, person)
+    if not continuing:
+        people_services.ensure_may_start(person)
     if not support_model:
         support_model = (
             SupportModel.RELATIVE if person.kind == PersonKind.RELATIVE else SupportModel.INDIVIDUAL
@@ -502,6 +514,7 @@ def hand_over_course(
             admitted_on=current.admitted_on,
             discharged_on=current.discharged_on,
             plan_questionnaires=False,
+            continuing=True,
         )
         if current.follow_up_until:
             successor.follow_up_until = current.follow_up_until
