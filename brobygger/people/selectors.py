@@ -13,7 +13,15 @@ from brobygger.accounts import policy
 from brobygger.accounts.models import Role, Unit
 from brobygger.lib.dates import local_datetime
 
-from .models import Consent, PeerDeparture, PeerPause, PeerWorker, Person, RelativeLink
+from .models import (
+    Consent,
+    PeerDeparture,
+    PeerPause,
+    PeerWorker,
+    Person,
+    ProcessingStop,
+    RelativeLink,
+)
 
 
 def units_for(user: Any) -> QuerySet[Unit]:
@@ -72,6 +80,8 @@ def person_page(person: Person, user: Any) -> dict[str, Any]:
         "relatives": relatives,
         "patients": patients,
         "courses": courses,
+        # A death, a move or a restriction: the banner at the top of the page.
+        "stops": list(ProcessingStop.objects.current().filter(person=person).order_by("on")),
     }
 
 

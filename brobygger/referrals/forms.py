@@ -265,3 +265,34 @@ class ConsentForm(forms.Form):
 
 class WithdrawForm(forms.Form):
     note = forms.CharField(label=_("Note (optional)"), required=False, max_length=300)
+
+
+class StopForm(forms.Form):
+    """A death, a move away or a restriction of processing (referrals.stopping)."""
+
+    on = forms.DateField(label=_("Date"), widget=DateInput())
+    reason = forms.CharField(
+        label=_("Reason and source"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For example who told us, and when. Do not write health details here."),
+    )
+
+    def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["on"].label = STOP_DATE_LABELS[kind]
+
+
+STOP_DATE_LABELS = {
+    "died": _("Date of death"),
+    "moved": _("Moved or lost contact on"),
+    "restricted": _("Restricted from"),
+}
+
+
+class LiftForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why may work resume?"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
