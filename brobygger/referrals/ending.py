@@ -108,9 +108,7 @@ def for_consent(consent: Consent) -> Ending:
 
 
 # Reasons after which no questionnaire is ever sent: the person withdrew, died or moved.
-ALL_QUESTIONNAIRES_STOP = frozenset(
-    {EndReason.CONSENT_WITHDRAWN, EndReason.DIED, EndReason.MOVED}
-)
+ALL_QUESTIONNAIRES_STOP = frozenset({EndReason.CONSENT_WITHDRAWN, EndReason.DIED, EndReason.MOVED})
 
 
 def for_stop(person: Person, kind: str) -> Ending:
@@ -147,10 +145,11 @@ def for_course(course: Course, *, ended_on: datetime.date, reason: str) -> Endin
 
     The conversations booked after the end.
     Questionnaires: none when the peer left (they move to the successor course); all not
-    yet answered when consent was withdrawn or the person died or moved; otherwise those due after the end, except
-    the ones the schedule asks for after support (outcomes.schedule: "end", and "3 months
-    after discharge" once the person was discharged within the course). Group places do
-    not belong to a course: they end with the contact consent.
+    yet answered when consent was withdrawn or the person died or moved; otherwise those
+    due after the end, except the ones the schedule asks for after support
+    (outcomes.schedule: "end", and "3 months after discharge" once the person was
+    discharged within the course). Group places do not belong to a course: they end with
+    the contact consent.
     """
     from brobygger.outcomes.models import Timepoint
 

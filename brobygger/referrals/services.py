@@ -31,8 +31,6 @@ from . import ending
 # Re-exported: the merge is a service like the others, kept apart for its size.
 from .merging import MergeResult as MergeResult
 from .merging import merge_persons as merge_persons
-from .stopping import lift_stop as lift_stop
-from .stopping import record_stop as record_stop
 from .models import (
     OPEN_STATUSES,
     Course,
@@ -42,6 +40,8 @@ from .models import (
     ReferralStatus,
     SupportModel,
 )
+from .stopping import lift_stop as lift_stop
+from .stopping import record_stop as record_stop
 
 S = ReferralStatus
 # The referral lifecycle. Every status change goes through `transition`, nowhere else.

@@ -33,7 +33,7 @@ from brobygger.people.models import Person, ProcessingStop, StopKind
 from . import ending
 from .models import OPEN_STATUSES, Course, EndReason, Referral, ReferralStatus
 
-END_REASON = {StopKind.DIED: EndReason.DIED, StopKind.MOVED: EndReason.MOVED}
+END_REASON: dict[str, str] = {StopKind.DIED: EndReason.DIED, StopKind.MOVED: EndReason.MOVED}
 
 
 def cancel_text(kind: str) -> str:
@@ -113,9 +113,7 @@ def record_stop(
                     reason=END_REASON[kind],
                 )
             for referral in Referral.objects.filter(person=person, status__in=OPEN_STATUSES):
-                transition(
-                    actor=actor, referral=referral, to=ReferralStatus.WITHDRAWN, reason=text
-                )
+                transition(actor=actor, referral=referral, to=ReferralStatus.WITHDRAWN, reason=text)
     return stop
 
 

@@ -19,7 +19,7 @@ from brobygger.outcomes import reminders as outcome_reminders
 from brobygger.outcomes.models import Administration, AdministrationStatus, Timepoint
 from brobygger.outcomes.services import issue_link, link_is_usable, sync_schedule
 from brobygger.outcomes.tests.helpers import give_questionnaire_consent
-from brobygger.people.models import ConsentSource, ProcessingStop, StopKind
+from brobygger.people.models import ConsentSource, Person, ProcessingStop, StopKind
 from brobygger.people.services import ensure_may_start
 from brobygger.referrals import services
 from brobygger.referrals.models import Course, EndReason, Referral, ReferralSource, ReferralStatus
@@ -75,7 +75,11 @@ class StoppingTests(BaseTestCase):
 
     def record(self, kind: str) -> ProcessingStop:
         return services.record_stop(
-            actor=self.coordinator, person=self.alice, kind=kind, on=TODAY, reason="Oplyst af afsnit"
+            actor=self.coordinator,
+            person=self.alice,
+            kind=kind,
+            on=TODAY,
+            reason="Oplyst af afsnit",
         )
 
     # -- death -------------------------------------------------------------------------
@@ -222,6 +226,8 @@ class StoppingTests(BaseTestCase):
 
 class GuardTests(BaseTestCase):
     """Every path that starts something asks the one guard."""
+
+    dave: Person
 
     @classmethod
     def setUpTestData(cls) -> None:
