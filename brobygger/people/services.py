@@ -424,6 +424,15 @@ def ensure_may_start(person: Person | int) -> None:
         raise ValidationError(stop_message(stop.kind), code="stopped")
 
 
+def withdrew_consent(person: Person | int, kind: str) -> bool:
+    """The person withdrew their consent of `kind` and has not given it again. (A consent
+    never given is another matter: it may simply not be recorded yet.)"""
+    person_id = person if isinstance(person, int) else person.pk
+    consents = Consent.objects.filter(person_id=person_id, kind=kind)
+    withdrawn = consents.filter(withdrawn_at__isnull=False).exists()
+    return withdrawn and not consents.filter(withdrawn_at__isnull=True).exists()
+
+
 def has_current_consent(person: Person, kind: str) -> bool:
     return Consent.objects.current().filter(person=person, kind=kind).exists()
 

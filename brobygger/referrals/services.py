@@ -364,6 +364,8 @@ def start_course(
     _check_peer_fits(peer, person)
     if not continuing:
         people_services.ensure_may_start(person)
+        if people_services.withdrew_consent(person, ConsentKind.CONTACT):
+            _check_contact_consent(person)  # withdrawn: no new course either
     if not support_model:
         support_model = (
             SupportModel.RELATIVE if person.kind == PersonKind.RELATIVE else SupportModel.INDIVIDUAL
@@ -431,15 +433,21 @@ def _end_text(reason: str) -> str:
     return gettext("The course ended: %(reason)s") % {"reason": EndReason(reason).label}
 
 
-def end_course(
-    *, actor: Any, course: Course, ended_on: datetime.date, reason: str, summary: str = ""
-) -> Course:
+def check_end(course: Course, *, ended_on: datetime.date, reason: str) -> None:
+    """Whether `course` may end on `ended_on` for `reason`: the end and its preview ask
+    the same."""
     if reason not in EndReason.values:
         raise ValidationError({"reason": _("Choose why the course ended.")}, code="end_reason")
     if ended_on < course.started_on:
         raise ValidationError({"ended_on": _("A course cannot end before it started.")})
     if course.ended_on is not None:
         raise ValidationError(_("The course has already ended."), code="ended")
+
+
+def end_course(
+    *, actor: Any, course: Course, ended_on: datetime.date, reason: str, summary: str = ""
+) -> Course:
+    check_end(course, ended_on=ended_on, reason=reason)
     with transaction.atomic():
         course.ended_on = ended_on
         course.end_reason = reason

@@ -64,10 +64,6 @@ def record_stop(
     *, actor: Any, person: Person, kind: str, on: datetime.date, reason: str
 ) -> ProcessingStop:
     """Record a death, a move or a restriction; end what depends on it; audited."""
-    from brobygger.scheduling.models import CancelledBy
-
-    from .services import end_course, transition
-
     reason = reason.strip()
     if kind not in StopKind.values:
         raise ValidationError(_("Choose what to record."), code="kind")
@@ -97,24 +93,35 @@ def record_stop(
             person_id=person.pk,
             data={"kind": kind, "on": on.isoformat()},
         )
-        text = cancel_text(kind)
-        ending.apply(
-            actor=actor,
-            ending=ending.for_stop(person, kind),
-            reason=text,
-            by=CancelledBy.COORDINATOR,
-        )
-        if kind in END_REASON:
-            for course in courses_to_end(person, kind):
-                end_course(
-                    actor=actor,
-                    course=course,
-                    ended_on=max(min(on, timezone.localdate()), course.started_on),
-                    reason=END_REASON[kind],
-                )
-            for referral in Referral.objects.filter(person=person, status__in=OPEN_STATUSES):
-                transition(actor=actor, referral=referral, to=ReferralStatus.WITHDRAWN, reason=text)
+        end_what_depends(actor=actor, person=person, kind=kind, on=on)
     return stop
+
+
+def end_what_depends(*, actor: Any, person: Person, kind: str, on: datetime.date) -> None:
+    """End what depends on `person` under a stop of `kind` (in the caller's transaction):
+    at its recording, and again when a merge brings a stop and another record's bookings
+    together (referrals.merging)."""
+    from brobygger.scheduling.models import CancelledBy
+
+    from .services import end_course, transition
+
+    text = cancel_text(kind)
+    ending.apply(
+        actor=actor,
+        ending=ending.for_stop(person, kind),
+        reason=text,
+        by=CancelledBy.COORDINATOR,
+    )
+    if kind in END_REASON:
+        for course in courses_to_end(person, kind):
+            end_course(
+                actor=actor,
+                course=course,
+                ended_on=max(min(on, timezone.localdate()), course.started_on),
+                reason=END_REASON[kind],
+            )
+        for referral in Referral.objects.filter(person=person, status__in=OPEN_STATUSES):
+            transition(actor=actor, referral=referral, to=ReferralStatus.WITHDRAWN, reason=text)
 
 
 def lift_stop(*, actor: Any, stop: ProcessingStop, reason: str) -> ProcessingStop:

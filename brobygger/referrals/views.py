@@ -269,6 +269,7 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 # What the chosen date and reason would stop, before confirming.
                 end_form = EndCourseForm(request.POST)
                 if end_form.is_valid():
+                    services.check_end(course, **_chosen_end(end_form))
                     chosen = _chosen_end(end_form)
                     return _course_page(request, course, can_edit, course_form, end_form, chosen)
             elif action == "end":
@@ -293,8 +294,6 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     return redirect("referrals:course_detail", pk=course.pk)
         except ValidationError as error:
             apply_validation_error(end_form if action in ("end", "preview") else course_form, error)
-        if action == "end" and end_form.is_bound and not end_form.errors:
-            chosen = _chosen_end(end_form)
         status = 422
     return _course_page(request, course, can_edit, course_form, end_form, chosen, status=status)
 
