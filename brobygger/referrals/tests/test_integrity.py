@@ -19,7 +19,13 @@ from django.db import transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
 
 from brobygger.conversations import services as conversation_services
 from brobygger.conversations.models import ConversationRecord
@@ -113,6 +119,14 @@ class Lifecycle(RuleBasedStateMachine):
         )
 
     # -- rules -----------------------------------------------------------------------------
+
+    @initialize(hours=st.integers(min_value=1, max_value=24 * 6))
+    def something_ahead_for_everyone(self, hours: int) -> None:
+        """Each sequence starts with a conversation booked on every active course and a
+        group place, so every ending has something to end."""
+        for n in range(len(self.person_ids)):
+            self.book(n, hours + 3 * n, 60)
+            self.enrol(n)
 
     @rule(
         n=who,
