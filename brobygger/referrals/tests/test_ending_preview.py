@@ -4,6 +4,7 @@ the same that the confirm applies."""
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.urls import reverse
 from django.utils import timezone
@@ -34,7 +35,7 @@ class EndingPreviewTests(BaseTestCase):
             mode=Mode.PHONE,
         )
 
-    def post(self, action: str, day: datetime.date, reason: str):  # type: ignore[no-untyped-def]
+    def post(self, action: str, day: datetime.date, reason: str) -> Any:
         self.login(self.coordinator)
         url = reverse("referrals:course_detail", args=[self.alice_course.pk])
         data = {"action": action, "ended_on": day.isoformat(), "reason": reason}

@@ -312,6 +312,7 @@ class Lifecycle(RuleBasedStateMachine):
     def nothing_ahead_of_an_ended_course(self) -> None:
         now = timezone.now()
         for course in Course.objects.filter(ended_on__isnull=False):
+            assert course.ended_on is not None
             cutoff = now if course.ended_on <= TODAY else ending._after(course.ended_on)
             booked = Appointment.objects.filter(
                 course=course, status=AppointmentStatus.BOOKED, starts_at__gte=cutoff
