@@ -519,7 +519,15 @@ class DemoBuilder(ActivityMixin):
         age = (self.today - started).days
         if age > 150 or (age > 60 and rng.random() < 0.3):
             ended = min(self.today, started + datetime.timedelta(days=rng.randrange(30, 180)))
-            reason = rng.choices(EndReason.values, weights=[12, 3, 2, 1, 1, 1])[0]
+            reasons = [
+                EndReason.COMPLETED,
+                EndReason.PERSON_ENDED,
+                EndReason.NO_CONTACT,
+                EndReason.PEER_LEFT,
+                EndReason.CONSENT_WITHDRAWN,
+                EndReason.OTHER,
+            ]
+            reason = rng.choices(reasons, weights=[12, 3, 2, 1, 1, 1])[0]
             if reason == EndReason.CONSENT_WITHDRAWN:
                 reason = EndReason.COMPLETED
             elif reason == EndReason.PEER_LEFT:  # a peer who leaves hands over (demo_workforce)

@@ -39,7 +39,7 @@ from brobygger.audit.services import record_event
 from brobygger.lib.language import text_language
 from brobygger.notifications import messaging
 from brobygger.people.models import Consent, ConsentKind
-from brobygger.people.services import has_current_consent
+from brobygger.people.services import current_stop, has_current_consent
 from brobygger.scheduling.reminders import person_address
 
 from . import services
@@ -65,6 +65,8 @@ def send_link(administration: Administration, *, base_url: str) -> bool:
         return False
     if not has_current_consent(person, ConsentKind.CONTACT):
         return False
+    if current_stop(person) is not None:
+        return False  # dead, moved away or restricted: the link waits or never goes
     address = person_address(person)
     if address is None:
         return False

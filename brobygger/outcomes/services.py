@@ -15,7 +15,12 @@ from django.utils.translation import gettext as _
 
 from brobygger.audit.services import record_event
 from brobygger.people.models import ConsentKind
-from brobygger.people.services import has_current_consent
+from brobygger.people.services import (
+    current_stop,
+    ensure_may_start,
+    has_current_consent,
+    withdrew_consent,
+)
 from brobygger.referrals.models import Course
 
 from . import notices, scoring
@@ -107,6 +112,10 @@ def _main_version() -> InstrumentVersion | None:
     return None
 
 
+# Withdrawn, these stop every questionnaire (referrals.ending.for_consent), so none is planned.
+WITHDRAWN_STOPS_PLANNING = (ConsentKind.CONTACT, ConsentKind.QUESTIONNAIRES)
+
+
 def sync_schedule(*, actor: Any, course: Course) -> list[Administration]:
     """Create the administrations the course's phase and dates call for; idempotent.
 
@@ -116,6 +125,11 @@ def sync_schedule(*, actor: Any, course: Course) -> list[Administration]:
     version = _main_version()
     if version is None:
         return []
+    if current_stop(course.person_id) is not None:
+        # Dead, moved away or restricted: no questionnaire is planned (issue 18).
+        return []
+    if any(withdrew_consent(course.person_id, kind) for kind in WITHDRAWN_STOPS_PLANNING):
+        return []  # a withdrawal takes effect everywhere: nothing new is planned
     wanted = planned(course)
     if not wanted:
         return []
@@ -221,6 +235,7 @@ def issue_link(*, actor: Any, administration: Administration) -> str:
                 _("This questionnaire has already been answered or declined."), code="closed"
             )
         _require_consent(current.course)
+        ensure_may_start(current.course.person_id)
         token = secrets.token_urlsafe(32)
         current.token_hash = hash_token(token)
         current.link_expires_at = timezone.now() + datetime.timedelta(days=LINK_DAYS)
@@ -290,6 +305,8 @@ def save_answers(
                 _("This questionnaire has already been answered or declined."), code="closed"
             )
         _require_consent(current.course)
+        # Answering is processing: not for a person who died, moved away or is restricted.
+        ensure_may_start(current.course.person_id)
         cleaned = _clean_answers(current.version, answers)
         if cleaned:
             Answer.objects.bulk_create(

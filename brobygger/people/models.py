@@ -608,3 +608,55 @@ class PersonCorrection(models.Model):
     @property
     def new_shown(self) -> str:
         return self.shown_value(self.new_value)
+
+
+class StopKind(models.TextChoices):
+    """Why nothing new may start with a person (issues 17 and 18)."""
+
+    DIED = "died", _("Deceased")
+    MOVED = "moved", _("Moved from the region or no longer reachable")
+    RESTRICTED = "restricted", _("Processing restricted")
+
+
+class ProcessingStopQuerySet(models.QuerySet["ProcessingStop"]):
+    def current(self) -> ProcessingStopQuerySet:
+        return self.filter(lifted_at__isnull=True)
+
+
+class ProcessingStop(models.Model):
+    """This person may not start anything new: a death, a move away, or a restriction of
+    processing (GDPR art. 18). One mechanism for all three: `people.services.ensure_may_start`
+    is the guard every path that starts something calls. Rows are never deleted: lifting
+    a move or a restriction keeps the row as history. A death is not lifted.
+    """
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="stops")
+    kind = models.CharField(_("kind"), max_length=12, choices=StopKind.choices)
+    on = models.DateField(_("date"))
+    reason = models.CharField(_("reason"), max_length=500)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(_("recorded"))
+    lifted_at = models.DateTimeField(_("lifted"), null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    lift_reason = models.CharField(_("reason for lifting"), max_length=500, blank=True)
+
+    objects = ProcessingStopQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-recorded_at", "id"]
+        verbose_name = _("stop of processing")
+        verbose_name_plural = _("stops of processing")
+        indexes = [models.Index(fields=["person", "lifted_at"], name="stop_person_lifted")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(lifted_at__isnull=True) | ~Q(kind="died"),
+                name="stop_death_not_lifted",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} ({self.person_id})"

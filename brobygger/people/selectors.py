@@ -20,6 +20,7 @@ from .models import (
     PeerWorker,
     Person,
     PersonCorrection,
+    ProcessingStop,
     RelativeLink,
 )
 
@@ -89,6 +90,8 @@ def person_page(person: Person, user: Any, *, glass: bool = False) -> dict[str, 
             if "consents" in fields
             else None
         ),
+        # A death, a move or a restriction: the banner at the top of the page.
+        "stops": list(ProcessingStop.objects.current().filter(person=person).order_by("on")),
     }
 
 

@@ -29,7 +29,9 @@ from .models import (
     PersonAccessRequest,
     PersonCorrection,
     PersonKind,
+    ProcessingStop,
     RelativeLink,
+    StopKind,
 )
 
 PERSON_FIELDS = (
@@ -425,6 +427,48 @@ def create_peer_with_account(
         return create_peer_worker(
             actor=actor, user=user, experience_tags=experience_tags, units=units, **fields
         )
+
+
+def current_stop(person: Person | int) -> ProcessingStop | None:
+    """Why nothing new may start with `person` (a death first), or None."""
+    person_id = person if isinstance(person, int) else person.pk
+    stops = list(ProcessingStop.objects.current().filter(person_id=person_id))
+    order = [StopKind.DIED, StopKind.MOVED, StopKind.RESTRICTED]
+    stops.sort(key=lambda stop: order.index(StopKind(stop.kind)))
+    return stops[0] if stops else None
+
+
+def stop_message(kind: str) -> str:
+    if kind == StopKind.DIED:
+        return _("The person has passed away. Nothing new can be started.")
+    if kind == StopKind.MOVED:
+        return _(
+            "The person has moved from the region or can no longer be reached. Nothing new "
+            "can be started until a coordinator lifts this."
+        )
+    return _(
+        "Processing of the person's data is restricted. Nothing new can be started until "
+        "the restriction is lifted."
+    )
+
+
+def ensure_may_start(person: Person | int) -> None:
+    """The one guard for every path that starts something with a person: a referral moving
+    on, a match, a course, a booking, a group place, a questionnaire. Raises a
+    ValidationError (code "stopped") that says why, when a death, a move or a restriction
+    of processing is recorded (ProcessingStop)."""
+    stop = current_stop(person)
+    if stop is not None:
+        raise ValidationError(stop_message(stop.kind), code="stopped")
+
+
+def withdrew_consent(person: Person | int, kind: str) -> bool:
+    """The person withdrew their consent of `kind` and has not given it again. (A consent
+    never given is another matter: it may simply not be recorded yet.)"""
+    person_id = person if isinstance(person, int) else person.pk
+    consents = Consent.objects.filter(person_id=person_id, kind=kind)
+    withdrawn = consents.filter(withdrawn_at__isnull=False).exists()
+    return withdrawn and not consents.filter(withdrawn_at__isnull=True).exists()
 
 
 def has_current_consent(person: Person, kind: str) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.core.paginator import Page, Paginator
@@ -13,7 +14,7 @@ from brobygger.accounts import policy
 from brobygger.accounts.models import Role
 from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction, Purpose
-from brobygger.people.models import Consent, Person, RelativeLink
+from brobygger.people.models import Consent, Person, ProcessingStop, RelativeLink
 
 from . import ending, selectors
 from .models import Course, EndReason, Referral
@@ -166,11 +167,44 @@ def consent_ending_for(user: Any, consent: Consent) -> ending.Ending:
     return preview
 
 
-def course_ending_for(user: Any, course: Course) -> ending.Ending:
-    """What ending `course` today would end, for the course page's end form. Only for
-    those who may end it (`can_edit_course`)."""
+def course_ending_for(
+    user: Any,
+    course: Course,
+    *,
+    ended_on: datetime.date | None = None,
+    reason: str = EndReason.COMPLETED,
+) -> ending.Ending:
+    """What ending `course` on `ended_on` (today if not given) for `reason` would end, for
+    the course page's end form: the very function `services.end_course` applies, with the
+    date and reason the coordinator chose. Only for those who may end it
+    (`can_edit_course`)."""
     if not can_edit_course(user, course) or course.ended_on is not None:
         return ending.Ending()
-    preview = ending.for_course(course, ended_on=timezone.localdate(), reason=EndReason.COMPLETED)
+    day = ended_on or timezone.localdate()
+    preview = ending.for_course(course, ended_on=day, reason=reason)
     shown(user=user, purpose=_purpose(user), person_ids=sorted(preview.person_ids), obj=course)
     return preview
+
+
+def stop_page_for(user: Any, person_pk: int, kind: str) -> tuple[Person, ending.Ending]:
+    """The person and what recording a death, a move or a restriction would end, for the
+    confirm page (the very function `stopping.record_stop` applies). 404 for a person
+    `user` may not see; one logged look."""
+    from brobygger.people import access as people_access
+
+    from . import stopping
+
+    person = people_access.get_person_for(user, person_pk, purpose=Purpose.COORDINATION)
+    return person, stopping.preview(person, kind)
+
+
+def current_stop_for(user: Any, person_pk: int, kind: str) -> tuple[Person, ProcessingStop]:
+    """The person and their current stop of `kind`, for the page that lifts it; 404 when
+    there is none or the person is out of `user`'s scope."""
+    from brobygger.people import access as people_access
+
+    person = people_access.get_person_for(user, person_pk, purpose=Purpose.COORDINATION)
+    stop = ProcessingStop.objects.current().filter(person=person, kind=kind).first()
+    if stop is None:
+        raise Http404
+    return person, stop

@@ -107,6 +107,34 @@ def for_consent(consent: Consent) -> Ending:
     return Ending()
 
 
+# Reasons after which no questionnaire is ever sent: the person withdrew, died or moved.
+ALL_QUESTIONNAIRES_STOP = frozenset({EndReason.CONSENT_WITHDRAWN, EndReason.DIED, EndReason.MOVED})
+
+
+def for_stop(person: Person, kind: str) -> Ending:
+    """What recording a death, a move or a restriction of processing for `person` ends
+    (referrals.stopping).
+
+    Death or move: everything, as when contact consent is withdrawn (every future
+    conversation, every group place, every questionnaire not yet answered). Restriction
+    freezes: the future conversations and group places end (they are processing beyond
+    storage, GDPR art. 18), and so do the questionnaire links already sent; questionnaires
+    not yet sent stay planned and are simply not sent while the restriction lasts
+    (outcomes.reminders.send_link asks `people.services.ensure_may_start`).
+    """
+    from brobygger.outcomes.models import AdministrationStatus
+    from brobygger.people.models import StopKind
+
+    administrations = _open_administrations(course__person_id=person.pk)
+    if kind == StopKind.RESTRICTED:
+        administrations = [a for a in administrations if a.status != AdministrationStatus.DUE]
+    return Ending(
+        appointments=_future_booked(person_id=person.pk),
+        enrolments=_group_places(person),
+        administrations=administrations,
+    )
+
+
 def _after(day: datetime.date) -> datetime.datetime:
     """The first moment after `day`, Copenhagen time."""
     return datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(), TZ)
@@ -117,10 +145,11 @@ def for_course(course: Course, *, ended_on: datetime.date, reason: str) -> Endin
 
     The conversations booked after the end.
     Questionnaires: none when the peer left (they move to the successor course); all not
-    yet answered when consent was withdrawn; otherwise those due after the end, except
-    the ones the schedule asks for after support (outcomes.schedule: "end", and "3 months
-    after discharge" once the person was discharged within the course). Group places do
-    not belong to a course: they end with the contact consent.
+    yet answered when consent was withdrawn or the person died or moved; otherwise those
+    due after the end, except the ones the schedule asks for after support
+    (outcomes.schedule: "end", and "3 months after discharge" once the person was
+    discharged within the course). Group places do not belong to a course: they end with
+    the contact consent.
     """
     from brobygger.outcomes.models import Timepoint
 
@@ -131,7 +160,7 @@ def for_course(course: Course, *, ended_on: datetime.date, reason: str) -> Endin
     if reason == EndReason.PEER_LEFT:
         return Ending(appointments=appointments)
     administrations = _open_administrations(course=course)
-    if reason != EndReason.CONSENT_WITHDRAWN:
+    if reason not in ALL_QUESTIONNAIRES_STOP:
         follow_up = {Timepoint.END}
         if course.discharged_on is not None and course.discharged_on <= ended_on:
             follow_up.add(Timepoint.AFTER_3_MONTHS)

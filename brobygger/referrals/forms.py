@@ -232,12 +232,17 @@ class CourseForm(forms.Form):
     )
 
 
+# Ended elsewhere: a peer who leaves hands the course over (the workforce page); a death
+# or a move is recorded on the person's page and ends every course of the person.
+PERSON_PAGE_REASONS = frozenset({EndReason.PEER_LEFT, EndReason.DIED, EndReason.MOVED})
+
+
 class EndCourseForm(forms.Form):
     ended_on = forms.DateField(label=_("Ended on"), widget=DateInput())
     # A peer who leaves hands the course over (the workforce page): the support goes on.
     reason = forms.ChoiceField(
         label=_("Why did it end?"),
-        choices=[(k, v) for k, v in EndReason.choices if k != EndReason.PEER_LEFT],
+        choices=[(k, v) for k, v in EndReason.choices if k not in PERSON_PAGE_REASONS],
         help_text=_(
             "Is the peer leaving? Then use “The peer leaves” on the peer's page instead: the "
             "courses are handed over to other peers, and the person's support goes on."
@@ -281,3 +286,34 @@ class ConsentForm(forms.Form):
 
 class WithdrawForm(forms.Form):
     note = forms.CharField(label=_("Note (optional)"), required=False, max_length=300)
+
+
+class StopForm(forms.Form):
+    """A death, a move away or a restriction of processing (referrals.stopping)."""
+
+    on = forms.DateField(label=_("Date"), widget=DateInput())
+    reason = forms.CharField(
+        label=_("Reason and source"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For example who told us, and when. Do not write health details here."),
+    )
+
+    def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["on"].label = STOP_DATE_LABELS[kind]
+
+
+STOP_DATE_LABELS = {
+    "died": _("Date of death"),
+    "moved": _("Moved or lost contact on"),
+    "restricted": _("Restricted from"),
+}
+
+
+class LiftForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why may work resume?"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

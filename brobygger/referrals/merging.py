@@ -21,9 +21,16 @@ from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction, Purpose
 from brobygger.audit.services import record_event
 from brobygger.groups.models import Attendance, Enrolment, EnrolmentStatus
-from brobygger.people.models import MergedPerson, Person, PersonAccessRequest, RelativeLink
+from brobygger.people.models import (
+    MergedPerson,
+    Person,
+    PersonAccessRequest,
+    ProcessingStop,
+    RelativeLink,
+)
 
 from .models import Course, Referral
+from .stopping import end_what_depends
 
 
 @dataclass
@@ -177,6 +184,10 @@ def merge_persons(*, actor: Any, keep: Person, duplicate: Person) -> MergeResult
                 label = f"{model._meta.label}.{rel.field.name}"
                 result.moved.append((label, str(model._meta.verbose_name_plural), count))
         result.moved.extend(_carried_with_courses(course_ids))
+        # A death, a move or a restriction of either now holds for the kept person: what
+        # the other record had booked ends as it would have (referrals.stopping).
+        for stop in ProcessingStop.objects.current().filter(person=keep):
+            end_what_depends(actor=actor, person=keep, kind=stop.kind, on=stop.on)
         if duplicate.cpr and not keep.cpr:
             number = duplicate.cpr
             duplicate.cpr = None

@@ -163,6 +163,8 @@ class EndReason(models.TextChoices):
     NO_CONTACT = "no_contact", _("No contact")
     PEER_LEFT = "peer_left", _("The peer left")
     CONSENT_WITHDRAWN = "consent_withdrawn", _("Consent withdrawn")
+    DIED = "died", _("The person has passed away")
+    MOVED = "moved", _("The person moved from the region or cannot be reached")
     OTHER = "other", _("Other")
 
 

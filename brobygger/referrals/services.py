@@ -41,6 +41,8 @@ from .models import (
     ReferralStatus,
     SupportModel,
 )
+from .stopping import lift_stop as lift_stop
+from .stopping import record_stop as record_stop
 
 S = ReferralStatus
 # The referral lifecycle. Every status change goes through `transition`, nowhere else.
@@ -165,6 +167,9 @@ def transition(
             )
         if to in REASON_REQUIRED and not reason:
             raise ValidationError({"reason": _("Write a short reason.")}, code="reason")
+        if to in CONTACT_STATUSES or (to == S.TRIAGED and current.status == S.NEW):
+            # Dead, moved away or processing restricted: nothing new starts (issue 18).
+            people_services.ensure_may_start(current.person_id)
         if to in CONTACT_STATUSES:
             _check_contact_consent(current.person)
         if to == S.MATCHED:
@@ -254,6 +259,8 @@ def create_referral(
         number = (person_fields or {}).get("cpr")
         if person is None and number:
             person = Person.objects.filter(cpr=number).first()
+        if person is not None:
+            people_services.ensure_may_start(person)
         if person is None:
             fields = {**(person_fields or {}), "unit": unit}
             person = people_services.create_person(actor=actor, purpose=purpose, **fields)
@@ -351,10 +358,17 @@ def start_course(
     admitted_on: datetime.date | None = None,
     discharged_on: datetime.date | None = None,
     plan_questionnaires: bool = True,
+    continuing: bool = False,
 ) -> Course:
     """A new course (forløb) of `person` with `peer`; its questionnaires are planned unless
-    `plan_questionnaires` is off (a handover moves the person's series over first)."""
+    `plan_questionnaires` is off (a handover moves the person's series over first).
+    `continuing`: the course goes on with a new peer (a handover), which a restriction of
+    processing does not stop; anything else new is refused for a stopped person."""
     _check_peer_fits(peer, person)
+    if not continuing:
+        people_services.ensure_may_start(person)
+        if people_services.withdrew_consent(person, ConsentKind.CONTACT):
+            _check_contact_consent(person)  # withdrawn: no new course either
     if not support_model:
         support_model = (
             SupportModel.RELATIVE if person.kind == PersonKind.RELATIVE else SupportModel.INDIVIDUAL
@@ -422,15 +436,21 @@ def _end_text(reason: str) -> str:
     return gettext("The course ended: %(reason)s") % {"reason": EndReason(reason).label}
 
 
-def end_course(
-    *, actor: Any, course: Course, ended_on: datetime.date, reason: str, summary: str = ""
-) -> Course:
+def check_end(course: Course, *, ended_on: datetime.date, reason: str) -> None:
+    """Whether `course` may end on `ended_on` for `reason`: the end and its preview ask
+    the same."""
     if reason not in EndReason.values:
         raise ValidationError({"reason": _("Choose why the course ended.")}, code="end_reason")
     if ended_on < course.started_on:
         raise ValidationError({"ended_on": _("A course cannot end before it started.")})
     if course.ended_on is not None:
         raise ValidationError(_("The course has already ended."), code="ended")
+
+
+def end_course(
+    *, actor: Any, course: Course, ended_on: datetime.date, reason: str, summary: str = ""
+) -> Course:
+    check_end(course, ended_on=ended_on, reason=reason)
     with transaction.atomic():
         course.ended_on = ended_on
         course.end_reason = reason
@@ -505,6 +525,7 @@ def hand_over_course(
             admitted_on=current.admitted_on,
             discharged_on=current.discharged_on,
             plan_questionnaires=False,
+            continuing=True,
         )
         if current.follow_up_until:
             successor.follow_up_until = current.follow_up_until

@@ -13,4 +13,34 @@ urlpatterns = [
     path("forloeb/<int:pk>/", views.course_detail, name="course_detail"),
     path("personer/<int:person_pk>/samtykke/ny/", views.consent_create, name="consent_create"),
     path("samtykke/<int:pk>/tilbagetraek/", views.consent_withdraw, name="consent_withdraw"),
+    path(
+        "personer/<int:person_pk>/doedsfald/",
+        views.person_stop,
+        {"kind": "died"},
+        name="person_died",
+    ),
+    path(
+        "personer/<int:person_pk>/flyttet/",
+        views.person_stop,
+        {"kind": "moved"},
+        name="person_moved",
+    ),
+    path(
+        "personer/<int:person_pk>/flyttet/ophaev/",
+        views.person_lift,
+        {"kind": "moved"},
+        name="person_moved_lift",
+    ),
+    path(
+        "personer/<int:person_pk>/begraensning/",
+        views.person_stop,
+        {"kind": "restricted"},
+        name="person_restrict",
+    ),
+    path(
+        "personer/<int:person_pk>/begraensning/ophaev/",
+        views.person_lift,
+        {"kind": "restricted"},
+        name="person_restrict_lift",
+    ),
 ]

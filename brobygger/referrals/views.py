@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from brobygger.accounts import policy
@@ -21,21 +22,23 @@ from brobygger.lib.forms import apply_validation_error
 from brobygger.lib.htmx import HtmxHttpRequest
 from brobygger.lib.redirects import back_to
 from brobygger.people import access as people_access
-from brobygger.people.models import ConsentKind, ConsentSource
+from brobygger.people.models import ConsentKind, ConsentSource, StopKind
 from brobygger.people.selectors import units_for
 
-from . import access, selectors, services
+from . import access, selectors, services, stopping
 from .forms import (
     AssignForm,
     ConsentForm,
     CourseForm,
     EndCourseForm,
+    LiftForm,
     QueueFilterForm,
     ReferralForm,
+    StopForm,
     TransitionForm,
     WithdrawForm,
 )
-from .models import ReferralSource, ReferralStatus
+from .models import EndReason, ReferralSource, ReferralStatus
 
 PAGE_SIZE = 50
 PEERS = (Role.PEER_WORKER, Role.RELATIVE_PEER)
@@ -265,13 +268,21 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
     can_edit = access.can_edit_course(request.user, course)
     course_form = CourseForm(initial={n: getattr(course, n) for n in services.COURSE_FIELDS})
     end_form = EndCourseForm(initial={"ended_on": timezone.localdate()})
+    chosen: dict[str, Any] = {}  # the end date and reason the preview is for
     status = 200
     if request.method == "POST":
         if not can_edit or course.ended_on is not None:
             raise Http404
         action = request.POST.get("action")
         try:
-            if action == "end":
+            if action == "preview":
+                # What the chosen date and reason would stop, before confirming.
+                end_form = EndCourseForm(request.POST)
+                if end_form.is_valid():
+                    services.check_end(course, **_chosen_end(end_form))
+                    chosen = _chosen_end(end_form)
+                    return _course_page(request, course, can_edit, course_form, end_form, chosen)
+            elif action == "end":
                 end_form = EndCourseForm(request.POST)
                 if end_form.is_valid():
                     services.end_course(
@@ -292,8 +303,26 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     messages.success(request, _("The changes were saved."))
                     return redirect("referrals:course_detail", pk=course.pk)
         except ValidationError as error:
-            apply_validation_error(end_form if action == "end" else course_form, error)
+            apply_validation_error(end_form if action in ("end", "preview") else course_form, error)
         status = 422
+    return _course_page(request, course, can_edit, course_form, end_form, chosen, status=status)
+
+
+def _chosen_end(form: EndCourseForm) -> dict[str, Any]:
+    return {"ended_on": form.cleaned_data["ended_on"], "reason": form.cleaned_data["reason"]}
+
+
+def _course_page(
+    request: HttpRequest,
+    course: Any,
+    can_edit: bool,
+    course_form: CourseForm,
+    end_form: EndCourseForm,
+    chosen: dict[str, Any],
+    *,
+    status: int = 200,
+) -> HttpResponse:
+    reason = chosen.get("reason", EndReason.COMPLETED)
     context = {
         "course": course,
         "person": course.person,
@@ -301,7 +330,11 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "through_glass": policy.through_glass(course),
         "course_form": course_form,
         "end_form": end_form,
-        "ending": access.course_ending_for(request.user, course),
+        "ending": access.course_ending_for(
+            request.user, course, ended_on=chosen.get("ended_on"), reason=reason
+        ),
+        "ending_on": chosen.get("ended_on"),
+        "ending_reason": EndReason(reason).label if chosen else "",
         **access.course_page_for(request.user, course),
     }
     return render(request, "referrals/course_detail.html", context, status=status)
@@ -361,3 +394,66 @@ def consent_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         "ending": access.consent_ending_for(request.user, consent),
     }
     return render(request, "referrals/consent_withdraw.html", context)
+
+
+STOP_TITLES = {
+    "died": gettext_lazy("Record a death"),
+    "moved": gettext_lazy("Moved from the region or no longer reachable"),
+    "restricted": gettext_lazy("Restrict processing"),
+}
+
+
+@role_required(Role.COORDINATOR, Role.ADMINISTRATOR)
+@require_http_methods(["GET", "POST"])
+def person_stop(request: HttpRequest, person_pk: int, kind: str) -> HttpResponse:
+    """Record a death, a move away (coordinator) or a restriction of processing
+    (coordinator or administrator). The page lists what will end before confirming."""
+    if kind != StopKind.RESTRICTED and request.user.role != Role.COORDINATOR:  # type: ignore[union-attr]
+        raise Http404
+    person, preview = access.stop_page_for(request.user, person_pk, kind)
+    form = StopForm(request.POST or None, kind=kind, initial={"on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_stop(
+                actor=request.user,
+                person=person,
+                kind=kind,
+                on=form.cleaned_data["on"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("Recorded. Nothing new can be started with the person."))
+            return redirect("people:person_detail", pk=person.pk)
+    context = {
+        "form": form,
+        "person": person,
+        "kind": kind,
+        "title": STOP_TITLES[kind],
+        "ending": preview,
+        "courses": stopping.courses_to_end(person, kind),
+    }
+    status = 422 if request.method == "POST" else 200
+    return render(request, "referrals/person_stop.html", context, status=status)
+
+
+@role_required(Role.COORDINATOR, Role.ADMINISTRATOR)
+@require_http_methods(["GET", "POST"])
+def person_lift(request: HttpRequest, person_pk: int, kind: str) -> HttpResponse:
+    """Lift a move or a restriction: work may start again."""
+    if kind != StopKind.RESTRICTED and request.user.role != Role.COORDINATOR:  # type: ignore[union-attr]
+        raise Http404
+    person, stop = access.current_stop_for(request.user, person_pk, kind)
+    form = LiftForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.lift_stop(actor=request.user, stop=stop, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("Lifted. Work with the person can start again."))
+            return redirect("people:person_detail", pk=person.pk)
+    status = 422 if request.method == "POST" else 200
+    context = {"form": form, "person": person, "stop": stop}
+    return render(request, "referrals/person_lift.html", context, status=status)

@@ -29,7 +29,7 @@ from brobygger.lib import when
 from brobygger.lib.dates import TZ
 from brobygger.lib.language import text_language
 from brobygger.notifications import messaging
-from brobygger.people.models import ConsentKind, ContactChannel, Person
+from brobygger.people.models import ConsentKind, ContactChannel, Person, ProcessingStop
 from brobygger.people.services import has_current_consent
 
 from .models import Appointment, AppointmentStatus, Mode, Reminder, ReminderRecipient
@@ -183,12 +183,15 @@ def remind(appointment: Appointment, recipient: str) -> bool:
 def due_appointments(now: datetime.datetime) -> list[Appointment]:
     """Booked conversations starting within REMIND_AHEAD that still lack a reminder."""
     reminded = Reminder.objects.filter(appointment=OuterRef("pk"))
+    stopped = ProcessingStop.objects.current().filter(person=OuterRef("person_id"))
     return list(
         Appointment.objects.filter(
             status=AppointmentStatus.BOOKED,
             starts_at__gt=now,
             starts_at__lte=now + REMIND_AHEAD,
         )
+        # Never a reminder to a person who has died, moved away or is restricted.
+        .exclude(Exists(stopped))
         .annotate(
             person_reminded=Exists(reminded.filter(recipient=ReminderRecipient.PERSON)),
             peer_reminded=Exists(reminded.filter(recipient=ReminderRecipient.PEER)),

@@ -192,6 +192,7 @@ def book(
 ) -> Appointment:
     if course.ended_on is not None:
         raise ValidationError(_("The course has ended."), code="course_ended")
+    people_services.ensure_may_start(course.person_id)
     if not people_services.has_current_consent(course.person, ConsentKind.CONTACT):
         raise ValidationError(
             _("The person has withdrawn consent to be contacted."), code="no_consent"
@@ -232,6 +233,7 @@ def reschedule(
 ) -> Appointment:
     if appointment.status != AppointmentStatus.BOOKED:
         raise ValidationError(_("Only a booked conversation can be moved."), code="status")
+    people_services.ensure_may_start(appointment.person_id)
     ends_at = _check_times(starts_at, minutes)
     with transaction.atomic():
         appointment.starts_at, appointment.ends_at = starts_at, ends_at
@@ -278,6 +280,7 @@ def uncancel(*, actor: Any, appointment: Appointment) -> Appointment:
         raise ValidationError(_("The conversation is not cancelled."), code="status")
     if appointment.starts_at < timezone.now():
         raise ValidationError(_("The time has passed. Book a new conversation instead."))
+    people_services.ensure_may_start(appointment.person_id)
     with transaction.atomic():
         _check_month_open(appointment)
         appointment.status = AppointmentStatus.BOOKED

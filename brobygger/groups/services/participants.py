@@ -86,6 +86,7 @@ def enrol(*, actor: Any, group: RecoveryGroup, person: Person) -> Enrolment:
     """
     if person.kind != PersonKind.PATIENT:
         raise ValidationError(_("Recovery groups are for patients."), code="not_patient")
+    people_services.ensure_may_start(person)
     if not people_services.has_current_consent(person, ConsentKind.CONTACT):
         raise ValidationError(
             _(

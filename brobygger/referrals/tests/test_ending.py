@@ -240,7 +240,7 @@ class EndingTests(BaseTestCase):
         appointment = self.book(hours=50)
         self.login(self.coordinator)
         response = self.client.get(reverse("referrals:course_detail", args=[self.alice_course.pk]))
-        self.assertContains(response, "Hvis forløbet slutter i dag, stopper dette")
+        self.assertContains(response, "Hvis forløbet slutter i dag som planlagt, stopper dette")
         self.assertContains(response, "Samtaler, der aflyses")
         self.assertContains(response, timezone.localtime(appointment.starts_at).strftime("%H.%M"))
 
