@@ -183,8 +183,9 @@ class ReferralViewTests(BaseTestCase):
         self.assertRegex(html, r'status=new" aria-current="page"')
         self.referral.refresh_from_db()
         self.assertEqual(self.referral.status, ReferralStatus.TRIAGED)
-        response = self.client.post(url, {"to": "declined", "reason": ""})
-        self.assertEqual(response.status_code, 302)
+        # A refused plain post shows the page again with the errors by their fields.
+        response = self.client.post(url, {"to": "declined", "reason": "", "confirm": "on"})
+        self.assertContains(response, "Skriv en kort begrundelse.", status_code=422)
         self.referral.refresh_from_db()
         self.assertEqual(self.referral.status, ReferralStatus.TRIAGED)  # reason missing
         response = self.client.post(
