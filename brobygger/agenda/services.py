@@ -187,3 +187,36 @@ def move(
         )
     )
     return len(rows)
+
+
+def transfer(old_party: str, new_party: str) -> int:
+    """Hand every busy row of `old_party` to `new_party`: two records of one person merged.
+
+    A coming row that overlaps one the new party already holds is refused with the
+    clash message (the coordinator cancels or moves one first). A past row that overlaps
+    is dropped: it protects nothing any more, and the record it points at stays.
+    Returns how many rows were handed over.
+    """
+    now = timezone.now()
+    mine = list(Busy.objects.select_for_update().filter(party=old_party).order_by("starts_at"))
+    if not mine:
+        return 0
+    theirs = list(
+        Busy.objects.filter(
+            party=new_party, ends_at__gt=mine[0].starts_at, starts_at__lt=mine[-1].ends_at
+        )
+    )
+    dropped: list[int] = []
+    for row in mine:
+        clash = next(
+            (t for t in theirs if t.starts_at < row.ends_at and t.ends_at > row.starts_at), None
+        )
+        if clash is None:
+            continue
+        if row.ends_at > now:
+            raise ValidationError(clash_message(clash), code=CODE)
+        dropped.append(row.pk)
+    Busy.objects.filter(pk__in=dropped).delete()
+    kept = [row.pk for row in mine if row.pk not in dropped]
+    _write(lambda: Busy.objects.filter(pk__in=kept).update(party=new_party))
+    return len(kept)

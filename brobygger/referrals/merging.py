@@ -17,6 +17,8 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from brobygger.agenda import services as agenda
+from brobygger.agenda.models import person_party
 from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction, Purpose
 from brobygger.audit.services import record_event
@@ -171,6 +173,9 @@ def merge_persons(*, actor: Any, keep: Person, duplicate: Person) -> MergeResult
         # Both rows locked in one order: two merges of the same pair cannot cross.
         list(Person.objects.select_for_update().filter(pk__in=[keep.pk, duplicate.pk]))
         _refuse_clashes(keep, duplicate)
+        # One agenda for the one person: what the duplicate was busy with, the kept
+        # person is now (a coming overlap is refused with the clash message).
+        agenda.transfer(person_party(duplicate.pk), person_party(keep.pk))
         # The suspicion of a duplicate is settled for both.
         Referral.objects.filter(possible_duplicate__in=[keep, duplicate]).update(
             possible_duplicate=None

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from brobygger.admissions import services as admission_services
 from brobygger.admissions.models import Admission
+from brobygger.agenda.models import Busy, person_party
 from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessLogEntry, AuditEvent, Purpose
 from brobygger.conversations import services as conversation_services
@@ -196,6 +197,50 @@ class MergeMovesEverythingTests(BaseTestCase):
             services.merge_persons(
                 actor=self.coordinator, keep=self.alice, duplicate=self.duplicate
             )
+        self.assertEqual(self.held_by(self.duplicate_id), before)
+        self.assertFalse(MergedPerson.objects.exists())
+
+    def test_the_kept_person_is_busy_with_what_the_duplicate_was(self):
+        duplicate_rows = Busy.objects.filter(party=person_party(self.duplicate_id)).count()
+        self.assertGreater(duplicate_rows, 0)
+        kept_before = Busy.objects.filter(party=person_party(self.alice.pk)).count()
+        services.merge_persons(actor=self.coordinator, keep=self.alice, duplicate=self.duplicate)
+        self.assertFalse(Busy.objects.filter(party=person_party(self.duplicate_id)).exists())
+        self.assertEqual(
+            Busy.objects.filter(party=person_party(self.alice.pk)).count(),
+            kept_before + duplicate_rows,
+        )
+        # The duplicate's coming conversation now keeps the kept person busy.
+        coming = Appointment.objects.get(person=self.alice, starts_at__gt=timezone.now())
+        from brobygger.scheduling import services as scheduling_services
+
+        with self.assertRaises(ValidationError) as refused:
+            scheduling_services.book(
+                actor=self.coordinator,
+                course=self.alice_course,
+                starts_at=coming.starts_at,
+                minutes=30,
+                mode=Mode.PHONE,
+            )
+        self.assertEqual(refused.exception.code, "double_booked")
+
+    def test_a_coming_overlap_of_the_two_records_refuses_the_merge(self):
+        coming = Appointment.objects.get(person=self.duplicate, starts_at__gt=timezone.now())
+        from brobygger.scheduling import services as scheduling_services
+
+        scheduling_services.book(
+            actor=self.coordinator,
+            course=self.alice_course,
+            starts_at=coming.starts_at,
+            minutes=30,
+            mode=Mode.PHONE,
+        )
+        before = self.held_by(self.duplicate_id)
+        with self.assertRaises(ValidationError) as refused:
+            services.merge_persons(
+                actor=self.coordinator, keep=self.alice, duplicate=self.duplicate
+            )
+        self.assertIn("Personen er optaget", refused.exception.messages[0])
         self.assertEqual(self.held_by(self.duplicate_id), before)
         self.assertFalse(MergedPerson.objects.exists())
 
