@@ -111,7 +111,8 @@ def _next_seqs(model: type[LoggedEntry], count: int) -> list[int]:
 
 def append_many(entries: list[E]) -> list[E]:
     """Append rows of one table as `_append` does, in a few INSERTs: for bulk loads only
-    (the demo programme), whose rows are the ones the services would have written."""
+    (the demo programme, an admissions file), whose rows are the ones the services would
+    have written one at a time. Call it inside the transaction of the change."""
     if not entries:
         return entries
     model = type(entries[0])

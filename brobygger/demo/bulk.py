@@ -19,6 +19,7 @@ from django.utils import timezone
 from brobygger.accounts.models import Membership, Role, User
 from brobygger.audit.models import AccessAction, Purpose
 from brobygger.audit.services import append_many, new_access_entry, new_event
+from brobygger.lib.rows import update_rows
 from brobygger.outcomes.models import Administration
 from brobygger.outcomes.schedule import planned
 from brobygger.people.models import (
@@ -383,10 +384,9 @@ class Courses:
 
     def save(self) -> None:
         """This wave's referral changes, courses, questionnaire plans and events."""
-        Referral.objects.bulk_update(
+        update_rows(
             list(self.referrals.values()),
             ["status", "status_reason", "status_changed_at", "peer"],
-            batch_size=1000,
         )
         Course.objects.bulk_create(self.courses, batch_size=1000)
         Administration.objects.bulk_create(self.administrations, batch_size=2000)

@@ -20,6 +20,7 @@ from brobygger.conversations.models import (
     Topic,
     TopicStatus,
 )
+from brobygger.lib.rows import update_rows
 from brobygger.people.models import (
     Consent,
     ConsentKind,
@@ -280,9 +281,7 @@ class Notes:
         old = [e for e in entries if e.pk is not None]  # before the new ones get their ids
         CourseTopic.objects.bulk_create([e for e in entries if e.pk is None], batch_size=1000)
         if old:
-            CourseTopic.objects.bulk_update(
-                old, ["status", "follow_up", "first_covered_on"], batch_size=1000
-            )
+            update_rows(old, ["status", "follow_up", "first_covered_on"])
         append_many(
             [
                 new_event(actor=actor, verb=verb, obj=obj, person_id=person_id, data=data)
