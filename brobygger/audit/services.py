@@ -17,6 +17,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from brobygger.lib.rows import insert_rows
+
 from .current import note_change
 from .keyed import Keys
 from .models import (
@@ -125,16 +127,15 @@ def append_many(entries: list[E]) -> list[E]:
             entry.seq = seq
             entry.at = at
             entry.mac = entry.compute_mac(keys)
-        model.objects.bulk_create(entries, batch_size=2000)
+        insert_rows(entries)
         if model is AccessLogEntry:
-            AccessLogPerson.objects.bulk_create(
-                (
+            insert_rows(
+                [
                     AccessLogPerson(entry=entry, person_id=pk, at=entry.at)
                     for entry in entries
                     if isinstance(entry, AccessLogEntry)
                     for pk in entry.person_ids
-                ),
-                batch_size=2000,
+                ]
             )
         if model is AuditEvent:
             note_change()

@@ -20,7 +20,7 @@ from brobygger.conversations.models import (
     Topic,
     TopicStatus,
 )
-from brobygger.lib.rows import update_rows
+from brobygger.lib.rows import insert_rows, update_rows
 from brobygger.people.models import (
     Consent,
     ConsentKind,
@@ -172,7 +172,7 @@ class Calendar:
     def save(self) -> None:
         """The appointments (as they stand after any cancellation) and their events."""
         appointments = list({id(a): a for a, _actor, _verb, _data in self.made}.values())
-        Appointment.objects.bulk_create(appointments, batch_size=1000)
+        insert_rows(appointments)
         append_many(
             [
                 new_event(actor=actor, verb=verb, obj=a, person_id=a.person_id, data=data)
@@ -267,7 +267,7 @@ class Notes:
 
     def save(self) -> None:
         records = [record for record, _topics in self.records]
-        ConversationRecord.objects.bulk_create(records, batch_size=1000)
+        insert_rows(records)
         through = ConversationRecord.topics.through
         through.objects.bulk_create(
             [
@@ -279,7 +279,7 @@ class Notes:
         )
         entries = list(self.guide.values())
         old = [e for e in entries if e.pk is not None]  # before the new ones get their ids
-        CourseTopic.objects.bulk_create([e for e in entries if e.pk is None], batch_size=1000)
+        insert_rows([e for e in entries if e.pk is None])
         if old:
             update_rows(old, ["status", "follow_up", "first_covered_on"])
         append_many(

@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from brobygger.audit.services import append_many, new_event
 from brobygger.lib.dates import local_datetime
-from brobygger.lib.rows import update_rows
+from brobygger.lib.rows import insert_rows, update_rows
 from brobygger.people.models import Consent, ConsentKind
 from brobygger.referrals.models import Course
 
@@ -303,10 +303,10 @@ class _Writer:
         )
 
     def write(self) -> None:
-        Score.objects.bulk_create([score for _a, score in self.scores], batch_size=1000)
+        insert_rows([score for _a, score in self.scores])
         for administration, score in self.scores:
             administration.score = score
-        Answer.objects.bulk_create(self.answers, batch_size=2000)
+        insert_rows(self.answers)
         update_rows(
             list(self.changed.values()),
             ["status", "token_hash", "link_expires_at", "completed_at", "score", "answered_by"],

@@ -15,6 +15,7 @@ from typing import Any
 from django.utils import timezone
 
 from brobygger.lib.dates import TZ
+from brobygger.lib.rows import insert_rows
 from brobygger.people.models import PeerWorker
 
 from . import months, sources
@@ -159,5 +160,5 @@ def build_demo(builder: Any) -> None:
                 sheet.approved_at = min(approved, now)
                 sheet.approved_by = builder.coordinator
     # Written once complete (in the order the peers' months were listed), then the entries.
-    Timesheet.objects.bulk_create(sheets, batch_size=1000)
-    IndirectEntry.objects.bulk_create(entries, batch_size=1000)
+    insert_rows(sheets)
+    insert_rows(entries)

@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from brobygger.audit.services import append_many, new_event
-from brobygger.lib.rows import update_rows
+from brobygger.lib.rows import insert_rows, update_rows
 from brobygger.people.models import EducationStatus, PeerWorker
 
 from . import services
@@ -167,8 +167,8 @@ class DemoWriter:
         from brobygger.timesheets.services import ensure_months_open
 
         ensure_months_open(self.hours_days)  # an approved month is locked
-        EducationRecord.objects.bulk_create(self.records, batch_size=1000)
+        insert_rows(self.records)
         update_rows(list(self.profiles.values()), ["education_status"])
-        SupervisionSession.objects.bulk_create(self.sessions, batch_size=1000)
-        SupervisionAttendance.objects.bulk_create(self.attendances, batch_size=2000)
+        insert_rows(self.sessions)
+        insert_rows(self.attendances)
         append_many([new_event(actor=self.actor, **event) for event in self.events])
