@@ -43,9 +43,32 @@ every phase ran 4-6 times slower than the same code above, e.g. staff 18.5 s, pe
     timesheets                       300.4       434
     total                           2009.0     90198   (was 1586 s, 673617)
 
-Then bulk loads insert through lib.rows.insert_rows (PostgreSQL COPY). Statements sent
-through COPY are not counted here. The load (/proc/loadavg) is printed before and
-after: on a shared machine the figures are noisy.
+Then bulk loads insert through lib.rows.insert_rows (PostgreSQL COPY; the rows sent
+through COPY are not counted as statements here). Scale 100 with commit 4880819, the
+same day, load average 5.1 falling to 2.6: **425.2 s**, under issue 16's 10 minutes:
+
+    phase                          seconds   queries
+    staff                              3.1       795
+    peers                              7.4       333
+    persons                           35.3        10
+    availability                       5.7      7200
+    referrals                         94.1       161
+    relative consents                 45.6     28232
+    calendar                          35.3         9
+    notes                             49.0        63
+    groups                             2.5      1462
+    outcomes                          44.8        10
+    admissions                        21.0     16248
+    recruitment                        0.6       922
+    onboarding                        21.7     24600
+    workforce changes                  0.5       269
+    education, supervision            13.0      9479
+    timesheets                        30.9        75
+    total                            425.2     89868   (30000 persons, 17880 courses, 1200 peers)
+
+What stands out now: referrals (the matching engine, month by month), relative consents
+and onboarding (one service call per row), notes. The load (/proc/loadavg) is printed
+before and after: on a shared machine the figures are noisy.
 """
 
 from __future__ import annotations
