@@ -26,9 +26,49 @@ to groups with commit b36999a, the rest with 2fe6962 (the same code for those ph
     timesheets                       310.2       446
 
 Before the bulk writers (brobygger/demo/bulk.py) persons alone took 795.7 s there.
-Issue 16 asks for scale 100 on PostgreSQL in under 10 minutes: outcomes, education and
-supervision, and timesheets (each app's own demo module) are what remains. The load
-(/proc/loadavg) is printed before and after: on a shared machine the figures are noisy.
+Issue 16 asks for scale 100 on PostgreSQL in under 10 minutes. Since then outcomes,
+education and supervision are written in bulk too (outcomes/demo.py `_Writer`,
+workforce/demo_writer.py), timesheets once complete, per-row updates go through
+lib.rows.update_rows instead of bulk_update's CASE, the matching waves prefetch their
+referrals' tags, an admissions file appends its events together. Scale 100 with commit
+114b07e, 2026-12-03, load average 10-14 (other builds and test suites on the 2 cores:
+every phase ran 4-6 times slower than the same code above, e.g. staff 18.5 s, persons
+132.8 s, referrals 558.5 s):
+
+    phase                          seconds   queries
+    outcomes                         107.0       109   (was 630.3 s, 399125)
+    admissions                       181.8     15745
+    onboarding                       204.3     24600
+    education, supervision           155.3      9503   (was 313.3 s, 143212)
+    timesheets                       300.4       434
+    total                           2009.0     90198   (was 1586 s, 673617)
+
+Then bulk loads insert through lib.rows.insert_rows (PostgreSQL COPY; the rows sent
+through COPY are not counted as statements here). Scale 100 with commit 4880819, the
+same day, load average 5.1 falling to 2.6: **425.2 s**, under issue 16's 10 minutes:
+
+    phase                          seconds   queries
+    staff                              3.1       795
+    peers                              7.4       333
+    persons                           35.3        10
+    availability                       5.7      7200
+    referrals                         94.1       161
+    relative consents                 45.6     28232
+    calendar                          35.3         9
+    notes                             49.0        63
+    groups                             2.5      1462
+    outcomes                          44.8        10
+    admissions                        21.0     16248
+    recruitment                        0.6       922
+    onboarding                        21.7     24600
+    workforce changes                  0.5       269
+    education, supervision            13.0      9479
+    timesheets                        30.9        75
+    total                            425.2     89868   (30000 persons, 17880 courses, 1200 peers)
+
+What stands out now: referrals (the matching engine, month by month), relative consents
+and onboarding (one service call per row), notes. The load (/proc/loadavg) is printed
+before and after: on a shared machine the figures are noisy.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from brobygger.accounts.models import Unit
 from brobygger.audit.models import AccessAction
-from brobygger.audit.services import log_access, record_event
+from brobygger.audit.services import append_many, log_access, new_event, record_event
 from brobygger.lib.when import format_when
 from brobygger.referrals.models import Course
 
@@ -211,22 +211,31 @@ def _apply(*, actor: Any, plan: ImportPlan) -> AdmissionImport:
         unchanged=plan.unchanged,
     )
     person_of = {row.course_id: row.person_id for row in plan.rows}
-    for admission in created:
-        record_event(
-            actor=actor,
-            verb="admission.imported",
-            obj=admission,
-            person_id=person_of.get(admission.course_id),
-            data={"import": record.pk, "bed_days": admission.bed_days},
-        )
-    for admission in changed:
-        record_event(
-            actor=actor,
-            verb="admission.changed",
-            obj=admission,
-            person_id=person_of.get(admission.course_id),
-            data={"import": record.pk, "fields": ["discharged_on", "unit"]},
-        )
+    # One event per admission, appended together (a file has thousands of rows).
+    append_many(
+        [
+            *(
+                new_event(
+                    actor=actor,
+                    verb="admission.imported",
+                    obj=admission,
+                    person_id=person_of.get(admission.course_id),
+                    data={"import": record.pk, "bed_days": admission.bed_days},
+                )
+                for admission in created
+            ),
+            *(
+                new_event(
+                    actor=actor,
+                    verb="admission.changed",
+                    obj=admission,
+                    person_id=person_of.get(admission.course_id),
+                    data={"import": record.pk, "fields": ["discharged_on", "unit"]},
+                )
+                for admission in changed
+            ),
+        ]
+    )
     record_event(
         actor=actor,
         verb="admissions.import_saved",

@@ -17,6 +17,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from brobygger.lib.rows import insert_rows
+
 from .current import note_change
 from .keyed import Keys
 from .models import (
@@ -111,7 +113,8 @@ def _next_seqs(model: type[LoggedEntry], count: int) -> list[int]:
 
 def append_many(entries: list[E]) -> list[E]:
     """Append rows of one table as `_append` does, in a few INSERTs: for bulk loads only
-    (the demo programme), whose rows are the ones the services would have written."""
+    (the demo programme, an admissions file), whose rows are the ones the services would
+    have written one at a time. Call it inside the transaction of the change."""
     if not entries:
         return entries
     model = type(entries[0])
@@ -124,16 +127,15 @@ def append_many(entries: list[E]) -> list[E]:
             entry.seq = seq
             entry.at = at
             entry.mac = entry.compute_mac(keys)
-        model.objects.bulk_create(entries, batch_size=2000)
+        insert_rows(entries)
         if model is AccessLogEntry:
-            AccessLogPerson.objects.bulk_create(
-                (
+            insert_rows(
+                [
                     AccessLogPerson(entry=entry, person_id=pk, at=entry.at)
                     for entry in entries
                     if isinstance(entry, AccessLogEntry)
                     for pk in entry.person_ids
-                ),
-                batch_size=2000,
+                ]
             )
         if model is AuditEvent:
             note_change()

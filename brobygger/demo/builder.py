@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -467,6 +468,8 @@ class DemoBuilder(ActivityMixin):
         for wave in waves.values():
             outcomes = {r.pk: outcome for r, outcome in wave}
             referrals = {r.pk: r for r, _outcome in wave}
+            # The profiles read each referral's wanted tags: one query, not one each.
+            prefetch_related_objects(list(referrals.values()), "wanted_tags")
             pool = matching.peer_profiles(matching.peer_queryset(), hours)
             result = engine.assign(
                 matching.referral_profiles(list(referrals.values())),

@@ -19,6 +19,7 @@ from django.utils import timezone
 from brobygger.accounts.models import Membership, Role, User
 from brobygger.audit.models import AccessAction, Purpose
 from brobygger.audit.services import append_many, new_access_entry, new_event
+from brobygger.lib.rows import insert_rows, update_rows
 from brobygger.outcomes.models import Administration
 from brobygger.outcomes.schedule import planned
 from brobygger.people.models import (
@@ -72,7 +73,7 @@ def create_persons(
         ):
             raise ValueError("Only a relative can be linked to a patient.")
         persons.append(person)
-    Person.objects.bulk_create(persons, batch_size=1000)
+    insert_rows(persons)
     links = RelativeLink.objects.bulk_create(
         [
             RelativeLink(relative=person, patient=patient, relationship=relationship)
@@ -172,7 +173,7 @@ def create_referrals(specs: list[ReferralSpec]) -> list[Referral]:
                 **spec.wishes,
             )
         )
-    Referral.objects.bulk_create(referrals, batch_size=1000)
+    insert_rows(referrals)
     Referral.wanted_tags.through.objects.bulk_create(
         [
             Referral.wanted_tags.through(referral=referral, experiencetag=tag)
@@ -192,7 +193,7 @@ def create_referrals(specs: list[ReferralSpec]) -> list[Referral]:
         for spec in specs
         for kind in spec.consents
     ]
-    Consent.objects.bulk_create(consents, batch_size=2000)
+    insert_rows(consents)
     given = iter(consents)
     events = []
     for referral, spec in zip(referrals, specs, strict=True):
@@ -383,13 +384,12 @@ class Courses:
 
     def save(self) -> None:
         """This wave's referral changes, courses, questionnaire plans and events."""
-        Referral.objects.bulk_update(
+        update_rows(
             list(self.referrals.values()),
             ["status", "status_reason", "status_changed_at", "peer"],
-            batch_size=1000,
         )
-        Course.objects.bulk_create(self.courses, batch_size=1000)
-        Administration.objects.bulk_create(self.administrations, batch_size=2000)
+        insert_rows(self.courses)
+        insert_rows(self.administrations)
         append_many(
             [
                 new_event(actor=actor, verb=verb, obj=obj, person_id=person_id, data=data)
@@ -444,7 +444,7 @@ def create_peers(*, actor: Any, rows: list[dict[str, Any]]) -> list[PeerWorker]:
         peer = PeerWorker(user=user, **fields)
         peer.full_clean(exclude=["user"], validate_unique=False, validate_constraints=False)
         peers.append(peer)
-    User.objects.bulk_create(users, batch_size=1000)
+    insert_rows(users)
     Membership.objects.bulk_create(
         [
             Membership(user=user, unit_id=pk)
@@ -453,7 +453,7 @@ def create_peers(*, actor: Any, rows: list[dict[str, Any]]) -> list[PeerWorker]:
         ],
         batch_size=2000,
     )
-    PeerWorker.objects.bulk_create(peers, batch_size=1000)
+    insert_rows(peers)
     tags, units = PeerWorker.experience_tags.through, PeerWorker.units.through
     tags.objects.bulk_create(
         [

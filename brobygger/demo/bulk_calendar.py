@@ -21,6 +21,7 @@ from brobygger.conversations.models import (
     Topic,
     TopicStatus,
 )
+from brobygger.lib.rows import insert_rows, update_rows
 from brobygger.people.models import (
     Consent,
     ConsentKind,
@@ -172,10 +173,10 @@ class Calendar:
     def save(self) -> None:
         """The appointments (as they stand after any cancellation) and their events."""
         appointments = list({id(a): a for a, _actor, _verb, _data in self.made}.values())
-        Appointment.objects.bulk_create(appointments, batch_size=1000)
+        insert_rows(appointments)
         # The one agenda (agenda.services): what `_guarded_save` writes, in bulk. `_free`
         # kept the conversations apart, so no two rows overlap for a peer or a person.
-        Busy.objects.bulk_create(
+        insert_rows(
             [
                 Busy(
                     party=party,
@@ -188,8 +189,7 @@ class Calendar:
                 for a in appointments
                 if a.status != AppointmentStatus.CANCELLED
                 for party in (peer_party(a.peer_id), person_party(a.person_id))
-            ],
-            batch_size=1000,
+            ]
         )
         append_many(
             [
@@ -285,7 +285,7 @@ class Notes:
 
     def save(self) -> None:
         records = [record for record, _topics in self.records]
-        ConversationRecord.objects.bulk_create(records, batch_size=1000)
+        insert_rows(records)
         through = ConversationRecord.topics.through
         through.objects.bulk_create(
             [
@@ -297,11 +297,9 @@ class Notes:
         )
         entries = list(self.guide.values())
         old = [e for e in entries if e.pk is not None]  # before the new ones get their ids
-        CourseTopic.objects.bulk_create([e for e in entries if e.pk is None], batch_size=1000)
+        insert_rows([e for e in entries if e.pk is None])
         if old:
-            CourseTopic.objects.bulk_update(
-                old, ["status", "follow_up", "first_covered_on"], batch_size=1000
-            )
+            update_rows(old, ["status", "follow_up", "first_covered_on"])
         append_many(
             [
                 new_event(actor=actor, verb=verb, obj=obj, person_id=person_id, data=data)

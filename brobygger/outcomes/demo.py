@@ -1,36 +1,42 @@
-"""A year of questionnaire answers for the demo programme, through the real services.
+"""A year of questionnaire answers for the demo programme, as the services write them.
 
 The courses' schedules (start, discharge, 3 months after, end) were planned by
 `sync_schedule` as the demo's courses moved through their phases. Here the people
 answer them, as in a real programme: most answer (with their peer, or on their own
 phone through a link), some skip a question or two, some save half and never finish,
 some decline, and some never answer at all. Nobody without a current consent to
-questionnaires answers anything (the services refuse it anyway).
+questionnaires answers anything (the services would refuse it).
 
 Scores improve modestly on average from the start to the follow-up, in the spirit of the
 Danish QPR trial (DOMAIN.md §6: a difference of about 0.4 standard deviations), with
-noise: some people get worse. The services stamp answers with the present moment, so
-the dates are then moved back to when the answering happened (completion time, the
-score's date, the link's expiry), consistent with the due dates and the course.
+noise: some people get worse. The rows and audit events are those of the services
+(`issue_link`, `decline`, `save_answers`), written in bulk (`_Writer`: at scale 100
+one service call at a time took ten minutes on PostgreSQL), dated when the answering
+happened (completion time, the score's date, the link's expiry) rather than stamped
+with the present moment, consistent with the due dates and the course.
 """
 
 from __future__ import annotations
 
 import datetime
 import random
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
 
+from brobygger.audit.services import append_many, new_event
 from brobygger.lib.dates import local_datetime
+from brobygger.lib.rows import insert_rows, update_rows
 from brobygger.people.models import Consent, ConsentKind
 from brobygger.referrals.models import Course
 
-from . import services
+from . import scoring, services
 from .models import (
     Administration,
     AdministrationStatus,
+    Answer,
     AnsweredBy,
     InstrumentVersion,
     Score,
@@ -58,13 +64,6 @@ class _Person:
     gain: float  # change per step, as a share of the scale (negative: gets worse)
 
 
-@dataclass
-class _Backdate:
-    administration_id: int
-    moment: datetime.datetime | None  # when it was answered (None: not answered)
-    link_sent: datetime.datetime | None
-
-
 def build_demo(builder: Any) -> None:
     """Answer the demo's due questionnaires; called from DemoBuilder.build()."""
     rng: random.Random = builder.rng
@@ -81,7 +80,7 @@ def build_demo(builder: Any) -> None:
         .order_by("course_id", "due_on", "pk")
     )
     people: dict[int, _Person] = {}
-    backdates: list[_Backdate] = []
+    writer = _Writer()
     for administration in due:
         course = administration.course
         if course.person_id not in consenting:
@@ -93,10 +92,8 @@ def build_demo(builder: Any) -> None:
                 gain=rng.gauss(0.065, 0.09),
             ),
         )
-        backdate = _answer(builder, rng, administration, person, today)
-        if backdate is not None:
-            backdates.append(backdate)
-    _apply_backdates(backdates)
+        _answer(writer, rng, administration, person, today)
+    writer.write()
 
 
 def _ensure_schedules(builder: Any) -> None:
@@ -135,15 +132,15 @@ def _moment(day: datetime.date, rng: random.Random) -> datetime.datetime:
 
 
 def _answer(
-    builder: Any,
+    writer: _Writer,
     rng: random.Random,
     administration: Administration,
     person: _Person,
     today: datetime.date,
-) -> _Backdate | None:
+) -> None:
     age = (today - administration.due_on).days
     if age < STILL_OPEN_DAYS and rng.random() < 0.6:
-        return None
+        return
     roll = rng.random()
     outcome = OUTCOMES[-1][0]
     for name, share in OUTCOMES:
@@ -152,68 +149,169 @@ def _answer(
             break
         roll -= share
     if outcome == "never":
-        return None
+        return
     peer_user = administration.course.peer.user
     via_link = outcome == "link_unanswered" or rng.random() < 0.4
     link_day = administration.due_on
     link_sent = None
     if via_link:
-        services.issue_link(actor=peer_user, administration=administration)
+        writer.issue_link(peer_user, administration)
         link_sent = _moment(link_day, rng)
+        # Sent on the due day; a recent link may still be usable, an old one has expired.
+        administration.link_expires_at = link_sent + datetime.timedelta(days=LINK_DAYS)
     if outcome == "link_unanswered":
-        return _Backdate(administration.pk, None, link_sent)
+        return
     delay = rng.randint(1, LINK_DAYS - 1) if via_link else rng.choice([0, 0, 1, 2, 3, 7])
     answered_on = min(today, administration.due_on + datetime.timedelta(days=delay))
     answered_by = AnsweredBy.PERSON_LINK if via_link else AnsweredBy.WITH_PEER
     actor = None if via_link else peer_user
     if outcome == "declined":
-        services.decline(administration=administration, actor=actor, via_link=via_link)
-        return _Backdate(administration.pk, None, link_sent)
+        writer.decline(actor, administration)
+        return
     skip = rng.choice([1, 1, 1, 2, 3]) if outcome in ("skipped_items", "partial") else 0
     answers = _answers(rng, administration.version, person, administration.timepoint, skip)
     if outcome == "partial":
         # Saved half-way and never sent: the unanswered questions are simply not there.
         half = dict(list(answers.items())[: max(1, len(answers) // 2)])
-        services.save_answers(
-            administration=administration,
-            answers=half,
-            final=False,
-            answered_by=answered_by,
-            actor=actor,
+        writer.save_answers(actor, administration, half, answered_by, moment=None)
+        return
+    writer.save_answers(
+        actor, administration, answers, answered_by, moment=_moment(answered_on, rng)
+    )
+
+
+class _Writer:
+    """What `services.issue_link`, `decline` and `save_answers` write for the demo's
+    answers (the rows, the audit events in the same order), gathered and written in a
+    few statements by `write`, with the answering already dated back to when it
+    happened (completion time, the score's date, the link's expiry).
+
+    The checks of the services are the generator's here: only consenting people's open
+    questionnaires are answered, with values on the scale, and a link before its answer.
+    """
+
+    def __init__(self) -> None:
+        # new_event's arguments, in the services' order: a score has its id only once written.
+        self.events: list[dict[str, Any]] = []
+        self.answers: list[Answer] = []
+        self.scores: list[tuple[Administration, Score]] = []
+        self.changed: dict[int, Administration] = {}
+        self.locked: dict[int, bool] = dict(InstrumentVersion.objects.values_list("pk", "locked"))
+
+    def _event(self, actor: Any, verb: str, administration: Administration, data: dict) -> None:
+        self.events.append(
+            {
+                "actor": actor,
+                "verb": verb,
+                "obj": administration,
+                "person_id": administration.course.person_id,
+                "data": data,
+            }
         )
-        return _Backdate(administration.pk, None, link_sent)
-    services.save_answers(
-        administration=administration,
-        answers=answers,
-        final=True,
-        answered_by=answered_by,
-        actor=actor,
-    )
-    return _Backdate(administration.pk, _moment(answered_on, rng), link_sent)
+        self.changed[administration.pk] = administration
 
+    def issue_link(self, actor: Any, administration: Administration) -> None:
+        administration.token_hash = services.hash_token(secrets.token_urlsafe(32))
+        expires = timezone.now() + datetime.timedelta(days=LINK_DAYS)
+        administration.link_expires_at = expires
+        if administration.status == AdministrationStatus.DUE:
+            administration.status = AdministrationStatus.SENT
+        self._event(
+            actor, "questionnaire.link_issued", administration, {"expires": expires.isoformat()}
+        )
 
-def _apply_backdates(backdates: list[_Backdate]) -> None:
-    """Move the service's present-moment stamps back to when the answering happened."""
-    rows = {
-        a.pk: a
-        for a in Administration.objects.filter(
-            pk__in=[b.administration_id for b in backdates]
-        ).select_related("score")
-    }
-    administrations: list[Administration] = []
-    scores: list[Score] = []
-    for backdate in backdates:
-        administration = rows[backdate.administration_id]
-        if backdate.link_sent is not None:
-            # Sent on the due day; a recent link may still be usable, an old one has expired.
-            administration.link_expires_at = backdate.link_sent + datetime.timedelta(days=LINK_DAYS)
-        if backdate.moment is not None:
-            administration.completed_at = backdate.moment
-            if administration.score is not None:
-                administration.score.administered_on = timezone.localdate(backdate.moment)
-                scores.append(administration.score)
-        administrations.append(administration)
-    Administration.objects.bulk_update(
-        administrations, ["completed_at", "link_expires_at"], batch_size=500
-    )
-    Score.objects.bulk_update(scores, ["administered_on"], batch_size=500)
+    def decline(self, actor: Any, administration: Administration) -> None:
+        administration.status = AdministrationStatus.DECLINED
+        self._event(actor, "questionnaire.declined", administration, {})
+
+    def save_answers(
+        self,
+        actor: Any,
+        administration: Administration,
+        answers: dict[str, int | None],
+        answered_by: str,
+        *,
+        moment: datetime.datetime | None,
+    ) -> None:
+        """Final when `moment` (when it was answered) is given, else saved half-way."""
+        version = administration.version
+        cleaned = services._clean_answers(version, answers)
+        self.answers.extend(
+            Answer(administration=administration, item_key=key, value=value)
+            for key, value in cleaned.items()
+        )
+        administration.answered_by = answered_by
+        if moment is None:
+            administration.status = AdministrationStatus.PARTIAL
+            verb = "questionnaire.saved"
+        else:
+            self._score(actor, administration, cleaned, moment)
+            administration.status = AdministrationStatus.COMPLETED
+            administration.completed_at = moment
+            verb = "questionnaire.completed"
+        self._event(
+            actor, verb, administration, {"answered_by": answered_by, "answers": len(cleaned)}
+        )
+
+    def _score(
+        self,
+        actor: Any,
+        administration: Administration,
+        answers: dict[str, int | None],
+        moment: datetime.datetime,
+    ) -> None:
+        """`services.store_score`, its version locked at the first score as there."""
+        version = administration.version
+        result = scoring.score(answers, *version.specs())
+        recorder = actor if getattr(actor, "is_authenticated", False) else None
+        score = Score(
+            version=version,
+            course=administration.course,
+            administered_on=timezone.localdate(moment),
+            total=result.total,
+            subscales=result.subscales,
+            answered=result.answered,
+            missing=result.missing,
+            prorated=result.prorated,
+            reason=result.reason or "",
+            recorded_by=recorder,
+        )
+        self.scores.append((administration, score))
+        if not self.locked.get(version.pk):
+            self.locked[version.pk] = True
+            self.events.append(
+                {
+                    "actor": actor,
+                    "verb": "instrument.locked",
+                    "obj": version,
+                    "data": {"key": version.instrument.key, "version": version.version},
+                }
+            )
+        self.events.append(
+            {
+                "actor": actor,
+                "verb": "score.stored",
+                "obj": score,
+                "person_id": administration.course.person_id,
+                "data": {
+                    "instrument": version.instrument.key,
+                    "version": version.version,
+                    "answered": result.answered,
+                    "missing": result.missing,
+                },
+            }
+        )
+
+    def write(self) -> None:
+        insert_rows([score for _a, score in self.scores])
+        for administration, score in self.scores:
+            administration.score = score
+        insert_rows(self.answers)
+        update_rows(
+            list(self.changed.values()),
+            ["status", "token_hash", "link_expires_at", "completed_at", "score", "answered_by"],
+        )
+        InstrumentVersion.objects.filter(
+            pk__in=[pk for pk, locked in self.locked.items() if locked], locked=False
+        ).update(locked=True)
+        append_many([new_event(**event) for event in self.events])

@@ -15,6 +15,8 @@ from django.utils import timezone
 
 from brobygger.accounts.models import Unit, User
 from brobygger.admissions.models import Admission
+from brobygger.agenda import services as agenda
+from brobygger.agenda.models import Kind, Source, peer_party, person_party
 from brobygger.conversations.models import ConversationRecord
 from brobygger.people import services as people_services
 from brobygger.people.models import PeerWorker, Person, PersonKind
@@ -64,6 +66,20 @@ def old_course(*, person: Person, peer: PeerWorker, unit: Unit, ended: datetime.
             ends_at=starts + datetime.timedelta(minutes=45),
             mode=Mode.IN_PERSON,
             status=AppointmentStatus.HELD,
+        )
+        # Busy as a booking makes them (the one agenda), until retention frees the time.
+        agenda.occupy(
+            [
+                agenda.Slot(
+                    party,
+                    starts,
+                    starts + datetime.timedelta(minutes=45),
+                    Kind.CONVERSATION,
+                    Source.APPOINTMENT,
+                    appointment.pk,
+                )
+                for party in (peer_party(peer.pk), person_party(person.pk))
+            ]
         )
         record = ConversationRecord.objects.create(
             appointment=appointment,

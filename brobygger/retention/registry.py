@@ -25,9 +25,12 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from brobygger.admissions.models import Admission
+from brobygger.agenda import services as agenda
+from brobygger.agenda.models import Busy, Source
 from brobygger.audit.retention import cut_log
 from brobygger.conversations.models import ConversationRecord, CourseTopic, RecordVersion
 from brobygger.groups.models import Attendance, Enrolment
+from brobygger.notifications.models import Notification
 from brobygger.outcomes.models import Administration, Answer, PeerDigest, Score
 from brobygger.people.models import Consent, Person, PersonAccessRequest, RelativeLink
 from brobygger.recruitment.retention import applications_due, delete_applications
@@ -146,7 +149,10 @@ def apply_appointments(ctx: Context) -> int:
         course__in=ctx.ended_courses("appointments"), record__isnull=True
     )
     Reminder.objects.filter(appointment__in=due).delete()
-    return _count_delete(due)
+    ids = list(due.values_list("pk", flat=True))
+    # The busy time they held goes with them (the one agenda points at its source row).
+    agenda.release(Source.APPOINTMENT, ids)
+    return _count_delete(Appointment.objects.filter(pk__in=ids))
 
 
 def apply_courses(ctx: Context) -> int:
@@ -264,10 +270,20 @@ def apply_research_exports(ctx: Context) -> int:
 
 
 def apply_notifications(ctx: Context) -> int:
+    """Sent reminders and digests, and staff notifications once read (an unread one
+    stays until someone has seen it)."""
     cutoff = ctx.cutoff("notifications")
-    return _count_delete(Reminder.objects.filter(sent_at__lt=cutoff)) + _count_delete(
-        PeerDigest.objects.filter(sent_at__lt=cutoff)
+    return (
+        _count_delete(Reminder.objects.filter(sent_at__lt=cutoff))
+        + _count_delete(PeerDigest.objects.filter(sent_at__lt=cutoff))
+        + _count_delete(Notification.objects.filter(read_at__lt=cutoff))
     )
+
+
+def apply_busy_times(ctx: Context) -> int:
+    """The agenda's busy times once over: they only keep two bookings apart, and the
+    conversation, group session or interview they came from keeps its own record."""
+    return _count_delete(Busy.objects.filter(ends_at__lt=ctx.cutoff("busy_times")))
 
 
 def apply_sessions(ctx: Context) -> int:
@@ -400,6 +416,16 @@ RECORD_TYPES: tuple[RecordType, ...] = (
         30,
         5 * YEAR,
         apply_notifications,
+    ),
+    RecordType(
+        "busy_times",
+        _("Busy times in the agenda"),
+        _("after the time was over"),
+        Action.DELETE,
+        YEAR,
+        30,
+        5 * YEAR,
+        apply_busy_times,
     ),
     RecordType(
         "sessions",

@@ -9,11 +9,14 @@ supervision, education, interviews), so the snapshots include them.
 from __future__ import annotations
 
 import datetime
+import itertools
 from typing import Any
 
 from django.utils import timezone
 
 from brobygger.lib.dates import TZ
+from brobygger.lib.rows import insert_rows
+from brobygger.people.models import PeerWorker
 
 from . import months, sources
 from .models import SOURCES, IndirectCategory, IndirectEntry, Timesheet, TimesheetState
@@ -44,6 +47,9 @@ DESCRIPTIONS = {
     ],
 }
 CATEGORY_WEIGHTS = [5, 2, 3, 1]
+CATEGORIES = list(DESCRIPTIONS)
+# rng.choices(weights=...) sums the weights on every call; given summed, it draws the same.
+CUMULATIVE_WEIGHTS = list(itertools.accumulate(CATEGORY_WEIGHTS))
 MONTHS_BACK = 12
 
 
@@ -62,14 +68,14 @@ def _target(rng: Any, low: int, high: int) -> int:
 
 
 def _entries(
-    rng: Any, sheet: Timesheet, days: list[datetime.date], gap: int
+    rng: Any, sheet: Timesheet, user_id: int, days: list[datetime.date], gap: int
 ) -> list[IndirectEntry]:
     """Indirect work for one month: a few small entries, then enough to fill the gap."""
     entries: list[IndirectEntry] = []
     remaining = max(gap, 0)
     count = 0
     while count < 2 or (remaining > 0 and count < 40):
-        category = rng.choices(list(DESCRIPTIONS), weights=CATEGORY_WEIGHTS)[0]
+        category = rng.choices(CATEGORIES, cum_weights=CUMULATIVE_WEIGHTS)[0]
         minutes = rng.choice([15, 30, 45, 60, 90, 120, 150, 180])
         if count >= 2:
             minutes = max(15, min(minutes, remaining))
@@ -81,7 +87,7 @@ def _entries(
                 minutes=minutes,
                 category=category,
                 description=rng.choice(DESCRIPTIONS[category]),
-                created_by=sheet.peer.user,
+                created_by_id=user_id,
             )
         )
         count += 1
@@ -95,6 +101,9 @@ def build_demo(builder: Any) -> None:
     this = (today.year, today.month)
     last = months.add_months(*this, -1)
     peers = list(builder.peers)
+    # The months are chosen by the contract the builder made the peer with; the hours by
+    # the peer as it is now (a contract may have ended since: people.demo_workforce).
+    current = {peer.pk: peer for peer in PeerWorker.objects.filter(pk__in=[p.pk for p in peers])}
     sheets: list[Timesheet] = []
     for peer in peers:
         for back in range(MONTHS_BACK - 1, -1, -1):
@@ -102,18 +111,17 @@ def build_demo(builder: Any) -> None:
             first, final = months.first_day(year, month), months.last_day(year, month)
             if peer.contract_start > final or (peer.contract_end and peer.contract_end < first):
                 continue
-            sheets.append(Timesheet(peer=peer, year=year, month=month))
-    Timesheet.objects.bulk_create(sheets)
+            sheets.append(Timesheet(peer=current[peer.pk], year=year, month=month))
     by_month: dict[tuple[int, int], list[Timesheet]] = {}
-    for sheet in Timesheet.objects.filter(peer__in=peers).select_related("peer__user"):
+    for sheet in sheets:
         by_month.setdefault((sheet.year, sheet.month), []).append(sheet)
 
     entries: list[IndirectEntry] = []
-    changed: list[Timesheet] = []
     for (year, month), group in sorted(by_month.items()):
         # Everything but indirect work, counted the way the services count it.
         live = sources.live_totals({s.peer_id: s.peer.user_id for s in group}, year, month)
         following = months.first_day(*months.add_months(year, month, 1))
+        month_days = [d for d in months.days(year, month) if d.weekday() < 5 and d <= today]
         for sheet in group:
             peer = sheet.peer
             working = months.working_days(
@@ -123,10 +131,8 @@ def build_demo(builder: Any) -> None:
             high = months.contract_minutes(peer.hours_max, working)
             days = [
                 d
-                for d in months.days(year, month)
-                if d.weekday() < 5
-                and d <= today
-                and d >= peer.contract_start
+                for d in month_days
+                if d >= peer.contract_start
                 and (peer.contract_end is None or d <= peer.contract_end)
             ]
             if not days:
@@ -135,7 +141,7 @@ def build_demo(builder: Any) -> None:
             if (year, month) == this:  # the month so far
                 target = target * len(days) // max(working, 1)
             counted = sum(live[peer.pk].values())
-            month_entries = _entries(rng, sheet, days, target - counted)
+            month_entries = _entries(rng, sheet, peer.user_id, days, target - counted)
             entries.extend(month_entries)
             if (year, month) == this:
                 continue
@@ -145,7 +151,7 @@ def build_demo(builder: Any) -> None:
             sheet.contract_min_minutes, sheet.contract_max_minutes = low, high
             confirmed = _moment(following + datetime.timedelta(days=rng.randint(0, 2)), 15)
             sheet.confirmed_at = min(confirmed, now)
-            sheet.confirmed_by = peer.user
+            sheet.confirmed_by_id = peer.user_id
             if (year, month) == last:
                 sheet.state = TimesheetState.CONFIRMED
             else:
@@ -153,19 +159,6 @@ def build_demo(builder: Any) -> None:
                 approved = confirmed + datetime.timedelta(days=rng.randint(1, 5), hours=-5)
                 sheet.approved_at = min(approved, now)
                 sheet.approved_by = builder.coordinator
-            changed.append(sheet)
-    IndirectEntry.objects.bulk_create(entries, batch_size=1000)
-    Timesheet.objects.bulk_update(
-        changed,
-        [
-            *(f"{source}_minutes" for source in SOURCES),
-            "contract_min_minutes",
-            "contract_max_minutes",
-            "confirmed_at",
-            "confirmed_by",
-            "approved_at",
-            "approved_by",
-            "state",
-        ],
-        batch_size=500,
-    )
+    # Written once complete (in the order the peers' months were listed), then the entries.
+    insert_rows(sheets)
+    insert_rows(entries)

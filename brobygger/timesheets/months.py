@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import functools
 from decimal import ROUND_HALF_UP, Decimal
 
 import holidays
@@ -44,6 +45,12 @@ def bounds(year: int, month: int) -> tuple[datetime.datetime, datetime.datetime]
     return start, end
 
 
+@functools.cache
+def _holidays(year: int) -> frozenset[datetime.date]:
+    """Denmark's public holidays in `year` (fixed by law: computed once per year)."""
+    return frozenset(holidays.Denmark(years=year))
+
+
 def working_days(
     year: int,
     month: int,
@@ -57,7 +64,7 @@ def working_days(
     days / 5). A public holiday on a weekday lowers the month's norm, as it does for
     salaried staff, and a contract starting or ending mid-month counts only its own days.
     """
-    closed = holidays.Denmark(years=year)
+    closed = _holidays(year)
     count = 0
     for day in days(year, month):
         if day.weekday() >= 5 or day in closed:

@@ -100,6 +100,21 @@ def ensure_month_open(*, peer_id: int, day: datetime.date) -> None:
         _refuse_if_closed(sheet)
 
 
+def ensure_months_open(days_by_peer: dict[int, set[datetime.date]]) -> None:
+    """`ensure_month_open` for many peers and days at once (bulk loads): one query."""
+    wanted = {
+        (peer_id, day.year, day.month) for peer_id, days in days_by_peer.items() for day in days
+    }
+    if not wanted:
+        return
+    sheets = Timesheet.objects.select_for_update().filter(
+        peer_id__in={peer_id for peer_id, _y, _m in wanted}, state=S.APPROVED
+    )
+    for sheet in sheets.order_by("peer_id", "year", "month"):
+        if (sheet.peer_id, sheet.year, sheet.month) in wanted:
+            _refuse_if_closed(sheet)
+
+
 # -- indirect work ----------------------------------------------------------------------
 
 

@@ -1,10 +1,11 @@
-"""Demo peer education and a year of supervision, through the real services.
+"""Demo peer education and a year of supervision, as the services write them.
 
 Every demo peer gets a course of peer education: most completed, a couple under way,
 one planned (as for every peer hired during the demo), one dropped without a new plan.
 Each block of twelve peers gets three supervision groups (a user organisation, a peer
 network, an internal one) with a session every three to six weeks for the past year,
 realistic absences, themes in general words, and two peers who have fallen behind.
+The rows and audit events are the services', written in bulk (`demo_writer`).
 """
 
 from __future__ import annotations
@@ -15,14 +16,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
-
 from brobygger.lib.dates import local_datetime
 from brobygger.people.models import PeerKind, PeerWorker
 
 from . import services
-from .models import AttendanceStatus, ProviderKind, SupervisionGroup, SupervisionSession
+from .demo_writer import DemoWriter
+from .models import AttendanceStatus, ProviderKind, SupervisionGroup
 
 # (provider, title, hours, cost in DKK) of the full peer education.
 EDUCATIONS = [
@@ -141,7 +140,9 @@ def _monday_after(day: datetime.date) -> datetime.date:
     return day + datetime.timedelta(days=(7 - day.weekday()) % 7)
 
 
-def _education(builder: Any, peer: PeerWorker, plan: str, rng: random.Random) -> None:
+def _education(
+    builder: Any, writer: DemoWriter, peer: PeerWorker, plan: str, rng: random.Random
+) -> None:
     today: datetime.date = builder.today
     provider, title, hours, cost = (
         RELATIVE_EDUCATION if peer.kind == PeerKind.RELATIVE_PEER else rng.choice(EDUCATIONS)
@@ -183,8 +184,7 @@ def _education(builder: Any, peer: PeerWorker, plan: str, rng: random.Random) ->
             starts = _monday_after(today - datetime.timedelta(days=COURSE_DAYS + 14))
             ends = starts + datetime.timedelta(days=COURSE_DAYS)
     status = "dropped" if plan == "dropped" else plan
-    services.create_education_record(
-        actor=builder.coordinator,
+    writer.education(
         peer=peer,
         today=today,
         starts_on=starts,
@@ -197,8 +197,7 @@ def _education(builder: Any, peer: PeerWorker, plan: str, rng: random.Random) ->
         day = min(
             today - datetime.timedelta(days=7), ends + datetime.timedelta(days=rng.randint(60, 240))
         )
-        services.create_education_record(
-            actor=builder.coordinator,
+        writer.education(
             peer=peer,
             today=today,
             provider=provider,
@@ -233,33 +232,16 @@ def _status(rng: random.Random) -> str:
     return AttendanceStatus.EXCUSED if roll < 0.93 else AttendanceStatus.ABSENT
 
 
-def _add_session(
-    builder: Any, group: SupervisionGroup, plan: GroupPlan, day: datetime.date, themes: str
-) -> SupervisionSession | None:
-    """The planned hour, or an hour or two from it when a member is busy then (one clash
-    rule: agenda.services); no session that day when every try clashes."""
-    for hour in (plan.hour, plan.hour + 2, plan.hour - 2, plan.hour + 4):
-        try:
-            with transaction.atomic():
-                return services.add_session(
-                    actor=builder.coordinator,
-                    group=group,
-                    starts_at=local_datetime(day, datetime.time(hour)),
-                    minutes=plan.minutes,
-                    place=plan.place,
-                    themes=themes,
-                )
-        except ValidationError:
-            continue
-    return None
-
-
 def _supervision(
-    builder: Any, plan: GroupPlan, members: list[PeerWorker], behind: set[int], rng: random.Random
+    builder: Any,
+    writer: DemoWriter,
+    plan: GroupPlan,
+    members: list[PeerWorker],
+    behind: set[int],
+    rng: random.Random,
 ) -> SupervisionGroup:
     today: datetime.date = builder.today
-    group = services.create_group(
-        actor=builder.coordinator,
+    group = writer.group(
         members=members,
         name=plan.name,
         provider_kind=plan.provider_kind,
@@ -268,11 +250,26 @@ def _supervision(
         unit=None,
         target_days=plan.target_days,
     )
+    names = services.themes_names(group)
+    member_ids = {peer.pk for peer in members}
     days = _session_days(plan, today, rng)
     past = [d for d in days if d < today]
     for day in days:
         themes = "\n".join(rng.sample(THEMES, 2)) if day < today or rng.random() < 0.5 else ""
-        session = _add_session(builder, group, plan, day, themes)
+        # The planned hour, or an hour or two from it when a member is busy then (one
+        # clash rule: agenda.services); no session that day when every try clashes.
+        session = writer.session(
+            group=group,
+            names=names,
+            starts=[
+                local_datetime(day, datetime.time(hour))
+                for hour in (plan.hour, plan.hour + 2, plan.hour - 2, plan.hour + 4)
+            ],
+            minutes=plan.minutes,
+            place=plan.place,
+            themes=themes,
+            members=sorted(member_ids),
+        )
         if session is None:
             continue
         if day >= today:
@@ -288,15 +285,13 @@ def _supervision(
                 statuses[peer.pk] = AttendanceStatus.PRESENT
             else:
                 statuses[peer.pk] = _status(rng)
-        if statuses:
-            services.record_attendance(
-                actor=builder.coordinator, session=session, statuses=statuses
-            )
+        writer.attendance(session=session, members=member_ids, statuses=statuses)
     return group
 
 
 def build_demo(builder: Any) -> None:
     rng = builder.rng
+    writer = DemoWriter(builder.coordinator)
     peers: list[PeerWorker] = list(builder.peers)
     blocks = max(1, len(peers) // 12)
     for number in range(blocks):
@@ -304,7 +299,8 @@ def build_demo(builder: Any) -> None:
         block = peers[number * 12 : None if number == blocks - 1 else (number + 1) * 12]
         for position, peer in enumerate(block):
             # Peers hired during the demo (past the twelve) start with a course planned.
-            _education(builder, peer, PLAN[position] if position < len(PLAN) else "planned", rng)
+            plan = PLAN[position] if position < len(PLAN) else "planned"
+            _education(builder, writer, peer, plan, rng)
         # A peer who has left (see people.demo_workforce) is in no group.
         active = set(
             PeerWorker.objects.filter(
@@ -320,6 +316,7 @@ def build_demo(builder: Any) -> None:
             [p for pos, p in patients if pos % 2 == 1],
             relatives,
         ]
-        for plan, group_members in zip(GROUPS, members, strict=True):
+        for group_plan, group_members in zip(GROUPS, members, strict=True):
             if group_members:
-                _supervision(builder, plan, group_members, behind, rng)
+                _supervision(builder, writer, group_plan, group_members, behind, rng)
+    writer.write()

@@ -343,6 +343,11 @@ def themes_warnings(group: SupervisionGroup, text: str) -> list[str]:
 
     Uses the same detection as group notes (case-sensitive names, see groups.notes).
     """
+    return named_warnings(themes_names(group), text)
+
+
+def themes_names(group: SupervisionGroup) -> set[str]:
+    """The first names `themes_warnings` looks for: the members' and their caseloads'."""
     member_ids = list(group.members.values_list("pk", flat=True))
     names = set(
         PeerWorker.objects.filter(pk__in=member_ids).values_list("user__first_name", flat=True)
@@ -350,6 +355,11 @@ def themes_warnings(group: SupervisionGroup, text: str) -> list[str]:
     names |= set(
         Person.objects.filter(courses__peer_id__in=member_ids).values_list("given_name", flat=True)
     )
+    return names
+
+
+def named_warnings(names: set[str], text: str) -> list[str]:
+    """`themes_warnings` for the names of `themes_names`."""
     warnings: list[str] = []
     if notes.CPR_PATTERN.search(text):
         warnings.append(_("The themes seem to contain a CPR number."))
