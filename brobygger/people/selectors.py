@@ -281,6 +281,12 @@ def export_person(person: Person) -> dict[str, list[dict[str, Any]]]:
             ),
             drop=("person",),
         ),
+        # A death, a move or a restriction recorded for the person, and its lifting.
+        "people.ProcessingStop": rows(
+            ProcessingStop.objects.filter(person=person).select_related(
+                "person", "recorded_by", "lifted_by"
+            )
+        ),
     }
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from .models import LegalHold, RetentionPolicy, RetentionRun
 from .registry import RECORD_TYPES, RecordType
@@ -43,3 +44,22 @@ def holds() -> QuerySet[LegalHold]:
     return LegalHold.objects.select_related("placed_by", "lifted_by").order_by(
         F("lifted_at").desc(nulls_first=True), "-placed_at", "-id"
     )
+
+
+def export_person(person: Any) -> dict[str, list[dict[str, Any]]]:
+    """The person's copy (GDPR art. 15): legal holds on the person or their courses, and
+    the date their identifying data were cleared, if they were."""
+    from brobygger.lib.export import rows
+
+    from .models import AnonymisedPerson
+
+    return {
+        "retention.LegalHold": rows(
+            LegalHold.objects.filter(Q(person=person) | Q(course__person=person)).select_related(
+                "person", "course", "placed_by", "lifted_by"
+            )
+        ),
+        "retention.AnonymisedPerson": rows(
+            AnonymisedPerson.objects.filter(person=person).select_related("person")
+        ),
+    }

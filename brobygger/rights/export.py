@@ -24,6 +24,7 @@ from django.utils import timezone
 from brobygger.admissions import selectors as admissions
 from brobygger.audit import selectors as audit
 from brobygger.breakglass import selectors as breakglass
+from brobygger.concerns import selectors as concerns
 from brobygger.conversations import selectors as conversations
 from brobygger.groups import selectors as groups
 from brobygger.lib.export import plain
@@ -32,6 +33,7 @@ from brobygger.notifications import selectors as notifications
 from brobygger.outcomes import selectors as outcomes
 from brobygger.people import selectors as people
 from brobygger.referrals import selectors as referrals
+from brobygger.retention import selectors as retention
 from brobygger.scheduling import selectors as scheduling
 
 # Raised when the shape of the file changes (a record type renamed or a key dropped);
@@ -49,6 +51,8 @@ EXPORTERS: tuple[Callable[[Any], dict[str, list[dict[str, Any]]]], ...] = (
     admissions.export_person,
     breakglass.export_person,
     notifications.export_person,
+    concerns.export_person,
+    retention.export_person,
 )
 
 

@@ -154,18 +154,21 @@ class ReferralAccessLogTests(BaseTestCase):
         entry = self.one_entry(before)
         self.assertEqual((entry.action, entry.persons), ("change", {self.alice.pk, duplicate}))
 
-    def test_a_refused_transition_writes_nothing(self):
+    def test_a_refused_transition_is_a_view_of_the_page_again_not_a_change(self):
         referral = self.refer("Nina", family_name="Lund", phone="40506070")
         self.login(self.coordinator)
         before = self.last_seq()
-        # New cannot go straight to active: the service refuses, the page redirects.
+        # New cannot go straight to active: the service refuses, and the referral page
+        # comes back with the message (it shows the person: one look, nothing changed).
         response = self.client.post(
             reverse("referrals:referral_transition", args=[referral.pk]), {"to": "active"}
         )
-        self.assertEqual(response.status_code, 302)
+        self.assertEqual(response.status_code, 422)
         referral.refresh_from_db()
         self.assertEqual(referral.status, "new")
-        self.no_entry(before)
+        entry = self.one_entry(before)
+        self.assertEqual(entry.action, "view")
+        self.assertEqual(entry.person_id, referral.person_id)
 
     def test_a_follow_up_change_the_user_may_not_make_writes_nothing(self):
         bob_course = self.bob.courses.get()

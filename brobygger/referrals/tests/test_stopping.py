@@ -92,7 +92,7 @@ class StoppingTests(BaseTestCase):
         page = self.client.get(url).content.decode()
         self.assertIn("Registrér dødsfald", page)
         self.assertIn("Samtaler, der aflyses", page)
-        self.assertIn(timezone.localtime(appointment.starts_at).strftime("%H:%M"), page)
+        self.assertIn(timezone.localtime(appointment.starts_at).strftime("%H.%M"), page)
         self.assertIn("Recovery-gruppen", page)
         self.assertIn("Forløb, der afsluttes", page)
         self.assertEqual(self.alice_course.peer.name in page, True)
