@@ -409,7 +409,7 @@ RECORD_TYPES: tuple[RecordType, ...] = (
     ),
     RecordType(
         "notifications",
-        _("Sent reminders and digests"),
+        _("Sent reminders, digests and read notifications"),
         _("after they were sent"),
         Action.DELETE,
         YEAR,
