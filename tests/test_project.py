@@ -167,3 +167,9 @@ class HeaderTests(BaseTestCase):
         response = self.client.get("/")
         self.assertContains(response, "Tilgængelighedserklæring")
         self.assertContains(self.client.get("/tilgaengelighed/"), "WCAG 2.1")
+
+    def test_the_public_pages_link_to_the_staff_sign_in(self):
+        response = self.client.get("/")
+        self.assertContains(
+            response, '<a href="/log-ind/">Log ind for medarbejdere</a>', html=False
+        )
