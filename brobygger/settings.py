@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # The project's templates may override form widgets (the empty choice in words).
+    "django.forms",
     "django_htmx",
     "template_partials",
     "django_otp",
@@ -354,6 +356,9 @@ USE_I18N = True
 USE_TZ = True
 # Dates and times shown without a named style: brobygger/formats/<language>/formats.py
 FORMAT_MODULE_PATH = ["brobygger.formats"]
+# Form widgets render through the project's templates: templates/django/forms/widgets/
+# shows an empty choice as "Vælg…", never as "---------".
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
