@@ -22,6 +22,26 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.e2e)
 
 
+# The rows the migrations seed: a live-server test empties every table when it ends, so
+# each journey puts them back first and none depends on running before another.
+SEED_MIGRATIONS = (
+    ("brobygger.conversations.migrations.0002_default_topics", "load"),
+    ("brobygger.outcomes.migrations.0002_shipped_instruments", "load"),
+    ("brobygger.concerns.migrations.0002_national_crisis_numbers", "add_numbers"),
+)
+
+
+@pytest.fixture(autouse=True)
+def _seed_data(transactional_db: None) -> None:
+    import importlib
+
+    from django.apps import apps
+    from django.db import connection
+
+    for module, function in SEED_MIGRATIONS:
+        getattr(importlib.import_module(module), function)(apps, connection.schema_editor)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     if not os.path.exists(CHROMIUM):
