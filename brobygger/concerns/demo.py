@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
+
 from brobygger.accounts.models import Unit
 from brobygger.people.models import PeerWorker
 from brobygger.referrals.models import Course
 
 from . import services
-from .models import ConcernOutcome, CrisisContact, UnitContact, Urgency
+from .models import Concern, ConcernOutcome, CrisisContact, UnitContact, Urgency
 
 
 def build_demo(builder: Any) -> None:
@@ -69,12 +71,18 @@ def build_demo(builder: Any) -> None:
         outcome=ConcernOutcome.FOLLOWED_UP,
         outcome_note="Ringet op samme dag; aftalt ekstra samtale med peer og kontaktperson.",
     )
-    services.raise_concern(
+    waiting = services.raise_concern(
         actor=peer.user,
         course=courses[0],
         urgency=Urgency.HIGH,
         what_happened="Sagde flere gange, at det hele er ligegyldigt. Vil ikke tale med afsnittet.",
     )
+    # Raised an hour ago and nobody has acknowledged it yet: the escalation job has
+    # alerted the coordinators again (CONCERN_UNACKNOWLEDGED in their inbox).
+    Concern.objects.filter(pk=waiting.pk).update(
+        raised_at=timezone.now() - services.escalate_after(Urgency.HIGH) * 2
+    )
+    services.escalate_due()
     services.save_crisis_card(
         actor=peer.user,
         person=courses[0].person,
