@@ -17,12 +17,19 @@ from django.db.models import Count
 from brobygger.conversations import services as conversations
 from brobygger.conversations.models import ConversationRecord
 from brobygger.people import services as people_services
-from brobygger.people.models import Person, PersonKind
+from brobygger.people.models import Consent, ConsentKind, Person, PersonKind
 
 
 def build_demo(builder: Any) -> None:
+    # A note is reworded only with the person's consent to keep notes: at a larger scale
+    # the patient with the most notes may have withdrawn it since.
+    keeps_notes = Consent.objects.current().filter(kind=ConsentKind.STORE_NOTES)
     person = (
-        Person.objects.filter(kind=PersonKind.PATIENT, courses__records__isnull=False)
+        Person.objects.filter(
+            kind=PersonKind.PATIENT,
+            courses__records__isnull=False,
+            pk__in=keeps_notes.values("person_id"),
+        )
         .annotate(notes=Count("courses__records"))
         .order_by("-notes", "pk")
         .first()
