@@ -66,6 +66,12 @@ same day, load average 5.1 falling to 2.6: **425.2 s**, under issue 16's 10 minu
     timesheets                        30.9        75
     total                            425.2     89868   (30000 persons, 17880 courses, 1200 peers)
 
+After the merges of the same day (concerns, notifications, break the glass, retention,
+rights, the one agenda's busy rows), commit f57fb23, load average 3.6 rising to 4.9 (a CI
+run on PostgreSQL alongside): **522.7 s**, still under 10 minutes. New phases: concerns
+0.6 s, rights 0.3 s, break the glass 0.3 s, retention 0.1 s, notifications 33.1 s
+(63,278 statements: one `notify` per recipient, the next candidate for a bulk writer).
+
 What stands out now: referrals (the matching engine, month by month), relative consents
 and onboarding (one service call per row), notes. The load (/proc/loadavg) is printed
 before and after: on a shared machine the figures are noisy.
