@@ -24,12 +24,15 @@ from brobygger.audit.models import AccessAction, Purpose
 from brobygger.audit.services import record_event
 from brobygger.groups.models import Attendance, Enrolment, EnrolmentStatus
 from brobygger.people.models import (
+    Consent,
+    ConsentKind,
     MergedPerson,
     Person,
     PersonAccessRequest,
     ProcessingStop,
     RelativeLink,
 )
+from brobygger.people.services import withdrew_consent
 
 from .models import Course, Referral
 from .stopping import end_what_depends
@@ -193,6 +196,19 @@ def merge_persons(*, actor: Any, keep: Person, duplicate: Person) -> MergeResult
         # the other record had booked ends as it would have (referrals.stopping).
         for stop in ProcessingStop.objects.current().filter(person=keep):
             end_what_depends(actor=actor, person=keep, kind=stop.kind, on=stop.on)
+        # Likewise a consent the kept person withdrew (and did not give again) holds for
+        # what the other record brought: its bookings, places and questionnaires stop.
+        from .services import end_what_needs
+
+        for kind in (ConsentKind.CONTACT, ConsentKind.QUESTIONNAIRES):
+            if withdrew_consent(keep, kind):
+                withdrawn = (
+                    Consent.objects.filter(person=keep, kind=kind, withdrawn_at__isnull=False)
+                    .order_by("-withdrawn_at", "-pk")
+                    .first()
+                )
+                if withdrawn is not None:
+                    end_what_needs(actor=actor, consent=withdrawn)
         if duplicate.cpr and not keep.cpr:
             number = duplicate.cpr
             duplicate.cpr = None

@@ -565,30 +565,35 @@ def withdraw_consent(*, actor: Any, consent: Consent, note: str = "") -> Consent
             person_id=consent.person_id,
             data={"kind": consent.kind},
         )
-        from brobygger.scheduling.models import CancelledBy
-
-        reason = gettext("Consent withdrawn")
-        # Everything that needs this consent stops in the same transaction (issue 17);
-        # the confirm page listed exactly this (access.consent_ending_for).
-        ending.apply(
-            actor=actor,
-            ending=ending.for_consent(consent),
-            reason=reason,
-            by=CancelledBy.PERSON,
-        )
-        if consent.kind == ConsentKind.CONTACT:
-            for course in Course.objects.filter(person_id=consent.person_id, ended_on__isnull=True):
-                end_course(
-                    actor=actor,
-                    course=course,
-                    ended_on=timezone.localdate(),
-                    reason=EndReason.CONSENT_WITHDRAWN,
-                )
-            for referral in Referral.objects.filter(
-                person_id=consent.person_id, status__in=OPEN_STATUSES
-            ):
-                transition(actor=actor, referral=referral, to=S.WITHDRAWN, reason=reason)
+        end_what_needs(actor=actor, consent=consent)
     return consent
+
+
+def end_what_needs(*, actor: Any, consent: Consent) -> None:
+    """Everything that needs the withdrawn `consent` stops, in the caller's transaction
+    (issue 17): what its confirm page listed (access.consent_ending_for). Also called when
+    a merge leaves the kept person with a consent withdrawn and not given again."""
+    from brobygger.scheduling.models import CancelledBy
+
+    reason = gettext("Consent withdrawn")
+    ending.apply(
+        actor=actor,
+        ending=ending.for_consent(consent),
+        reason=reason,
+        by=CancelledBy.PERSON,
+    )
+    if consent.kind == ConsentKind.CONTACT:
+        for course in Course.objects.filter(person_id=consent.person_id, ended_on__isnull=True):
+            end_course(
+                actor=actor,
+                course=course,
+                ended_on=timezone.localdate(),
+                reason=EndReason.CONSENT_WITHDRAWN,
+            )
+        for referral in Referral.objects.filter(
+            person_id=consent.person_id, status__in=OPEN_STATUSES
+        ):
+            transition(actor=actor, referral=referral, to=S.WITHDRAWN, reason=reason)
 
 
 def erase_referrals_without_course(*, actor: Any, person: Person) -> dict[str, int]:

@@ -244,6 +244,30 @@ class MergeMovesEverythingTests(BaseTestCase):
         self.assertEqual(self.held_by(self.duplicate_id), before)
         self.assertFalse(MergedPerson.objects.exists())
 
+    def test_a_consent_the_kept_person_withdrew_holds_for_what_the_duplicate_brings(self):
+        # Found by the state machine (test_integrity.py): the duplicate's bookings, group
+        # place and questionnaires outlived the kept person's withdrawal of contact.
+        from brobygger.people.models import Consent
+
+        contact = Consent.objects.get(person=self.alice, kind=ConsentKind.CONTACT)
+        services.withdraw_consent(actor=self.coordinator, consent=contact)
+        # The duplicate's own contact consent was never recorded (a consent given on
+        # another record is not one given on this): only the withdrawal stands after.
+        Consent.objects.filter(person=self.duplicate, kind=ConsentKind.CONTACT).delete()
+        services.merge_persons(actor=self.coordinator, keep=self.alice, duplicate=self.duplicate)
+        self.assertFalse(
+            Appointment.objects.filter(
+                person=self.alice, status="booked", starts_at__gt=timezone.now()
+            ).exists()
+        )
+        self.assertFalse(Administration.objects.open().filter(course__person=self.alice).exists())
+        self.assertFalse(
+            Enrolment.objects.filter(
+                person=self.alice, status__in=[EnrolmentStatus.ENROLLED, EnrolmentStatus.WAITING]
+            ).exists()
+        )
+        self.assertFalse(Course.objects.filter(person=self.alice, ended_on__isnull=True).exists())
+
     def test_two_enrolments_in_one_group_become_the_stronger_one(self):
         group_services.enrol(actor=self.coordinator, group=self.group, person=self.alice)
         group_services.leave(actor=self.coordinator, group=self.group, person=self.alice)
