@@ -15,7 +15,7 @@ from brobygger.audit.services import record_event
 from brobygger.people import selectors as people_selectors
 from brobygger.people import services as people_services
 from brobygger.people.models import Person
-from brobygger.referrals import services as referral_services
+from brobygger.referrals import erasure as referral_erasure
 
 from . import erasure, export, pdf
 from .forms import ExportFormat
@@ -84,7 +84,7 @@ def request_erasure(
             return decision, {}
         try:
             with transaction.atomic():
-                removed = referral_services.erase_referrals_without_course(
+                removed = referral_erasure.erase_referrals_without_course(
                     actor=actor, person=person
                 )
                 removed |= people_services.erase_person(actor=actor, person=person)
