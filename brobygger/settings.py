@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "brobygger.desk",
     "brobygger.breakglass",
     "brobygger.rights",
+    "brobygger.interop",
     "brobygger.public",
     "brobygger.demo",
 ]
@@ -191,6 +192,11 @@ RECRUITMENT_RETENTION_DAYS = env_int("RECRUITMENT_RETENTION_DAYS", 183)
 
 # The data controller named on the privacy page and in a person's copy of their data
 # (GDPR art. 13/15). Demo values; a region sets its own.
+# FHIR export (brobygger/interop): the base of the identifier systems of Brobygger's own ids
+# (persons, referrals, units...) and of the instruments' canonical URLs. A region sets its
+# own URI (e.g. an OID it owns: "urn:oid:1.2.208....") so the EPJ can match re-exports.
+FHIR_IDENTIFIER_BASE = env_str("FHIR_IDENTIFIER_BASE", "urn:brobygger:")
+
 DATA_CONTROLLER = {
     "name": env_str("DATA_CONTROLLER_NAME", "Region Demo, Psykiatrien"),
     "address": env_str("DATA_CONTROLLER_ADDRESS", "Regionsvej 1, 8000 Aarhus C"),

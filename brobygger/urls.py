@@ -25,5 +25,6 @@ urlpatterns = [
     path("", include("brobygger.retention.urls")),
     path("", include("brobygger.desk.urls")),
     path("", include("brobygger.rights.urls")),
+    path("", include("brobygger.interop.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -63,6 +63,7 @@ SEGMENT_MODELS = {
     "rekruttering/opslag": ("recruitment", "JobPosting"),
     "rekruttering/samtaler": ("recruitment", "Interview"),
     "rettigheder/person": ("people", "Person"),
+    "fhir/person": ("people", "Person"),
     "samtykke": ("people", "Consent"),
     "skemaer": ("outcomes", "Administration"),
     "supervision": ("workforce", "SupervisionGroup"),

@@ -133,6 +133,15 @@ def gathering() -> Iterator[Gathered]:
         current.reset(token)
 
 
+@contextmanager
+def one_entry() -> Iterator[None]:
+    """Outside a request (a command, a job): the looks of the block become one entry, written
+    when the block ends without an error, as a page's are once its response is known."""
+    with gathering() as gathered:
+        yield
+    entry_for(gathered, status=200)
+
+
 class LookMiddleware:
     """Writes the one access-log entry of each response (see the module's docstring)."""
 
