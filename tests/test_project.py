@@ -25,6 +25,7 @@ def iter_patterns(resolver: URLResolver, namespace: str = ""):
             yield namespace, entry
 
 
+@pytest.mark.timeless
 def test_every_url_is_public_or_guarded():
     unguarded = []
     for namespace, pattern in iter_patterns(get_resolver()):
@@ -44,6 +45,7 @@ WALL_CLOCK = re.compile(
 )
 
 
+@pytest.mark.timeless
 def test_time_comes_from_the_django_clock():
     """Code and tests read the time only through django.utils.timezone (now, localdate,
     localtime), which the suite's frozen clock controls; the wall clock read directly would
@@ -73,6 +75,7 @@ def _imports(folder: str = "brobygger") -> list[tuple[Path, str, list[str]]]:
     return [row for row in found if row[1].startswith("brobygger.")]
 
 
+@pytest.mark.timeless
 def test_views_never_write_the_access_log():
     """One door for reads: a view gets person data only through its app's access.py,
     which records the look (brobygger/audit/looks.py); writes log in their services."""
@@ -85,6 +88,7 @@ def test_views_never_write_the_access_log():
     assert offenders == []
 
 
+@pytest.mark.timeless
 def test_no_app_imports_another_apps_private_names():
     offenders = []
     for path, module, names in _imports():
@@ -105,6 +109,7 @@ def test_the_suite_runs_on_the_frozen_clock():
     assert timezone.localdate() == TODAY
 
 
+@pytest.mark.timeless
 def test_danish_translation_is_complete():
     catalogue = polib.pofile(str(ROOT / "locale/da/LC_MESSAGES/django.po"))
     missing = [e.msgid for e in catalogue if not e.obsolete and (not e.translated() or e.fuzzy)]
@@ -115,6 +120,7 @@ def test_danish_translation_is_complete():
     )
 
 
+@pytest.mark.timeless
 @pytest.mark.parametrize("database_url", ["sqlite:////tmp/brobygger-deploy-check.sqlite3"])
 def test_check_deploy_is_clean_with_production_settings(database_url):
     inherited = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}

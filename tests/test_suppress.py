@@ -24,6 +24,9 @@ from brobygger.lib.suppress import (
     suppress_table,
 )
 
+# Nothing here depends on the date: `make test-clock` leaves it out (pyproject.toml).
+pytestmark = pytest.mark.timeless
+
 # Derandomised so CI is reproducible; no example database written into the tree.
 PROPERTY = settings(
     deadline=None,

@@ -31,6 +31,9 @@ from .engine_helpers import (
     random_instance,
 )
 
+# Nothing here depends on the date: `make test-clock` leaves it out (pyproject.toml).
+pytestmark = pytest.mark.timeless
+
 # --- batch assignment -------------------------------------------------------------------------
 
 

@@ -33,6 +33,9 @@ from .engine_helpers import (
     weights_st,
 )
 
+# Nothing here depends on the date: `make test-clock` leaves it out (pyproject.toml).
+pytestmark = pytest.mark.timeless
+
 # --- weights ----------------------------------------------------------------------------------
 
 

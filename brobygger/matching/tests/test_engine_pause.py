@@ -3,6 +3,7 @@
 import math
 from dataclasses import replace
 
+import pytest
 from hypothesis import given
 
 from brobygger.matching.engine import (
@@ -17,6 +18,9 @@ from brobygger.matching.engine import (
 )
 
 from .engine_helpers import FAST, HPC, instance_st
+
+# Nothing here depends on the date: `make test-clock` leaves it out (pyproject.toml).
+pytestmark = pytest.mark.timeless
 
 
 def _peer(pid: int, **changes: object) -> PeerProfile:

@@ -22,6 +22,9 @@ from brobygger.outcomes.scoring import (
     validate_rule,
 )
 
+# Nothing here depends on the date: `make test-clock` leaves it out (pyproject.toml).
+pytestmark = pytest.mark.timeless
+
 QPR_SCALE = ScaleSpec(0, 4)
 QPR_ITEMS = [ItemSpec(f"q{i}") for i in range(1, 16)]
 QPR_RULE = RuleSpec(method="sum", max_missing=2, prorate=True)

@@ -9,6 +9,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import pytest
 from django.core.files.storage import default_storage
 from django.test import override_settings
 from django.urls import reverse
@@ -38,6 +39,7 @@ def run(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.timeless  # the settings at start, not the date: make test-clock skips it
 class StorageSettingTests(TempMediaTestCase):
     def test_the_backend_and_its_options_come_from_the_environment(self) -> None:
         result = run(

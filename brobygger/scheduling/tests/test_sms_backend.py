@@ -8,6 +8,7 @@ import sys
 from contextlib import redirect_stdout
 from pathlib import Path
 
+import pytest
 from django.test import SimpleTestCase, override_settings
 
 from brobygger.notifications import messaging
@@ -36,6 +37,7 @@ def production_env(**extra: str) -> dict[str, str]:
     }
 
 
+@pytest.mark.timeless  # the settings at start, not the date: make test-clock skips it
 class StartupCheckTests(SimpleTestCase):
     def ids(self) -> list[str]:
         return [message.id or "" for message in checks.sms_backend_check()]
