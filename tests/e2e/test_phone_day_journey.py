@@ -133,6 +133,15 @@ def test_coordinator_day_on_a_phone(browser, live_server, transactional_db):
     assert status_cell.is_visible(), "the referral's status is on screen"
     assert_accessible(page, "referral queue on a phone")
     screenshot(page, "phone-referral-queue")
+    # A screen reader reads each card's labels with the values on the phone, and on a
+    # desktop gets the plain table: column headers, cells without the labels.
+    card = page.locator("table.queue tbody tr").first.aria_snapshot()
+    assert 'cell "Status: Ny"' in card and 'cell "Kilde: Selvhenvisning"' in card, card
+    page.set_viewport_size({"width": 1280, "height": 900})
+    table = page.locator("table.queue").aria_snapshot()
+    assert 'columnheader "Status"' in table and 'cell "Ny"' in table, table
+    assert "Status: Ny" not in table, table
+    page.set_viewport_size(PHONE)
 
     page.get_by_role("link", name="Karoline Vestergaard-Christiansen").click()
     page.wait_for_url(f"**/henvisninger/{referral.pk}/")
