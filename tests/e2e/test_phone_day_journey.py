@@ -232,6 +232,13 @@ def test_peer_day_on_a_phone(browser, live_server, transactional_db):
     assert_accessible(page, "week on a phone")
     screenshot(page, "phone-peer-week")
 
+    # The weekly times are a form laid out as a table: it scrolls inside its box, and its
+    # hidden labels no longer widen the page.
+    go_by_menu(page, "Mine tider")
+    page.locator("table.windows").wait_for()
+    assert_fits(page, "my times")
+    assert_accessible(page, "my times on a phone")
+
     go_by_menu(page, "Forside")
     page.get_by_role("heading", name="Min dag").wait_for()
     page.get_by_role("link", name="Lars Andersen").first.click()
