@@ -57,3 +57,26 @@
     }
   });
 })();
+
+// The menu on a phone: the button folds the header's menu away and opens it again.
+// Without this file the button stays hidden and the menu stays open (base.html, app.css).
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    var button = document.querySelector(".menu-button");
+    var menu = button && document.getElementById(button.getAttribute("aria-controls"));
+    if (!menu) { return; }
+    function setOpen(open) { button.setAttribute("aria-expanded", open ? "true" : "false"); }
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      setOpen(button.getAttribute("aria-expanded") !== "true");
+    });
+    // Escape closes the open menu and gives the focus back to its button.
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape" && button.getAttribute("aria-expanded") === "true") {
+        setOpen(false);
+        button.focus();
+      }
+    });
+  });
+})();

@@ -126,7 +126,7 @@ class AdmissionPageTests(BaseTestCase):
         self.assertEqual((admission.bed_days, admission.unit), (10, self.unit))
         page = self.client.get(self.url())
         self.assertContains(page, "Indlæggelser")
-        self.assertContains(page, "<td>10</td>", html=True)
+        self.assertContains(page, '<td data-label="Sengedage">10</td>', html=True)
 
         edit = reverse("admissions:edit", args=[admission.pk])
         self.client.post(edit, {"admitted_on": str(day(12)), "discharged_on": "", "unit": ""})
