@@ -559,11 +559,17 @@ class DemoBuilder(ActivityMixin):
                     kind=ConsentKind.SHARE_WITH_RELATIVES,
                     source=ConsentSource.VERBAL,
                     recipient=link.relative,
-                    scope=rng.choice(
+                    **rng.choice(
                         [
-                            "At jeg er indlagt",
-                            "Udskrivelsesplaner og aftaler",
-                            "Aftaler med peer-medarbejderen",
+                            {"scope": "At jeg er indlagt", "shared_items": ["phase"]},
+                            {
+                                "scope": "Udskrivelsesplaner og aftaler",
+                                "shared_items": ["phase", "guide", "appointments"],
+                            },
+                            {
+                                "scope": "Aftaler med peer-medarbejderen",
+                                "shared_items": ["appointments"],
+                            },
                         ]
                     ),
                 )

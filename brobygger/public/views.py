@@ -70,6 +70,7 @@ def self_referral(request: HttpRequest) -> HttpResponse:
                 reason=data["reason"],
                 gender_wish=data["gender_wish"],
                 language_wish=data["language_wish"],
+                relationship=data["relationship"],
             )
         request.session[RECEIPT_SESSION_KEY] = True
         return redirect("public:self_referral_received")
