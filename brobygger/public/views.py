@@ -38,10 +38,10 @@ def accessibility(request: HttpRequest) -> HttpResponse:
 
 @public
 @require_http_methods(["GET", "POST"])
+@ratelimit.with_device_cookie
 def self_referral(request: HttpRequest) -> HttpResponse:
     form = SelfReferralForm(request.POST or None)
-    limit = settings.PUBLIC_FORM_LIMIT_PER_HOUR
-    if request.method == "POST" and ratelimit.hit(request, scope="self_referral", limit=limit):
+    if request.method == "POST" and ratelimit.hit(request, scope="self_referral"):
         # Too many from this address: say so, keep what was typed, store nothing.
         return render(
             request, "public/self_referral.html", {"form": form, "limited": True}, status=429
