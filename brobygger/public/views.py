@@ -18,7 +18,12 @@ RECEIPT_SESSION_KEY = "brobygger_self_referral_received"
 
 @public
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "public/home.html")
+    job = {
+        "hours_min": settings.PEER_JOB_HOURS_MIN,
+        "hours_max": settings.PEER_JOB_HOURS_MAX,
+        "agreement": settings.PEER_JOB_PAY_AGREEMENT,
+    }
+    return render(request, "public/home.html", {"job": job})
 
 
 @public
