@@ -183,9 +183,21 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not e
     # queries are short: off, unless DB_JIT=1.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 
-# Public forms: submissions per address per hour (counted in the database, shared by
-# all app processes).
+# Public forms: submissions per hour (counted in the database, shared by all app
+# processes; public/ratelimit.py). Per device (a signed cookie), per address (several
+# devices behind one router), and per kiosk address the administrator has marked (a
+# ward's shared kiosk or guest network: all its devices together).
 PUBLIC_FORM_LIMIT_PER_HOUR = env_int("PUBLIC_FORM_LIMIT_PER_HOUR", 5)
+PUBLIC_FORM_LIMIT_PER_ADDRESS_PER_HOUR = env_int("PUBLIC_FORM_LIMIT_PER_ADDRESS_PER_HOUR", 20)
+PUBLIC_FORM_LIMIT_PER_KIOSK_PER_HOUR = env_int("PUBLIC_FORM_LIMIT_PER_KIOSK_PER_HOUR", 60)
+# What the public page says about the peer jobs (issue 19); they differ by region. The
+# defaults are the seed posting's: 8-15 hours a week, pay by FOA's agreement for peer
+# workers. No pay figure is shipped: the agreement sets it.
+PEER_JOB_HOURS_MIN = env_int("PEER_JOB_HOURS_MIN", 8)
+PEER_JOB_HOURS_MAX = env_int("PEER_JOB_HOURS_MAX", 15)
+PEER_JOB_PAY_AGREEMENT = env_str("PEER_JOB_PAY_AGREEMENT", "FOA")
+if not 1 <= PEER_JOB_HOURS_MIN <= PEER_JOB_HOURS_MAX <= 37:
+    raise ImproperlyConfigured("PEER_JOB_HOURS_MIN and _MAX: 1 <= min <= max <= 37.")
 # Applications not hired are deleted this many days after their posting closes (issue 9;
 # `manage.py purge_applications`, daily).
 RECRUITMENT_RETENTION_DAYS = env_int("RECRUITMENT_RETENTION_DAYS", 183)

@@ -42,6 +42,12 @@ from . import bulk, data
 from .activity import ActivityMixin
 
 DEMO_PASSWORD = "brobygger-demo"
+# What a patient lets the relative's peer see (SharedItem), by the scope given in words.
+SHARED_IN_DEMO: dict[str, list[str]] = {
+    "At jeg er indlagt": ["phase"],
+    "Udskrivelsesplaner og aftaler": ["phase", "guide", "appointments"],
+    "Aftaler med peer-medarbejderen": ["appointments"],
+}
 # Fixed demo-only TOTP keys (hex), so the printed setup key works after a reload.
 # Every demo coordinator and administrator has one: their roles cannot sign in without
 # two-factor, and the first authenticator otherwise comes only through a setup link.
@@ -553,19 +559,15 @@ class DemoBuilder(ActivityMixin):
         rng = self.rng
         for link in RelativeLink.objects.select_related("patient", "relative").order_by("pk"):
             if rng.random() < 0.5:
+                scope = rng.choice(list(SHARED_IN_DEMO))
                 people_services.record_consent(
                     actor=self.coordinator,
                     person=link.patient,
                     kind=ConsentKind.SHARE_WITH_RELATIVES,
                     source=ConsentSource.VERBAL,
                     recipient=link.relative,
-                    scope=rng.choice(
-                        [
-                            "At jeg er indlagt",
-                            "Udskrivelsesplaner og aftaler",
-                            "Aftaler med peer-medarbejderen",
-                        ]
-                    ),
+                    scope=scope,
+                    shared_items=SHARED_IN_DEMO[scope],
                 )
         consents = list(Consent.objects.filter(kind=ConsentKind.QUESTIONNAIRES).order_by("pk"))
         for consent in rng.sample(consents, max(1, len(consents) // 20)):

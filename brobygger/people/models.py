@@ -407,6 +407,15 @@ class ConsentKind(models.TextChoices):
     SHARE_WITH_RELATIVES = "share_relatives", _("To share information with relatives")
 
 
+class SharedItem(models.TextChoices):
+    """What a patient may let a relative's peer know (Sundhedsloven §§ 40, 43): each is
+    shown on the relative's course page only while the consent naming it is current."""
+
+    PHASE = "phase", _("The phase of the course (admitted, discharged ...)")
+    APPOINTMENTS = "appointments", _("Coming appointments with the peer")
+    GUIDE = "guide", _("Progress with the discharge guide")
+
+
 class ConsentSource(models.TextChoices):
     VERBAL = "verbal", _("Given verbally")
     WRITTEN = "written", _("Given in writing")
@@ -436,6 +445,8 @@ class Consent(models.Model):
         verbose_name=_("recipient"),
     )
     scope = models.CharField(_("what may be shared"), max_length=300, blank=True)
+    # The SharedItem values the relative's course page may show; empty: nothing of them.
+    shared_items = models.JSONField(_("shared on the relative's page"), default=list, blank=True)
     source = models.CharField(_("how it was given"), max_length=10, choices=ConsentSource.choices)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -473,6 +484,10 @@ class Consent(models.Model):
     @property
     def is_current(self) -> bool:
         return self.withdrawn_at is None
+
+    @property
+    def shared_item_labels(self) -> list[str]:
+        return [str(SharedItem(v).label) for v in self.shared_items if v in SharedItem.values]
 
 
 class PeerPauseQuerySet(models.QuerySet["PeerPause"]):

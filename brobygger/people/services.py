@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -31,6 +32,7 @@ from .models import (
     PersonKind,
     ProcessingStop,
     RelativeLink,
+    SharedItem,
     StopKind,
 )
 
@@ -483,15 +485,33 @@ def record_consent(
     source: str,
     recipient: Person | None = None,
     scope: str = "",
+    shared_items: Sequence[str] = (),
     given_at: datetime.datetime | None = None,
 ) -> Consent:
-    """Record one consent; an existing current consent of the same kind is kept as is."""
-    if kind == ConsentKind.SHARE_WITH_RELATIVES and recipient is None:
+    """Record one consent; an existing current consent of the same kind is kept as is.
+
+    A consent to share names the relative and what their peer's page may show
+    (`shared_items`, SharedItem values; none: nothing of them)."""
+    sharing = kind == ConsentKind.SHARE_WITH_RELATIVES
+    if sharing and recipient is None:
         raise ValidationError({"recipient": _("Name the relative who may be told.")})
+    items = sorted(set(shared_items)) if sharing else []
+    if set(items) - set(SharedItem.values):
+        raise ValidationError({"shared_items": _("Choose from the list.")})
     with transaction.atomic():
         existing = Consent.objects.current().filter(person=person, kind=kind, recipient=recipient)
         consent = existing.first()
         if consent is not None:
+            if sharing and (sorted(consent.shared_items) != items or consent.scope != scope):
+                # A change of what is shared is a new decision by the patient: the old
+                # consent is withdrawn first, so the record shows both.
+                raise ValidationError(
+                    _(
+                        "A consent to share with this relative is already on file. "
+                        "Withdraw it first, then record what the person agrees to now."
+                    ),
+                    code="consent_exists",
+                )
             return consent
         consent = Consent.objects.create(
             person=person,
@@ -499,6 +519,7 @@ def record_consent(
             source=source,
             recipient=recipient,
             scope=scope,
+            shared_items=items,
             recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
             given_at=given_at or timezone.now(),
         )
@@ -507,7 +528,7 @@ def record_consent(
             verb="consent.given",
             obj=consent,
             person_id=person.pk,
-            data={"kind": kind, "source": source},
+            data={"kind": kind, "source": source, "shared_items": items},
         )
     return consent
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from brobygger.accounts.models import Unit
-from brobygger.people.models import ContactChannel, Gender, Language, PersonKind
+from brobygger.people.models import ContactChannel, Gender, Language, PersonKind, Relationship
 from brobygger.referrals.models import TreatmentSetting
 
 
@@ -20,6 +20,11 @@ class SelfReferralForm(forms.Form):
             (PersonKind.PATIENT, _("For me: I am or have been in treatment")),
             (PersonKind.RELATIVE, _("For me as a relative of someone with mental illness")),
         ],
+    )
+    relationship = forms.ChoiceField(
+        label=_("If you are a relative: how are you related? (optional)"),
+        required=False,
+        choices=[("", _("Choose")), *Relationship.choices],
     )
     given_name = forms.CharField(label=_("First name"), max_length=100)
     family_name = forms.CharField(label=_("Last name"), max_length=100)

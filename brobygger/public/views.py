@@ -18,7 +18,12 @@ RECEIPT_SESSION_KEY = "brobygger_self_referral_received"
 
 @public
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "public/home.html")
+    job = {
+        "hours_min": settings.PEER_JOB_HOURS_MIN,
+        "hours_max": settings.PEER_JOB_HOURS_MAX,
+        "agreement": settings.PEER_JOB_PAY_AGREEMENT,
+    }
+    return render(request, "public/home.html", {"job": job})
 
 
 @public
@@ -38,10 +43,10 @@ def accessibility(request: HttpRequest) -> HttpResponse:
 
 @public
 @require_http_methods(["GET", "POST"])
+@ratelimit.with_device_cookie
 def self_referral(request: HttpRequest) -> HttpResponse:
     form = SelfReferralForm(request.POST or None)
-    limit = settings.PUBLIC_FORM_LIMIT_PER_HOUR
-    if request.method == "POST" and ratelimit.hit(request, scope="self_referral", limit=limit):
+    if request.method == "POST" and ratelimit.hit(request, scope="self_referral"):
         # Too many from this address: say so, keep what was typed, store nothing.
         return render(
             request, "public/self_referral.html", {"form": form, "limited": True}, status=429
@@ -70,6 +75,7 @@ def self_referral(request: HttpRequest) -> HttpResponse:
                 reason=data["reason"],
                 gender_wish=data["gender_wish"],
                 language_wish=data["language_wish"],
+                relationship=data["relationship"],
             )
         request.session[RECEIPT_SESSION_KEY] = True
         return redirect("public:self_referral_received")

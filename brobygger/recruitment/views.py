@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -56,12 +55,12 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @public
 @require_http_methods(["GET", "POST"])
+@ratelimit.with_device_cookie
 def job_apply(request: HttpRequest, pk: int) -> HttpResponse:
     posting = _open_posting(pk)
     form = ApplicationForm(request.POST or None, request.FILES or None)
     context: dict[str, Any] = {"posting": posting, "form": form}
-    limit = settings.PUBLIC_FORM_LIMIT_PER_HOUR
-    if request.method == "POST" and ratelimit.hit(request, scope="job_application", limit=limit):
+    if request.method == "POST" and ratelimit.hit(request, scope="job_application"):
         # Too many from this address: say so, keep what was typed, store nothing.
         return render(
             request, "recruitment/job_apply.html", context | {"limited": True}, status=429

@@ -107,6 +107,15 @@ def course_page_for(user: Any, course: Course) -> dict[str, Any]:
     return page
 
 
+def relative_plans_for(user: Any, course: Course) -> list[Any]:
+    """Every version of the plan agreed with the relative, newest first; 404 for a course
+    that is not a relative's. Call after `get_course_for` (which logged the look): the
+    plan names no one but the relative."""
+    if course.person.kind != "relative":
+        raise Http404
+    return list(course.relative_plans.select_related("written_by").order_by("-version"))
+
+
 def consent_recipients_for(user: Any, person: Person) -> QuerySet[Person]:
     """The relatives a consent to share may name: those linked to the patient whose
     link the policy lets `user` see (accounts/policy.py). Listed in the form: logged."""

@@ -18,6 +18,8 @@ from brobygger.people.models import (
     PeerWorker,
     Person,
     PersonKind,
+    Relationship,
+    SharedItem,
 )
 
 from .models import EndReason, Phase, ReferralStatus, SupportModel, TreatmentSetting
@@ -139,6 +141,12 @@ class ReferralForm(WishesMixin):
         widget=forms.RadioSelect,
         initial=PersonKind.PATIENT,
     )
+    relationship = forms.ChoiceField(
+        label=_("A relative: their relationship to the person they are close to"),
+        required=False,
+        choices=[("", "—"), *Relationship.choices],
+        help_text=_("Only for a relative. The person they are close to need not be on file."),
+    )
     given_name = forms.CharField(label=_("First name"), max_length=100)
     family_name = forms.CharField(label=_("Last name"), max_length=100)
     cpr = forms.CharField(
@@ -187,6 +195,7 @@ class ReferralForm(WishesMixin):
 
     field_order = [
         "kind",
+        "relationship",
         "given_name",
         "family_name",
         "cpr",
@@ -219,6 +228,10 @@ class ReferralForm(WishesMixin):
             )
         if not data.get("phone") and not data.get("email"):
             self.add_error("phone", _("Give a phone number or an e-mail address."))
+        if data.get("kind") == PersonKind.RELATIVE and not data.get("relationship"):
+            self.add_error("relationship", _("Choose the relative's relationship."))
+        if data.get("kind") != PersonKind.RELATIVE:
+            data["relationship"] = ""
         return data
 
 
@@ -272,6 +285,13 @@ class ConsentForm(forms.Form):
             "plans, appointments. Never the record itself."
         ),
     )
+    shared_items = forms.MultipleChoiceField(
+        label=_("What the relative's peer may see"),
+        required=False,
+        choices=SharedItem.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Only for sharing with a relative. Tick nothing to share none of these."),
+    )
 
     def __init__(self, *args: Any, relatives: Any, **kwargs: Any) -> None:
         from brobygger.people.models import ConsentKind, ConsentSource
@@ -316,4 +336,23 @@ class LiftForm(forms.Form):
         label=_("Why may work resume?"),
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class RelativePlanForm(forms.Form):
+    """The plan agreed with the relative (referrals.relatives)."""
+
+    support = forms.CharField(
+        label=_("What support the relative wants"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("In the relative's own words, about their own situation."),
+    )
+    by_whom = forms.CharField(
+        label=_("By whom"),
+        max_length=200,
+        help_text=_("For example the relative peer, a relatives' group, the ward's staff."),
+    )
+    next_step = forms.CharField(
+        label=_("Next step"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
     )

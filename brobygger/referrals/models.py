@@ -11,7 +11,15 @@ from django.utils.translation import gettext_lazy as _
 
 from brobygger.accounts import policy
 from brobygger.accounts.models import Unit
-from brobygger.people.models import AgeBand, ExperienceTag, Gender, Language, PeerWorker, Person
+from brobygger.people.models import (
+    AgeBand,
+    ExperienceTag,
+    Gender,
+    Language,
+    PeerWorker,
+    Person,
+    Relationship,
+)
 
 
 class ReferralSource(models.TextChoices):
@@ -118,6 +126,11 @@ class Referral(models.Model):
         Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     referrer_name = models.CharField(_("referred by (name)"), max_length=200, blank=True)
+    # A relative's attachment to the person they are close to, who may not be on file
+    # (DOMAIN.md §4); a patient on file is linked with a RelativeLink instead.
+    relationship = models.CharField(
+        _("relationship"), max_length=10, choices=Relationship.choices, blank=True
+    )
     received_at = models.DateTimeField(_("received"))
     status_changed_at = models.DateTimeField(_("status changed"))
 
@@ -241,3 +254,30 @@ class Course(models.Model):
     @property
     def is_active(self) -> bool:
         return self.ended_on is None
+
+
+class RelativePlan(models.Model):
+    """The plan agreed with a relative on their course: what support, by whom, the next
+    step. Each save is a new version; earlier versions are kept, never changed."""
+
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="relative_plans")
+    version = models.PositiveIntegerField()
+    support = models.TextField(_("what support"), max_length=1000)
+    by_whom = models.CharField(_("by whom"), max_length=200)
+    next_step = models.CharField(_("next step"), max_length=500)
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    written_at = models.DateTimeField(_("written"))
+
+    class Meta:
+        ordering = ["course", "-version"]
+        verbose_name = _("plan agreed with the relative")
+        verbose_name_plural = _("plans agreed with relatives")
+        constraints = [
+            models.UniqueConstraint(fields=["course", "version"], name="relativeplan_version"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="relativeplan_version_1"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course_id} v{self.version}"

@@ -11,9 +11,16 @@ from django.utils.translation import gettext as _
 
 from brobygger.accounts import policy
 from brobygger.audit.models import AuditEvent
-from brobygger.people.models import Consent, ConsentKind, PeerPause, PeerWorker, RelativeLink
+from brobygger.people.models import (
+    Consent,
+    ConsentKind,
+    PeerPause,
+    PeerWorker,
+    RelativeLink,
+    SharedItem,
+)
 
-from .models import OPEN_STATUSES, Course, Phase, Referral, ReferralStatus
+from .models import OPEN_STATUSES, Course, Phase, Referral, ReferralStatus, RelativePlan
 from .services import PEER_KINDS_FOR, allowed_transitions
 
 
@@ -118,30 +125,13 @@ def course_page(course: Course, *, user: Any) -> dict[str, Any]:
     relatives = list(links.filter(patient_id=course.person_id).select_related("relative"))
     from brobygger.scheduling.models import Appointment
 
-    shared_patients = []
+    shared_patients: list[dict[str, Any]] = []
+    plan = None
     if course.person.kind == "relative":
-        # A patient's information reaches the relative's peer only with the patient's
-        # consent naming this relative (Sundhedsloven §§ 40, 43).
-        granted = {
-            c.person_id: c
-            for c in Consent.objects.current().filter(
-                kind=ConsentKind.SHARE_WITH_RELATIVES, recipient=course.person
-            )
-        }
-        phases = dict(
-            Course.objects.filter(person_id__in=granted, ended_on__isnull=True).values_list(
-                "person_id", "phase"
-            )
-        )
-        for link in links.filter(relative=course.person).select_related("patient"):
-            if link.patient_id in granted:
-                shared_patients.append(
-                    {
-                        "patient": link.patient,
-                        "scope": granted[link.patient_id].scope,
-                        "phase": phases.get(link.patient_id, ""),
-                    }
-                )
+        from .relatives import current_plan
+
+        plan = current_plan(course)
+        shared_patients = _shared_with_relative(course, links)
     from brobygger.conversations.models import ConversationRecord
     from brobygger.conversations.selectors import guide_progress
 
@@ -158,8 +148,58 @@ def course_page(course: Course, *, user: Any) -> dict[str, Any]:
         "progress": guide_progress(course),
         "now": timezone.now(),
         "shared_patients": shared_patients,
+        "relative_plan": plan,
         "phase_choices": Phase.choices,
     }
+
+
+def _shared_with_relative(course: Course, links: Any) -> list[dict[str, Any]]:
+    """What each patient let this relative's peer know. A patient's information reaches
+    the relative's peer only with the patient's current consent naming this relative, and
+    only the items it names (Sundhedsloven §§ 40, 43): a withdrawal hides them at once."""
+    from brobygger.conversations.selectors import guide_progress
+    from brobygger.scheduling.models import Appointment, AppointmentStatus
+
+    granted = {
+        c.person_id: c
+        for c in Consent.objects.current().filter(
+            kind=ConsentKind.SHARE_WITH_RELATIVES, recipient=course.person
+        )
+    }
+    shared = []
+    for link in links.filter(relative=course.person, patient_id__in=granted).select_related(
+        "patient"
+    ):
+        consent = granted[link.patient_id]
+        items = set(consent.shared_items)
+        patient_course = (
+            Course.objects.filter(person_id=link.patient_id, ended_on__isnull=True)
+            .order_by("-started_on", "id")
+            .first()
+        )
+        entry: dict[str, Any] = {
+            "patient": link.patient,
+            "relationship": link.get_relationship_display(),
+            "scope": consent.scope,
+            "items": items,
+            "phase": "",
+            "appointments": [],
+            "progress": None,
+        }
+        if patient_course is not None and SharedItem.PHASE in items:
+            entry["phase"] = patient_course.get_phase_display()
+        if patient_course is not None and SharedItem.APPOINTMENTS in items:
+            entry["appointments"] = list(
+                Appointment.objects.filter(
+                    course=patient_course,
+                    status=AppointmentStatus.BOOKED,
+                    starts_at__gte=timezone.now(),
+                ).order_by("starts_at")[:5]
+            )
+        if patient_course is not None and SharedItem.GUIDE in items:
+            entry["progress"] = guide_progress(patient_course)
+        shared.append(entry)
+    return shared
 
 
 def export_person(person: Any) -> dict[str, list[dict[str, Any]]]:
@@ -178,5 +218,8 @@ def export_person(person: Any) -> dict[str, list[dict[str, Any]]]:
             Course.objects.filter(person=person).select_related(
                 "person", "peer__user", "unit", "referral"
             )
+        ),
+        "referrals.RelativePlan": rows(
+            RelativePlan.objects.filter(course__person=person).select_related("written_by")
         ),
     }

@@ -237,6 +237,7 @@ def create_referral(
     consents: tuple[str, ...] = (ConsentKind.CONTACT,),
     wanted_tags: list[ExperienceTag] | tuple[ExperienceTag, ...] = (),
     referrer_name: str = "",
+    relationship: str = "",
     received_at: datetime.datetime | None = None,
     **wishes: Any,
 ) -> Referral:
@@ -284,6 +285,8 @@ def create_referral(
             status_changed_at=now,
             possible_duplicate=duplicate,
             referrer_name=referrer_name,
+            # Only a relative has a relationship to someone they are close to.
+            relationship=relationship if person.kind == PersonKind.RELATIVE else "",
             **wishes,
         )
         referral.wanted_tags.set(wanted_tags)

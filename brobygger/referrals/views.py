@@ -25,7 +25,7 @@ from brobygger.people import access as people_access
 from brobygger.people.models import ConsentKind, ConsentSource, StopKind
 from brobygger.people.selectors import units_for
 
-from . import access, selectors, services, stopping
+from . import access, relatives, selectors, services, stopping
 from .forms import (
     AssignForm,
     ConsentForm,
@@ -34,6 +34,7 @@ from .forms import (
     LiftForm,
     QueueFilterForm,
     ReferralForm,
+    RelativePlanForm,
     StopForm,
     TransitionForm,
     WithdrawForm,
@@ -247,6 +248,7 @@ def referral_create(request: HttpRequest) -> HttpResponse:
                     ConsentSource.WRITTEN if data["consent_written"] else ConsentSource.VERBAL
                 ),
                 referrer_name=request.user.display_name,  # type: ignore[union-attr]
+                relationship=data["relationship"],
                 **wishes,
             )
         except ValidationError as error:
@@ -308,6 +310,33 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _course_page(request, course, can_edit, course_form, end_form, chosen, status=status)
 
 
+@role_required(Role.COORDINATOR, Role.RELATIVE_PEER)
+@require_http_methods(["GET", "POST"])
+def relative_plan(request: HttpRequest, pk: int) -> HttpResponse:
+    """The plan agreed with a relative: the relative peer and the coordinator change it;
+    each save is a new, audited version (referrals.relatives)."""
+    action = AccessAction.CHANGE if request.method == "POST" else AccessAction.VIEW
+    course = access.get_course_for(request.user, pk, action=action)
+    versions = access.relative_plans_for(request.user, course)
+    can_edit = access.can_edit_course(request.user, course) and course.ended_on is None
+    if request.method == "POST" and not can_edit:
+        raise Http404
+    current = versions[0] if versions else None
+    initial = {n: getattr(current, n) for n in relatives.PLAN_FIELDS} if current else None
+    form = RelativePlanForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            relatives.save_relative_plan(actor=request.user, course=course, **form.cleaned_data)
+        except ValidationError as error:
+            apply_validation_error(form, error)
+        else:
+            messages.success(request, _("The plan was saved."))
+            return redirect("referrals:course_detail", pk=course.pk)
+    context = {"course": course, "form": form, "versions": versions, "can_edit": can_edit}
+    status = 422 if request.method == "POST" else 200
+    return render(request, "referrals/relative_plan.html", context, status=status)
+
+
 def _chosen_end(form: EndCourseForm) -> dict[str, Any]:
     return {"ended_on": form.cleaned_data["ended_on"], "reason": form.cleaned_data["reason"]}
 
@@ -356,6 +385,7 @@ def consent_create(request: HttpRequest, person_pk: int) -> HttpResponse:
                 source=data["source"],
                 recipient=data["recipient"],
                 scope=data["scope"],
+                shared_items=data["shared_items"],
             )
         except ValidationError as error:
             apply_validation_error(form, error)
