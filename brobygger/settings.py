@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "brobygger.desk",
     "brobygger.breakglass",
     "brobygger.rights",
+    "brobygger.api",
     "brobygger.interop",
     "brobygger.public",
     "brobygger.demo",
@@ -208,6 +209,9 @@ RECRUITMENT_RETENTION_DAYS = env_int("RECRUITMENT_RETENTION_DAYS", 183)
 # (persons, referrals, units...) and of the instruments' canonical URLs. A region sets its
 # own URI (e.g. an OID it owns: "urn:oid:1.2.208....") so the EPJ can match re-exports.
 FHIR_IDENTIFIER_BASE = env_str("FHIR_IDENTIFIER_BASE", "urn:brobygger:")
+
+# The JSON API (brobygger/api): requests per integration token (ninja's throttle syntax).
+API_RATE_LIMIT = env_str("API_RATE_LIMIT", "600/m")
 
 DATA_CONTROLLER = {
     "name": env_str("DATA_CONTROLLER_NAME", "Region Demo, Psykiatrien"),

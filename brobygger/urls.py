@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("brobygger.retention.urls")),
     path("", include("brobygger.desk.urls")),
     path("", include("brobygger.rights.urls")),
+    path("api/", include("brobygger.api.urls")),
     path("", include("brobygger.interop.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from brobygger.admissions import selectors as admissions
+from brobygger.api import selectors as api
 from brobygger.audit import selectors as audit
 from brobygger.breakglass import selectors as breakglass
 from brobygger.concerns import selectors as concerns
@@ -53,6 +54,7 @@ EXPORTERS: tuple[Callable[[Any], dict[str, list[dict[str, Any]]]], ...] = (
     notifications.export_person,
     concerns.export_person,
     retention.export_person,
+    api.export_person,
 )
 
 
