@@ -25,5 +25,9 @@ urlpatterns = [
     path("", include("brobygger.retention.urls")),
     path("", include("brobygger.desk.urls")),
     path("", include("brobygger.rights.urls")),
+    path("", include("brobygger.jobs.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# A database outage answers 503 with a calm page; anything else the plain 500 page.
+handler500 = "brobygger.jobs.outage.server_error"
