@@ -45,7 +45,7 @@ HOUR = timedelta(hours=1)
 DAY = timedelta(days=1)
 
 JOBS: tuple[Job, ...] = (
-    Job("seal_audit", _("Seal the audit log"), 5 * MINUTE, 10 * MINUTE),
+    Job("seal_audit", _("Seal the audit log"), MINUTE, 10 * MINUTE),
     Job("escalate_concerns", _("Escalate unacknowledged concerns"), 5 * MINUTE, 10 * MINUTE),
     Job("send_reminders", _("Conversation reminders"), 10 * MINUTE, 20 * MINUTE),
     Job("send_questionnaire_links", _("Questionnaire links"), HOUR, HOUR),
