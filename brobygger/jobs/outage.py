@@ -16,36 +16,52 @@ import sys
 
 from django.conf import settings
 from django.db.utils import InterfaceError, OperationalError
-from django.http import HttpRequest, HttpResponse, HttpResponseServerError
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.template import loader
+from django.urls import reverse
 from django.utils import translation
 
 OUTAGE_ERRORS = (OperationalError, InterfaceError)
 
 
-def is_outage(error: BaseException | None) -> bool:
-    """The database is down or the connection lost, here or anywhere in the cause chain."""
+def outage_error(error: BaseException | None) -> BaseException | None:
+    """The database error, if `error` or anything in its cause chain says the database is
+    down or the connection lost (a session load fails as an AttributeError raised while
+    handling the OperationalError, for one)."""
     seen = 0
     while error is not None and seen < 10:
         if isinstance(error, OUTAGE_ERRORS):
-            return True
+            return error
         error = error.__cause__ or error.__context__
         seen += 1
-    return False
+    return None
 
 
-def outage_response(request: HttpRequest) -> HttpResponse:
-    language = translation.get_language_from_request(request)
-    with translation.override(language):
-        body = loader.get_template("jobs/outage.html").render({"language": language})
-    response = HttpResponse(body, status=503)
+def outage_response(request: HttpRequest, error: BaseException) -> HttpResponse:
+    if request.path_info == reverse("jobs:health"):
+        # The monitoring reads JSON, also when a middleware met the outage first (a
+        # session cookie sent along): the same answer /health/ gives itself.
+        response: HttpResponse = JsonResponse(
+            {"status": "fail", "database": {"ok": False, "error": type(error).__name__}},
+            status=503,
+        )
+    else:
+        response = _page(request)
     response["Retry-After"] = str(settings.OUTAGE_RETRY_AFTER)
     response["Cache-Control"] = "no-store"
     return response
 
 
+def _page(request: HttpRequest) -> HttpResponse:
+    language = translation.get_language_from_request(request)
+    with translation.override(language):
+        body = loader.get_template("jobs/outage.html").render({"language": language})
+    return HttpResponse(body, status=503)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
-    if is_outage(sys.exc_info()[1]):
-        return outage_response(request)
+    error = outage_error(sys.exc_info()[1])
+    if error is not None:
+        return outage_response(request, error)
     # Anything else: the project's plain 500 page, rendered as Django's default does.
     return HttpResponseServerError(loader.get_template("500.html").render())

@@ -116,7 +116,7 @@ class TaskTests(BaseTestCase):
     def test_the_task_runs_the_command_and_records_the_heartbeat(self):
         result = run_job.enqueue("close_departed_peers")
         self.assertEqual(result.status, "SUCCESSFUL")
-        self.assertEqual(result.return_value.strip(), "Closed 0 account(s).")
+        self.assertEqual(str(result.return_value).strip(), "Closed 0 account(s).")
         self.assertEqual(Heartbeat.objects.get(name="close_departed_peers").last_outcome, "ok")
 
     def test_a_failed_task_keeps_personal_data_out_of_its_traceback(self):

@@ -10,8 +10,9 @@ from django.db.utils import InterfaceError, OperationalError
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
+from brobygger.accounts.models import Role
 from brobygger.jobs.outage import outage_response
-from brobygger.testing import BaseTestCase
+from brobygger.testing import BaseTestCase, make_user
 
 ENSURE = "django.db.backends.base.base.BaseDatabaseWrapper.ensure_connection"
 
@@ -62,9 +63,19 @@ class OutageTests(BaseTestCase):
     def test_the_page_renders_without_the_database(self):
         request = RequestFactory().get("/", HTTP_ACCEPT_LANGUAGE="en")
         with database_down() as ensure:
-            response = outage_response(request)
+            response = outage_response(request, OperationalError("refused"))
         self.assertEqual(ensure.call_count, 0)
         self.assertContains(response, "Brobygger is unavailable", status_code=503)
+
+    def test_health_answers_json_also_when_a_middleware_meets_the_outage(self):
+        self.login(self.admin)  # a session cookie: the session middleware reads first
+        with database_down():
+            response = self.client.get("/health/")
+        self.assertEqual(response.status_code, 503)
+        self.assertEqual(
+            response.json(),
+            {"status": "fail", "database": {"ok": False, "error": "OperationalError"}},
+        )
 
     def test_the_next_request_works_when_the_database_is_back(self):
         with database_down():
@@ -74,29 +85,36 @@ class OutageTests(BaseTestCase):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="a real outage needs PostgreSQL")
 def test_postgresql_killed_and_unreachable_answers_503_then_recovers(transactional_db, client):
-    """The app's connection is terminated and the server 'moves' to a closed port; pages
-    answer 503 until it is back, then work again without a restart."""
+    """The app's connection is terminated by the server and the server is gone (a closed
+    port); pages answer 503 until it is back, then work again without a restart."""
     from django.db import connections
 
     client.raise_request_exception = False
-    settings_dict = connections["default"].settings_dict
-    port = settings_dict["PORT"]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
+    client.force_login(make_user("drift", Role.ADMINISTRATOR))
+    url = reverse("jobs:overview")
+    app = connections["default"]
+    with app.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    killer = connections.create_connection("default")
     try:
-        settings_dict["PORT"] = 1  # nothing listens there
-        connections["default"].close()
-        response = client.get("/")
+        with killer.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    finally:
+        killer.close()
+    port = app.settings_dict["PORT"]
+    try:
+        app.settings_dict["PORT"] = 1  # nothing listens there: the server is down
+        response = client.get(url)
         assert response.status_code == 503
         assert response["Retry-After"] == "30"
-        assert "utilgængelig" in response.content.decode()
+        assert "Brobygger er utilgængelig et øjeblik" in response.content.decode()
         health = client.get("/health/")
         assert health.status_code == 503
-        assert health.json()["database"]["ok"] is False
+        assert health.json()["database"] == {"ok": False, "error": "OperationalError"}
     finally:
-        settings_dict["PORT"] = port
-        connections["default"].close()
-    assert client.get("/").status_code == 200
+        app.settings_dict["PORT"] = port
+        app.close()
+    # Back: the next requests connect again by themselves.
+    assert client.get(url).status_code not in (500, 503)
+    assert client.get("/health/").json()["database"]["ok"] is True

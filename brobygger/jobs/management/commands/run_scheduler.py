@@ -27,7 +27,6 @@ class Command(BaseCommand):
         if options["tick"] <= 0:
             raise CommandError("--tick must be more than 0.")
         while True:
-            close_old_connections()
             try:
                 names = enqueue_due()
             except (OperationalError, InterfaceError) as error:
@@ -43,3 +42,5 @@ class Command(BaseCommand):
             if options["once"]:
                 return
             time.sleep(options["tick"])
+            # Drop a connection the database closed meanwhile (restart, failover).
+            close_old_connections()
