@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime
+from importlib import import_module
 from io import StringIO
+from pathlib import Path
 from unittest import mock
 
 import time_machine
-from django.core.management import call_command
+from django.core.management import call_command, get_commands
 from django.core.management.base import CommandError
 from django.db import IntegrityError
 from django.test import override_settings
@@ -79,6 +81,16 @@ class HeartbeatTests(BaseTestCase):
             pass
         row = Heartbeat.objects.get(name="notify_due")
         self.assertEqual((row.last_outcome, row.last_error), (Outcome.OK, ""))
+
+
+def test_every_scheduled_job_is_a_command_that_beats():
+    """A job missing from the commands, or a command that forgot its heartbeat, would go
+    red for ever; catch it here instead."""
+    commands = get_commands()
+    for job in JOBS:
+        assert job.name in commands, job.name
+        module = import_module(f"{commands[job.name]}.management.commands.{job.name}")
+        assert f'beat("{job.name}")' in Path(module.__file__ or "").read_text(), job.name
 
 
 @override_settings(TASKS=DATABASE)
