@@ -84,6 +84,9 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "csp",
+    # Scheduled jobs as tasks (brobygger/jobs): the database backend and its db_worker.
+    "django_tasks",
+    "django_tasks_db",
     "brobygger.accounts",
     "brobygger.audit",
     "brobygger.people",
@@ -105,6 +108,7 @@ INSTALLED_APPS = [
     "brobygger.research",
     "brobygger.retention",
     "brobygger.desk",
+    "brobygger.jobs",
     "brobygger.breakglass",
     "brobygger.rights",
     "brobygger.api",
@@ -164,6 +168,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'brobygger.sqlite3'}"),
         conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
+        # A persistent connection that died with the server (restart, failover) is
+        # checked before reuse and replaced, so the app recovers by itself (issue 20).
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -461,3 +468,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+# Scheduled jobs run as tasks (brobygger/jobs, docs/operations.md): `manage.py
+# run_scheduler` enqueues each job at its interval, `manage.py db_worker` runs them. The
+# tests run tasks at once (TASKS_BACKEND=django_tasks.backends.immediate.ImmediateBackend).
+TASKS = {
+    "default": {"BACKEND": env_str("TASKS_BACKEND", "django_tasks_db.DatabaseBackend")},
+}
+# What a 503 for a database outage tells the browser to wait before retrying (seconds).
+OUTAGE_RETRY_AFTER = env_int("OUTAGE_RETRY_AFTER", 30)

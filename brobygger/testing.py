@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connection
 from django.test import TestCase
@@ -31,6 +31,7 @@ from brobygger.testclock import frozen_today
 
 # The frozen clock's local date (conftest.py freezes it; brobygger/testclock.py says when).
 TODAY = frozen_today()
+T = TypeVar("T")
 CONTRACT_START = datetime.date(2026, 1, 1)
 
 
@@ -149,6 +150,14 @@ class BaseTestCase(TestCase):
 
     def no_entry(self, before: int) -> None:
         self.assertEqual(self.new_entries(before), [])
+
+    def committed(self, function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Call `function`, then run what it left for the commit, as a real transaction
+        would: messages go out on commit (brobygger/notifications/messaging.py), and the
+        test's own transaction never commits."""
+        with self.captureOnCommitCallbacks(execute=True):
+            result = function(*args, **kwargs)
+        return result
 
     def login(self, user: Any, *, verified: bool = True) -> User:
         """Sign in; `verified` also passes the two-factor step, as a real login would."""

@@ -27,5 +27,9 @@ urlpatterns = [
     path("", include("brobygger.rights.urls")),
     path("api/", include("brobygger.api.urls")),
     path("", include("brobygger.interop.urls")),
+    path("", include("brobygger.jobs.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# A database outage answers 503 with a calm page; anything else the plain 500 page.
+handler500 = "brobygger.jobs.outage.server_error"

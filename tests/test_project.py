@@ -159,6 +159,17 @@ def test_check_deploy_is_clean_with_production_settings(database_url):
     assert "Set the environment variable AUDIT_HMAC_KEY." in result.stderr
 
 
+def test_the_public_urls_are_the_ones_meant_to_be():
+    """The views anyone may reach without login; a new one is added here on purpose."""
+    public = sorted(
+        f"{namespace}:{pattern.name}"
+        for namespace, pattern in iter_patterns(get_resolver())
+        if namespace != "admin" and getattr(pattern.callback, "brobygger_public", False)
+    )
+    assert "jobs:health" in public  # /health/: monitoring, nothing personal (jobs/health.py)
+    assert not any(name.startswith("jobs:") and name != "jobs:health" for name in public)
+
+
 class HeaderTests(BaseTestCase):
     def test_security_headers_on_public_pages(self):
         response = self.client.get("/")

@@ -58,6 +58,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             (reverse("onboarding:setup_links"), _("Two-factor setup links")),
             (reverse("admin:index"), _("Users and units")),
             (reverse("concerns:contacts"), _("Crisis numbers")),
+            (reverse("jobs:overview"), _("Scheduled jobs")),
         ]
     current = request.path
     return {

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -58,6 +59,15 @@ def digest_message(
     return subject, "\n".join(lines)
 
 
+def _release(claim: DigestSent) -> None:
+    """The e-mail failed after the claim committed: give it back for the next run."""
+    with transaction.atomic():
+        DigestSent.objects.filter(pk=claim.pk).delete()
+        record_event(actor=None, verb="notification.digest_failed", obj=claim.user)
+    # No traceback: a mail server's error may name the address.
+    logger.error("Notification digest to user %s failed; it will be retried.", claim.user_id)
+
+
 def _send_one(user: Any, counts: dict[str, int], *, base_url: str, today: datetime.date) -> bool:
     unread = Notification.objects.for_user(user).unread().count()
     try:
@@ -66,7 +76,10 @@ def _send_one(user: Any, counts: dict[str, int], *, base_url: str, today: dateti
             subject, text = digest_message(
                 counts, unread=unread, base_url=base_url, language=user.language
             )
-            messaging.send("email", user.email, text, subject=subject)
+            # Sent when the claim commits, never inside the transaction (messaging.py).
+            delivery = messaging.send_on_commit(
+                "email", user.email, text, subject=subject, on_failure=partial(_release, claim)
+            )
             record_event(
                 actor=None,
                 verb="notification.digest_sent",
@@ -75,15 +88,7 @@ def _send_one(user: Any, counts: dict[str, int], *, base_url: str, today: dateti
             )
     except IntegrityError:
         return False  # already sent today
-    except Exception as error:
-        # The claim is rolled back with the transaction: the next run tries again.
-        logger.error(  # no traceback: a mail server's error may name the address
-            "Notification digest to user %s failed (%s); it will be retried.",
-            user.pk,
-            type(error).__name__,
-        )
-        return False
-    return True
+    return delivery.sent is not False
 
 
 def send_digests(*, base_url: str, today: datetime.date | None = None) -> int:

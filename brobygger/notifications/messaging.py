@@ -7,6 +7,12 @@ touching this code. With DEBUG off, the system check in
 low in the layering, so that notifications (and every app above them) can send. E-mail
 goes through Django's mail (EMAIL_BACKEND); tests get the locmem outbox.
 
+Messages go out after the transaction that decided to send them commits
+(`send_on_commit`), never inside it: a message must not leave for a change that is then
+rolled back, and a slow gateway must not hold the transaction and its row locks open.
+A job claims the message (a unique row) in its transaction; if the send then fails, the
+job's `on_failure` releases the claim so that the next run tries again.
+
 A phone number is personal data and, next to a reminder, tells that someone sees a peer
 worker: it never goes to the console or a log line, not even inside an error message.
 """
@@ -16,12 +22,14 @@ from __future__ import annotations
 import logging
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import send_mail
+from django.db import transaction
 from django.utils.module_loading import import_string
 
 logger = logging.getLogger(__name__)
@@ -114,3 +122,41 @@ def send(channel: str, to: str, text: str, *, subject: str = "Brobygger") -> Non
         send_mail(subject, text, None, [to], fail_silently=False)
     else:
         raise ValueError(f"Unknown channel {channel!r}; use one of {CHANNELS}.")
+
+
+@dataclass
+class Delivery:
+    """What became of a message handed to `send_on_commit`: `sent` is None until the
+    transaction commits (and stays None if it rolls back: then nothing was sent)."""
+
+    sent: bool | None = None
+
+
+def send_on_commit(
+    channel: str,
+    to: str,
+    text: str,
+    *,
+    subject: str = "Brobygger",
+    on_failure: Callable[[], None] | None = None,
+) -> Delivery:
+    """Send `text` to `to` when the current transaction commits (at once outside one).
+
+    A failure is logged with the error's class only (a gateway's or mail server's message
+    may name the address) and then `on_failure` runs, in autocommit, to release the claim.
+    """
+    delivery = Delivery()
+
+    def deliver() -> None:
+        try:
+            send(channel, to, text, subject=subject)
+        except Exception as error:
+            delivery.sent = False
+            logger.error("A message by %s could not be sent (%s).", channel, type(error).__name__)
+            if on_failure is not None:
+                on_failure()
+        else:
+            delivery.sent = True
+
+    transaction.on_commit(deliver)
+    return delivery

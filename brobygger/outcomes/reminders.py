@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime
 import logging
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -85,13 +86,26 @@ def send_link(administration: Administration, *, base_url: str) -> bool:
             text = link_message(token, base_url=base_url, language=person.language)
             with translation.override(text_language(person.language)):
                 subject = pgettext("reminder subject", "Questionnaire")
-            messaging.send(channel, to, text, subject=subject)
+            # Sent when the link is committed, never inside the transaction (messaging.py).
+            delivery = messaging.send_on_commit(
+                channel,
+                to,
+                text,
+                subject=subject,
+                on_failure=partial(_withdraw, administration, administration.token_hash),
+            )
     except ValidationError:
         return False
     except Exception:
         logger.exception("Questionnaire link %s failed; it will be retried.", administration.pk)
         return False
-    return True
+    return delivery.sent is not False
+
+
+def _withdraw(administration: Administration, token_hash: str) -> None:
+    """The link could not be sent: the questionnaire is due again for the next run."""
+    services.withdraw_unsent_link(administration=administration, token_hash=token_hash)
+    logger.error("Questionnaire link %s failed; it will be retried.", administration.pk)
 
 
 def send_due_links(*, base_url: str, today: datetime.date | None = None) -> int:
@@ -179,7 +193,10 @@ def _send_digest(user: Any, counts: DueCounts, *, base_url: str, today: datetime
                 coming=counts.coming,
             )
             subject, text = digest_message(counts, base_url=base_url, language=user.language)
-            messaging.send("email", user.email, text, subject=subject)
+            # Sent when the claim commits, never inside the transaction (messaging.py).
+            delivery = messaging.send_on_commit(
+                "email", user.email, text, subject=subject, on_failure=partial(_release, digest)
+            )
             record_event(
                 actor=None,
                 verb="questionnaire.peer_reminder_sent",
@@ -196,7 +213,15 @@ def _send_digest(user: Any, counts: DueCounts, *, base_url: str, today: datetime
         # The claim is rolled back with the transaction, so the next run tries again.
         logger.exception("Questionnaire reminder to user %s failed; it will be retried.", user.pk)
         return False
-    return True
+    return delivery.sent is not False
+
+
+def _release(digest: PeerDigest) -> None:
+    """The e-mail failed after the claim committed: give it back for the next run."""
+    with transaction.atomic():
+        PeerDigest.objects.filter(pk=digest.pk).delete()
+        record_event(actor=None, verb="questionnaire.peer_reminder_failed", obj=digest.user)
+    logger.error("Questionnaire reminder to user %s failed; it will be retried.", digest.user_id)
 
 
 def send_peer_digests(*, base_url: str, today: datetime.date | None = None) -> int:

@@ -255,6 +255,27 @@ def issue_link(*, actor: Any, administration: Administration) -> str:
     return token
 
 
+def withdraw_unsent_link(*, administration: Administration, token_hash: str) -> bool:
+    """The link `token_hash` could not be sent: take it back, so that the questionnaire is
+    due again and the next run sends a new one. False if it was replaced or used since."""
+    with transaction.atomic():
+        current = _locked(administration)
+        if current.token_hash != token_hash or not current.is_open:
+            return False
+        current.token_hash = ""
+        current.link_expires_at = None
+        if current.status == AdministrationStatus.SENT:
+            current.status = AdministrationStatus.DUE
+        current.save(update_fields=["token_hash", "link_expires_at", "status"])
+        record_event(
+            actor=None,
+            verb="questionnaire.link_not_sent",
+            obj=current,
+            person_id=current.course.person_id,
+        )
+    return True
+
+
 def link_is_usable(administration: Administration, *, now: datetime.datetime | None = None) -> bool:
     now = now or timezone.now()
     return bool(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime
 import logging
 from dataclasses import dataclass
+from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
@@ -123,8 +124,28 @@ def _message_for(appointment: Appointment, recipient: str) -> Outgoing | None:
     return person_message(appointment, to=address)
 
 
+def _release(reminder_id: int, appointment: Appointment, recipient: str, channel: str) -> None:
+    """The send failed after the claim committed: give the claim back so that the next
+    run tries again, and say so in the audit trail."""
+    with transaction.atomic():
+        Reminder.objects.filter(pk=reminder_id).delete()
+        record_event(
+            actor=None,
+            verb="reminder.failed",
+            obj=appointment,
+            person_id=appointment.person_id,
+            data={"channel": channel, "recipient": recipient},
+        )
+    logger.error(
+        "Reminder for appointment %s to the %s failed; it will be retried.",
+        appointment.pk,
+        recipient,
+    )
+
+
 def remind(appointment: Appointment, recipient: str) -> bool:
-    """Claim, send and audit one reminder; True if this call sent it."""
+    """Claim, audit and (after the commit) send one reminder; True if this call claimed it
+    and the send did not fail. A failed send releases the claim for the next run."""
     try:
         with transaction.atomic():
             # Re-read the status under a row lock: a cancellation committed after the
@@ -148,7 +169,14 @@ def remind(appointment: Appointment, recipient: str) -> bool:
             reminder = Reminder.objects.create(
                 appointment=appointment, recipient=recipient, channel=message.channel
             )
-            messaging.send(message.channel, message.to, message.text, subject=message.subject)
+            # Sent when the claim commits, never inside the transaction (messaging.py).
+            delivery = messaging.send_on_commit(
+                message.channel,
+                message.to,
+                message.text,
+                subject=message.subject,
+                on_failure=partial(_release, reminder.pk, appointment, recipient, message.channel),
+            )
             record_event(
                 actor=None,
                 verb="reminder.sent",
@@ -177,7 +205,7 @@ def remind(appointment: Appointment, recipient: str) -> bool:
             recipient,
         )
         return False
-    return True
+    return delivery.sent is not False
 
 
 def due_appointments(now: datetime.datetime) -> list[Appointment]:

@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from django.test import override_settings
 from django.utils import timezone
 
+from brobygger.audit.models import AuditEvent
 from brobygger.notifications import services
 from brobygger.notifications.digest import send_digests
 from brobygger.notifications.models import DigestSent, NotificationKind
@@ -35,7 +36,7 @@ class DigestTests(BaseTestCase):
         self.notify(NotificationKind.SELF_REFERRAL, self.coordinator, "Ny (H-2)", self.bob)
         self.notify(NotificationKind.CONTRACT_DUE, self.coordinator, "Kontrakt (M-3)")
         self.notify(NotificationKind.SELF_REFERRAL, self.peer.user, "Ny (H-4)")  # no e-mail
-        self.assertEqual(send_digests(base_url=BASE), 1)
+        self.assertEqual(self.committed(send_digests, base_url=BASE), 1)
         [message] = mail.outbox
         self.assertEqual(message.to, ["koord@example.dk"])
         self.assertEqual(message.subject, "Brobygger: nye beskeder")
@@ -48,32 +49,36 @@ class DigestTests(BaseTestCase):
 
     def test_once_a_day_and_only_with_something_new(self):
         self.notify(NotificationKind.SELF_REFERRAL, self.coordinator, "Ny (H-1)")
-        self.assertEqual(send_digests(base_url=BASE), 1)
-        self.assertEqual(send_digests(base_url=BASE), 0)  # same day
+        self.assertEqual(self.committed(send_digests, base_url=BASE), 1)
+        self.assertEqual(self.committed(send_digests, base_url=BASE), 0)  # same day
         with time_machine.travel(timezone.now() + datetime.timedelta(days=1)):
             # The next day: nothing new since yesterday, so no e-mail.
-            self.assertEqual(send_digests(base_url=BASE), 0)
+            self.assertEqual(self.committed(send_digests, base_url=BASE), 0)
         self.assertEqual(len(mail.outbox), 1)
         self.assertEqual(DigestSent.objects.count(), 1)
 
     def test_read_notifications_are_not_in_the_digest(self):
         self.notify(NotificationKind.SELF_REFERRAL, self.coordinator, "Ny (H-1)")
         services.mark_all_read(user=self.coordinator)
-        self.assertEqual(send_digests(base_url=BASE), 0)
+        self.assertEqual(self.committed(send_digests, base_url=BASE), 0)
 
     @override_settings(EMAIL_BACKEND="brobygger.notifications.tests.test_digest.BrokenMail")
     def test_a_failed_send_is_retried_by_the_next_run(self):
         self.notify(NotificationKind.SELF_REFERRAL, self.coordinator, "Ny (H-1)")
         with self.assertLogs("brobygger.notifications.digest", "ERROR") as logs:
-            self.assertEqual(send_digests(base_url=BASE), 0)
+            self.committed(send_digests, base_url=BASE)
         self.assertNotIn("koord@example.dk", "\n".join(logs.output))
-        self.assertFalse(DigestSent.objects.exists())
+        self.assertFalse(DigestSent.objects.exists())  # the claim is released
+        self.assertTrue(AuditEvent.objects.filter(verb="notification.digest_failed").exists())
+        with self.settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+            self.assertEqual(self.committed(send_digests, base_url=BASE), 1)
+        self.assertEqual(len(mail.outbox), 1)
 
     def test_the_command_needs_a_base_url(self):
         with self.assertRaises(CommandError):
             call_command("send_digest")
         self.notify(NotificationKind.SELF_REFERRAL, self.coordinator, "Ny (H-1)")
-        call_command("send_digest", "--base-url", BASE, stdout=io.StringIO())
+        self.committed(call_command, "send_digest", "--base-url", BASE, stdout=io.StringIO())
         self.assertEqual(len(mail.outbox), 1)
 
 

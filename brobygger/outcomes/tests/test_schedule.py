@@ -147,7 +147,9 @@ class LinkReminderTests(OutcomesTestCase):
 
     def send(self) -> int:
         with self.settings(BROBYGGER_SMS_BACKEND=messaging.LOCMEM_SMS_BACKEND):
-            return reminders.send_due_links(base_url="https://brobygger.example", today=TODAY)
+            return self.committed(
+                reminders.send_due_links, base_url="https://brobygger.example", today=TODAY
+            )
 
     def test_a_due_questionnaire_is_sent_once_as_a_bare_link(self):
         self.assertEqual(self.send(), 1)
@@ -160,6 +162,23 @@ class LinkReminderTests(OutcomesTestCase):
         self.assertEqual(self.administration.status, AdministrationStatus.SENT)
         self.assertEqual(len(self.administration.token_hash), 64)
         self.assertNotIn(self.administration.token_hash, message.text)
+
+    def test_a_link_that_could_not_be_sent_is_due_again_for_the_next_run(self):
+        broken = "brobygger.scheduling.tests.test_reminders.BrokenSMSBackend"
+        with (
+            self.settings(BROBYGGER_SMS_BACKEND=broken),
+            self.assertLogs("brobygger.outcomes.reminders", "ERROR") as logs,
+        ):
+            self.committed(
+                reminders.send_due_links, base_url="https://brobygger.example", today=TODAY
+            )
+        self.assertNotIn("20304050", "\n".join(logs.output))
+        self.administration.refresh_from_db()
+        self.assertEqual(self.administration.status, AdministrationStatus.DUE)
+        self.assertEqual(self.administration.token_hash, "")
+        self.assertTrue(AuditEvent.objects.filter(verb="questionnaire.link_not_sent").exists())
+        self.assertEqual(self.send(), 1)
+        self.assertEqual(len(messaging.sms_outbox), 1)
 
     def test_nothing_is_sent_without_questionnaire_consent(self):
         Consent.objects.filter(person=self.alice, kind=ConsentKind.QUESTIONNAIRES).update(

@@ -7,7 +7,7 @@ from io import StringIO
 import pytest
 from django.core import mail
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 from django.test import override_settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext
@@ -79,8 +79,8 @@ class ReminderTests(BaseTestCase):
 
     def test_running_twice_sends_one_message_per_recipient(self):
         appointment = self.book()
-        self.assertEqual(send_due_reminders(), 2)
-        self.assertEqual(send_due_reminders(), 0)
+        self.assertEqual(self.committed(send_due_reminders), 2)
+        self.assertEqual(self.committed(send_due_reminders), 0)
         self.assertEqual([m.to for m in messaging.sms_outbox], ["20304050"])
         self.assertEqual([m.to for m in mail.outbox], [[PEER_EMAIL]])
         self.assertEqual(
@@ -108,7 +108,7 @@ class ReminderTests(BaseTestCase):
     def test_cancelled_conversation_gets_no_reminder(self):
         appointment = self.book()
         services.cancel(actor=self.coordinator, appointment=appointment, by="person", reason="syg")
-        self.assertEqual(send_due_reminders(), 0)
+        self.assertEqual(self.committed(send_due_reminders), 0)
         self.assertEqual((messaging.sms_outbox, mail.outbox), ([], []))
 
     def test_cancellation_after_the_due_list_was_read_wins(self):
@@ -124,7 +124,7 @@ class ReminderTests(BaseTestCase):
         consent = Consent.objects.current().get(person=self.alice, kind=ConsentKind.CONTACT)
         withdraw_consent(actor=self.coordinator, consent=consent)
         # Ending is one operation (referrals.ending): the conversation is cancelled.
-        self.assertEqual(send_due_reminders(), 0)
+        self.assertEqual(self.committed(send_due_reminders), 0)
         self.assertEqual((messaging.sms_outbox, mail.outbox), ([], []))
 
     def test_the_job_checks_consent_when_it_sends(self):
@@ -134,13 +134,13 @@ class ReminderTests(BaseTestCase):
         Consent.objects.filter(person=self.alice, kind=ConsentKind.CONTACT).update(
             withdrawn_at=timezone.now()
         )
-        self.assertEqual(send_due_reminders(), 1)
+        self.assertEqual(self.committed(send_due_reminders), 1)
         self.assertEqual(messaging.sms_outbox, [])
         self.assertEqual(len(mail.outbox), 1)
 
     def test_texts_name_nobody_and_no_place(self):
         appointment = self.book()
-        send_due_reminders()
+        self.committed(send_due_reminders)
         texts = [
             *self.sms_texts(),
             *(m.body for m in mail.outbox),
@@ -167,7 +167,7 @@ class ReminderTests(BaseTestCase):
 
     def test_danish_by_default_with_copenhagen_time(self):
         appointment = self.book()
-        send_due_reminders()
+        self.committed(send_due_reminders)
         local = timezone.localtime(appointment.starts_at, TZ)
         for text in (self.sms_texts()[0], mail.outbox[0].body):
             self.assertIn(DANISH_WEEKDAYS[local.weekday()], text)
@@ -178,7 +178,7 @@ class ReminderTests(BaseTestCase):
             if gettext(PERSON_TEXT) == PERSON_TEXT:
                 self.skipTest("the Danish catalogue does not have the reminder texts yet")
         self.book(mode=Mode.PHONE)
-        send_due_reminders()
+        self.committed(send_due_reminders)
         text = self.sms_texts()[0]
         self.assertIn("samtale med din peer-medarbejder", text)
         self.assertIn("kl.", text)
@@ -188,7 +188,7 @@ class ReminderTests(BaseTestCase):
     def test_english_for_an_english_speaking_person(self):
         people_services.update_person(actor=self.coordinator, person=self.alice, language="en")
         appointment = self.book(mode=Mode.VIDEO)
-        send_due_reminders()
+        self.committed(send_due_reminders)
         local = timezone.localtime(appointment.starts_at, TZ)
         text = self.sms_texts()[0]
         self.assertIn("conversation with your peer worker", text)
@@ -204,50 +204,78 @@ class ReminderTests(BaseTestCase):
             email="alice@example.dk",
         )
         self.book()
-        self.assertEqual(send_due_reminders(), 2)
+        self.assertEqual(self.committed(send_due_reminders), 2)
         self.assertEqual(messaging.sms_outbox, [])
         self.assertEqual(sorted(m.to[0] for m in mail.outbox), ["alice@example.dk", PEER_EMAIL])
 
     def test_no_address_means_no_claim_so_a_later_run_can_send(self):
         people_services.update_person(actor=self.coordinator, person=self.alice, phone="")
         appointment = self.book()
-        self.assertEqual(send_due_reminders(), 1)  # the peer only
+        self.assertEqual(self.committed(send_due_reminders), 1)  # the peer only
         self.assertFalse(appointment.reminders.filter(recipient="person").exists())
         people_services.update_person(actor=self.coordinator, person=self.alice, phone="20304050")
-        self.assertEqual(send_due_reminders(), 1)
+        self.assertEqual(self.committed(send_due_reminders), 1)
         self.assertEqual(len(messaging.sms_outbox), 1)
 
     def test_only_conversations_within_the_next_24_hours(self):
         self.book(hours=30)
-        self.assertEqual(send_due_reminders(), 0)
-        self.assertEqual(send_due_reminders(now=timezone.now() + datetime.timedelta(hours=7)), 2)
+        self.assertEqual(self.committed(send_due_reminders), 0)
+        self.assertEqual(
+            self.committed(send_due_reminders, now=timezone.now() + datetime.timedelta(hours=7)), 2
+        )
 
     def test_peer_without_email_is_skipped(self):
         User.objects.filter(pk=self.peer.user_id).update(email="")
         self.book()
-        self.assertEqual(send_due_reminders(), 1)
+        self.assertEqual(self.committed(send_due_reminders), 1)
         self.assertEqual(mail.outbox, [])
 
     @override_settings(BROBYGGER_SMS_BACKEND=f"{__name__}.BrokenSMSBackend")
     def test_a_failed_send_releases_the_claim_for_the_next_run(self):
         appointment = self.book()
-        with self.assertLogs("brobygger.scheduling.reminders", level="ERROR"):
-            self.assertEqual(send_due_reminders(), 1)  # the peer's e-mail went
+        with self.assertLogs("brobygger.scheduling.reminders", level="ERROR") as logs:
+            self.committed(send_due_reminders)
+        self.assertEqual(len(mail.outbox), 1)  # the peer's e-mail went
+        self.assertNotIn("20304050", "\n".join(logs.output))
         self.assertFalse(appointment.reminders.filter(recipient="person").exists())
-        self.assertFalse(
-            AuditEvent.objects.filter(verb="reminder.sent", data__recipient="person").exists()
-        )
+        self.assertTrue(appointment.reminders.filter(recipient="peer").exists())
+        failed = AuditEvent.objects.get(verb="reminder.failed")
+        self.assertEqual(failed.data, {"channel": "sms", "recipient": "person"})
         with self.settings(BROBYGGER_SMS_BACKEND=LOCMEM_SMS):
-            self.assertEqual(send_due_reminders(), 1)
+            self.assertEqual(self.committed(send_due_reminders), 1)
         self.assertEqual(len(messaging.sms_outbox), 1)
+
+    def test_nothing_is_sent_before_the_claim_commits(self):
+        self.book()
+        with self.captureOnCommitCallbacks() as callbacks:
+            self.assertEqual(send_due_reminders(), 2)
+            # Claimed and audited, but not yet sent: a rollback now would send nothing.
+            self.assertEqual(Reminder.objects.count(), 2)
+            self.assertEqual((messaging.sms_outbox, mail.outbox), ([], []))
+        self.assertEqual(len(callbacks), 2)
+        for callback in callbacks:
+            callback()
+        self.assertEqual((len(messaging.sms_outbox), len(mail.outbox)), (1, 1))
+
+    def test_a_rolled_back_claim_sends_nothing(self):
+        self.book()
+        with self.captureOnCommitCallbacks(execute=True) as callbacks:
+            try:
+                with transaction.atomic():
+                    send_due_reminders()
+                    raise RuntimeError("the caller's transaction fails")
+            except RuntimeError:
+                pass
+        self.assertEqual(callbacks, [])
+        self.assertEqual((messaging.sms_outbox, mail.outbox, Reminder.objects.count()), ([], [], 0))
 
     def test_command_sends_and_prints_the_count(self):
         self.book()
         out = StringIO()
-        call_command("send_reminders", stdout=out)
+        self.committed(call_command, "send_reminders", stdout=out)
         self.assertEqual(out.getvalue().strip(), "Sent 2 reminder(s).")
         out = StringIO()
-        call_command("send_reminders", stdout=out)
+        self.committed(call_command, "send_reminders", stdout=out)
         self.assertEqual(out.getvalue().strip(), "Sent 0 reminder(s).")
 
 

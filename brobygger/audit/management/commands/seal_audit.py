@@ -4,6 +4,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from brobygger.audit.sealing import SEAL_BATCH, seal
+from brobygger.jobs.heartbeat import beat
 
 
 class Command(BaseCommand):
@@ -23,6 +24,10 @@ class Command(BaseCommand):
         parser.add_argument("--batch", type=int, default=SEAL_BATCH, help="rows per seal")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        with beat("seal_audit"):
+            self._run(**options)
+
+    def _run(self, **options: Any) -> None:
         if options["batch"] < 1:
             raise CommandError("--batch must be at least 1.")
         try:

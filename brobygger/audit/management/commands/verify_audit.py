@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from brobygger.audit.services import record_check
 from brobygger.audit.verification import verify_all
+from brobygger.jobs.heartbeat import beat
 
 
 class Command(BaseCommand):
@@ -23,6 +24,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        with beat("verify_audit"):
+            self._run(**options)
+
+    def _run(self, **options: Any) -> None:
         hours = options["max_unsealed_hours"]
         report = verify_all(max_unsealed_age=datetime.timedelta(hours=hours) if hours > 0 else None)
         record_check(report=report)

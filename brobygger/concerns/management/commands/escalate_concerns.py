@@ -3,6 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from brobygger.concerns.services import escalate_due
+from brobygger.jobs.heartbeat import beat
 
 
 class Command(BaseCommand):
@@ -13,6 +14,10 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        with beat("escalate_concerns"):
+            self._run(**options)
+
+    def _run(self, **options: Any) -> None:
         escalated = escalate_due()
         # Numbers only: no person, no text of the concern in a log line.
         self.stdout.write(f"Escalated {len(escalated)} concern(s).")

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from brobygger.jobs.heartbeat import beat
 from brobygger.referrals.notices import notify_waiting
 from brobygger.workforce.notices import notify_contracts, notify_supervision
 
@@ -22,6 +23,10 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        with beat("notify_due"):
+            self._run(**options)
+
+    def _run(self, **options: Any) -> None:
         waiting = notify_waiting()
         contracts = notify_contracts()
         supervision = notify_supervision()

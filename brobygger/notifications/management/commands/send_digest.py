@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from brobygger.jobs.heartbeat import beat
 from brobygger.notifications.digest import send_digests
 
 
@@ -27,6 +28,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        with beat("send_digest"):
+            self._run(**options)
+
+    def _run(self, **options: Any) -> None:
         base_url = options["base_url"] or settings.BROBYGGER_BASE_URL
         if not base_url:
             raise CommandError("Give --base-url or set BASE_URL: the e-mail links to the inbox.")

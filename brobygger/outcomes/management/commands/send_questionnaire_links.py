@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from brobygger.jobs.heartbeat import beat
 from brobygger.outcomes.reminders import send_due_links, send_peer_digests
 
 
@@ -20,7 +22,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--base-url", required=True, help="The site's public address, e.g. https://..."
+            "--base-url",
+            default="",
+            help="The site's public address, e.g. https://... (default: the BASE_URL setting).",
         )
         parser.add_argument(
             "--no-peer-reminders",
@@ -29,8 +33,15 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        sent = send_due_links(base_url=options["base_url"])
+        with beat("send_questionnaire_links"):
+            self._run(**options)
+
+    def _run(self, **options: Any) -> None:
+        base_url = options["base_url"] or settings.BROBYGGER_BASE_URL
+        if not base_url:
+            raise CommandError("Give --base-url or set BASE_URL: the messages link to the site.")
+        sent = send_due_links(base_url=base_url)
         self.stdout.write(f"{sent} questionnaire link(s) sent.")
         if not options["no_peer_reminders"]:
-            reminded = send_peer_digests(base_url=options["base_url"])
+            reminded = send_peer_digests(base_url=base_url)
             self.stdout.write(f"{reminded} peer reminder(s) sent.")

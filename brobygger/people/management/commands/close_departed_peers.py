@@ -2,6 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from brobygger.jobs.heartbeat import beat
 from brobygger.people.workforce_services import close_departed_peers
 
 
@@ -12,5 +13,9 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        with beat("close_departed_peers"):
+            self._run(**options)
+
+    def _run(self, **options: Any) -> None:
         count = close_departed_peers()
         self.stdout.write(f"Closed {count} account(s).")

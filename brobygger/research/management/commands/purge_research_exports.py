@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from brobygger.jobs.heartbeat import beat
 from brobygger.research.services import purge_exports
 
 
@@ -16,5 +17,9 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        with beat("purge_research_exports"):
+            self._run(**options)
+
+    def _run(self, **options: Any) -> None:
         run = purge_exports()
         self.stdout.write(f"{run.deleted} research export(s) deleted.")

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from brobygger.jobs.heartbeat import beat
 from brobygger.retention.registry import RECORD_TYPES
 from brobygger.retention.services import apply_retention
 
@@ -21,6 +22,13 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="Change nothing.")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["dry_run"]:
+            self._run(**options)  # a dry run is not a run of the job
+            return
+        with beat("apply_retention"):
+            self._run(**options)
+
+    def _run(self, **options: Any) -> None:
         outcome = apply_retention(dry_run=options["dry_run"])
         verb = "would go" if outcome.dry_run else "went"
         width = max(len(t.key) for t in RECORD_TYPES)

@@ -2,6 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from brobygger.jobs.heartbeat import beat
 from brobygger.scheduling.reminders import send_due_reminders
 
 
@@ -12,5 +13,9 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        with beat("send_reminders"):
+            self._run(**options)
+
+    def _run(self, **options: Any) -> None:
         count = send_due_reminders()
         self.stdout.write(f"Sent {count} reminder(s).")
