@@ -65,3 +65,18 @@ def when(value: datetime.date | datetime.datetime | None, style: str = "date") -
     if not isinstance(value, datetime.date):
         return ""
     return format_when(value, style)
+
+
+def format_period(first: datetime.date, last: datetime.date) -> str:
+    """A run of days, both included, joined by an en dash: "6.-10. juli", "30. juni-3. juli",
+    one day "6. juli"; across a new year with the years."""
+    if first == last:
+        return format_when(first, "day_month")
+    if first.year != last.year:
+        return f"{format_when(first, 'date')}\u2013{format_when(last, 'date')}"
+    if first.month == last.month:
+        english = (translation.get_language() or "da").startswith("en")
+        start = dateformat.format(first, "j" if english else "j.")
+    else:
+        start = format_when(first, "day_month")
+    return f"{start}\u2013{format_when(last, 'day_month')}"

@@ -26,9 +26,23 @@ class WhenMixin(forms.Form):
     time = forms.TimeField(label=_("Time"), widget=TimeInput())
     minutes = forms.TypedChoiceField(label=_("Length"), choices=DURATIONS, coerce=int, initial=45)
     allow_over_contract = forms.BooleanField(label=_("Book anyway"), required=False)
+    # Shown when the time is outside the peer's hours, on a day off or a public holiday.
+    book_anyway = forms.BooleanField(
+        label=_("Book anyway, outside the peer's hours"), required=False
+    )
+    override_reason = forms.CharField(
+        label=_("Why is it booked anyway?"),
+        required=False,
+        max_length=300,
+        help_text=_("For example: agreed with the peer by phone. Kept with the booking."),
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if data.get("book_anyway") and not (data.get("override_reason") or "").strip():
+            self.add_error("override_reason", _("Say why it is booked anyway."))
+        # The reason counts only with the tick: ticking is the decision.
+        data["override"] = (data.get("override_reason") or "") if data.get("book_anyway") else ""
         day, time = data.get("date"), data.get("time")
         if day and time:
             try:
@@ -117,7 +131,10 @@ class WindowsForm(forms.Form):
 
 
 class ExceptionForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=DateInput())
+    starts_on = forms.DateField(label=_("From date"), widget=DateInput())
+    ends_on = forms.DateField(
+        label=_("To date (empty: the same day)"), required=False, widget=DateInput()
+    )
     kind = forms.ChoiceField(label=_("What"), choices=ExceptionKind.choices)
     start_time = forms.TimeField(
         label=_("From (empty: the whole day)"), required=False, widget=TimeInput()
@@ -127,9 +144,16 @@ class ExceptionForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        first, last = data.get("starts_on"), data.get("ends_on")
+        if first and last and last < first:
+            self.add_error("ends_on", _("The last day cannot be before the first."))
         start, end = data.get("start_time"), data.get("end_time")
         if (start is None) != (end is None) or (start and end and end <= start):
             self.add_error("end_time", _("Give both times; the end after the start."))
+        if start is not None and first and last and last != first:
+            self.add_error(
+                "start_time", _("Hours only on a single day: leave them empty for several days.")
+            )
         if data.get("kind") == ExceptionKind.EXTRA and start is None:
             self.add_error("start_time", _("Extra time needs a start and an end."))
         return data

@@ -35,8 +35,26 @@ def _monday(request: HttpRequest) -> datetime.date:
     return week_start(day)
 
 
-def _needs_confirmation(error: ValidationError) -> bool:
-    return any(getattr(e, "code", "") == "over_contract" for e in error.error_list)
+def _needs_confirmation(error: ValidationError, code: str = "over_contract") -> bool:
+    return hasattr(error, "error_list") and any(
+        getattr(e, "code", "") == code for e in error.error_list
+    )
+
+
+def _show_tick(form: Any, error: ValidationError | None = None, *, code: str, field: str) -> bool:
+    """Show a "book anyway" tick: the service asked for it (`code`), or the booker already
+    ticked it (so a second warning does not hide it and lose what was typed)."""
+    if error is not None and _needs_confirmation(error, code):
+        return True
+    return form.is_bound and bool(form.data.get(form.add_prefix(field)))
+
+
+def _outside_hours(form: Any, error: ValidationError | None = None) -> bool:
+    return _show_tick(form, error, code=services.OUTSIDE_HOURS, field="book_anyway")
+
+
+def _over_contract(form: Any, error: ValidationError | None = None) -> bool:
+    return _show_tick(form, error, code="over_contract", field="allow_over_contract")
 
 
 @role_required(Role.COORDINATOR, *PEERS)
@@ -57,7 +75,8 @@ def book(request: HttpRequest, course_pk: int) -> HttpResponse:
         except ValueError:
             pass
     form = BookForm(request.POST or None, initial=initial)
-    confirm = False
+    confirm = _over_contract(form)
+    outside = _outside_hours(form)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -70,9 +89,11 @@ def book(request: HttpRequest, course_pk: int) -> HttpResponse:
                 place_kind=data["place_kind"],
                 place=data["place"],
                 allow_over_contract=data["allow_over_contract"],
+                override_reason=data["override"],
             )
         except ValidationError as error:
-            confirm = _needs_confirmation(error)
+            confirm = _over_contract(form, error)
+            outside = _outside_hours(form, error)
             apply_validation_error(form, error)
         else:
             messages.success(request, _("The conversation is booked."))
@@ -85,6 +106,7 @@ def book(request: HttpRequest, course_pk: int) -> HttpResponse:
         "form": form,
         "slots": slots,
         "confirm": confirm,
+        "outside": outside,
         "part": part,
     }
     return render(
@@ -105,12 +127,14 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     role = getattr(request.user, "role", "")
     cancel_form = CancelForm(initial={"by": "coordinator" if role == Role.COORDINATOR else "peer"})
-    confirm = False
+    confirm = outside = False
     if request.method == "POST":
         action = request.POST.get("action", "")
         try:
             if action == "reschedule":
                 reschedule_form = RescheduleForm(request.POST)
+                confirm = _over_contract(reschedule_form)
+                outside = _outside_hours(reschedule_form)
                 if reschedule_form.is_valid():
                     data = reschedule_form.cleaned_data
                     services.reschedule(
@@ -119,6 +143,7 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
                         starts_at=data["starts_at"],
                         minutes=data["minutes"],
                         allow_over_contract=data["allow_over_contract"],
+                        override_reason=data["override"],
                     )
                     messages.success(request, _("The conversation was moved."))
                     return redirect("scheduling:appointment", pk=appointment.pk)
@@ -144,7 +169,8 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             target = reschedule_form if action == "reschedule" else cancel_form
             if action in ("reschedule", "cancel"):
-                confirm = _needs_confirmation(error)
+                confirm = _over_contract(target, error)
+                outside = action == "reschedule" and _outside_hours(target, error)
                 apply_validation_error(target, error)
             else:
                 for message in error.messages:
@@ -155,6 +181,7 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "reschedule_form": reschedule_form,
         "cancel_form": cancel_form,
         "confirm": confirm,
+        "outside": outside,
         "now": timezone.now(),
     }
     return render(
