@@ -88,6 +88,8 @@ class AvailabilityException(models.Model):
     start_time = models.TimeField(_("from"), null=True, blank=True)
     end_time = models.TimeField(_("to"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
+    # Entries are added and removed, never changed: the feed's DTSTAMP.
+    created_at = models.DateTimeField(auto_now_add=True)
 
     objects = AvailabilityExceptionQuerySet.as_manager()
 

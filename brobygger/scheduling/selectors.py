@@ -10,7 +10,7 @@ from typing import Any
 
 import holidays
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from brobygger.accounts import policy
@@ -205,16 +205,18 @@ def _away_message(name: str, e: AvailabilityException) -> str:
 def _hours_message(
     name: str, day: datetime.date, spans: list[tuple[datetime.time, datetime.time]]
 ) -> str:
-    weekday = Weekday(day.weekday()).label
+    weekday = str(Weekday(day.weekday()).label)
+    if not (translation.get_language() or "da").startswith("en"):
+        weekday = weekday.lower()  # Danish writes weekdays in lower case mid-sentence
     if not spans:
         return _("%(name)s does not work on %(weekday)s.") % {
             "name": name,
-            "weekday": str(weekday).lower(),
+            "weekday": weekday,
         }
     hours = ", ".join(_span(s, e) for s, e in sorted(spans))
     return _("Outside %(name)s's working hours: %(weekday)s %(hours)s.") % {
         "name": name,
-        "weekday": str(weekday).lower(),
+        "weekday": weekday,
         "hours": hours,
     }
 

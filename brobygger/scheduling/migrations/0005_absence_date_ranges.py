@@ -6,6 +6,7 @@ time, stay one day each. Going back splits every range into its days again."""
 import datetime
 import uuid
 
+import django.utils.timezone
 from django.db import migrations, models
 
 
@@ -86,6 +87,12 @@ class Migration(migrations.Migration):
             model_name="availabilityexception",
             name="uid",
             field=models.UUIDField(null=True, editable=False),
+        ),
+        migrations.AddField(
+            model_name="availabilityexception",
+            name="created_at",
+            field=models.DateTimeField(auto_now_add=True, default=django.utils.timezone.now),
+            preserve_default=False,
         ),
         migrations.RunPython(to_ranges, to_days),
     ]
