@@ -4,12 +4,13 @@ import datetime
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from brobygger.lib.dates import local_datetime
 from brobygger.people.forms import DateInput
 
-from .models import CancelledBy, ExceptionKind, Mode, PlaceKind, Weekday
+from .models import OUTSIDE_HOURS, CancelledBy, ExceptionKind, Mode, PlaceKind, Weekday
 
 DURATIONS = [(30, _("30 minutes")), (45, _("45 minutes")), (60, _("1 hour")), (90, _("1½ hours"))]
 
@@ -21,12 +22,12 @@ class TimeInput(forms.TimeInput):
         super().__init__(format="%H:%M", **kwargs)
 
 
-class WhenMixin(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=DateInput())
-    time = forms.TimeField(label=_("Time"), widget=TimeInput())
-    minutes = forms.TypedChoiceField(label=_("Length"), choices=DURATIONS, coerce=int, initial=45)
-    allow_over_contract = forms.BooleanField(label=_("Book anyway"), required=False)
-    # Shown when the time is outside the peer's hours, on a day off or a public holiday.
+class OverrideMixin(forms.Form):
+    """ "Book anyway" and why, for every form that puts a peer in the agenda: shown when
+    the time is outside the peer's hours, on a day off or a public holiday
+    (scheduling.services.check_availability). `cleaned_data["override"]` is the reason
+    to pass on, empty unless ticked."""
+
     book_anyway = forms.BooleanField(
         label=_("Book anyway, outside the peer's hours"), required=False
     )
@@ -43,6 +44,26 @@ class WhenMixin(forms.Form):
             self.add_error("override_reason", _("Say why it is booked anyway."))
         # The reason counts only with the tick: ticking is the decision.
         data["override"] = (data.get("override_reason") or "") if data.get("book_anyway") else ""
+        return data
+
+    def show_override(self, error: ValidationError | None = None) -> bool:
+        """The service asked for the tick, or the booker already used it (so a second
+        warning does not hide it and lose what was typed)."""
+        if error is not None and any(
+            getattr(e, "code", "") == OUTSIDE_HOURS for e in getattr(error, "error_list", [])
+        ):
+            return True
+        return self.is_bound and bool(self.data.get(self.add_prefix("book_anyway")))
+
+
+class WhenMixin(OverrideMixin):
+    date = forms.DateField(label=_("Date"), widget=DateInput())
+    time = forms.TimeField(label=_("Time"), widget=TimeInput())
+    minutes = forms.TypedChoiceField(label=_("Length"), choices=DURATIONS, coerce=int, initial=45)
+    allow_over_contract = forms.BooleanField(label=_("Book anyway"), required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
         day, time = data.get("date"), data.get("time")
         if day and time:
             try:

@@ -17,6 +17,9 @@ from brobygger.lib.dates import elapsed_minutes
 from brobygger.people.models import PeerWorker, Person
 from brobygger.referrals.models import Course
 
+# The ValidationError code of a time outside a peer's hours (services.check_availability).
+OUTSIDE_HOURS = "outside_hours"
+
 
 class Weekday(models.IntegerChoices):
     MONDAY = 0, _("Monday")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -23,6 +24,7 @@ from brobygger.referrals.models import Course
 
 from . import selectors
 from .models import (
+    OUTSIDE_HOURS,
     Appointment,
     AppointmentStatus,
     AvailabilityException,
@@ -158,22 +160,23 @@ def _check_contract(appointment: Appointment, *, allow_over_contract: bool) -> N
         )
 
 
-OUTSIDE_HOURS = "outside_hours"
-
-
 def check_availability(
     *,
-    peer: PeerWorker,
+    peers: Iterable[PeerWorker],
     starts_at: datetime.datetime,
     ends_at: datetime.datetime,
     override_reason: str = "",
 ) -> dict[str, Any]:
-    """The one check before a peer is put in the agenda at a time (a conversation, a group
-    session): away, a public holiday, or outside their weekly hours stops the booking
-    unless the booker goes ahead with a reason. Returns what the audit event records: {}
-    when the time is fine, else the problems' codes and the reason.
+    """The one check before peers are put in the agenda at a time (a conversation, a group
+    session's facilitators): away, a public holiday, or outside their weekly hours stops
+    the booking unless the booker goes ahead with a reason. Returns what the audit event
+    records: {} when the time is fine, else the problems' codes and the reason.
     """
-    problems = selectors.availability_problems(peer, starts_at, ends_at)
+    problems = [
+        problem
+        for peer in peers
+        for problem in selectors.availability_problems(peer, starts_at, ends_at)
+    ]
     if not problems:
         return {}
     reason = override_reason.strip()
@@ -246,7 +249,10 @@ def book(
         _check_month_open(appointment)
         _check_contract(appointment, allow_over_contract=allow_over_contract)
         override = check_availability(
-            peer=course.peer, starts_at=starts_at, ends_at=ends_at, override_reason=override_reason
+            peers=[course.peer],
+            starts_at=starts_at,
+            ends_at=ends_at,
+            override_reason=override_reason,
         )
         appointment.override_reason = override.get("override_reason", "")
         _guarded_save(appointment)
@@ -278,7 +284,7 @@ def reschedule(
         _check_month_open(appointment)  # the month it goes to
         _check_contract(appointment, allow_over_contract=allow_over_contract)
         override = check_availability(
-            peer=appointment.peer,
+            peers=[appointment.peer],
             starts_at=starts_at,
             ends_at=ends_at,
             override_reason=override_reason,

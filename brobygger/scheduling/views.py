@@ -41,20 +41,11 @@ def _needs_confirmation(error: ValidationError, code: str = "over_contract") -> 
     )
 
 
-def _show_tick(form: Any, error: ValidationError | None = None, *, code: str, field: str) -> bool:
-    """Show a "book anyway" tick: the service asked for it (`code`), or the booker already
-    ticked it (so a second warning does not hide it and lose what was typed)."""
-    if error is not None and _needs_confirmation(error, code):
-        return True
-    return form.is_bound and bool(form.data.get(form.add_prefix(field)))
-
-
-def _outside_hours(form: Any, error: ValidationError | None = None) -> bool:
-    return _show_tick(form, error, code=services.OUTSIDE_HOURS, field="book_anyway")
-
-
 def _over_contract(form: Any, error: ValidationError | None = None) -> bool:
-    return _show_tick(form, error, code="over_contract", field="allow_over_contract")
+    """Show the over-contract tick: asked for, or already ticked (nothing typed is lost)."""
+    if error is not None and _needs_confirmation(error):
+        return True
+    return form.is_bound and bool(form.data.get(form.add_prefix("allow_over_contract")))
 
 
 @role_required(Role.COORDINATOR, *PEERS)
@@ -76,7 +67,7 @@ def book(request: HttpRequest, course_pk: int) -> HttpResponse:
             pass
     form = BookForm(request.POST or None, initial=initial)
     confirm = _over_contract(form)
-    outside = _outside_hours(form)
+    outside = form.show_override()
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -93,7 +84,7 @@ def book(request: HttpRequest, course_pk: int) -> HttpResponse:
             )
         except ValidationError as error:
             confirm = _over_contract(form, error)
-            outside = _outside_hours(form, error)
+            outside = form.show_override(error)
             apply_validation_error(form, error)
         else:
             messages.success(request, _("The conversation is booked."))
@@ -134,7 +125,7 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             if action == "reschedule":
                 reschedule_form = RescheduleForm(request.POST)
                 confirm = _over_contract(reschedule_form)
-                outside = _outside_hours(reschedule_form)
+                outside = reschedule_form.show_override()
                 if reschedule_form.is_valid():
                     data = reschedule_form.cleaned_data
                     services.reschedule(
@@ -170,7 +161,7 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             target = reschedule_form if action == "reschedule" else cancel_form
             if action in ("reschedule", "cancel"):
                 confirm = _over_contract(target, error)
-                outside = action == "reschedule" and _outside_hours(target, error)
+                outside = action == "reschedule" and reschedule_form.show_override(error)
                 apply_validation_error(target, error)
             else:
                 for message in error.messages:

@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from brobygger.audit.models import AuditEvent
+from brobygger.groups.models import GroupSession
+from brobygger.groups.tests.helpers import GroupTestCase
 from brobygger.lib.dates import local_datetime
 from brobygger.lib.when import format_period
 from brobygger.scheduling import selectors, services
@@ -313,3 +315,37 @@ class AbsenceMigrationTests(TransactionTestCase):
         )
         uids = AvailabilityException.objects.values_list("uid", flat=True)
         self.assertEqual(len(set(uids)), 4)
+
+
+class GroupSessionOutsideHoursTests(GroupTestCase):
+    """The same check when a coordinator plans group sessions: `peer` runs the group."""
+
+    def test_a_session_on_a_facilitators_holiday_warns_and_needs_a_reason(self):
+        monday = working_monday(weeks_ahead=2)
+        services.add_exception(
+            actor=None, peer=self.peer, starts_on=monday, ends_on=monday + 4 * DAY, kind="holiday"
+        )
+        self.login(self.coordinator)
+        url = reverse("groups:session_create", args=[self.group.pk])
+        data = {
+            "date": (monday + DAY).isoformat(),
+            "time": "10:00",
+            "minutes": "120",
+            "weeks": "1",
+            "topic": "Ferieuge",
+        }
+        response = self.client.post(url, data)
+        self.assertContains(response, f"{self.peer.name} holder ferie", status_code=422)
+        self.assertContains(response, 'name="override_reason"', status_code=422)
+        self.assertContains(response, 'value="Ferieuge"', status_code=422)
+        self.assertFalse(GroupSession.objects.filter(topic="Ferieuge").exists())
+        response = self.client.post(url, data | {"book_anyway": "on"})
+        self.assertContains(response, "Skriv hvorfor", status_code=422)
+        self.assertFalse(GroupSession.objects.filter(topic="Ferieuge").exists())
+        response = self.client.post(url, data | {"book_anyway": "on", "override_reason": "Vikar"})
+        self.assertRedirects(response, reverse("groups:group_detail", args=[self.group.pk]))
+        session = GroupSession.objects.get(topic="Ferieuge")
+        self.assertEqual(session.override_reason, "Vikar")
+        event = AuditEvent.objects.filter(verb="group.session_added").latest("pk")
+        self.assertEqual(event.data["override"], ["away"])
+        self.assertEqual(event.data["override_reason"], "Vikar")
