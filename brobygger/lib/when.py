@@ -48,10 +48,16 @@ def pattern(style: str, language: str | None = None) -> str:
     return english if language.startswith("en") else danish
 
 
-def format_when(value: datetime.date | datetime.datetime | None, style: str = "date") -> str:
-    """`value` in the style, in the active language; an aware moment in local time."""
+Value = datetime.date | datetime.datetime | datetime.time
+
+
+def format_when(value: Value | None, style: str = "date") -> str:
+    """`value` in the style, in the active language; an aware moment in local time; a
+    wall-clock time (a weekly window) in a time style."""
     if value is None or value == "":
         return ""
+    if isinstance(value, datetime.time):
+        return dateformat.time_format(value, pattern(style))
     if isinstance(value, datetime.datetime) and timezone.is_aware(value):
         value = timezone.localtime(value)
     return dateformat.format(value, pattern(style))
@@ -61,8 +67,8 @@ register = template.Library()
 
 
 @register.filter(expects_localtime=True, is_safe=False)
-def when(value: datetime.date | datetime.datetime | None, style: str = "date") -> str:
-    if not isinstance(value, datetime.date):
+def when(value: Value | None, style: str = "date") -> str:
+    if not isinstance(value, datetime.date | datetime.time):
         return ""
     return format_when(value, style)
 

@@ -195,10 +195,12 @@ def _away_message(name: str, e: AvailabilityException) -> str:
     period = format_period(e.starts_on, e.ends_on)
     if e.start_time is not None and e.end_time is not None:
         period = f"{period} {_span(e.start_time, e.end_time)}"
-    words = {
-        ExceptionKind.HOLIDAY: _("%(name)s is on holiday %(period)s."),
-        ExceptionKind.SICK: _("%(name)s is off sick %(period)s."),
-    }.get(e.kind, _("%(name)s is not available %(period)s."))
+    if e.kind == ExceptionKind.HOLIDAY:
+        words = _("%(name)s is on holiday %(period)s.")
+    elif e.kind == ExceptionKind.SICK:
+        words = _("%(name)s is off sick %(period)s.")
+    else:
+        words = _("%(name)s is not available %(period)s.")
     return words % {"name": name, "period": period}
 
 

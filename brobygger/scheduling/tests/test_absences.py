@@ -115,6 +115,8 @@ class AbsenceRangeTests(BaseTestCase):
             starts_on=day.isoformat(), start_time="14:00", end_time="16:00", kind="unavailable"
         )
         self.assertEqual(response.status_code, 422)
+        page = self.client.get(reverse("scheduling:my_availability"))
+        self.assertContains(page, "09.00\u201310.00")
 
     def test_hours_only_on_a_single_day(self):
         monday = working_monday()

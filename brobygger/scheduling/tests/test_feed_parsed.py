@@ -66,7 +66,7 @@ class ParsedFeedTests(BaseTestCase):
 
     def parsed(self) -> dict[str, icalendar.Event]:
         calendar = icalendar.Calendar.from_ical(self.fetch())
-        return {str(event["UID"]): event for event in calendar.walk("VEVENT")}
+        return {str(event["UID"]): event for event in calendar.events}
 
     def test_times_are_right_on_both_sides_of_the_summer_time_change(self):
         change = next_summer_time_change()
