@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('groups', '0003_protect_health_records'),
+        ("groups", "0003_protect_health_records"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='groupsession',
-            name='override_reason',
-            field=models.CharField(blank=True, max_length=300, verbose_name="why outside the peer's hours"),
+            model_name="groupsession",
+            name="override_reason",
+            field=models.CharField(
+                blank=True, max_length=300, verbose_name="why outside the peer's hours"
+            ),
         ),
     ]
