@@ -439,7 +439,12 @@ class CrawlerWorld(BaseTestCase):
                     windows=[(0, datetime.time(9), datetime.time(15))],
                 )
                 scheduling.add_exception(
-                    actor=None, peer=peer, date=weekday_ahead(0, 3), kind="holiday", note="Ferie"
+                    actor=None,
+                    peer=peer,
+                    starts_on=weekday_ahead(0, 3),
+                    ends_on=weekday_ahead(0, 3) + datetime.timedelta(days=4),
+                    kind="holiday",
+                    note="Ferie",
                 )
                 _feed, token = feeds.create_feed(actor=peer.user, peer=peer)
                 s.token("scheduling", token)

@@ -35,6 +35,19 @@ class ActivityMixin:
                 (d, datetime.time(start), datetime.time(start + rng.choice([3, 4]))) for d in days
             ]
             scheduling.set_windows(actor=self.coordinator, peer=peer, windows=windows)
+        # A week's holiday for every third peer, one entry each (issue 19), after the two
+        # weeks the demo books conversations in, so no booking falls in a holiday.
+        for n, peer in enumerate(self.peers[::3]):
+            weeks = 3 + n % 5
+            monday = self.today + datetime.timedelta(days=7 - self.today.weekday() + 7 * weeks)
+            scheduling.add_exception(
+                actor=peer.user,
+                peer=peer,
+                starts_on=monday,
+                ends_on=monday + datetime.timedelta(days=4),
+                kind="holiday",
+                note="Ferie",
+            )
 
     def _calendar(self) -> None:
         """Past conversations (held, a few no-shows) and the coming two weeks booked.

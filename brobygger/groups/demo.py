@@ -122,11 +122,14 @@ def _plan_sessions(
     hour: int,
     topics: list[str],
 ) -> list[GroupSession]:
-    """Ten weekly sessions; when a facilitator is busy, the session moves an hour or two."""
+    """Ten weekly sessions; when a facilitator is busy, the session moves an hour or two.
+    A group keeps its fixed time outside a facilitator's conversation hours, with the
+    reason the coordinator gives (scheduling.services.check_availability)."""
     sessions = []
     for week, topic in enumerate(topics):
         day = first_day + datetime.timedelta(weeks=week)
-        for start_hour in (hour, hour + 2, hour - 2, hour + 4):
+        tries = [(h, reason) for h in (hour, hour + 2, hour - 2, hour + 4) for reason in REASONS]
+        for start_hour, reason in tries:
             try:
                 starts_at = local_datetime(day, datetime.time(start_hour))
                 sessions.append(
@@ -137,12 +140,17 @@ def _plan_sessions(
                         ends_at=starts_at + datetime.timedelta(hours=2),
                         topic=topic,
                         allow_past=True,
+                        override_reason=reason,
                     )
                 )
                 break
             except (ValidationError, ValueError):
                 continue
     return sessions
+
+
+# First inside the facilitators' hours; then as agreed with them.
+REASONS = ("", "Fast gruppetid, aftalt med peer-medarbejderne")
 
 
 def build_groups(

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from brobygger.accounts.models import Unit
 from brobygger.people.forms import DateInput
 from brobygger.people.models import PeerWorker
+from brobygger.scheduling.forms import OverrideMixin
 
 from .models import MAX_CAPACITY, MIN_CAPACITY, AttendanceStatus
 from .services import MAX_WEEKS
@@ -85,7 +86,7 @@ class GroupForm(forms.Form):
         return chosen
 
 
-class SessionForm(forms.Form):
+class SessionForm(OverrideMixin):
     date = forms.DateField(label=_("Date of the first session"), widget=DateInput())
     time = forms.TimeField(label=_("Starts at"), widget=TimeInput())
     minutes = forms.TypedChoiceField(

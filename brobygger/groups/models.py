@@ -98,6 +98,10 @@ class GroupSession(models.Model):
     # About the group as a whole; never about one participant (see services.save_group_note).
     note = models.TextField(_("group note"), max_length=4000, blank=True)
     cancelled = models.BooleanField(_("cancelled"), default=False)
+    # Planned anyway outside a facilitator's hours, on a day off or a public holiday: why.
+    override_reason = models.CharField(
+        _("why outside the peer's hours"), max_length=300, blank=True
+    )
     # Who runs this session: a fact of the session, for hours, timesheets and clashes.
     # Set from the group's facilitators when the session is planned; a change on the
     # group moves only the sessions that have not begun, so approved months stay as

@@ -133,6 +133,7 @@ def session_create(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404
     initial = {"date": timezone.localdate() + datetime.timedelta(days=7), "weeks": 1}
     form = SessionForm(request.POST or None, initial=initial)
+    outside = form.show_override()
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -144,8 +145,10 @@ def session_create(request: HttpRequest, pk: int) -> HttpResponse:
                 minutes=data["minutes"],
                 weeks=data["weeks"],
                 topic=data["topic"],
+                override_reason=data["override"],
             )
         except ValidationError as error:
+            outside = form.show_override(error)
             apply_validation_error(form, error)
         else:
             messages.success(
@@ -154,7 +157,12 @@ def session_create(request: HttpRequest, pk: int) -> HttpResponse:
             )
             return redirect("groups:group_detail", pk=group.pk)
     status = 422 if request.method == "POST" else 200
-    context = {"form": form, "group": group, "planned": selectors.session_plan(group)}
+    context = {
+        "form": form,
+        "group": group,
+        "planned": selectors.session_plan(group),
+        "outside": outside,
+    }
     return render(request, "groups/session_form.html", context, status=status)
 
 

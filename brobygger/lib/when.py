@@ -48,10 +48,16 @@ def pattern(style: str, language: str | None = None) -> str:
     return english if language.startswith("en") else danish
 
 
-def format_when(value: datetime.date | datetime.datetime | None, style: str = "date") -> str:
-    """`value` in the style, in the active language; an aware moment in local time."""
+Value = datetime.date | datetime.datetime | datetime.time
+
+
+def format_when(value: Value | None, style: str = "date") -> str:
+    """`value` in the style, in the active language; an aware moment in local time; a
+    wall-clock time (a weekly window) in a time style."""
     if value is None or value == "":
         return ""
+    if isinstance(value, datetime.time):
+        return dateformat.time_format(value, pattern(style))
     if isinstance(value, datetime.datetime) and timezone.is_aware(value):
         value = timezone.localtime(value)
     return dateformat.format(value, pattern(style))
@@ -61,7 +67,22 @@ register = template.Library()
 
 
 @register.filter(expects_localtime=True, is_safe=False)
-def when(value: datetime.date | datetime.datetime | None, style: str = "date") -> str:
-    if not isinstance(value, datetime.date):
+def when(value: Value | None, style: str = "date") -> str:
+    if not isinstance(value, datetime.date | datetime.time):
         return ""
     return format_when(value, style)
+
+
+def format_period(first: datetime.date, last: datetime.date) -> str:
+    """A run of days, both included, joined by an en dash: "6.-10. juli", "30. juni-3. juli",
+    one day "6. juli"; across a new year with the years."""
+    if first == last:
+        return format_when(first, "day_month")
+    if first.year != last.year:
+        return f"{format_when(first, 'date')}\u2013{format_when(last, 'date')}"
+    if first.month == last.month:
+        english = (translation.get_language() or "da").startswith("en")
+        start = dateformat.format(first, "j" if english else "j.")
+    else:
+        start = format_when(first, "day_month")
+    return f"{start}\u2013{format_when(last, 'day_month')}"

@@ -19,11 +19,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from brobygger.audit.services import record_event
+from brobygger.lib.dates import local_datetime
 from brobygger.people.models import PeerWorker
 
 from .models import (
     Appointment,
     AppointmentStatus,
+    AvailabilityException,
     CalendarFeed,
     hash_feed_token,
     new_feed_token,
@@ -66,6 +68,53 @@ def _event(appointment: Appointment, *, base_url: str) -> icalendar.Event:
     return event
 
 
+def away_word() -> str:
+    """What an absence shows: never which kind (sickness is the peer's health)."""
+    return pgettext("calendar event", "Away")
+
+
+def _absence_event(absence: AvailabilityException) -> icalendar.Event:
+    event = icalendar.Event()
+    event.add("uid", f"{absence.uid}@brobygger")
+    event.add("dtstamp", absence.created_at.astimezone(UTC))
+    try:
+        hours = (
+            (
+                local_datetime(absence.starts_on, absence.start_time),
+                local_datetime(absence.ends_on, absence.end_time),
+            )
+            if absence.start_time is not None and absence.end_time is not None
+            else None
+        )
+    except ValueError:  # hours inside the skipped summer-time hour: show the whole day
+        hours = None
+    if hours is not None:
+        event.add("dtstart", hours[0].astimezone(UTC))
+        event.add("dtend", hours[1].astimezone(UTC))
+    else:
+        # All-day (VALUE=DATE): DTEND is the day after the last day (RFC 5545 §3.6.1).
+        event.add("dtstart", absence.starts_on)
+        event.add("dtend", absence.ends_on + datetime.timedelta(days=1))
+    event.add("summary", away_word())
+    event.add("status", "CONFIRMED")
+    return event
+
+
+def feed_absences(
+    peer: PeerWorker, *, now: datetime.datetime | None = None
+) -> list[AvailabilityException]:
+    today = timezone.localdate(now or timezone.now())
+    first = today - datetime.timedelta(days=DAYS_BACK)
+    last = today + datetime.timedelta(days=DAYS_AHEAD)
+    return list(
+        AvailabilityException.objects.filter(peer=peer)
+        .away()
+        .touching(first, last)
+        .only("uid", "created_at", "starts_on", "ends_on", "start_time", "end_time")
+        .order_by("starts_on", "pk")
+    )
+
+
 def feed_appointments(
     peer: PeerWorker, *, now: datetime.datetime | None = None
 ) -> list[Appointment]:
@@ -84,7 +133,8 @@ def feed_appointments(
 def build_calendar(
     peer: PeerWorker, *, base_url: str, now: datetime.datetime | None = None
 ) -> bytes:
-    """The peer's conversations from 60 days back to 365 days ahead, cancelled ones too.
+    """The peer's conversations from 60 days back to 365 days ahead, cancelled ones too,
+    and their time off (holiday, sickness, not available) in the same window.
 
     Cancelled events stay in the feed with STATUS:CANCELLED so that calendar apps
     remove or strike them; dropping them would leave the old event standing.
@@ -99,6 +149,9 @@ def build_calendar(
     with translation.override(_feed_language(peer)):
         for appointment in feed_appointments(peer, now=now):
             calendar.add_component(_event(appointment, base_url=base_url))
+        # Time off as all-day events saying only "Away"; the note stays behind the login.
+        for absence in feed_absences(peer, now=now):
+            calendar.add_component(_absence_event(absence))
     ical: bytes = calendar.to_ical()
     return ical
 

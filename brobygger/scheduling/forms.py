@@ -4,12 +4,13 @@ import datetime
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from brobygger.lib.dates import local_datetime
 from brobygger.people.forms import DateInput
 
-from .models import CancelledBy, ExceptionKind, Mode, PlaceKind, Weekday
+from .models import OUTSIDE_HOURS, CancelledBy, ExceptionKind, Mode, PlaceKind, Weekday
 
 DURATIONS = [(30, _("30 minutes")), (45, _("45 minutes")), (60, _("1 hour")), (90, _("1½ hours"))]
 
@@ -21,7 +22,41 @@ class TimeInput(forms.TimeInput):
         super().__init__(format="%H:%M", **kwargs)
 
 
-class WhenMixin(forms.Form):
+class OverrideMixin(forms.Form):
+    """ "Book anyway" and why, for every form that puts a peer in the agenda: shown when
+    the time is outside the peer's hours, on a day off or a public holiday
+    (scheduling.services.check_availability). `cleaned_data["override"]` is the reason
+    to pass on, empty unless ticked."""
+
+    book_anyway = forms.BooleanField(
+        label=_("Book anyway, outside the peer's hours"), required=False
+    )
+    override_reason = forms.CharField(
+        label=_("Why is it booked anyway?"),
+        required=False,
+        max_length=300,
+        help_text=_("For example: agreed with the peer by phone. Kept with the booking."),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("book_anyway") and not (data.get("override_reason") or "").strip():
+            self.add_error("override_reason", _("Say why it is booked anyway."))
+        # The reason counts only with the tick: ticking is the decision.
+        data["override"] = (data.get("override_reason") or "") if data.get("book_anyway") else ""
+        return data
+
+    def show_override(self, error: ValidationError | None = None) -> bool:
+        """The service asked for the tick, or the booker already used it (so a second
+        warning does not hide it and lose what was typed)."""
+        if error is not None and any(
+            getattr(e, "code", "") == OUTSIDE_HOURS for e in getattr(error, "error_list", [])
+        ):
+            return True
+        return self.is_bound and bool(self.data.get(self.add_prefix("book_anyway")))
+
+
+class WhenMixin(OverrideMixin):
     date = forms.DateField(label=_("Date"), widget=DateInput())
     time = forms.TimeField(label=_("Time"), widget=TimeInput())
     minutes = forms.TypedChoiceField(label=_("Length"), choices=DURATIONS, coerce=int, initial=45)
@@ -117,7 +152,10 @@ class WindowsForm(forms.Form):
 
 
 class ExceptionForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=DateInput())
+    starts_on = forms.DateField(label=_("From date"), widget=DateInput())
+    ends_on = forms.DateField(
+        label=_("To date (empty: the same day)"), required=False, widget=DateInput()
+    )
     kind = forms.ChoiceField(label=_("What"), choices=ExceptionKind.choices)
     start_time = forms.TimeField(
         label=_("From (empty: the whole day)"), required=False, widget=TimeInput()
@@ -127,9 +165,16 @@ class ExceptionForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        first, last = data.get("starts_on"), data.get("ends_on")
+        if first and last and last < first:
+            self.add_error("ends_on", _("The last day cannot be before the first."))
         start, end = data.get("start_time"), data.get("end_time")
         if (start is None) != (end is None) or (start and end and end <= start):
             self.add_error("end_time", _("Give both times; the end after the start."))
+        if start is not None and first and last and last != first:
+            self.add_error(
+                "start_time", _("Hours only on a single day: leave them empty for several days.")
+            )
         if data.get("kind") == ExceptionKind.EXTRA and start is None:
             self.add_error("start_time", _("Extra time needs a start and an end."))
         return data

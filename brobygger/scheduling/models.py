@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import secrets
 import uuid
@@ -15,6 +16,9 @@ from brobygger.accounts import policy
 from brobygger.lib.dates import elapsed_minutes
 from brobygger.people.models import PeerWorker, Person
 from brobygger.referrals.models import Course
+
+# The ValidationError code of a time outside a peer's hours (services.check_availability).
+OUTSIDE_HOURS = "outside_hours"
 
 
 class Weekday(models.IntegerChoices):
@@ -58,18 +62,42 @@ class ExceptionKind(models.TextChoices):
     EXTRA = "extra", _("Extra time available")
 
 
-class AvailabilityException(models.Model):
-    """A one-off change: away (holiday, sickness) or extra time on one date."""
+AWAY_KINDS = (ExceptionKind.HOLIDAY, ExceptionKind.SICK, ExceptionKind.UNAVAILABLE)
 
+
+class AvailabilityExceptionQuerySet(models.QuerySet["AvailabilityException"]):
+    def away(self) -> AvailabilityExceptionQuerySet:
+        """Holiday, sickness and other time off: everything but extra time."""
+        return self.exclude(kind=ExceptionKind.EXTRA)
+
+    def touching(self, first: datetime.date, last: datetime.date) -> AvailabilityExceptionQuerySet:
+        """Entries with at least one day in [first, last] (both inclusive)."""
+        return self.filter(starts_on__lte=last, ends_on__gte=first)
+
+    def on(self, day: datetime.date) -> AvailabilityExceptionQuerySet:
+        return self.touching(day, day)
+
+
+class AvailabilityException(models.Model):
+    """A one-off change: away (holiday, sickness) from one date to another, both days
+    included, or extra time on one date. Hours (from-to) only on a one-day entry."""
+
+    # Stable and not guessable: the calendar feed's UID for an absence.
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     peer = models.ForeignKey(PeerWorker, on_delete=models.CASCADE, related_name="exceptions")
-    date = models.DateField(_("date"))
+    starts_on = models.DateField(_("from date"))
+    ends_on = models.DateField(_("to date"))
     kind = models.CharField(_("kind"), max_length=12, choices=ExceptionKind.choices)
     start_time = models.TimeField(_("from"), null=True, blank=True)
     end_time = models.TimeField(_("to"), null=True, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)
+    # Entries are added and removed, never changed: the feed's DTSTAMP.
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AvailabilityExceptionQuerySet.as_manager()
 
     class Meta:
-        ordering = ["date", "start_time"]
+        ordering = ["starts_on", "start_time"]
         constraints = [
             models.CheckConstraint(
                 condition=(
@@ -82,11 +110,30 @@ class AvailabilityException(models.Model):
                 condition=~Q(kind="extra") | Q(start_time__isnull=False),
                 name="exception_extra_has_times",
             ),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")), name="exception_ends_on_or_after"
+            ),
+            models.CheckConstraint(
+                condition=Q(start_time__isnull=True) | Q(ends_on=models.F("starts_on")),
+                name="exception_hours_on_one_day",
+            ),
         ]
-        indexes = [models.Index(fields=["peer", "date"], name="exception_peer_date")]
+        # "Is peer X away on day D / in period P": peer, then ends_on >= first (mostly
+        # the few entries not yet over), then starts_on <= last.
+        indexes = [
+            models.Index(fields=["peer", "ends_on", "starts_on"], name="exception_peer_period")
+        ]
 
     def __str__(self) -> str:
-        return f"{self.date} {self.kind}"
+        return f"{self.starts_on}\u2013{self.ends_on} {self.kind}"
+
+    @property
+    def whole_day(self) -> bool:
+        return self.start_time is None
+
+    @property
+    def days(self) -> int:
+        return (self.ends_on - self.starts_on).days + 1
 
 
 class Mode(models.TextChoices):
@@ -154,6 +201,11 @@ class Appointment(models.Model):
         _("cancelled by"), max_length=12, choices=CancelledBy.choices, blank=True
     )
     cancel_reason = models.CharField(_("why"), max_length=300, blank=True)
+    # Booked anyway outside the peer's hours, on a day off or a public holiday: why
+    # (empty when the time was inside). Also in the booking's audit event.
+    override_reason = models.CharField(
+        _("why outside the peer's hours"), max_length=300, blank=True
+    )
     # RFC 5545 SEQUENCE: raised on every change a calendar must pick up.
     sequence = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)

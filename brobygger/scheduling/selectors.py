@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 import holidays
 from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from brobygger.accounts import policy
 from brobygger.lib.dates import (
@@ -20,6 +22,7 @@ from brobygger.lib.dates import (
     week_bounds,
     week_start,
 )
+from brobygger.lib.when import format_period, format_when
 from brobygger.people.models import PeerWorker, Person
 
 from .models import (
@@ -58,9 +61,11 @@ def free_slots(
     windows: dict[int, list[tuple[datetime.time, datetime.time]]] = defaultdict(list)
     for w in AvailabilityWindow.objects.filter(peer=peer):
         windows[w.weekday].append((w.start_time, w.end_time))
-    exceptions: dict[datetime.date, list[AvailabilityException]] = defaultdict(list)
-    for e in AvailabilityException.objects.filter(peer=peer, date__gte=first, date__lt=last):
-        exceptions[e.date].append(e)
+    entries = list(
+        AvailabilityException.objects.filter(peer=peer).touching(
+            first, last - datetime.timedelta(days=1)
+        )
+    )
     range_start, range_end = day_start(first), day_start(last)
     busy = list(
         Appointment.objects.active()
@@ -75,11 +80,7 @@ def free_slots(
     slots: list[datetime.datetime] = []
     day = first
     while day < last and len(slots) < limit:
-        spans = [] if day in closed else list(windows.get(day.weekday(), []))
-        for e in exceptions.get(day, []):
-            if e.kind == ExceptionKind.EXTRA and e.start_time and e.end_time:
-                spans.append((e.start_time, e.end_time))
-        away = [e for e in exceptions.get(day, []) if e.kind != ExceptionKind.EXTRA]
+        spans, away = _day_plan(day, windows, entries, closed)
         for span_start, span_end in sorted(spans):
             try:
                 moment = local_datetime(day, span_start)
@@ -101,15 +102,125 @@ def free_slots(
     return slots
 
 
+def _day_plan(
+    day: datetime.date,
+    windows: dict[int, list[tuple[datetime.time, datetime.time]]],
+    entries: list[AvailabilityException],
+    closed: holidays.HolidayBase,
+) -> tuple[list[tuple[datetime.time, datetime.time]], list[AvailabilityException]]:
+    """The peer's working spans on `day` (weekly windows, none on a public holiday, plus
+    extra time) and the absences that touch it."""
+    today = [e for e in entries if e.starts_on <= day <= e.ends_on]
+    spans = [] if day in closed else list(windows.get(day.weekday(), []))
+    for e in today:
+        if e.kind == ExceptionKind.EXTRA and e.start_time and e.end_time:
+            spans.append((e.start_time, e.end_time))
+    return spans, [e for e in today if e.kind != ExceptionKind.EXTRA]
+
+
 def _is_away(
     start: datetime.datetime, end: datetime.datetime, away: list[AvailabilityException]
 ) -> bool:
-    for e in away:
-        if e.start_time is None or e.end_time is None:
-            return True
-        if start.time() < e.end_time and end.time() > e.start_time:
-            return True
-    return False
+    return any(_away_clashes(e, start, end) for e in away)
+
+
+def _away_clashes(
+    e: AvailabilityException, start: datetime.datetime, end: datetime.datetime
+) -> bool:
+    """Whether an absence takes [start, end) (local times on one of its days)."""
+    if e.start_time is None or e.end_time is None:
+        return True
+    return start.time() < e.end_time and (end.time() > e.start_time or end.date() > start.date())
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason a time does not suit a peer: a code for the audit trail, words for people."""
+
+    code: str  # "away", "public_holiday", "outside_hours"
+    message: str
+
+
+def availability_problems(
+    peer: PeerWorker, starts_at: datetime.datetime, ends_at: datetime.datetime
+) -> list[Problem]:
+    """Why the peer should not be put in the agenda from `starts_at` to `ends_at`, in words
+    for the booker: away (holiday, sickness, time off), a Danish public holiday, or outside
+    the weekly hours and extra time. Empty when the time is fine. Absences count for
+    everyone; a peer with no weekly hours at all is held to none, public holidays included
+    (they close the weekly hours, as in `free_slots`).
+
+    The one check for every path that books a peer (conversations, group sessions); the
+    booker may go ahead with a reason (scheduling.services.check_availability).
+    """
+    start, end = timezone.localtime(starts_at), timezone.localtime(ends_at)
+    first = start.date()
+    last = timezone.localdate(ends_at - datetime.timedelta(microseconds=1))
+    problems: list[Problem] = []
+    name = peer.name
+    entries = list(AvailabilityException.objects.filter(peer=peer).touching(first, last))
+    for e in entries:
+        if e.kind == ExceptionKind.EXTRA or not _away_clashes(e, start, end):
+            continue
+        problems.append(Problem("away", _away_message(name, e)))
+    windows: dict[int, list[tuple[datetime.time, datetime.time]]] = defaultdict(list)
+    for weekday, w_start, w_end in windows_of(peer):
+        windows[weekday].append((w_start, w_end))
+    if not windows:
+        return problems
+    closed = _danish_holidays({first.year, last.year})
+    day = first
+    while day <= last:
+        if day in closed:
+            words = _("%(day)s is a public holiday (%(holiday)s).") % {
+                "day": format_when(day, "weekday_day_month"),
+                "holiday": closed.get(day),
+            }
+            problems.append(Problem("public_holiday", words))
+        day += datetime.timedelta(days=1)
+    if first not in closed:
+        spans, _away = _day_plan(first, windows, entries, closed)
+        inside = last == first and any(s <= start.time() and end.time() <= e for s, e in spans)
+        if not inside:
+            words = _hours_message(name, first, windows.get(first.weekday(), []))
+            problems.append(Problem("outside_hours", words))
+    return problems
+
+
+def _span(start: datetime.time, end: datetime.time) -> str:
+    return f"{format_when(start, 'time')}\u2013{format_when(end, 'time')}"
+
+
+def _away_message(name: str, e: AvailabilityException) -> str:
+    period = format_period(e.starts_on, e.ends_on)
+    if e.start_time is not None and e.end_time is not None:
+        period = f"{period} {_span(e.start_time, e.end_time)}"
+    if e.kind == ExceptionKind.HOLIDAY:
+        words = _("%(name)s is on holiday %(period)s.")
+    elif e.kind == ExceptionKind.SICK:
+        words = _("%(name)s is off sick %(period)s.")
+    else:
+        words = _("%(name)s is not available %(period)s.")
+    return words % {"name": name, "period": period}
+
+
+def _hours_message(
+    name: str, day: datetime.date, spans: list[tuple[datetime.time, datetime.time]]
+) -> str:
+    weekday = str(Weekday(day.weekday()).label)
+    if not (translation.get_language() or "da").startswith("en"):
+        weekday = weekday.lower()  # Danish writes weekdays in lower case mid-sentence
+    if not spans:
+        return _("%(name)s does not work on %(weekday)s.") % {
+            "name": name,
+            "weekday": weekday,
+        }
+    hours = ", ".join(_span(s, e) for s, e in sorted(spans))
+    return _("Outside %(name)s's working hours: %(weekday)s %(hours)s.") % {
+        "name": name,
+        "weekday": weekday,
+        "hours": hours,
+    }
 
 
 def peer_week(user: Any, peer: PeerWorker, monday: datetime.date) -> dict[str, Any]:
@@ -262,8 +373,26 @@ def windows_of(peer: PeerWorker) -> list[tuple[int, datetime.time, datetime.time
     )
 
 
+def overlapping_exception(
+    peer: PeerWorker,
+    starts_on: datetime.date,
+    ends_on: datetime.date,
+    start_time: datetime.time | None,
+    end_time: datetime.time | None,
+) -> AvailabilityException | None:
+    """An entry of the peer that shares time with this one: any day in common, unless both
+    are hours on the same day that do not meet."""
+    for e in AvailabilityException.objects.filter(peer=peer).touching(starts_on, ends_on):
+        if e.start_time is None or e.end_time is None or start_time is None or end_time is None:
+            return e
+        if start_time < e.end_time and e.start_time < end_time:
+            return e
+    return None
+
+
 def upcoming_exceptions(peer: PeerWorker) -> QuerySet[AvailabilityException]:
-    return AvailabilityException.objects.filter(peer=peer, date__gte=timezone.localdate())
+    """What is not over yet: a holiday that began last week is still shown."""
+    return AvailabilityException.objects.filter(peer=peer, ends_on__gte=timezone.localdate())
 
 
 def coordinator_peers(user: Any, *, unit_pk: str = "") -> QuerySet[PeerWorker]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
@@ -16,12 +17,14 @@ from brobygger.agenda import services as agenda
 from brobygger.agenda.models import Kind, Source, peer_party, person_party
 from brobygger.audit.services import record_event
 from brobygger.lib.dates import week_bounds, week_start
-from brobygger.lib.when import format_when
+from brobygger.lib.when import format_period, format_when
 from brobygger.people import services as people_services
-from brobygger.people.models import ConsentKind
+from brobygger.people.models import ConsentKind, PeerWorker
 from brobygger.referrals.models import Course
 
+from . import selectors
 from .models import (
+    OUTSIDE_HOURS,
     Appointment,
     AppointmentStatus,
     AvailabilityException,
@@ -157,6 +160,38 @@ def _check_contract(appointment: Appointment, *, allow_over_contract: bool) -> N
         )
 
 
+def check_availability(
+    *,
+    peers: Iterable[PeerWorker],
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    override_reason: str = "",
+) -> dict[str, Any]:
+    """The one check before peers are put in the agenda at a time (a conversation, a group
+    session's facilitators): away, a public holiday, or outside their weekly hours stops
+    the booking unless the booker goes ahead with a reason. Returns what the audit event
+    records: {} when the time is fine, else the problems' codes and the reason.
+    """
+    problems = [
+        problem
+        for peer in peers
+        for problem in selectors.availability_problems(peer, starts_at, ends_at)
+    ]
+    if not problems:
+        return {}
+    reason = override_reason.strip()
+    if not reason:
+        raise ValidationError(
+            [ValidationError(p.message, code=OUTSIDE_HOURS) for p in problems]
+            + [
+                ValidationError(
+                    _("Tick “Book anyway” and say why if it is agreed."), code=OUTSIDE_HOURS
+                )
+            ]
+        )
+    return {"override": sorted({p.code for p in problems}), "override_reason": reason[:300]}
+
+
 def _check_month_open(appointment: Appointment) -> None:
     """A held conversation counts in the peer's timesheet on the local day it starts, and an
     approved month is locked. A month can be approved on its last day (the peer may work
@@ -189,6 +224,7 @@ def book(
     place_kind: str = "",
     place: str = "",
     allow_over_contract: bool = False,
+    override_reason: str = "",
 ) -> Appointment:
     if course.ended_on is not None:
         raise ValidationError(_("The course has ended."), code="course_ended")
@@ -212,13 +248,20 @@ def book(
         appointment.full_clean(exclude=["course", "peer", "person"])
         _check_month_open(appointment)
         _check_contract(appointment, allow_over_contract=allow_over_contract)
+        override = check_availability(
+            peers=[course.peer],
+            starts_at=starts_at,
+            ends_at=ends_at,
+            override_reason=override_reason,
+        )
+        appointment.override_reason = override.get("override_reason", "")
         _guarded_save(appointment)
         record_event(
             actor=actor,
             verb="appointment.booked",
             obj=appointment,
             person_id=course.person_id,
-            data={"minutes": minutes, "mode": mode},
+            data={"minutes": minutes, "mode": mode, **override},
         )
     return appointment
 
@@ -230,6 +273,7 @@ def reschedule(
     starts_at: datetime.datetime,
     minutes: int,
     allow_over_contract: bool = False,
+    override_reason: str = "",
 ) -> Appointment:
     if appointment.status != AppointmentStatus.BOOKED:
         raise ValidationError(_("Only a booked conversation can be moved."), code="status")
@@ -239,14 +283,24 @@ def reschedule(
         appointment.starts_at, appointment.ends_at = starts_at, ends_at
         _check_month_open(appointment)  # the month it goes to
         _check_contract(appointment, allow_over_contract=allow_over_contract)
+        override = check_availability(
+            peers=[appointment.peer],
+            starts_at=starts_at,
+            ends_at=ends_at,
+            override_reason=override_reason,
+        )
+        appointment.override_reason = override.get("override_reason", "")
         appointment.sequence += 1
-        _guarded_save(appointment, update_fields=["starts_at", "ends_at", "sequence", "updated_at"])
+        _guarded_save(
+            appointment,
+            update_fields=["starts_at", "ends_at", "override_reason", "sequence", "updated_at"],
+        )
         record_event(
             actor=actor,
             verb="appointment.rescheduled",
             obj=appointment,
             person_id=appointment.person_id,
-            data={"minutes": minutes},
+            data={"minutes": minutes, **override},
         )
     return appointment
 
@@ -350,19 +404,57 @@ def add_exception(
     *,
     actor: Any,
     peer: Any,
-    date: datetime.date,
+    starts_on: datetime.date,
+    ends_on: datetime.date | None = None,
     kind: str,
     start_time: datetime.time | None = None,
     end_time: datetime.time | None = None,
     note: str = "",
 ) -> AvailabilityException:
+    """Away (holiday, sickness, time off) from one date to another, both included, or
+    extra time on one date. One peer's entries never overlap."""
+    ends_on = ends_on or starts_on
+    if ends_on < starts_on:
+        raise ValidationError({"ends_on": _("The last day cannot be before the first.")})
+    if start_time is not None and ends_on != starts_on:
+        raise ValidationError(
+            {"start_time": _("Hours only on a single day: leave them empty for several days.")}
+        )
     exception = AvailabilityException(
-        peer=peer, date=date, kind=kind, start_time=start_time, end_time=end_time, note=note
+        peer=peer,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        kind=kind,
+        start_time=start_time,
+        end_time=end_time,
+        note=note,
     )
     exception.full_clean(exclude=["peer"])
     with transaction.atomic():
+        # One writer per peer at a time, so two overlapping entries cannot both pass.
+        PeerWorker.objects.select_for_update().filter(pk=peer.pk).first()
+        clash = selectors.overlapping_exception(peer, starts_on, ends_on, start_time, end_time)
+        if clash is not None:
+            raise ValidationError(
+                {
+                    "starts_on": _(
+                        "This overlaps %(what)s %(period)s. Remove that entry first, "
+                        "or choose other days."
+                    )
+                    % {
+                        "what": clash.get_kind_display().lower(),
+                        "period": format_period(clash.starts_on, clash.ends_on),
+                    }
+                },
+                code="overlap",
+            )
         exception.save()
-        record_event(actor=actor, verb="availability.exception", obj=exception, data={"kind": kind})
+        record_event(
+            actor=actor,
+            verb="availability.exception",
+            obj=exception,
+            data={"kind": kind, "days": exception.days},
+        )
     return exception
 
 

@@ -35,8 +35,17 @@ def _monday(request: HttpRequest) -> datetime.date:
     return week_start(day)
 
 
-def _needs_confirmation(error: ValidationError) -> bool:
-    return any(getattr(e, "code", "") == "over_contract" for e in error.error_list)
+def _needs_confirmation(error: ValidationError, code: str = "over_contract") -> bool:
+    return hasattr(error, "error_list") and any(
+        getattr(e, "code", "") == code for e in error.error_list
+    )
+
+
+def _over_contract(form: Any, error: ValidationError | None = None) -> bool:
+    """Show the over-contract tick: asked for, or already ticked (nothing typed is lost)."""
+    if error is not None and _needs_confirmation(error):
+        return True
+    return form.is_bound and bool(form.data.get(form.add_prefix("allow_over_contract")))
 
 
 @role_required(Role.COORDINATOR, *PEERS)
@@ -57,7 +66,8 @@ def book(request: HttpRequest, course_pk: int) -> HttpResponse:
         except ValueError:
             pass
     form = BookForm(request.POST or None, initial=initial)
-    confirm = False
+    confirm = _over_contract(form)
+    outside = form.show_override()
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -70,9 +80,11 @@ def book(request: HttpRequest, course_pk: int) -> HttpResponse:
                 place_kind=data["place_kind"],
                 place=data["place"],
                 allow_over_contract=data["allow_over_contract"],
+                override_reason=data["override"],
             )
         except ValidationError as error:
-            confirm = _needs_confirmation(error)
+            confirm = _over_contract(form, error)
+            outside = form.show_override(error)
             apply_validation_error(form, error)
         else:
             messages.success(request, _("The conversation is booked."))
@@ -85,6 +97,7 @@ def book(request: HttpRequest, course_pk: int) -> HttpResponse:
         "form": form,
         "slots": slots,
         "confirm": confirm,
+        "outside": outside,
         "part": part,
     }
     return render(
@@ -105,12 +118,14 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     role = getattr(request.user, "role", "")
     cancel_form = CancelForm(initial={"by": "coordinator" if role == Role.COORDINATOR else "peer"})
-    confirm = False
+    confirm = outside = False
     if request.method == "POST":
         action = request.POST.get("action", "")
         try:
             if action == "reschedule":
                 reschedule_form = RescheduleForm(request.POST)
+                confirm = _over_contract(reschedule_form)
+                outside = reschedule_form.show_override()
                 if reschedule_form.is_valid():
                     data = reschedule_form.cleaned_data
                     services.reschedule(
@@ -119,6 +134,7 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
                         starts_at=data["starts_at"],
                         minutes=data["minutes"],
                         allow_over_contract=data["allow_over_contract"],
+                        override_reason=data["override"],
                     )
                     messages.success(request, _("The conversation was moved."))
                     return redirect("scheduling:appointment", pk=appointment.pk)
@@ -144,7 +160,8 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             target = reschedule_form if action == "reschedule" else cancel_form
             if action in ("reschedule", "cancel"):
-                confirm = _needs_confirmation(error)
+                confirm = _over_contract(target, error)
+                outside = action == "reschedule" and reschedule_form.show_override(error)
                 apply_validation_error(target, error)
             else:
                 for message in error.messages:
@@ -155,6 +172,7 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "reschedule_form": reschedule_form,
         "cancel_form": cancel_form,
         "confirm": confirm,
+        "outside": outside,
         "now": timezone.now(),
     }
     return render(

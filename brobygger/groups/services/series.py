@@ -19,6 +19,7 @@ from brobygger.lib.dates import elapsed_minutes, local_datetime
 from brobygger.lib.when import format_when
 from brobygger.people.models import PeerWorker
 from brobygger.scheduling.models import Appointment
+from brobygger.scheduling.services import check_availability
 
 from .. import selectors
 from ..models import (
@@ -324,8 +325,12 @@ def add_session(
     ends_at: datetime.datetime,
     topic: str = "",
     allow_past: bool = False,
+    override_reason: str = "",
 ) -> GroupSession:
-    """One session. The facilitators must be free: no conversation, no other group.
+    """One session. The facilitators must be free: no conversation, no other group; and
+    within their hours, not away, not on a public holiday, unless `override_reason` says
+    why (scheduling.services.check_availability). A session registered after the fact
+    is not checked against hours: it took place.
 
     `allow_past` is for registering a session after the fact (and for demo data).
     """
@@ -340,7 +345,21 @@ def add_session(
         if reason:
             raise ValidationError(reason, code="facilitator_busy")
         _check_months_open((p.pk, starts_at) for p in facilitators)
-        session = GroupSession(group=group, starts_at=starts_at, ends_at=ends_at, topic=topic)
+        override: dict[str, Any] = {}
+        if starts_at >= timezone.now():
+            override = check_availability(
+                peers=facilitators,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                override_reason=override_reason,
+            )
+        session = GroupSession(
+            group=group,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            topic=topic,
+            override_reason=override.get("override_reason", ""),
+        )
         session.full_clean(exclude=["group"])
         session.save()
         session.facilitators.add(*facilitators)
@@ -349,7 +368,7 @@ def add_session(
             actor=actor,
             verb="group.session_added",
             obj=session,
-            data={"group": group.pk, "minutes": session.minutes},
+            data={"group": group.pk, "minutes": session.minutes, **override},
         )
     return session
 
@@ -388,6 +407,7 @@ def add_weekly_sessions(
     weeks: int,
     topic: str = "",
     allow_past: bool = False,
+    override_reason: str = "",
 ) -> list[GroupSession]:
     """The same weekday and wall-clock time for `weeks` weeks (summer time included);
     all or nothing, so a clash in week 7 leaves no half-planned series behind."""
@@ -416,6 +436,7 @@ def add_weekly_sessions(
                         ends_at=ends_at,
                         topic=topic,
                         allow_past=allow_past,
+                        override_reason=override_reason,
                     )
                 )
             except ValidationError as error:

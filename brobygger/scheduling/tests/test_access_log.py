@@ -170,7 +170,7 @@ class SchedulingAccessLogTests(BaseTestCase):
 
     def test_only_the_peer_or_their_coordinator_removes_a_day_off_and_it_names_nobody(self):
         day_off = services.add_exception(
-            actor=self.peer.user, peer=self.peer, date=NEXT_MONDAY, kind=ExceptionKind.HOLIDAY
+            actor=self.peer.user, peer=self.peer, starts_on=NEXT_MONDAY, kind=ExceptionKind.HOLIDAY
         )
         url = reverse("scheduling:delete_exception", args=[day_off.pk])
         self.login(self.other_peer)

@@ -209,7 +209,7 @@ class TimeTests(BaseTestCase):
             self.peer, self.bob, start=day, days=1, part_of_day="afternoon"
         )
         self.assertTrue(all(s.astimezone(TZ).hour >= 12 for s in afternoon))
-        services.add_exception(actor=self.peer.user, peer=self.peer, date=day, kind="sick")
+        services.add_exception(actor=self.peer.user, peer=self.peer, starts_on=day, kind="sick")
         self.assertEqual(selectors.free_slots(self.peer, self.bob, start=day, days=1), [])
 
 
