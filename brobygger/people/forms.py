@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from brobygger.accounts.models import Unit
+from brobygger.accounts.models import CODE_LENGTH, Unit, code_validator
 from brobygger.lib import cpr
 
 from .models import (
@@ -165,6 +165,13 @@ class PeerForm(forms.Form):
         error_messages={"invalid": _("Use small letters a-z, digits, dot, dash or underscore.")},
     )
     email = forms.EmailField(label=_("E-mail"), required=False)
+    employee_number = forms.CharField(
+        label=_("Employee number"),
+        required=False,
+        max_length=CODE_LENGTH,
+        validators=[code_validator()],
+        help_text=_("As in the region's payroll system. The payroll file needs it."),
+    )
     kind = forms.ChoiceField(label=_("Kind of peer"), choices=PeerKind.choices)
     experience_tags = forms.ModelMultipleChoiceField(
         label=_("Experience the peer has chosen to share"),

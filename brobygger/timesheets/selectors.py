@@ -289,6 +289,7 @@ def month_overview(
             "user__first_name",
             "user__last_name",
             "user__username",
+            "user__employee_number",
             "sheet__approved_at",
         ).order_by("user__first_name", "user__last_name", "pk")
     )
@@ -299,6 +300,7 @@ def month_overview(
             "name": f"{row['user__first_name']} {row['user__last_name']}".strip()
             or row["user__username"],
             "username": row["user__username"],
+            "employee_number": row["user__employee_number"],
             "approved_at": row["sheet__approved_at"],
             "figures": figures[row["pk"]],
         }
@@ -307,4 +309,10 @@ def month_overview(
     counts = {state: 0 for state in TimesheetState.values}
     for line in lines:
         counts[line["figures"].state] += 1
-    return {"lines": lines, "counts": counts}
+    # Approved months the payroll lines cannot carry: the peer has no employee number.
+    no_number = [
+        line
+        for line in lines
+        if line["figures"].state == TimesheetState.APPROVED and not line["employee_number"]
+    ]
+    return {"lines": lines, "counts": counts, "no_employee_number": no_number}
