@@ -47,9 +47,7 @@ class HoursAgreeTests(BaseTestCase):
                 description="Forberedelse og kørsel",
             )
         self.login(self.coordinator)
-        sheet = self.client.get(
-            reverse("timesheets:peer_month", args=[year, month, self.peer.pk])
-        )
+        sheet = self.client.get(reverse("timesheets:peer_month", args=[year, month, self.peer.pk]))
         self.assertEqual(sheet.status_code, 200)
         figures = sheet.context["figures"]
         sheet_html = sheet.content.decode()
