@@ -3,6 +3,8 @@ checked for its form and uniqueness, and audited (issue 19)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.urls import reverse
 
 from brobygger.audit.models import AuditEvent
@@ -10,7 +12,7 @@ from brobygger.testing import BaseTestCase
 
 
 class EmployeeNumberTests(BaseTestCase):
-    def edit(self, number: str) -> object:
+    def edit(self, number: str) -> Any:
         self.login(self.coordinator)
         return self.client.post(
             reverse("people:peer_edit", args=[self.peer.pk]),

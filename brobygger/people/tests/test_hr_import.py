@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import io
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -36,13 +37,13 @@ def xlsx(rows: list[list[object]]) -> bytes:
 
 
 class HRImportTests(BaseTestCase):
-    def upload(self, kind: str, content: bytes, name: str = "hr.csv") -> object:
+    def upload(self, kind: str, content: bytes, name: str = "hr.csv") -> Any:
         return self.client.post(
             URL, {"kind": kind, "file": SimpleUploadedFile(name, content)}, follow=False
         )
 
-    def confirm(self, response: object) -> object:
-        form = response.context["confirm"]  # type: ignore[attr-defined]
+    def confirm(self, response: Any) -> Any:
+        form = response.context["confirm"]
         data = {name: form.initial[name] for name in ("kind", "name", "content")}
         return self.client.post(URL, {**data, "confirm": "1"})
 
