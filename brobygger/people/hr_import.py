@@ -47,7 +47,7 @@ CREATE, UPDATE, UNCHANGED = "create", "update", "unchanged"
 UNIT_COLUMNS = {
     "code": ("enhedskode", "code", "unit code", "kode"),
     "name": ("navn", "name", "enhedsnavn"),
-    "sor": ("sor", "sor-kode", "sor kode", "sor_code", "sor id"),
+    "sor": ("sor-kode", "sor", "sor kode", "sor_code", "sor id"),
     "kind": ("type", "kind"),
 }
 UNIT_REQUIRED = ("code", "name")
@@ -92,6 +92,16 @@ class RowError:
     message: str
 
 
+# A changed field → the file's column it comes from (shown as the change).
+CHANGE_COLUMNS = {
+    "name": UNIT_COLUMNS["name"][0],
+    "sor_code": UNIT_COLUMNS["sor"][0],
+    "kind": UNIT_COLUMNS["kind"][0],
+    **{k: STAFF_COLUMNS[k][0] for k in ("first_name", "last_name", "email", "role", "unit")},
+    "hours": STAFF_COLUMNS["hours"][0],
+}
+
+
 @dataclass
 class PlannedRow:
     line: int
@@ -100,6 +110,10 @@ class PlannedRow:
     action: str  # CREATE, UPDATE or UNCHANGED
     changes: list[str] = field(default_factory=list)
     values: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def changed_columns(self) -> str:
+        return ", ".join(CHANGE_COLUMNS[name] for name in self.changes)
 
 
 @dataclass
@@ -294,7 +308,7 @@ def _plan_units(plan: Plan, columns: dict[str, int], body: list[tuple[int, list[
         if kind is not None or unit is None:
             values["kind"] = kind or UnitKind.OTHER
         if unit is None:
-            plan.rows.append(PlannedRow(line, code, name, CREATE, sorted(values), values))
+            plan.rows.append(PlannedRow(line, code, name, CREATE, [], values))
         else:
             changes = sorted(k for k, v in values.items() if getattr(unit, k) != v)
             action = UPDATE if changes else UNCHANGED

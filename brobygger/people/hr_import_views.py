@@ -19,6 +19,9 @@ from brobygger.accounts.models import Role
 from . import hr_import
 from .forms import HRConfirmForm, HRImportForm
 
+# The confirmation's hidden fields get their own ids beside the upload form's.
+CONFIRM = "confirm"
+
 
 @role_required(Role.ADMINISTRATOR)
 @require_http_methods(["GET", "POST"])
@@ -27,7 +30,7 @@ def hr_import_page(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"form": form, "columns": _column_help()}
     status = 200
     if request.method == "POST" and "confirm" in request.POST:
-        confirm = HRConfirmForm(request.POST)
+        confirm = HRConfirmForm(request.POST, prefix=CONFIRM)
         if not confirm.is_valid():
             form.add_error(None, _("Upload the file again."))
             return render(request, "people/hr_import.html", context, status=422)
@@ -74,11 +77,12 @@ def hr_import_page(request: HttpRequest) -> HttpResponse:
                 context |= {"plan": plan, "file_name": upload.name}
                 if plan.ok:
                     context["confirm"] = HRConfirmForm(
+                        prefix=CONFIRM,
                         initial={
                             "kind": kind,
                             "name": upload.name,
                             "content": base64.b64encode(content).decode("ascii"),
-                        }
+                        },
                     )
         if form.errors or ("plan" in context and not context["plan"].ok):
             status = 422

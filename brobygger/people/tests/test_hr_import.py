@@ -44,7 +44,7 @@ class HRImportTests(BaseTestCase):
 
     def confirm(self, response: Any) -> Any:
         form = response.context["confirm"]
-        data = {name: form.initial[name] for name in ("kind", "name", "content")}
+        data = {f"confirm-{name}": form.initial[name] for name in ("kind", "name", "content")}
         return self.client.post(URL, {**data, "confirm": "1"})
 
     def setUp(self) -> None:
@@ -124,9 +124,9 @@ class HRImportTests(BaseTestCase):
         response = self.client.post(
             URL,
             {
-                "kind": "staff",
-                "name": "hr.csv",
-                "content": base64.b64encode(bad).decode(),
+                "confirm-kind": "staff",
+                "confirm-name": "hr.csv",
+                "confirm-content": base64.b64encode(bad).decode(),
                 "confirm": "1",
             },
         )
