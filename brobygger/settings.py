@@ -270,6 +270,22 @@ NOTIFY_SCORE_THRESHOLDS: dict[str, Any] = env_json_object(
     '{"qpr-15": {"total": {"drop": 6}}, "oplevelse-af-peerstoette": {"total": {"below": 2}}}',
 )
 
+# The payroll file (brobygger/timesheets/payroll.py), shaped for the region's payroll
+# system: the pay code (lønart) for each kind of hours, the columns of its lines in order,
+# and the separator. The codes below are placeholders: set the region's own, e.g.
+# PAYROLL_PAY_CODES='{"direct": "0110", "transport": "0450"}' (kinds not named keep these).
+# Columns: employee_number, name, username, month, pay_code, kind, hours, minutes.
+# A start-up check (timesheets/checks.py) refuses unknown kinds, columns and separators.
+PAYROLL_PAY_CODES: dict[str, Any] = {
+    "direct": "1010",
+    "indirect": "1020",
+    "transport": "1030",
+    "supervision": "1040",
+    "education": "1050",
+} | env_json_object("PAYROLL_PAY_CODES")
+PAYROLL_COLUMNS = env_list("PAYROLL_COLUMNS", "employee_number,name,month,pay_code,kind,hours")
+PAYROLL_SEPARATOR = env_str("PAYROLL_SEPARATOR", ";")
+
 # A peer keeps read access to a course's records for this many days after it ended (to
 # finish the closing work), then loses it: brobygger/accounts/policy.py (issue 16).
 PEER_READ_AFTER_END_DAYS = env_int("PEER_READ_AFTER_END_DAYS", 14)

@@ -91,6 +91,7 @@ class UserAdmin(AdministratorsOnly, BaseUserAdmin):
     form = BrobyggerUserChangeForm
     add_form = BrobyggerUserCreationForm
     list_display = ("username", "first_name", "last_name", "role", "is_active", "last_login")
+    search_fields = ("username", "first_name", "last_name", "email", "employee_number")
     list_filter = ("role", "is_active")
     add_fieldsets = (
         *BaseUserAdmin.add_fieldsets,
@@ -107,7 +108,7 @@ class UserAdmin(AdministratorsOnly, BaseUserAdmin):
         return (
             (None, {"fields": ("username", "password")}),
             (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
-            (_("Brobygger"), {"fields": ("role", units, "language", "phone")}),
+            (_("Brobygger"), {"fields": ("role", units, "language", "phone", "employee_number")}),
             (_("Access"), {"fields": ("is_active", "is_staff", "is_superuser")}),
             (_("Important dates"), {"fields": ("last_login", "date_joined")}),
         )
@@ -149,6 +150,6 @@ class UserAdmin(AdministratorsOnly, BaseUserAdmin):
 
 @admin.register(Unit)
 class UnitAdmin(AdministratorsOnly, admin.ModelAdmin):
-    list_display = ("name", "kind", "sor_code", "active")
+    list_display = ("name", "code", "kind", "sor_code", "active")
     list_filter = ("kind", "active")
-    search_fields = ("name", "sor_code")
+    search_fields = ("name", "code", "sor_code")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +22,17 @@ class Role(models.TextChoices):
 PEER_ROLES = frozenset({Role.PEER_WORKER, Role.RELATIVE_PEER})
 
 
+# Employee numbers and unit codes from the region's systems: 1-20 letters, digits, hyphens.
+CODE_LENGTH = 20
+CODE_RE = r"^[0-9A-Za-z-]{1,20}$"
+
+
+def code_validator() -> RegexValidator:
+    return RegexValidator(
+        CODE_RE, message=_("Use 1 to 20 letters (a-z), digits or hyphens, without spaces.")
+    )
+
+
 class UnitKind(models.TextChoices):
     WARD = "ward", _("Ward")
     CLINIC = "clinic", _("Clinic")
@@ -32,6 +44,14 @@ class Unit(models.Model):
     """A ward, clinic or outpatient team; optionally with its SOR code."""
 
     name = models.CharField(_("name"), max_length=120, unique=True)
+    # The region's own code for the unit (its HR export names units by it).
+    code = models.CharField(
+        _("unit code"),
+        max_length=CODE_LENGTH,
+        blank=True,
+        validators=[code_validator()],
+        help_text=_("The region's code for the unit, as in its HR export."),
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=UnitKind.choices)
     # SOR (Sundhedsvæsenets Organisationsregister) identifiers are 15-18 digits.
     sor_code = models.CharField(_("SOR code"), max_length=18, blank=True)
@@ -50,6 +70,15 @@ class Unit(models.Model):
                 condition=Q(sor_code="") | Q(sor_code__regex=r"^[0-9]{6,18}$"),
                 name="unit_sor_code_digits",
             ),
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=~Q(code=""),
+                name="unit_code_unique",
+                violation_error_message=_("Another unit already has this unit code."),
+            ),
+            models.CheckConstraint(
+                condition=Q(code="") | Q(code__regex=CODE_RE), name="unit_code_form"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -62,6 +91,15 @@ class User(AbstractUser):
         _("language"), max_length=5, choices=settings.LANGUAGES, default="da"
     )
     phone = models.CharField(_("phone"), max_length=30, blank=True)
+    # The region's employee number (lønnummer): the payroll file and the HR import know
+    # staff by it. One region per installation, so unique across all units.
+    employee_number = models.CharField(
+        _("employee number"),
+        max_length=CODE_LENGTH,
+        blank=True,
+        validators=[code_validator()],
+        help_text=_("As in the region's payroll system: letters, digits and hyphens."),
+    )
     units: models.ManyToManyField[Unit, Membership] = models.ManyToManyField(
         Unit, through="Membership", related_name="members", blank=True
     )
@@ -73,7 +111,17 @@ class User(AbstractUser):
             models.CheckConstraint(
                 condition=Q(role__in=[r.value for r in Role]) | Q(is_superuser=True),
                 name="user_role_valid",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["employee_number"],
+                condition=~Q(employee_number=""),
+                name="user_employee_number_unique",
+                violation_error_message=_("Another user already has this employee number."),
+            ),
+            models.CheckConstraint(
+                condition=Q(employee_number="") | Q(employee_number__regex=CODE_RE),
+                name="user_employee_number_form",
+            ),
         ]
 
     @property

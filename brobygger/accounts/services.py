@@ -21,7 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from brobygger.audit.services import record_event
 
 from .access import is_administrator
-from .models import PEER_ROLES, Membership, Role, Unit, User
+from .models import PEER_ROLES, Membership, Role, Unit, User, code_validator
 
 # The audit verb of every change of a user's role or units (the role-change report reads it).
 PRIVILEGES_CHANGED = "user.privileges_changed"
@@ -30,6 +30,46 @@ LOGIN_UNLOCKED = "user.login_unlocked"
 
 def _unit_ids(units: Iterable[Unit]) -> list[int]:
     return sorted({int(unit.pk) for unit in units})
+
+
+def clean_employee_number(value: str, *, user: User | None = None) -> str:
+    """The employee number as stored (trimmed), or a ValidationError in words: the form
+    and uniqueness the database also enforces (one region per installation)."""
+    number = (value or "").strip()
+    if not number:
+        return ""
+    code_validator()(number)
+    taken = User.objects.filter(employee_number__iexact=number)
+    if user is not None and user.pk is not None:
+        taken = taken.exclude(pk=user.pk)
+    if taken.exists():
+        raise ValidationError(
+            _("Another user already has the employee number %(number)s.") % {"number": number},
+            code="employee_number_taken",
+        )
+    return number
+
+
+def set_employee_number(*, actor: Any, user: User, employee_number: str) -> bool:
+    """Give a staff member their employee number (for payroll and the HR import). Returns
+    whether anything changed; the audit trail keeps the before and after."""
+    try:
+        number = clean_employee_number(employee_number, user=user)
+    except ValidationError as error:
+        raise ValidationError({"employee_number": error.error_list}) from error
+    if number == user.employee_number:
+        return False
+    with transaction.atomic():
+        before = user.employee_number
+        user.employee_number = number
+        user.save(update_fields=["employee_number"])
+        record_event(
+            actor=actor,
+            verb="user.employee_number_set",
+            obj=user,
+            data={"from": before, "to": number},
+        )
+    return True
 
 
 def register_user(*, actor: Any, user: User, units: Iterable[Unit] = ()) -> User:

@@ -45,10 +45,10 @@ def safe_cell(value: Value) -> Value:
     return value
 
 
-def write_csv(sections: Sequence[Section]) -> bytes:
+def write_csv(sections: Sequence[Section], *, delimiter: str = ";") -> bytes:
     """One file: per section its title, header, rows and note; a blank line between sections."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
     for number, section in enumerate(sections):
         if number:
             writer.writerow([])

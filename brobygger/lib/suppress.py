@@ -23,6 +23,16 @@ table of "<5" cells adding up to a "<5" total), the small cells that would still
 be pinned are shown as an en dash as well, so the attacker's bounds are 0 and
 unlimited and nothing can be worked out.
 
+Policy, the same on every page and file that shows counts to evaluators or outside the
+programme (the evaluator's dashboard and home page, the funder report as PDF, XLSX and
+CSV, the research export's account of the persons it left out): 1 to 4 is "<5"; 0 is
+shown as 0 (k-anonymity protects the few, and "none" identifies nobody); an en dash is a cell
+hidden so that a small one cannot be worked out. Every such count goes through this
+module (lone counts through `suppress`, breakdowns with totals through `suppress_list`
+or `suppress_table`; reports/published.py's Publisher chooses). Coordinators see exact
+counts of their own units on their dashboard. reports/tests/test_suppression_everywhere.py
+checks that one count reads the same everywhere.
+
 Pure module: no Django import; the translatable legend for templates is in
 `brobygger.lib.suppress_words`.
 """

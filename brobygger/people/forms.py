@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from brobygger.accounts.models import Unit
+from brobygger.accounts.models import CODE_LENGTH, Unit, code_validator
 from brobygger.lib import cpr
 
 from .models import (
@@ -165,6 +167,13 @@ class PeerForm(forms.Form):
         error_messages={"invalid": _("Use small letters a-z, digits, dot, dash or underscore.")},
     )
     email = forms.EmailField(label=_("E-mail"), required=False)
+    employee_number = forms.CharField(
+        label=_("Employee number"),
+        required=False,
+        max_length=CODE_LENGTH,
+        validators=[code_validator()],
+        help_text=_("As in the region's payroll system. The payroll file needs it."),
+    )
     kind = forms.ChoiceField(label=_("Kind of peer"), choices=PeerKind.choices)
     experience_tags = forms.ModelMultipleChoiceField(
         label=_("Experience the peer has chosen to share"),
@@ -231,3 +240,33 @@ class DepartureForm(forms.Form):
         max_length=200,
         help_text=_("For example “the contract ends” or “a new job”. No health details."),
     )
+
+
+class HRImportForm(forms.Form):
+    """Step 1 of the HR import: which list, and the file."""
+
+    kind = forms.ChoiceField(
+        label=_("The file holds"),
+        choices=[("units", _("Units")), ("staff", _("Staff"))],
+        help_text=_("Import the units first: staff rows name their unit by its code."),
+    )
+    file = forms.FileField(
+        label=_("File from the HR system (CSV or XLSX)"),
+        help_text=_("The first row names the columns. See the format below."),
+    )
+
+
+class HRConfirmForm(forms.Form):
+    """Step 2: the same file again, carried in the page, to be planned anew and applied."""
+
+    kind = forms.ChoiceField(
+        choices=[("units", "units"), ("staff", "staff")], widget=forms.HiddenInput
+    )
+    name = forms.CharField(max_length=255, widget=forms.HiddenInput)
+    content = forms.CharField(widget=forms.HiddenInput)
+
+    def clean_content(self) -> bytes:
+        try:
+            return base64.b64decode(self.cleaned_data["content"], validate=True)
+        except (ValueError, binascii.Error) as error:
+            raise forms.ValidationError(_("Upload the file again.")) from error

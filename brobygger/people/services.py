@@ -370,6 +370,7 @@ def update_peer_worker(
     peer: PeerWorker,
     experience_tags: list[ExperienceTag] | None = None,
     units: list[Unit] | None = None,
+    employee_number: str | None = None,
     **changes: Any,
 ) -> PeerWorker:
     unknown = set(changes) - set(PEER_FIELDS)
@@ -378,6 +379,10 @@ def update_peer_worker(
     merged = {name: getattr(peer, name) for name in PEER_FIELDS} | changes
     _check_peer(merged)
     with transaction.atomic():
+        if employee_number is not None:
+            account_services.set_employee_number(
+                actor=actor, user=peer.user, employee_number=employee_number
+            )
         changed = [name for name, value in changes.items() if getattr(peer, name) != value]
         for name in changed:
             setattr(peer, name, changes[name])
@@ -411,6 +416,7 @@ def create_peer_with_account(
     experience_tags: list[ExperienceTag] | tuple[ExperienceTag, ...] = (),
     units: list[Unit] | tuple[Unit, ...] = (),
     password: str | None = None,
+    employee_number: str = "",
     **fields: Any,
 ) -> PeerWorker:
     """A new peer: the staff account and the profile in one step."""
@@ -426,6 +432,10 @@ def create_peer_with_account(
             password=password,
             units=units,
         )
+        if employee_number:
+            account_services.set_employee_number(
+                actor=actor, user=user, employee_number=employee_number
+            )
         return create_peer_worker(
             actor=actor, user=user, experience_tags=experience_tags, units=units, **fields
         )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import hr_import_views, views
 
 app_name = "people"
 urlpatterns = [
@@ -16,6 +16,7 @@ urlpatterns = [
     path("personer/<int:pk>/", views.person_detail, name="person_detail"),
     path("personer/<int:pk>/ret/", views.person_edit, name="person_edit"),
     path("personer/<int:pk>/cpr/", views.person_reveal_cpr, name="person_reveal_cpr"),
+    path("administration/hr-import/", hr_import_views.hr_import_page, name="hr_import"),
     path("peers/", views.peer_list, name="peer_list"),
     path("peers/ny/", views.peer_create, name="peer_create"),
     path("peers/<int:pk>/", views.peer_detail, name="peer_detail"),

@@ -283,6 +283,7 @@ def peer_edit(request: HttpRequest, pk: int) -> HttpResponse:
     peer = access.get_peer_for(request.user, pk)
     initial = {
         **{name: getattr(peer, name) for name in services.PEER_FIELDS},
+        "employee_number": peer.user.employee_number,
         "experience_tags": list(peer.experience_tags.all()),
         "units": list(peer.units.all()),
     }

@@ -267,7 +267,7 @@ def build(scope: Scope) -> FunderReport:
                 [_("Over the contract"), h["over"]],
                 *(
                     [_("Hours: %(source)s") % {"source": label}, value]
-                    for label, value in p.hour_sources
+                    for label, value in p.hour_kinds
                 ),
                 [_("Hours in all"), h["total"]],
                 [_("Contracted hours, from"), h["contract_min"]],
@@ -290,11 +290,12 @@ def readmission_definition() -> str:
 
 def hours_definition() -> str:
     return _(
-        "Everything on the peer workers' timesheets: conversations held (the minutes on "
-        "the note, else the booked length), group sessions that have taken place, "
-        "supervision attended, peer education, job interviews and indirect work. Against "
-        "each peer worker's contracted hours per week times the weeks of the period under "
-        "contract (up to today)."
+        "Counted as on the peer workers' timesheets: direct work (conversations held, with "
+        "the minutes on the note, else the booked length, and group sessions that have "
+        "taken place), indirect work (entered on the timesheet, and job interviews), "
+        "transport, supervision attended and peer education. Against each peer worker's "
+        "contracted hours per week times the working days of the period under contract "
+        "(up to today; not weekends or public holidays) divided by 5."
     )
 
 

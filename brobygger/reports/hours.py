@@ -1,4 +1,5 @@
-"""Peers' hours against their contracts over the period, counted as on their timesheets."""
+"""Peers' hours against their contracts over the period: `brobygger.timesheets.hours`,
+the definition the timesheets use, per peer whose contract overlaps the period."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from decimal import Decimal
 from django.db.models import Q
 
 from brobygger.people.models import PeerWorker
-from brobygger.timesheets.models import SOURCE_LABELS, SOURCES
-from brobygger.timesheets.sources import period_totals
+from brobygger.timesheets import hours as peer_hours_module
+from brobygger.timesheets.hours import KIND_LABELS, KINDS
 
 from .scope import Scope
 
@@ -20,17 +21,20 @@ UNDER, WITHIN, OVER = "under", "within", "over"
 class PeerHours:
     name: str
     weeks: float
-    # Minutes per timesheet source (conversations, groups, supervision, ...).
+    # Minutes per kind (direct, indirect, transport, supervision, education).
     minutes: dict[str, int]
     hours_min: float
     hours_max: float
+    # The contract band over the period in minutes, as on the timesheet.
+    contract_min_minutes: int
+    contract_max_minutes: int
 
     @property
     def hours(self) -> float:
         return sum(self.minutes.values()) / 60
 
-    def source_hours(self, source: str) -> float:
-        return self.minutes.get(source, 0) / 60
+    def kind_hours(self, kind: str) -> float:
+        return self.minutes.get(kind, 0) / 60
 
     @property
     def per_week(self) -> float | None:
@@ -38,10 +42,10 @@ class PeerHours:
 
     @property
     def band(self) -> str:
-        per_week = self.per_week or 0.0
-        if per_week < self.hours_min:
+        total = sum(self.minutes.values())
+        if total < self.contract_min_minutes:
             return UNDER
-        if per_week > self.hours_max:
+        if total > self.contract_max_minutes:
             return OVER
         return WITHIN
 
@@ -54,31 +58,31 @@ class Hours:
     def total(self) -> float:
         return sum(p.hours for p in self.peers)
 
-    def source_hours(self, source: str) -> float:
-        return sum(p.source_hours(source) for p in self.peers)
+    def kind_hours(self, kind: str) -> float:
+        return sum(p.kind_hours(kind) for p in self.peers)
 
     @property
-    def by_source(self) -> list[tuple[str, float]]:
-        """(label, hours) for every timesheet source, in the timesheet's order."""
-        return [(str(SOURCE_LABELS[s]), self.source_hours(s)) for s in SOURCES]
+    def by_kind(self) -> list[tuple[str, float]]:
+        """(label, hours) for every kind of hours, in the timesheet's order."""
+        return [(str(KIND_LABELS[k]), self.kind_hours(k)) for k in KINDS]
 
     @property
     def contract_min(self) -> float:
-        return sum(p.hours_min * p.weeks for p in self.peers)
+        return sum(p.contract_min_minutes for p in self.peers) / 60
 
     @property
     def contract_max(self) -> float:
-        return sum(p.hours_max * p.weeks for p in self.peers)
+        return sum(p.contract_max_minutes for p in self.peers) / 60
 
     def count(self, band: str) -> int:
         return sum(1 for p in self.peers if p.band == band)
 
 
 def hours(scope: Scope) -> Hours:
-    """Everything on the peers' timesheets (see timesheets.sources), per peer whose
-    contract overlaps the period, against the contract's band times the weeks of the
-    period under contract (up to today). Peers of the chosen units; the support-model
-    filter does not apply (a contract covers all of a peer's work). Seven queries."""
+    """Each peer's hours per kind over the period (up to today) against the contract band
+    over the same days, exactly as on their timesheets (see timesheets.hours). Peers of
+    the chosen units whose contract overlaps the period; the support-model filter does not
+    apply (a contract covers all of a peer's work). Seven queries."""
     peers = PeerWorker.objects.filter(
         Q(contract_end__isnull=True) | Q(contract_end__gte=scope.date_from),
         contract_start__lte=scope.date_to,
@@ -104,19 +108,24 @@ def hours(scope: Scope) -> Hours:
         to_day = min(end or last_day, last_day)
         weeks = max((to_day - from_day).days + 1, 0) / 7
         if weeks > 0:  # not a contract that starts after today
-            under_contract.append((pk, user_id, f"{first} {last}".strip(), weeks, low, high))
-    minutes = period_totals(
-        {pk: user_id for pk, user_id, *_rest in under_contract}, scope.date_from, last_day
+            contract = peer_hours_module.Contract(Decimal(low), Decimal(high), start, end)
+            under_contract.append((pk, user_id, f"{first} {last}".strip(), weeks, contract))
+    figures = peer_hours_module.peer_hours(
+        ((pk, user_id, contract) for pk, user_id, _n, _w, contract in under_contract),
+        scope.date_from,
+        last_day,
     )
     return Hours(
         peers=[
             PeerHours(
                 name=name,
                 weeks=weeks,
-                minutes=minutes[pk],
-                hours_min=float(Decimal(low)),
-                hours_max=float(Decimal(high)),
+                minutes=figures[pk].minutes,
+                hours_min=float(contract.hours_min),
+                hours_max=float(contract.hours_max),
+                contract_min_minutes=figures[pk].contract_min,
+                contract_max_minutes=figures[pk].contract_max,
             )
-            for pk, _user_id, name, weeks, low, high in under_contract
+            for pk, _user_id, name, weeks, contract in under_contract
         ]
     )

@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 
 from brobygger.conversations.models import Audience
 from brobygger.lib.suppress import SuppressedTable, suppress, suppress_list, suppress_table
+from brobygger.timesheets import months
+from brobygger.timesheets.hours import KINDS as HOUR_KINDS
 
 from . import hours as hours_module
 from . import stats
@@ -38,6 +40,11 @@ def decimal(value: float | None, places: int = 1) -> str:
     if value is None:
         return DASH
     return str(number_format(round(value, places), places))
+
+
+def hours_text(minutes: int) -> str:
+    """Minutes as hours with two decimals, exactly as the timesheets show them."""
+    return str(number_format(months.hours(minutes), 2))
 
 
 def percent(value: float | None) -> str:
@@ -150,8 +157,8 @@ class Published:
     changes: dict[str, stats.MeanChange]
     readmissions: list[ModelRow]
     hours: dict[str, str]
-    # (source label, hours) in the timesheet's order: conversations, groups, supervision...
-    hour_sources: list[tuple[str, str]]
+    # (kind label, hours) in the timesheet's order: direct, indirect, transport, ...
+    hour_kinds: list[tuple[str, str]]
     peer_rows: list[dict[str, Any]]
     comparison: list[ModelRow]
 
@@ -303,7 +310,7 @@ def publish(figures: Figures, *, suppress: bool, with_peer_names: bool) -> Publi
 
     readmissions = _readmissions(pub, figures, keys, columns)
     hours, peer_rows = _hours(pub, figures.hours, with_peer_names=with_peer_names)
-    hour_sources = [(label, decimal(value)) for label, value in figures.hours.by_source]
+    hour_kinds = [(label, decimal(value)) for label, value in figures.hours.by_kind]
 
     published = Published(
         models=models,
@@ -328,7 +335,7 @@ def publish(figures: Figures, *, suppress: bool, with_peer_names: bool) -> Publi
         changes=changes,
         readmissions=readmissions,
         hours=hours,
-        hour_sources=hour_sources,
+        hour_kinds=hour_kinds,
         peer_rows=peer_rows,
         comparison=[],
     )
@@ -391,6 +398,12 @@ def _hours(
                     "per_week": decimal(peer.per_week),
                     "per_week_value": peer.per_week or 0.0,
                     "band_text": f"{decimal(peer.hours_min)}{DASH}{decimal(peer.hours_max)}",
+                    "kinds": [hours_text(peer.minutes[k]) for k in HOUR_KINDS],
+                    "total_text": hours_text(sum(peer.minutes.values())),
+                    "contract_text": (
+                        f"{hours_text(peer.contract_min_minutes)}{DASH}"
+                        f"{hours_text(peer.contract_max_minutes)}"
+                    ),
                     "band": peer.band,
                     "hours_min": peer.hours_min,
                     "hours_max": peer.hours_max,

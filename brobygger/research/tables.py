@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from brobygger.accounts.models import UnitKind
 from brobygger.lib.spreadsheet import Section, Value
+from brobygger.lib.suppress import suppress
 from brobygger.outcomes.models import AdministrationStatus, AnsweredBy, Timepoint
 from brobygger.people.models import Gender, PersonKind
 from brobygger.referrals.models import EndReason, Phase, SupportModel
@@ -358,10 +359,12 @@ def anonymity_rows(summary: dict[str, Any]) -> list[list[Value]]:
                 "%(courses)s courses of %(persons)s persons and their %(questionnaires)s "
                 "questionnaires: fewer than %(k)s persons shared their values even at this step."
             )
+            # Counts of persons for an evaluator: small ones as "<5", like every report
+            # (brobygger.lib.suppress); the exact numbers stay in the audit event.
             % {
-                "courses": summary["withheld_courses"],
-                "persons": summary["withheld_persons"],
-                "questionnaires": summary["withheld_administrations"],
+                "courses": suppress(summary["withheld_courses"]),
+                "persons": suppress(summary["withheld_persons"]),
+                "questionnaires": suppress(summary["withheld_administrations"]),
                 "k": summary["k"],
             },
         ],

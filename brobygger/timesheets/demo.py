@@ -147,7 +147,9 @@ def build_demo(builder: Any) -> None:
                 continue
             for source in SOURCES:
                 setattr(sheet, f"{source}_minutes", live[peer.pk][source])
-            sheet.indirect_minutes = sum(e.minutes for e in month_entries)
+            travel = [e for e in month_entries if e.category == IndirectCategory.TRAVEL]
+            sheet.transport_minutes = sum(e.minutes for e in travel)
+            sheet.indirect_minutes = sum(e.minutes for e in month_entries) - sheet.transport_minutes
             sheet.contract_min_minutes, sheet.contract_max_minutes = low, high
             confirmed = _moment(following + datetime.timedelta(days=rng.randint(0, 2)), 15)
             sheet.confirmed_at = min(confirmed, now)

@@ -26,7 +26,15 @@ class TimesheetState(models.TextChoices):
 
 
 # The sources of a month's hours, in the order pages and the payroll file show them.
-SOURCES = ("conversations", "groups", "supervision", "education", "interviews", "indirect")
+SOURCES = (
+    "conversations",
+    "groups",
+    "supervision",
+    "education",
+    "interviews",
+    "indirect",
+    "transport",
+)
 SOURCE_LABELS = {
     "conversations": _("Conversations held"),
     "groups": _("Group sessions"),
@@ -34,6 +42,7 @@ SOURCE_LABELS = {
     "education": _("Peer education"),
     "interviews": _("Job interviews"),
     "indirect": _("Indirect work"),
+    "transport": _("Transport"),
 }
 
 
@@ -53,6 +62,9 @@ class Timesheet(models.Model):
     education_minutes = models.PositiveIntegerField(null=True, blank=True)
     interviews_minutes = models.PositiveIntegerField(null=True, blank=True)
     indirect_minutes = models.PositiveIntegerField(null=True, blank=True)
+    # Travel entries (IndirectCategory.TRAVEL); months confirmed before transport was a
+    # kind of its own carry their travel inside indirect_minutes and 0 here.
+    transport_minutes = models.PositiveIntegerField(null=True, blank=True)
     contract_min_minutes = models.PositiveIntegerField(null=True, blank=True)
     contract_max_minutes = models.PositiveIntegerField(null=True, blank=True)
     confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
@@ -92,6 +104,7 @@ class Timesheet(models.Model):
                     & Q(education_minutes__isnull=False)
                     & Q(interviews_minutes__isnull=False)
                     & Q(indirect_minutes__isnull=False)
+                    & Q(transport_minutes__isnull=False)
                     & Q(contract_min_minutes__isnull=False)
                     & Q(contract_max_minutes__isnull=False)
                     & Q(confirmed_at__isnull=False)

@@ -64,16 +64,53 @@ def working_days(
     days / 5). A public holiday on a weekday lowers the month's norm, as it does for
     salaried staff, and a contract starting or ending mid-month counts only its own days.
     """
+    return working_days_between(
+        first_day(year, month),
+        last_day(year, month),
+        contract_start=contract_start,
+        contract_end=contract_end,
+    )
+
+
+def working_days_between(
+    first: datetime.date,
+    last: datetime.date,
+    *,
+    contract_start: datetime.date | None = None,
+    contract_end: datetime.date | None = None,
+) -> int:
+    """Working days (as in `working_days`) from `first` to `last`, both included."""
+    if contract_start is not None:
+        first = max(first, contract_start)
+    if contract_end is not None:
+        last = min(last, contract_end)
+    if last < first:
+        return 0
+    return sum(_working_days_of(year, m) for year, m in _months_touched(first, last)) - (
+        _working_days_outside(first, last)
+    )
+
+
+def _months_touched(first: datetime.date, last: datetime.date) -> list[tuple[int, int]]:
+    count = (last.year - first.year) * 12 + last.month - first.month
+    return [add_months(first.year, first.month, i) for i in range(count + 1)]
+
+
+@functools.cache
+def _working_days_of(year: int, month: int) -> int:
     closed = _holidays(year)
+    return sum(1 for day in days(year, month) if day.weekday() < 5 and day not in closed)
+
+
+def _working_days_outside(first: datetime.date, last: datetime.date) -> int:
+    """Working days of the first and last months that lie outside first..last."""
     count = 0
-    for day in days(year, month):
-        if day.weekday() >= 5 or day in closed:
-            continue
-        if contract_start is not None and day < contract_start:
-            continue
-        if contract_end is not None and day > contract_end:
-            continue
-        count += 1
+    for day in days(first.year, first.month):
+        if day < first and day.weekday() < 5 and day not in _holidays(day.year):
+            count += 1
+    for day in days(last.year, last.month):
+        if day > last and day.weekday() < 5 and day not in _holidays(day.year):
+            count += 1
     return count
 
 

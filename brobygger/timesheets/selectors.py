@@ -12,7 +12,7 @@ from django.db.models import FilteredRelation, Q, QuerySet
 from brobygger.lib.dates import week_start
 from brobygger.people.models import PeerWorker
 
-from . import months, sources
+from . import hours, months, sources
 from .models import SOURCES, IndirectEntry, Timesheet, TimesheetState
 
 SNAPSHOT_FIELDS = tuple(f"{source}_minutes" for source in SOURCES)
@@ -59,6 +59,11 @@ class MonthFigures:
         return sum(self.minutes.values())
 
     @property
+    def kinds(self) -> dict[str, int]:
+        """Minutes per kind of hours (see timesheets.hours), as every page shows them."""
+        return hours.by_kind(self.minutes)
+
+    @property
     def under(self) -> bool:
         return self.total < self.contract_min
 
@@ -102,17 +107,19 @@ def _figures(rows: list[dict[str, Any]], year: int, month: int) -> dict[int, Mon
     }
     live = sources.live_totals(drafts, year, month) if drafts else {}
     result: dict[int, MonthFigures] = {}
+    first, last = months.first_day(year, month), months.last_day(year, month)
     for row in rows:
-        days = months.working_days(
-            year, month, contract_start=row["contract_start"], contract_end=row["contract_end"]
+        contract = hours.Contract(
+            row["hours_min"], row["hours_max"], row["contract_start"], row["contract_end"]
         )
+        days, low, high = hours.contract_band(contract, first, last)
         if row["pk"] in drafts:
             result[row["pk"]] = MonthFigures(
                 peer_id=row["pk"],
                 state=TimesheetState.DRAFT.value,
                 minutes=live[row["pk"]],
-                contract_min=months.contract_minutes(row["hours_min"], days),
-                contract_max=months.contract_minutes(row["hours_max"], days),
+                contract_min=low,
+                contract_max=high,
                 working_days=days,
                 from_snapshot=False,
                 timesheet_id=row["sheet__id"],
@@ -149,6 +156,10 @@ def month_summary(peer_ids: Iterable[int], year: int, month: int) -> dict[int, M
 def figures_for(peer: PeerWorker, year: int, month: int) -> MonthFigures:
     rows = list(_with_sheet(PeerWorker.objects.filter(pk=peer.pk), year, month))
     return _figures(rows, year, month)[peer.pk]
+
+
+def contract_of(peer: PeerWorker) -> hours.Contract:
+    return hours.Contract(peer.hours_min, peer.hours_max, peer.contract_start, peer.contract_end)
 
 
 def live_figures(peer: PeerWorker, year: int, month: int) -> dict[str, int]:
@@ -199,8 +210,8 @@ def month_page(peer: PeerWorker, year: int, month: int) -> dict[str, Any]:
     sheet = timesheet_of(peer, year, month)
     daily = sources.daily_minutes([peer.pk], year, month).get(peer.pk, {})
     live = live_figures(peer, year, month)
-    days = months.working_days(
-        year, month, contract_start=peer.contract_start, contract_end=peer.contract_end
+    days, low, high = hours.contract_band(
+        contract_of(peer), months.first_day(year, month), months.last_day(year, month)
     )
     snapshot = sheet.snapshot() if sheet is not None else None
     if snapshot is not None and sheet is not None:
@@ -219,8 +230,8 @@ def month_page(peer: PeerWorker, year: int, month: int) -> dict[str, Any]:
             peer_id=peer.pk,
             state=TimesheetState.DRAFT.value,
             minutes=live,
-            contract_min=months.contract_minutes(peer.hours_min, days),
-            contract_max=months.contract_minutes(peer.hours_max, days),
+            contract_min=low,
+            contract_max=high,
             working_days=days,
             from_snapshot=False,
             timesheet_id=sheet.pk if sheet else None,
@@ -238,7 +249,7 @@ def month_page(peer: PeerWorker, year: int, month: int) -> dict[str, Any]:
     return {
         "sheet": sheet,
         "figures": figures,
-        "lines": [{"source": s, "minutes": figures.minutes[s]} for s in SOURCES],
+        "lines": [{"kind": k, "minutes": figures.kinds[k]} for k in hours.KINDS],
         "weeks": _weeks(year, month, daily),
         "entries": entries,
         "drift": drift,
@@ -278,6 +289,7 @@ def month_overview(
             "user__first_name",
             "user__last_name",
             "user__username",
+            "user__employee_number",
             "sheet__approved_at",
         ).order_by("user__first_name", "user__last_name", "pk")
     )
@@ -288,6 +300,7 @@ def month_overview(
             "name": f"{row['user__first_name']} {row['user__last_name']}".strip()
             or row["user__username"],
             "username": row["user__username"],
+            "employee_number": row["user__employee_number"],
             "approved_at": row["sheet__approved_at"],
             "figures": figures[row["pk"]],
         }
@@ -296,4 +309,10 @@ def month_overview(
     counts = {state: 0 for state in TimesheetState.values}
     for line in lines:
         counts[line["figures"].state] += 1
-    return {"lines": lines, "counts": counts}
+    # Approved months the payroll lines cannot carry: the peer has no employee number.
+    no_number = [
+        line
+        for line in lines
+        if line["figures"].state == TimesheetState.APPROVED and not line["employee_number"]
+    ]
+    return {"lines": lines, "counts": counts, "no_employee_number": no_number}

@@ -15,7 +15,11 @@ Sources:
 - supervision, education: from the workforce app (supervision attended; education hours
   spread over the course's weekdays); interviews: panel time from the recruitment app,
   clipped to the month by that app. Month totals only, no days;
-- indirect: the entries in this app.
+- indirect: the entries in this app; transport: those of them in the category "travel".
+
+`period_totals` is the one count of minutes per source; a month (`live_totals`) is the
+period of its days. `brobygger.timesheets.hours` groups the sources into the kinds of
+hours (direct, indirect, transport, supervision, education) that every page shows.
 """
 
 from __future__ import annotations
@@ -34,12 +38,11 @@ from brobygger.scheduling.models import Appointment, AppointmentStatus
 from brobygger.workforce.selectors import education_minutes, supervision_minutes
 
 from . import months
-from .models import SOURCES, IndirectEntry
+from .models import SOURCES, IndirectCategory, IndirectEntry
 
 # Per peer id: per local date: per source: minutes.
 Daily = dict[int, dict[datetime.date, dict[str, int]]]
-DAILY_SOURCES = ("conversations", "groups", "indirect")
-TOTAL_ONLY_SOURCES = ("supervision", "education", "interviews")
+DAILY_SOURCES = ("conversations", "groups", "indirect", "transport")
 
 
 def _elapsed(start: datetime.datetime, end: datetime.datetime) -> int:
@@ -47,7 +50,8 @@ def _elapsed(start: datetime.datetime, end: datetime.datetime) -> int:
 
 
 def daily_minutes(peer_ids: Iterable[int], year: int, month: int) -> Daily:
-    """Conversations, group sessions and indirect work per peer per day (three queries)."""
+    """Conversations, group sessions, indirect work and transport per peer per day (three
+    queries)."""
     ids = list(peer_ids)
     result: Daily = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
     if not ids:
@@ -73,20 +77,10 @@ def daily_minutes(peer_ids: Iterable[int], year: int, month: int) -> Daily:
         result[peer_id][starts_at.astimezone(TZ).date()]["groups"] += _elapsed(starts_at, ends_at)
     entries = IndirectEntry.objects.filter(
         timesheet__peer_id__in=ids, timesheet__year=year, timesheet__month=month
-    ).values_list("timesheet__peer_id", "date", "minutes")
-    for peer_id, day, minutes in entries:
-        result[peer_id][day]["indirect"] += minutes
+    ).values_list("timesheet__peer_id", "date", "minutes", "category")
+    for peer_id, day, minutes, category in entries:
+        result[peer_id][day][_indirect_source(category)] += minutes
     return result
-
-
-def total_only_minutes(
-    peer_users: Mapping[int, int], year: int, month: int
-) -> dict[int, dict[str, int]]:
-    """Supervision, education and interviews per peer id, from the apps that own them.
-
-    `peer_users` maps PeerWorker id → User id (interviews are kept per user).
-    """
-    return _total_only(peer_users, months.first_day(year, month), months.last_day(year, month))
 
 
 def _total_only(
@@ -111,6 +105,10 @@ def _total_only(
         if owner is not None:
             result[owner]["interviews"] = int(panel_minutes)
     return result
+
+
+def _indirect_source(category: str) -> str:
+    return "transport" if category == IndirectCategory.TRAVEL else "indirect"
 
 
 def _duration() -> ExpressionWrapper:
@@ -166,28 +164,18 @@ def period_totals(
     indirect = (
         IndirectEntry.objects.filter(timesheet__peer_id__in=ids, date__gte=first, date__lte=last)
         .order_by()
-        .values("timesheet__peer_id")
+        .values("timesheet__peer_id", "category")
         .annotate(m=Sum("minutes"))
-        .values_list("timesheet__peer_id", "m")
+        .values_list("timesheet__peer_id", "category", "m")
     )
-    for pk, minutes in indirect:
-        totals[pk]["indirect"] = _minutes(minutes)
+    for pk, category, minutes in indirect:
+        totals[pk][_indirect_source(category)] += _minutes(minutes)
     for pk, per_source in _total_only(peer_users, first, last).items():
         totals[pk].update(per_source)
     return totals
 
 
 def live_totals(peer_users: Mapping[int, int], year: int, month: int) -> dict[int, dict[str, int]]:
-    """Minutes per source per peer id for the month, every source present (zero if none)."""
-    daily = daily_minutes(peer_users, year, month)
-    others = total_only_minutes(peer_users, year, month)
-    totals: dict[int, dict[str, int]] = {}
-    for pk in peer_users:
-        sums = dict.fromkeys(SOURCES, 0)
-        for per_source in daily.get(pk, {}).values():
-            for source, minutes in per_source.items():
-                sums[source] += minutes
-        for source, minutes in others.get(pk, {}).items():
-            sums[source] += minutes
-        totals[pk] = sums
-    return totals
+    """Minutes per source per peer id for the month, every source present (zero if none):
+    the period of the month's days, counted by `period_totals`."""
+    return period_totals(peer_users, months.first_day(year, month), months.last_day(year, month))

@@ -10,6 +10,7 @@ from django.urls import reverse
 from brobygger.audit.models import AccessLogEntry
 from brobygger.reports.published import decimal
 from brobygger.testing import BaseTestCase, count_queries, make_peer, make_user
+from brobygger.timesheets.hours import KINDS
 from brobygger.timesheets.services import add_entry
 
 from .helpers import at_today, build_programme, days_ago
@@ -110,27 +111,31 @@ class DashboardFigureTests(BaseTestCase):
     def test_hours_count_everything_on_the_timesheet(self) -> None:
         self.login(self.coordinator)
         before = self.client.get(URL).context["p"]
-        sources = dict(before.hour_sources)
-        # The conversations' hours are the noted or booked minutes of the held talks
-        # (some of them the relative peer's), the same as the minutes figure above.
-        self.assertEqual(sources["Afholdte samtaler"], decimal((3 * 50 + 3 * 30) / 60))
-        self.assertEqual(sources["Indirekte arbejde"], decimal(0))
-        add_entry(
-            actor=self.peer.user,
-            peer=self.peer,
-            date=days_ago(3),
-            minutes=90,
-            category="preparation",
-            description="Forberedelse af gruppeforløb",
-        )
+        kinds = dict(zip(KINDS, (value for _label, value in before.hour_kinds), strict=True))
+        # Direct work holds the noted or booked minutes of the held talks (the same as the
+        # minutes figure above) and the group sessions run.
+        self.assertGreaterEqual(parse_decimal(kinds["direct"]), Decimal((3 * 50 + 3 * 30) / 60))
+        self.assertEqual(kinds["indirect"], decimal(0))
+        for category, minutes in (("preparation", 90), ("travel", 30)):
+            add_entry(
+                actor=self.peer.user,
+                peer=self.peer,
+                date=days_ago(3),
+                minutes=minutes,
+                category=category,
+                description="Forberedelse af gruppeforløb",
+            )
         after = self.client.get(URL).context["p"]
-        self.assertEqual(dict(after.hour_sources)["Indirekte arbejde"], decimal(1.5))
+        kinds = dict(zip(KINDS, (value for _label, value in after.hour_kinds), strict=True))
+        self.assertEqual(kinds["indirect"], decimal(1.5))
+        self.assertEqual(kinds["transport"], decimal(0.5))
         self.assertEqual(
             parse_decimal(after.hours["total"]) - parse_decimal(before.hours["total"]),
-            Decimal("1.5"),
+            Decimal("2.0"),
         )
         html = self.client.get(URL).content.decode()
         self.assertIn("Timer: Indirekte arbejde", html)
+        self.assertIn("Timer: Transport", html)
 
     def test_names_of_peers_only_for_the_coordinator(self) -> None:
         self.login(self.coordinator)

@@ -8,6 +8,7 @@ from django import template
 from django.utils.formats import number_format
 
 from brobygger.timesheets import months
+from brobygger.timesheets.hours import KIND_LABELS
 from brobygger.timesheets.models import SOURCE_LABELS
 
 register = template.Library()
@@ -31,6 +32,11 @@ def hours_if_any(minutes: Any) -> str:
 @register.filter
 def source_label(source: str) -> str:
     return str(SOURCE_LABELS.get(source, source))
+
+
+@register.filter
+def kind_label(kind: str) -> str:
+    return str(KIND_LABELS.get(kind, kind))
 
 
 @register.filter

@@ -5,9 +5,12 @@ import csv
 import datetime
 import io
 
+from django.conf import settings
 from django.urls import reverse
 
+from brobygger.accounts import services as account_services
 from brobygger.audit.models import AccessLogEntry
+from brobygger.people.models import PeerWorker
 from brobygger.testing import make_peer
 from brobygger.timesheets import selectors
 
@@ -21,6 +24,21 @@ def parse(content: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
 
 
+def section(rows: list[list[str]], title: str) -> tuple[list[str], list[list[str]]]:
+    """The header and rows of the section whose title begins with `title`."""
+    start = next(i for i, row in enumerate(rows) if row and row[0].startswith(title))
+    body = []
+    for row in rows[start + 2 :]:
+        if not row:
+            break
+        body.append(row)
+    return rows[start + 1], body[:-1]  # the last row is the section's note
+
+
+def numbered(peer: PeerWorker, number: str) -> None:
+    account_services.set_employee_number(actor=peer.user, user=peer.user, employee_number=number)
+
+
 class PayrollTests(TimesheetTestCase):
     def download(self, year: int = 2026, month: int = 4, **params: str) -> list[list[str]]:
         self.login(self.coordinator)
@@ -30,39 +48,90 @@ class PayrollTests(TimesheetTestCase):
         self.assertIn(f'filename="loen-{year}-{month:02d}.csv"', response["Content-Disposition"])
         return parse(response.content)
 
-    def test_approved_months_carry_the_confirmed_hours_and_the_rest_are_listed_apart(self):
-        self.held(at(D(2026, 4, 7), 10), 45)  # 0,75 h
-        self.entry(D(2026, 4, 8), 90)  # 1,5 h
+    def test_payroll_lines_carry_employee_number_and_pay_code_per_kind(self):
+        numbered(self.peer, "L-4711")
+        self.held(at(D(2026, 4, 7), 10), 45)  # 0,75 h direct
+        self.entry(D(2026, 4, 8), 90)  # 1,5 h indirect
+        self.entry(D(2026, 4, 9), 30, category="travel", description="Kørsel")  # 0,5 h
         self.approved(2026, 4)
         self.confirmed(2026, 4, peer=self.other_peer)
         rows = self.download()
-        self.assertEqual(rows[0], ["Godkendte timesedler, april 2026"])
-        header = rows[1]
+        self.assertEqual(rows[0], ["Lønlinjer, april 2026"])
+        header, lines = section(rows, "Lønlinjer")
         self.assertEqual(
-            header[:3], ["Peer-medarbejder", "Brugernavn", "Afholdte samtaler (timer)"]
+            header,
+            ["Medarbejdernummer", "Peer-medarbejder", "Måned", "Lønart", "Slags timer", "Timer"],
         )
-        peer_row = rows[2]
-        self.assertEqual(peer_row[0], "Peer Peer")
-        self.assertEqual(peer_row[1], "peer")
-        by_column = dict(zip(header, peer_row, strict=True))
-        self.assertEqual(by_column["Afholdte samtaler (timer)"], "0,75")
-        self.assertEqual(by_column["Indirekte arbejde (timer)"], "1,5")
-        self.assertEqual(by_column["I alt (timer)"], "2,25")
-        self.assertEqual(by_column["I alt (minutter)"], "135")
+        self.assertEqual(
+            [(r[0], r[2], r[3], r[5]) for r in lines],
+            [
+                ("L-4711", "2026-04", "1010", "0,75"),
+                ("L-4711", "2026-04", "1020", "1,5"),
+                ("L-4711", "2026-04", "1030", "0,5"),
+            ],
+        )
+        # The summary of approved months: the same hours per kind, and the contract.
+        header, approved = section(rows, "Godkendte timesedler")
+        by_column = dict(zip(header, approved[0], strict=True))
+        self.assertEqual(by_column["Medarbejdernummer"], "L-4711")
+        self.assertEqual(by_column["Transport (timer)"], "0,5")
+        self.assertEqual(by_column["I alt (timer)"], "2,75")
+        self.assertEqual(by_column["I alt (minutter)"], "165")
         self.assertEqual(by_column["Kontrakt, fra (timer)"], "30,4")  # 8 h * 19 / 5
         self.assertEqual(by_column["Kontrakt, til (timer)"], "57,0")
-        # Second section: everyone else in the unit, by state, without hours.
-        start = rows.index(["Ikke godkendt endnu, april 2026"])
-        missing = {row[1]: row[2] for row in rows[start + 2 :] if len(row) == 3}
+        # Everyone else in the unit, by state, without hours.
+        _header, waiting = section(rows, "Ikke godkendt endnu")
+        missing = {row[1]: row[2] for row in waiting}
         self.assertEqual(missing["otherpeer"], "Bekræftet af peer-medarbejderen")
         self.assertEqual(missing["relpeer"], "Kladde")
         self.assertNotIn("peer", missing)
         all_text = "\n".join(";".join(r) for r in rows)
         self.assertNotIn("Dorte", all_text)
 
+    def test_changing_a_pay_code_changes_the_file(self):
+        numbered(self.peer, "4711")
+        self.held(at(D(2026, 4, 7), 10), 45)
+        self.approved(2026, 4)
+        codes = {**settings.PAYROLL_PAY_CODES, "direct": "0110"}
+        with self.settings(PAYROLL_PAY_CODES=codes):
+            _header, lines = section(self.download(), "Lønlinjer")
+        self.assertEqual([(r[0], r[3]) for r in lines], [("4711", "0110")])
+
+    def test_columns_and_separator_follow_the_settings(self):
+        numbered(self.peer, "4711")
+        self.held(at(D(2026, 4, 7), 10), 45)
+        self.approved(2026, 4)
+        with self.settings(
+            PAYROLL_COLUMNS=["pay_code", "employee_number", "minutes"], PAYROLL_SEPARATOR="|"
+        ):
+            self.login(self.coordinator)
+            response = self.client.get(reverse("timesheets:payroll", args=[2026, 4]))
+        text = response.content.decode("utf-8-sig").splitlines()
+        self.assertEqual(text[1], "Lønart|Medarbejdernummer|Minutter")
+        self.assertEqual(text[2], "1010|4711|45")
+
+    def test_a_peer_without_employee_number_is_flagged_not_paid(self):
+        numbered(self.other_peer, "5000")
+        self.held(at(D(2026, 4, 7), 10), 45)
+        self.approved(2026, 4)  # self.peer: approved, but no employee number
+        self.entry(D(2026, 4, 8), 30, peer=self.other_peer)
+        self.approved(2026, 4, peer=self.other_peer)
+        rows = self.download()
+        _header, lines = section(rows, "Lønlinjer")
+        self.assertEqual({r[0] for r in lines}, {"5000"})
+        self.assertNotIn("Peer Peer", [r[1] for r in lines])
+        _header, flagged = section(rows, "Mangler medarbejdernummer")
+        self.assertEqual([(r[0], r[1], r[2]) for r in flagged], [("Peer Peer", "peer", "0,75")])
+        # The coordinator's month overview says so too, with a way to add the number.
+        page = self.client.get(reverse("timesheets:overview_of", args=[2026, 4]))
+        html = page.content.decode()
+        self.assertIn('data-testid="no-employee-number"', html)
+        self.assertIn(reverse("people:peer_edit", args=[self.peer.pk]), html)
+
     def test_a_later_change_does_not_reach_the_payroll_file(self):
         from brobygger.scheduling.models import Appointment
 
+        numbered(self.peer, "4711")
         appointment = self.held(at(D(2026, 4, 7), 10), 45)
         self.approved(2026, 4)
         # The services refuse changes in an approved month; this one goes straight to the
@@ -70,9 +139,8 @@ class PayrollTests(TimesheetTestCase):
         Appointment.objects.filter(pk=appointment.pk).update(
             ends_at=appointment.starts_at + datetime.timedelta(minutes=90)
         )
-        rows = self.download()
-        by_column = dict(zip(rows[1], rows[2], strict=True))
-        self.assertEqual(by_column["Afholdte samtaler (timer)"], "0,75")
+        _header, lines = section(self.download(), "Lønlinjer")
+        self.assertEqual([r[5] for r in lines], ["0,75"])
 
     def test_formulas_in_names_are_escaped(self):
         sly = make_peer("sly", units=(self.unit,))
@@ -80,10 +148,12 @@ class PayrollTests(TimesheetTestCase):
         account.first_name = '=HYPERLINK("http://evil.example","Klik")'
         account.last_name = "@SUM(A1)"
         account.save(update_fields=["first_name", "last_name"])
+        numbered(sly, "666")
+        self.entry(D(2026, 4, 8), 30, peer=sly)
         self.approved(2026, 4, peer=sly)
         rows = self.download()
-        names = [row[0] for row in rows[2:] if row]
-        self.assertIn('\'=HYPERLINK("http://evil.example","Klik") @SUM(A1)', names)
+        _header, lines = section(rows, "Lønlinjer")
+        self.assertEqual(lines[0][1], '\'=HYPERLINK("http://evil.example","Klik") @SUM(A1)')
         self.assertFalse(any(cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row))
 
     def test_other_units_peers_are_not_in_the_file(self):
@@ -91,13 +161,15 @@ class PayrollTests(TimesheetTestCase):
         self.approved(2026, 4, peer=outsider)
         rows = self.download()
         self.assertNotIn("outsider", [row[1] for row in rows if len(row) > 1])
+        self.assertNotIn("outsider", [row[2] for row in rows if len(row) > 2])
 
     def test_unit_filter_limits_the_file(self):
         self.approved(2026, 4)
         rows = self.download(enhed=str(self.other_unit.pk))  # not the coordinator's unit
-        self.assertNotIn("peer", [row[1] for row in rows if len(row) > 1])
+        self.assertNotIn("peer", [row[2] for row in rows if len(row) > 2])
         rows = self.download(enhed=str(self.unit.pk))
-        self.assertEqual(rows[2][1], "peer")
+        _header, approved = section(rows, "Godkendte timesedler")
+        self.assertEqual(approved[0][2], "peer")
 
     def test_every_download_is_access_logged(self):
         self.download()
@@ -112,6 +184,19 @@ class PayrollTests(TimesheetTestCase):
                 response = self.client.get(reverse("timesheets:payroll", args=[2026, 4]))
                 self.assertEqual(response.status_code, 403)
         self.assertFalse(AccessLogEntry.objects.filter(action="export").exists())
+
+
+class PayrollFormatCheckTests(TimesheetTestCase):
+    def test_unknown_kinds_columns_and_separators_refuse_to_start(self):
+        from brobygger.timesheets.checks import payroll_format_check
+
+        self.assertEqual(payroll_format_check(), [])
+        bad = {**settings.PAYROLL_PAY_CODES, "overtime": "9"}
+        with self.settings(
+            PAYROLL_PAY_CODES=bad, PAYROLL_COLUMNS=["salary"], PAYROLL_SEPARATOR="::"
+        ):
+            ids = {error.id for error in payroll_format_check()}
+        self.assertEqual(ids, {"brobygger.E020", "brobygger.E022", "brobygger.E023"})
 
 
 class MonthSummaryTests(TimesheetTestCase):

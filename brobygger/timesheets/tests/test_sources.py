@@ -144,7 +144,7 @@ class SourceTests(TimesheetTestCase):
         self.entry(D(2026, 3, 5), 40, peer=self.other_peer)
         daily = sources.daily_minutes([self.peer.pk, self.other_peer.pk], 2026, 3)
         self.assertEqual(daily[self.peer.pk][D(2026, 3, 5)]["indirect"], 30)
-        self.assertEqual(daily[self.peer.pk][D(2026, 3, 31)]["indirect"], 15)
+        self.assertEqual(daily[self.peer.pk][D(2026, 3, 31)]["transport"], 15)  # travel
         self.assertEqual(daily[self.other_peer.pk][D(2026, 3, 5)]["indirect"], 40)
 
     def test_other_peers_conversations_are_not_counted(self):
