@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "brobygger.jobs",
     "brobygger.breakglass",
     "brobygger.rights",
+    "brobygger.sso",
     "brobygger.api",
     "brobygger.interop",
     "brobygger.public",
@@ -331,7 +332,25 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # The region's identity provider (OpenID Connect), when OIDC_ISSUER is set.
+    "brobygger.sso.backend.RegionBackend",
 ]
+
+# Staff single sign-on (brobygger/sso, mozilla-django-oidc): the issuer's discovery document
+# gives the endpoints; authorisation code with PKCE; RS256 ID tokens checked against the
+# provider's keys. The groups claim maps to roles and units in the administrator's table.
+OIDC_ISSUER = env_str("OIDC_ISSUER", "")
+OIDC_RP_CLIENT_ID = env_str("OIDC_CLIENT_ID", "brobygger")
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_CLIENT_SECRET", "")
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_USE_PKCE = True
+OIDC_PKCE_CODE_CHALLENGE_METHOD = "S256"
+OIDC_GROUPS_CLAIM = env_str("OIDC_GROUPS_CLAIM", "groups")
+OIDC_TIMEOUT = 5
+OIDC_CREATE_USER = True
+OIDC_AUTHENTICATION_CALLBACK_URL = "oidc_authentication_callback"
+LOGIN_REDIRECT_URL_FAILURE = "/log-ind/"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "desk:home"
 LOGOUT_REDIRECT_URL = "public:home"

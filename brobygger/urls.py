@@ -28,6 +28,7 @@ urlpatterns = [
     path("api/", include("brobygger.api.urls")),
     path("", include("brobygger.interop.urls")),
     path("", include("brobygger.jobs.urls")),
+    path("", include("brobygger.sso.urls")),
     path("admin/", admin.site.urls),
 ]
 

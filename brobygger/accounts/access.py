@@ -58,6 +58,11 @@ def has_role(user: Any, roles: Iterable[str]) -> bool:
     return bool(user.is_authenticated and getattr(user, "role", None) in set(roles))
 
 
+# Set on a session signed in through the region's identity provider (brobygger/sso): the
+# provider did its own second factor, so the session passes the code step.
+SSO_SESSION_KEY = "brobygger_sso_issuer"
+
+
 class TwoFactorState:
     """Where a signed-in session stands with the second factor."""
 

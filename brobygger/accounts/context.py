@@ -59,6 +59,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             (reverse("admin:index"), _("Users and units")),
             (reverse("concerns:contacts"), _("Crisis numbers")),
             (reverse("jobs:overview"), _("Scheduled jobs")),
+            (reverse("sso_mappings"), _("Single sign-on groups")),
         ]
     current = request.path
     return {

@@ -80,10 +80,13 @@ class TwoFactorRequiredMiddleware:
     def process_view(
         self, request: HttpRequest, view_func: Callable[..., HttpResponse], *args: object
     ) -> HttpResponse | None:
-        from .access import TwoFactorState, two_factor_state
+        from .access import SSO_SESSION_KEY, TwoFactorState, two_factor_state
 
         user = request.user
         if not user.is_authenticated:
+            return None
+        if request.session.get(SSO_SESSION_KEY):
+            request.two_factor_state = TwoFactorState.VERIFIED  # type: ignore[attr-defined]
             return None
         state = two_factor_state(user)
         request.two_factor_state = state  # type: ignore[attr-defined]

@@ -38,6 +38,11 @@ class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["sso_enabled"] = bool(settings.OIDC_ISSUER)  # brobygger/sso
+        return context
+
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_valid(form)
         self.request.session[LOGIN_AT_KEY] = timezone.now().timestamp()
