@@ -7,6 +7,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib import auth, messages
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -16,6 +17,14 @@ from django.utils.translation import gettext as _
 LOGIN_AT_KEY = "brobygger_login_at"
 # When the session's idle expiry was last renewed (a POSIX timestamp).
 RENEWED_AT_KEY = "brobygger_renewed_at"
+
+
+def start_session_clock(session: SessionBase) -> None:
+    """At login: the 10 hours start now, and the session (saved by the login anyway) has
+    just been renewed. Every way of signing in calls this."""
+    now = timezone.now().timestamp()
+    session[LOGIN_AT_KEY] = now
+    session[RENEWED_AT_KEY] = now
 
 
 class SessionLimitsMiddleware:
