@@ -186,6 +186,10 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not e
     # queries are short: off, unless DB_JIT=1.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 
+# The dashboard's and the funder report's figures are kept this many seconds at most while
+# nothing changes (brobygger/reports/cache.py); 0: computed on every request.
+REPORT_CACHE_SECONDS = env_int("REPORT_CACHE_SECONDS", 5 * 60)
+
 # Public forms: submissions per address per hour (counted in the database, shared by
 # all app processes).
 PUBLIC_FORM_LIMIT_PER_HOUR = env_int("PUBLIC_FORM_LIMIT_PER_HOUR", 5)
