@@ -198,14 +198,14 @@ def run_wrk(wrk: str, url: str, cookie: str, connections: int, seconds: float) -
     command = [wrk, "-t2", f"-c{connections}", f"-d{seconds:g}s", "--latency", "--timeout=10s"]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
-    output = subprocess.run(
-        [*command, url], capture_output=True, text=True, check=True
-    ).stdout
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
     p99 = parse_duration_ms(re.search(r"99%\s+(\S+)", output).group(1))  # type: ignore[union-attr]
     requests = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    failed = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    failed = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
     errors = int(bad.group(1)) if bad else 0
     if failed:
         errors += sum(int(n) for n in failed.groups())
