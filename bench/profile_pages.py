@@ -86,7 +86,7 @@ def main() -> None:
         client.get(url)  # warm: templates compiled, the session renewed
         sent: list[tuple[str, float]] = []
 
-        def timed(execute, sql, params, many, context, sent=sent):  # type: ignore[no-untyped-def]
+        def timed(execute, sql, params, many, context, sent=sent):
             started = time.perf_counter()
             try:
                 return execute(sql, params, many, context)

@@ -218,6 +218,7 @@ def run_threads(url: str, cookie: str, connections: int, seconds: float) -> Resu
     from urllib.parse import urlsplit
 
     parts = urlsplit(url)
+    host = parts.hostname or HOST
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
@@ -225,7 +226,7 @@ def run_threads(url: str, cookie: str, connections: int, seconds: float) -> Resu
 
     def client() -> None:
         nonlocal errors
-        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+        connection = http.client.HTTPConnection(host, parts.port, timeout=10)
         mine: list[float] = []
         bad = 0
         headers = {"Cookie": cookie} if cookie else {}
@@ -240,7 +241,7 @@ def run_threads(url: str, cookie: str, connections: int, seconds: float) -> Resu
             except OSError:
                 bad += 1
                 connection.close()
-                connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+                connection = http.client.HTTPConnection(host, parts.port, timeout=10)
                 continue
             mine.append(time.perf_counter() - started)
         connection.close()

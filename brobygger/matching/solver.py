@@ -215,7 +215,9 @@ def violations(
     row indices) and ``score_at`` only those rows are scored: the caller has proven that no
     other row can hold a violated pair (see :func:`suspect_rows`).
     """
-    rows, cols, points = [], [], []
+    rows: list[IntArray] = []
+    cols: list[IntArray] = []
+    points: list[IntArray] = []
     k = min(per_row, n_cols)
     if not n_cols:
         return _cat(rows), _cat(cols), _cat(points)
