@@ -413,12 +413,12 @@ def main() -> None:
             of, goal = f"{share(page, pings[page.user]):6.0f} %", ">= 50 %, p99 < 100 ms"
             met = share(page, pings[page.user]) >= 50 and max(p99s) < 100
         print(
-            f"{page.label:<20} {span(rates):>12} {span(p99s, 1):>12} {of:>8}  {goal}"
+            f"{page.label:<20} {span(rates, 1):>12} {span(p99s):>12} {of:>8}  {goal}"
             f"{'' if met else '  NOT MET'}{f'  {errors} errors' if errors else ''}"
         )
     print(
-        f"{bare.label:<20} {span([r.rate for r in bare.results]):>12} "
-        f"{span([r.p99_ms for r in bare.results], 1):>12}"
+        f"{bare.label:<20} {span([r.rate for r in bare.results], 1):>12} "
+        f"{span([r.p99_ms for r in bare.results]):>12}"
     )
     print(load())
 
