@@ -35,6 +35,9 @@ def pytest_configure(config: pytest.Config) -> None:
         "django.contrib.auth.hashers.MD5PasswordHasher",
         *PRODUCTION_HASHERS,
     ]
+    # Every test starts the database over, so the audit trail's head (the report cache's
+    # key, brobygger/reports/cache.py) repeats between tests; its own tests turn it on.
+    settings.REPORT_CACHE_SECONDS = 0
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

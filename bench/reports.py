@@ -12,6 +12,25 @@ prints, per page, the median of R timed requests after one untimed warm-up reque
 
 and, on other lines, the rows the reports ran over and the queries of each request.
 Targets at scale 100: the dashboard under 1 s, the funder report (PDF) under 2 s.
+
+Issue 19 lowers them to 0.5 s and 1 s. Scale 100 on PostgreSQL, 2026-12-03, load average
+12-16 on the shared 2 cores (other agents' builds and suites), median of 3 runs (range):
+
+    before (c11f166):  dashboard 4.82 s (3.96-5.50), funder report 10.67 s (10.15-11.67)
+    figures kept (8283acb), two runs:
+                       dashboard 1.01 s (0.44-1.37) and 1.13 s (1.05-1.33),
+                       funder report 0.26 s (0.23-0.29) and 0.17 s (0.16-0.21)
+
+The figures and the PDF are kept while nothing changes (reports/cache.py, keyed by the
+newest audit event, 5 minutes at most), so the first request after a change still
+computes: 16.6-29.0 s for the dashboard and 29.4-46.1 s for the PDF at that load. What
+the dashboard still spent on a kept request was mostly its filter form's select of 700
+units, one included template per option; the select now writes its options in place
+(templates/django/forms/widgets/select.html): 2.44 s -> 0.88 s a request in a cProfile
+run at load 12. With that (commit after 8283acb), load average 8-11:
+
+    dashboard 0.25 s (0.23-0.31), funder report 0.02 s (0.02-0.02): both under the
+    targets when kept; first requests 10.9 s and 6.5 s (computed afresh, not met)
 """
 
 from __future__ import annotations

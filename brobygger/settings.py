@@ -168,9 +168,12 @@ VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'brobygger.sqlite3'}"),
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
-        # A persistent connection that died with the server (restart, failover) is
-        # checked before reuse and replaced, so the app recovers by itself (issue 20).
+        # Persistent connections in production: opening one per request (and, on SQLite,
+        # setting its pragmas) took about half of a small page's time (issue 19,
+        # bench/throughput.py). A persistent connection that died with the server
+        # (restart, failover) is checked before reuse and replaced, so the app recovers
+        # by itself (issue 20).
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 0 if DEBUG else 600),
         conn_health_checks=True,
     )
 }
@@ -191,6 +194,10 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not e
     # run of 100-250 ms (measured with bench/reports.py at scale 100). A web app's
     # queries are short: off, unless DB_JIT=1.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+
+# The dashboard's and the funder report's figures are kept this many seconds at most while
+# nothing changes (brobygger/reports/cache.py); 0: computed on every request.
+REPORT_CACHE_SECONDS = env_int("REPORT_CACHE_SECONDS", 5 * 60)
 
 # Public forms: submissions per hour (counted in the database, shared by all app
 # processes; public/ratelimit.py). Per device (a signed cookie), per address (several
@@ -370,9 +377,13 @@ AXES_VERBOSE = False
 # Attempts are removed only by the audited unlock, not from Django's admin.
 AXES_ENABLE_ADMIN = False
 
-# Sessions: 30 minutes idle (renewed on every request), 10 hours absolute.
+# Sessions: 30 minutes idle, 10 hours absolute. The idle expiry is renewed by
+# SessionLimitsMiddleware at most once every SESSION_REFRESH_SECONDS, not by a session
+# write on every request (issue 19): the idle limit is SESSION_COOKIE_AGE after the last
+# renewal, so between 29 and 30 minutes after the last request.
 SESSION_COOKIE_AGE = env_int("SESSION_IDLE_SECONDS", 30 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_REFRESH_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_ABSOLUTE_SECONDS = env_int("SESSION_ABSOLUTE_SECONDS", 10 * 60 * 60)
 SESSION_COOKIE_HTTPONLY = True

@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from brobygger.accounts.middleware import start_session_clock
 from brobygger.accounts.models import Role, Unit, User
 from brobygger.audit.models import AccessLogEntry
 from brobygger.people import services as people_services
@@ -163,13 +164,14 @@ class BaseTestCase(TestCase):
         """Sign in; `verified` also passes the two-factor step, as a real login would."""
         account = user.user if isinstance(user, PeerWorker) else user
         self.client.force_login(account)
+        session = self.client.session
+        start_session_clock(session)  # as the login views do
         if verified:
             device, _created = TOTPDevice.objects.get_or_create(
                 user=account, name="test", defaults={"confirmed": True}
             )
-            session = self.client.session
             session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-            session.save()
+        session.save()
         return account
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.contrib import auth, messages
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -14,13 +15,26 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 LOGIN_AT_KEY = "brobygger_login_at"
+# When the session's idle expiry was last renewed (a POSIX timestamp).
+RENEWED_AT_KEY = "brobygger_renewed_at"
+
+
+def start_session_clock(session: SessionBase) -> None:
+    """At login: the 10 hours start now, and the session (saved by the login anyway) has
+    just been renewed. Every way of signing in calls this."""
+    now = timezone.now().timestamp()
+    session[LOGIN_AT_KEY] = now
+    session[RENEWED_AT_KEY] = now
 
 
 class SessionLimitsMiddleware:
-    """End a session 10 hours after login, whatever the activity.
+    """The session's two limits: 30 minutes idle and 10 hours after login.
 
-    The 30-minute idle limit is the cookie age renewed on every request
-    (SESSION_SAVE_EVERY_REQUEST); this adds the absolute limit.
+    Idle: the session row expires SESSION_COOKIE_AGE after it was last saved, and the
+    session backend refuses an expired one. A signed-in request renews that expiry by
+    saving the session, but at most once every SESSION_REFRESH_SECONDS: a write per
+    request (SESSION_SAVE_EVERY_REQUEST) cost every page a database write (issue 19).
+    Absolute: 10 hours after login the session ends, whatever the activity.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -28,16 +42,21 @@ class SessionLimitsMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
-            login_at = request.session.get(LOGIN_AT_KEY)
+            session = request.session
+            login_at = session.get(LOGIN_AT_KEY)
             now = timezone.now().timestamp()
             if login_at is None:
-                request.session[LOGIN_AT_KEY] = now
+                session[LOGIN_AT_KEY] = now
             elif now - float(login_at) > settings.SESSION_ABSOLUTE_SECONDS:
                 auth.logout(request)
                 messages.info(
                     request, _("You were signed out after 10 hours. Please sign in again.")
                 )
                 return redirect(settings.LOGIN_URL)
+            renewed_at = session.get(RENEWED_AT_KEY)
+            if renewed_at is None or now - float(renewed_at) >= settings.SESSION_REFRESH_SECONDS:
+                # A changed session is saved with a new expiry by SessionMiddleware.
+                session[RENEWED_AT_KEY] = now
         return self.get_response(request)
 
 

@@ -10,7 +10,6 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -29,7 +28,7 @@ from .forms import (
     ReplaceAuthenticatorForm,
     TokenForm,
 )
-from .middleware import LOGIN_AT_KEY
+from .middleware import start_session_clock
 from .models import Role, User
 
 
@@ -45,7 +44,7 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_valid(form)
-        self.request.session[LOGIN_AT_KEY] = timezone.now().timestamp()
+        start_session_clock(self.request.session)
         user = form.get_user()
         response.set_cookie(
             settings.LANGUAGE_COOKIE_NAME,

@@ -11,6 +11,14 @@ from brobygger.lib.export import plain
 from .models import AccessLogEntry, AuditCheck, AuditEvent
 
 
+def last_change() -> tuple[int, str]:
+    """The newest audit event's number and MAC: it changes with every recorded change
+    (each service writes one in the transaction of its change), so what is computed from
+    the data may be kept under it. (0, "") before any change."""
+    head = AuditEvent.objects.order_by("-seq").values_list("seq", "mac").first()
+    return (int(head[0]), str(head[1])) if head else (0, "")
+
+
 def latest_check() -> AuditCheck | None:
     """The newest `verify_audit` run, for the administrator's home page."""
     return AuditCheck.objects.order_by("-at", "-pk").first()

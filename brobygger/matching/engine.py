@@ -364,23 +364,29 @@ class _Scorer:
 
     def rows(self, start: int, stop: int) -> IntArray:
         """Milli-point scores of referrals ``start:stop`` against all peers; <= 0: infeasible."""
+        return self._scores(slice(start, stop))
+
+    def rows_at(self, at: IntArray) -> IntArray:
+        """Scores of the referrals at the (ascending) indices ``at``, as :meth:`rows`."""
+        return self._scores(at)
+
+    def _scores(self, sel: slice | IntArray) -> IntArray:
         kind_table, kind_index = self.tables[0]
-        scores = kind_table[kind_index[start:stop]]
+        scores = kind_table[kind_index[sel]]
         for table, index in self.tables[1:]:
-            scores += table[index[start:stop]]
+            scores += table[index[sel]]
         # uint8 counts are fastest and cannot overflow below 4 words (255 > 3 * 64 bits).
         words = len(self.pool.tag_words)
         shared = np.zeros(scores.shape, dtype=np.uint8 if words < 4 else np.int64)
         for w in range(words):
             shared += np.bitwise_count(
-                self.ref_words[start:stop, w, None] & self.pool.tag_words[w][None, :]
+                self.ref_words[sel, w, None] & self.pool.tag_words[w][None, :]
             )
         scores += self.tag_points[shared]
-        scores += self.wait_points[start:stop, None]
-        known = self.known[(self.known[:, 0] >= start) & (self.known[:, 0] < stop)]
-        scores[known[:, 0] - start, known[:, 1]] += self.m["continuity"]
-        excluded = self.excluded[(self.excluded[:, 0] >= start) & (self.excluded[:, 0] < stop)]
-        scores[excluded[:, 0] - start, excluded[:, 1]] += _NEG
+        scores += self.wait_points[sel, None]
+        for pairs, points in ((self.known, self.m["continuity"]), (self.excluded, _NEG)):
+            local, cols = _local_pairs(pairs, sel)
+            scores[local, cols] += points
         return scores
 
     def blocked(self, i: int, j: int) -> tuple[str, ...]:
@@ -512,6 +518,19 @@ def _result(
     return BatchResult(pairs, scores, unplaced, total, optimal)
 
 
+def _local_pairs(pairs: IntArray, sel: slice | IntArray) -> tuple[IntArray, IntArray]:
+    """The ``(row, col)`` pairs whose row is selected, with rows counted within ``sel``."""
+    rows = pairs[:, 0]
+    if isinstance(sel, slice):
+        inside = (rows >= sel.start) & (rows < sel.stop)
+        return rows[inside] - sel.start, pairs[inside, 1]
+    if not len(sel):
+        return rows[:0], pairs[:0, 1]
+    local = np.minimum(np.searchsorted(sel, rows), len(sel) - 1)
+    inside = sel[local] == rows
+    return local[inside], pairs[inside, 1]
+
+
 def _setup(
     referrals: Sequence[ReferralProfile],
     peers: PeerPool | Iterable[PeerProfile],
@@ -546,7 +565,9 @@ def assign(
     that could still improve it are added and the problem is solved again.
     """
     refs, pool, scorer, slots = _setup(referrals, peers, weights, hours_per_course)
-    match, cand = solver.max_weight_matching(scorer.rows, len(refs), slots, top_k)
+    match, cand = solver.max_weight_matching(
+        scorer.rows, len(refs), slots, top_k, score_at=scorer.rows_at
+    )
     return _result(refs, pool, match, cand.any_allowed, optimal=True)
 
 

@@ -26,6 +26,7 @@ from ortools.graph.python import min_cost_flow
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 RowScores = Callable[[int, int], IntArray]
+RowsAt = Callable[[IntArray], IntArray]
 
 BLOCK_ROWS = 256  # rows scored per numpy block: fits in cache, measured fastest
 
@@ -204,27 +205,55 @@ def violations(
     u: IntArray,
     v: IntArray,
     per_row: int,
+    *,
+    suspects: IntArray | None = None,
+    score_at: RowsAt | None = None,
 ) -> tuple[IntArray, IntArray, IntArray]:
     """Pairs with ``score > u_i + v_j``, up to ``per_row`` per row (most violated first).
 
-    As ``u, v >= 0`` only allowed pairs (score > 0) can qualify.
+    As ``u, v >= 0`` only allowed pairs (score > 0) can qualify. With ``suspects`` (ascending
+    row indices) and ``score_at`` only those rows are scored: the caller has proven that no
+    other row can hold a violated pair (see :func:`suspect_rows`).
     """
-    rows, cols, points = [], [], []
+    rows: list[IntArray] = []
+    cols: list[IntArray] = []
+    points: list[IntArray] = []
     k = min(per_row, n_cols)
-    for start in range(0, n_rows if n_cols else 0, BLOCK_ROWS):
-        stop = min(start + BLOCK_ROWS, n_rows)
-        block = score_rows(start, stop)
-        slack = block - v[None, :] - u[start:stop, None]
+    if not n_cols:
+        return _cat(rows), _cat(cols), _cat(points)
+    if suspects is not None and score_at is not None:
+        chunks = [suspects[i : i + BLOCK_ROWS] for i in range(0, len(suspects), BLOCK_ROWS)]
+    else:
+        chunks = [np.arange(i, min(i + BLOCK_ROWS, n_rows)) for i in range(0, n_rows, BLOCK_ROWS)]
+    for at in chunks:
+        if score_at is not None and suspects is not None:
+            block = score_at(at)
+        else:
+            block = score_rows(int(at[0]), int(at[-1]) + 1)
+        slack = block - v[None, :] - u[at, None]
         bad = np.flatnonzero((slack > 0).any(axis=1))
         if not len(bad):
             continue
         slack, block = slack[bad], block[bad]
         top = np.argpartition(slack, n_cols - k, axis=1)[:, n_cols - k :]
         keep = np.take_along_axis(slack, top, axis=1) > 0
-        rows.append(bad[np.nonzero(keep)[0]] + start)
+        rows.append(at[bad[np.nonzero(keep)[0]]])
         cols.append(top[keep])
         points.append(np.take_along_axis(block, top, axis=1)[keep])
     return _cat(rows), _cat(cols), _cat(points)
+
+
+def suspect_rows(threshold: IntArray, u: IntArray, v: IntArray) -> IntArray:
+    """The rows that may still hold a violated pair, ascending.
+
+    Dual prices from :func:`duals` leave no candidate edge violated, and every pair outside
+    a row's candidates scores at most the row's ``threshold`` (the lowest score it kept;
+    -1 when it kept every column). Such a pair is violated only if
+    ``threshold_i > u_i + v_j >= u_i + min(v)``: the other rows need no rescan, which
+    spared the full rescan of all pairs after every solve (issue 19).
+    """
+    floor = int(v.min()) if len(v) else 0
+    return np.flatnonzero(threshold > u + floor)
 
 
 def max_weight_matching(
@@ -232,8 +261,14 @@ def max_weight_matching(
     n_rows: int,
     capacity: IntArray,
     top_k: int,
+    *,
+    score_at: RowsAt | None = None,
 ) -> tuple[dict[int, tuple[int, int]], Candidates]:
-    """Return a proven optimum as ``{row: (col, score)}``, plus the first candidate scan."""
+    """Return a proven optimum as ``{row: (col, score)}``, plus the first candidate scan.
+
+    ``score_at`` scores rows by index (ascending); given it, the optimality check rescans
+    only the rows :func:`suspect_rows` cannot rule out.
+    """
     n_cols = len(capacity)
     cand = candidates(score_rows, n_rows, n_cols, top_k)
     rows, cols, points = cand.rows, cand.cols, cand.points
@@ -244,7 +279,16 @@ def max_weight_matching(
     while len(rows):
         chosen = solve(n_rows, n_cols, rows, cols, points, capacity)
         u, v = duals(n_rows, n_cols, rows, cols, points, chosen, capacity)
-        new_rows, new_cols, new_points = violations(score_rows, n_rows, n_cols, u, v, per_row)
+        new_rows, new_cols, new_points = violations(
+            score_rows,
+            n_rows,
+            n_cols,
+            u,
+            v,
+            per_row,
+            suspects=suspect_rows(cand.threshold, u, v) if score_at is not None else None,
+            score_at=score_at,
+        )
         if not len(new_rows):
             break
         per_row *= 2  # every round re-solves from scratch, so keep the rounds few

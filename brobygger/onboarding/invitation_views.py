@@ -18,7 +18,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
@@ -28,7 +28,7 @@ from brobygger.accounts import enrolment
 from brobygger.accounts import services as account_services
 from brobygger.accounts.access import public
 from brobygger.accounts.forms import TokenForm
-from brobygger.accounts.middleware import LOGIN_AT_KEY
+from brobygger.accounts.middleware import start_session_clock
 
 from . import invitations, selectors
 from .forms import InvitationPasswordForm
@@ -120,7 +120,7 @@ def invitation_two_factor(request: HttpRequest) -> HttpResponse:
                 user = completed.user
                 login(request, user, backend="django.contrib.auth.backends.ModelBackend")
                 otp_login(request, device)
-                request.session[LOGIN_AT_KEY] = timezone.now().timestamp()
+                start_session_clock(request.session)
                 enrolment.show_recovery_codes_once(request, completed.recovery_codes)
                 if found.is_setup_link:
                     # A new password and a new phone: the account holder hears of it.

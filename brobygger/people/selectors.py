@@ -6,7 +6,8 @@ import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from brobygger.accounts import policy
@@ -41,8 +42,19 @@ def person_list(
         people = people.filter(unit=unit)
     if text:
         people = people.search(text)
+    from brobygger.referrals.models import Course
+
+    # A count per row in a subquery, not a join with GROUP BY over every visible person:
+    # the database walks the name index and counts only for the page's rows (issue 19).
+    active = (
+        Course.objects.filter(person=OuterRef("pk"), ended_on__isnull=True)
+        .order_by()
+        .values("person")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return people.annotate(
-        active_courses=Count("courses", filter=Q(courses__ended_on__isnull=True))
+        active_courses=Coalesce(Subquery(active, output_field=IntegerField()), 0)
     ).order_by("family_name", "given_name", "id")
 
 

@@ -15,6 +15,7 @@ from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction, Purpose
 
 from . import figures
+from .cache import kept
 from .published import Published, publish
 from .scope import Scope
 
@@ -23,7 +24,8 @@ def dashboard_for(user: Any, scope: Scope) -> Published:
     """The dashboard's figures as `user` may see them: an evaluator's with small counts
     hidden and no peer's name, a coordinator's exact and with their peers' hours."""
     evaluator = getattr(user, "role", None) == Role.EVALUATOR
-    published = publish(figures.compute(scope), suppress=evaluator, with_peer_names=not evaluator)
+    computed = kept("figures", (scope,), lambda: figures.compute(scope))
+    published = publish(computed, suppress=evaluator, with_peer_names=not evaluator)
     if published.peer_rows:
         units = ",".join(str(pk) for pk in scope.unit_ids) if scope.unit_ids else "all"
         shown(

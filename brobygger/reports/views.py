@@ -22,6 +22,7 @@ from brobygger.people.selectors import units_for
 
 from . import access, funder, pdf
 from . import dashboard as dashboard_module
+from .cache import kept
 from .forms import DashboardFilterForm, FunderReportForm, PeriodFilterForm
 from .scope import Scope, build_scope
 
@@ -107,10 +108,15 @@ def _download(request: HttpRequest, extension: str) -> HttpResponse:
             status=400,
         )
     scope = _scope(request, form)
-    with translation.override(form.cleaned_data.get("sprog") or "da"):
-        report = funder.build(scope)
+    language = form.cleaned_data.get("sprog") or "da"
+    with translation.override(language):
+        # Kept while nothing changes (reports/cache.py): a file made again within minutes
+        # of an unchanged programme is the same file, its time of making included.
+        report = kept("funder", (scope, language), lambda: funder.build(scope))
         if extension == "pdf":
-            body = pdf.render(report, request=request)
+            body = kept(
+                "funder-pdf", (scope, language), lambda: pdf.render(report, request=request)
+            )
             content_type = "application/pdf"
         elif extension == "xlsx":
             body = spreadsheet.write_xlsx(report.sections(), title=_("Funder report"))

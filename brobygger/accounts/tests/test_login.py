@@ -1,4 +1,8 @@
+import datetime
+
+import time_machine
 from django.conf import settings
+from django.contrib.sessions.models import Session
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -85,9 +89,9 @@ class LoginTests(BaseTestCase):
         self.login(self.peer)
         self.assertEqual(self.client.get(reverse("accounts:logout")).status_code, 405)
 
-    def test_idle_timeout_is_30_minutes_renewed_on_each_request(self):
+    def test_idle_timeout_is_30_minutes_without_a_session_write_per_request(self):
         self.assertEqual(settings.SESSION_COOKIE_AGE, 30 * 60)
-        self.assertTrue(settings.SESSION_SAVE_EVERY_REQUEST)
+        self.assertFalse(settings.SESSION_SAVE_EVERY_REQUEST)
 
     def test_session_ends_10_hours_after_login(self):
         self.login(self.peer)
@@ -122,3 +126,68 @@ class LanguageTests(BaseTestCase):
     def test_unknown_language_changes_nothing(self):
         self.client.post(reverse("accounts:set_language"), {"language": "xx", "next": "/"})
         self.assertContains(self.client.get("/"), "Tal med en, der selv har været der")
+
+
+class IdleTimeoutTests(BaseTestCase):
+    """The idle limit without a session write per request (issue 19)."""
+
+    def setUp(self):
+        super().setUp()
+        self.start = timezone.now()
+        self.home = reverse("desk:home")
+
+    def get_at(self, seconds: float):
+        moment = self.start + datetime.timedelta(seconds=seconds)
+        with time_machine.travel(moment, tick=False):
+            return self.client.get(self.home)
+
+    def expiry(self) -> datetime.datetime:
+        key = self.client.cookies[settings.SESSION_COOKIE_NAME].value
+        return Session.objects.get(session_key=key).expire_date
+
+    def assert_signed_out(self, response) -> None:
+        self.assertRedirects(
+            response, reverse("accounts:login") + "?next=/hjem/", fetch_redirect_response=False
+        )
+
+    def test_a_session_left_idle_for_the_cookie_age_is_signed_out(self):
+        with time_machine.travel(self.start, tick=False):
+            self.login(self.peer)
+        self.assertEqual(self.get_at(0).status_code, 200)
+        self.assertEqual(self.get_at(settings.SESSION_COOKIE_AGE - 60).status_code, 200)
+        # Nothing since: signed out one idle period after that last request.
+        self.assert_signed_out(self.get_at(2 * settings.SESSION_COOKIE_AGE - 60 + 1))
+
+    def test_activity_within_the_idle_window_keeps_the_session(self):
+        with time_machine.travel(self.start, tick=False):
+            self.login(self.peer)
+        age = settings.SESSION_COOKIE_AGE
+        for step in range(1, 5):  # two hours in all, a request every 25 minutes
+            self.assertEqual(self.get_at(step * (age - 300)).status_code, 200, step)
+        self.assertEqual(self.get_at(4 * (age - 300) + age - 90).status_code, 200)
+
+    def test_the_expiry_is_renewed_at_most_once_a_minute(self):
+        with time_machine.travel(self.start, tick=False):
+            self.login(self.peer)
+        self.get_at(0)
+        renewed = self.expiry()
+        self.get_at(30)
+        self.get_at(settings.SESSION_REFRESH_SECONDS - 1)
+        self.assertEqual(self.expiry(), renewed)  # no session write
+        self.get_at(settings.SESSION_REFRESH_SECONDS)
+        self.assertEqual(
+            self.expiry(), renewed + datetime.timedelta(seconds=settings.SESSION_REFRESH_SECONDS)
+        )
+
+    def test_the_absolute_limit_holds_for_an_active_session(self):
+        with time_machine.travel(self.start, tick=False):
+            self.login(self.peer)
+        self.get_at(0)
+        every = settings.SESSION_COOKIE_AGE - 60
+        seconds = every
+        while seconds <= settings.SESSION_ABSOLUTE_SECONDS:
+            self.assertEqual(self.get_at(seconds).status_code, 200, seconds)
+            seconds += every
+        response = self.get_at(seconds)
+        self.assertRedirects(response, reverse("accounts:login"), fetch_redirect_response=False)
+        self.assertNotIn("_auth_user_id", self.client.session)

@@ -1,0 +1,130 @@
+"""Where a page's time goes: cProfile of the request path, page by page (issue 19).
+
+Run as ``python bench/profile_pages.py [--scale 10] [--requests 20] [--top 25]
+[--page LABEL]`` (not a timed test). It uses the demo database of bench/throughput.py
+(``--dir``, one SQLite file per scale; or DATABASE_URL), production settings and one
+persistent database connection, signs in with the test client as the coordinator and as
+a peer worker (the two-factor step passed as a real login would), and for each page
+prints the queries of one request (grouped by their statement, so that a query repeated
+per row stands out), the median time of ``--requests`` requests, and the functions with
+the most cumulative time in the profile of those requests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import cProfile
+import io
+import os
+import pstats
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", type=int, default=10)
+    parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--page", action="append", help="only the pages with this label")
+    parser.add_argument("--dir", default=str(ROOT / "var" / "bench"))
+    parser.add_argument("--sql", action="store_true", help="print every statement")
+    args = parser.parse_args()
+
+    import throughput
+
+    os.environ.setdefault("DB_CONN_MAX_AGE", "600")
+    throughput.prepare(args.scale, Path(args.dir))
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from django.urls import reverse
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from brobygger.accounts.models import User
+    from brobygger.referrals.models import Course
+
+    settings.ALLOWED_HOSTS = ["testserver"]
+
+    def client_for(username: str) -> Client:
+        user = User.objects.get(username=username)
+        client = Client()
+        client.force_login(user)
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is not None:
+            session = client.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+        return client
+
+    course = Course.objects.filter(peer__user__username="peer", ended_on__isnull=True).first()
+    assert course is not None
+    pages = [
+        ("ping", "koordinator", reverse("desk:ping")),
+        ("coordinator home", "koordinator", reverse("desk:home")),
+        ("referral queue", "koordinator", reverse("referrals:queue")),
+        ("person list", "koordinator", reverse("people:person_list")),
+        ("person page", "koordinator", reverse("people:person_detail", args=[course.person_id])),
+        ("peer home", "peer", reverse("desk:home")),
+        ("peer week", "peer", reverse("scheduling:my_week")),
+        ("course page", "peer", reverse("referrals:course_detail", args=[course.pk])),
+    ]
+    clients = {name: client_for(name) for name in ("koordinator", "peer")}
+    for label, username, url in pages:
+        if args.page and label not in args.page:
+            continue
+        client = clients[username]
+        client.get(url)  # warm: templates compiled, the session renewed
+        sent: list[tuple[str, float]] = []
+
+        def timed(execute, sql, params, many, context, sent=sent):
+            started = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                sent.append((sql, time.perf_counter() - started))
+
+        with connection.execute_wrapper(timed):
+            status = client.get(url).status_code
+        queries = sent
+        shapes: collections.Counter[str] = collections.Counter()
+        slow: dict[str, float] = collections.defaultdict(float)
+        for sql, seconds in sent:
+            shape = re.sub(r"\b\d+\b|'[^']*'", "?", sql)
+            shapes[shape[:160]] += 1
+            slow[shape] += seconds
+        times = []
+        profile = cProfile.Profile()
+        for _ in range(args.requests):
+            started = time.perf_counter()
+            profile.enable()
+            client.get(url)
+            profile.disable()
+            times.append(time.perf_counter() - started)
+        print(
+            f"\n=== {label} {url}: status {status}, {len(queries)} queries, "
+            f"median {statistics.median(times) * 1000:.1f} ms"
+        )
+        for shape, n in shapes.most_common():
+            if n > 1 or args.sql:
+                print(f"  {n:4d} x {shape}")
+        for shape, seconds in sorted(slow.items(), key=lambda item: -item[1])[:3]:
+            print(f"  slowest: {seconds * 1000:.1f} ms  {shape[:600]}")
+        out = io.StringIO()
+        pstats.Stats(profile, stream=out).sort_stats(
+            os.environ.get("BENCH_SORT", "cumulative")
+        ).print_stats(args.top)
+        print("\n".join(line for line in out.getvalue().splitlines() if line.strip())[:6000])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,462 @@
+"""Requests per second of the main pages under load, against the smallest page (issue 19).
+
+Run as ``python bench/throughput.py [--scale 10] [--seconds 10] [--rounds 2]`` (not a
+timed test). It builds the demo programme at the given scale, or reuses it: on SQLite by
+default, in ``--dir`` (a file per scale, kept between runs), on PostgreSQL when
+DATABASE_URL is set (that database is built when empty, else reused as it is).
+
+Then, per round, it starts the app under gunicorn on a free loopback port (``--workers``
+sync workers, the project's wsgi, production settings: DEBUG off, persistent database
+connections, the manifest static files; demo mode stays on only so that a peer worker
+signs in without a code, as in the demo), signs in over HTTP as the coordinator (with the
+two-factor code, computed here from the demo's device as ``manage.py demo_code`` does)
+and as a peer worker, and loads each page with ``--connections`` connections for
+``--seconds`` seconds after a one-second warm-up. The load generator is wrk when it is
+on PATH (installed with apt-get when missing and run as root), else a threaded client
+in this process; the output says which. Every page is checked to answer 200 to its user
+before and after its run: a redirect to the login page would count as a fast page.
+
+The baseline is ``/hjem/ping/`` (desk.views.ping: the base template with the user's
+name, nothing read), for each of the two users; the ceiling is a bare Django view on its
+own gunicorn (bench/throughput_bare.py: no middleware, no database). It prints per page
+the requests/s and p99 of every round, and the page's rate as a share of its user's
+ping (the median of the rounds' ratios, each from the same round), and the ping's share
+of the bare view. Goals: every main page at least 50 % of the ping with p99 under 100 ms;
+the ping at least 25 % of the bare view.
+
+Figures, 2026-12-03, scale 10 on SQLite, the shared 2-core machine with eight other
+agents' builds and test suites (load average 7-16 on 2 cores: absolute rates are a
+fraction of an idle machine's, and the coordinator's ping swings 2-3x between rounds).
+Issue 19's figures before the changes (idle machine): ping-like page 188-233/s, bare
+4,347/s, coordinator home 26/s, referral queue 35/s, person list 36/s. Command:
+``python bench/throughput.py --scale 10 --dir /tmp/h_speed/bench --seconds 10 --rounds 2``
+
+    commit 8173129, load average 13.8-15.9, two rounds:
+    ping (coordinator)    16.5-17.9 /s    p99 1590-1620 ms     2 % of bare
+    coordinator home       0.8-1.2        9720-9990            6 % of ping
+    referral queue         1.5-2.2        8260-9950           11 %
+    person list            2.5-3.5        5950-7790           17 %
+    person page            4.0-5.3        4180-5350           27 %
+    peer home / week / course page: 52 % / 39 % / 13 % of the peer's ping
+    bare Django view     844-869
+
+    commit ebd95ec (select fix included), load average 7.3-9.5, round 1 and a part of 2:
+    ping 33.4 and 96.9 (coordinator), 87.5 (peer); bare 3,555 /s; coordinator home
+    4.9-11.9, referral queue 8.6-15.2, person list 14.7-22.5, person page 17.8-32.1,
+    peer home 26.8, peer week 33.7, course page 12.7
+
+    final commit, load average 7.9-10.5, two rounds:
+    ping (coordinator)    30.1-45.9 /s    p99  652-1040 ms     3 % of bare
+    coordinator home       3.2-5.1        5130-6820           11 % of ping
+    referral queue         5.0-11.0       2460-4500           20 %
+    person list            9.1-18.1       1610-2990           35 %
+    person page            7.6-18.9       1290-3450           33 %
+    ping (peer)           42.9-92.4        434-616             5 % of bare
+    peer home / week / course page: 25 % / 33 % / 13 % of the peer's ping
+    bare Django view   1254-1400
+
+None of the goals is met on this machine at this load; p99 at 16 connections on 2 sync
+workers is mostly queueing (16 / 2 requests ahead of each). Where the time goes, per
+page: bench/profile_pages.py (template rendering of the rows, Django's SQL compilation).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+HOST = "127.0.0.1"
+PASSWORD = "brobygger-demo"  # noqa: S105  (every demo user's password, README)
+COORDINATOR = "koordinator"
+PEER = "peer"
+
+# The server's environment: production settings, except demo mode (peer sign-in).
+PRODUCTION_ENV = {
+    "DEBUG": "0",
+    "DEMO_MODE": "1",
+    "SECRET_KEY": "bench-throughput-not-a-secret",
+    "ALLOWED_HOSTS": f"{HOST},localhost",
+    "SECURE_SSL_REDIRECT": "0",  # plain HTTP on loopback; TLS ends at the proxy
+    "SECURE_COOKIES": "0",
+    "SMS_BACKEND": "throughput_bare.UnsentSMS",
+    "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
+}
+
+
+@dataclass
+class Result:
+    rate: float
+    p99_ms: float
+    requests: int
+    errors: int
+
+
+@dataclass
+class Page:
+    label: str
+    user: str
+    path: str
+    results: list[Result] = field(default_factory=list)
+
+
+def load() -> str:
+    with open("/proc/loadavg") as f:
+        return "load average " + " ".join(f.read().split()[:3])
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+def find_wrk() -> str | None:
+    wrk = shutil.which("wrk")
+    if wrk is None and os.geteuid() == 0 and shutil.which("apt-get"):
+        print("wrk is missing: apt-get install -y wrk", flush=True)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "wrk"],
+            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+            stdout=subprocess.DEVNULL,
+            check=False,
+        )
+        wrk = shutil.which("wrk")
+    return wrk
+
+
+def start_server(port: int, workers: int, settings_module: str) -> subprocess.Popen:
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE=settings_module)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "bench"), str(ROOT)])
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    command = [
+        str(gunicorn),
+        "brobygger.wsgi",
+        f"--bind={HOST}:{port}",
+        f"--workers={workers}",
+        "--backlog=256",
+        "--log-level=warning",
+    ]
+    server = subprocess.Popen(command, cwd=ROOT, env=env)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection((HOST, port), timeout=1).close()
+            return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit("gunicorn did not start within 60 s")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def csrf_token(page: str) -> str:
+    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    if match is None:
+        raise SystemExit("no CSRF token on the page")
+    return match.group(1)
+
+
+def sign_in(base: str, username: str, code_for: dict[str, object]) -> str:
+    """Sign in over HTTP as the login page asks (password, then the code if asked);
+    returns the Cookie header of the signed-in session."""
+    from django.urls import reverse
+
+    login, verify = reverse("accounts:login"), reverse("accounts:verify")
+    with httpx.Client(base_url=base, follow_redirects=False, timeout=60) as client:
+        token = csrf_token(client.get(login).text)
+        response = client.post(
+            login,
+            data={"csrfmiddlewaretoken": token, "username": username, "password": PASSWORD},
+            headers={"Referer": base + login},
+        )
+        if response.status_code != 302:
+            raise SystemExit(f"login as {username}: status {response.status_code}")
+        # The code page answers with its form when the session still needs the code.
+        if client.get(verify).status_code == 200:
+            for _attempt in range(2):
+                token = csrf_token(client.get(verify).text)
+                response = client.post(
+                    verify,
+                    data={"csrfmiddlewaretoken": token, "token": code_for[username]()},  # type: ignore[operator]
+                    headers={"Referer": base + verify},
+                )
+                if response.status_code == 302:
+                    break
+                # A code is refused the second time within its 30 s: wait for the next.
+                time.sleep(31)
+            else:
+                raise SystemExit(f"the code step refused {username}")
+        return "; ".join(f"{name}={value}" for name, value in client.cookies.items())
+
+
+def check(base: str, page: Page, cookie: str) -> None:
+    response = httpx.get(base + page.path, headers={"Cookie": cookie}, timeout=60)
+    if response.status_code != 200:
+        raise SystemExit(
+            f"{page.label} ({page.path}) answers {response.status_code}, not 200 "
+            f"({response.headers.get('location', '')})"
+        )
+
+
+def parse_duration_ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()  # type: ignore[union-attr]
+    return float(number) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
+
+
+def run_wrk(wrk: str, url: str, cookie: str, connections: int, seconds: float) -> Result:
+    command = [wrk, "-t2", f"-c{connections}", f"-d{seconds:g}s", "--latency", "--timeout=10s"]
+    if cookie:
+        command += ["-H", f"Cookie: {cookie}"]
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))  # type: ignore[union-attr]
+    # The distribution's own line: "+/- Stdev" columns such as "71.99%" end in 99% too.
+    p99_line = re.search(r"^\s+99%\s+(\S+)\s*$", output, re.MULTILINE)
+    p99 = parse_duration_ms(p99_line.group(1))  # type: ignore[union-attr]
+    requests = int(re.search(r"(\d+) requests in", output).group(1))  # type: ignore[union-attr]
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    failed = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    errors = int(bad.group(1)) if bad else 0
+    if failed:
+        errors += sum(int(n) for n in failed.groups())
+    return Result(rate, p99, requests, errors)
+
+
+def run_threads(url: str, cookie: str, connections: int, seconds: float) -> Result:
+    """The fallback load generator: one keep-alive connection per thread."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    host = parts.hostname or HOST
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def client() -> None:
+        nonlocal errors
+        connection = http.client.HTTPConnection(host, parts.port, timeout=10)
+        mine: list[float] = []
+        bad = 0
+        headers = {"Cookie": cookie} if cookie else {}
+        while time.monotonic() < deadline:
+            started = time.perf_counter()
+            try:
+                connection.request("GET", parts.path or "/", headers=headers)
+                response = connection.getresponse()
+                response.read()
+                if response.status >= 400:
+                    bad += 1
+            except OSError:
+                bad += 1
+                connection.close()
+                connection = http.client.HTTPConnection(host, parts.port, timeout=10)
+                continue
+            mine.append(time.perf_counter() - started)
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+            errors += bad
+
+    threads = [threading.Thread(target=client) for _ in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    latencies.sort()
+    p99 = latencies[int(0.99 * (len(latencies) - 1))] * 1000 if latencies else float("nan")
+    return Result(len(latencies) / seconds, p99, len(latencies), errors)
+
+
+def prepare(scale: int, folder: Path) -> None:
+    """Point this process at the demo database of `scale`, building it when empty."""
+    if "DATABASE_URL" not in os.environ:
+        os.environ["DATABASE_URL"] = f"sqlite:///{folder / f'throughput-scale{scale}.sqlite3'}"
+    os.environ.update(PRODUCTION_ENV)
+    os.environ["BROBYGGER_VAR_DIR"] = str(folder / "var")
+    os.environ["DJANGO_SETTINGS_MODULE"] = "brobygger.settings"
+
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from brobygger.people.models import Person
+
+    call_command("migrate", verbosity=0)
+    if not Person.objects.exists():
+        started = time.perf_counter()
+        print(f"building the demo at scale {scale} ...", flush=True)
+        call_command("load_demo", "--scale", str(scale), "--seed", "1", verbosity=0)
+        print(f"built in {time.perf_counter() - started:.0f} s", flush=True)
+    call_command("collectstatic", "--no-input", verbosity=0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--scale", type=int, default=10)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--dir", default=str(ROOT / "var" / "bench"))
+    parser.add_argument("--threaded", action="store_true", help="the threaded client, not wrk")
+    args = parser.parse_args()
+    if not 1 <= args.connections <= 64 or not 0 < args.seconds <= 120 or not 1 <= args.rounds <= 5:
+        raise SystemExit("--connections 1-64, --seconds up to 120, --rounds 1-5")
+    folder = Path(args.dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    prepare(args.scale, folder)
+
+    from django.db import connection
+    from django.urls import reverse
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from brobygger.people.models import Person
+    from brobygger.referrals.models import Course, Referral
+
+    course = (
+        Course.objects.filter(peer__user__username=PEER, ended_on__isnull=True)
+        .order_by("pk")
+        .first()
+    )
+    if course is None:
+        raise SystemExit(f"the demo's {PEER} has no active course")
+    device = TOTPDevice.objects.get(user__username=COORDINATOR, confirmed=True)
+
+    def coordinator_code() -> str:
+        return f"{totp(device.bin_key, step=device.step, digits=device.digits):06d}"
+
+    print(
+        f"demo at scale {args.scale} on {connection.vendor}: {Person.objects.count()} persons, "
+        f"{Referral.objects.count()} referrals, {Course.objects.count()} courses"
+    )
+    ping = reverse("desk:ping")
+    pages = [
+        Page("ping (coordinator)", COORDINATOR, ping),
+        Page("coordinator home", COORDINATOR, reverse("desk:home")),
+        Page("referral queue", COORDINATOR, reverse("referrals:queue")),
+        Page("person list", COORDINATOR, reverse("people:person_list")),
+        Page("person page", COORDINATOR, reverse("people:person_detail", args=[course.person_id])),
+        Page("ping (peer)", PEER, ping),
+        Page("peer home", PEER, reverse("desk:home")),
+        Page("peer week", PEER, reverse("scheduling:my_week")),
+        Page("course page", PEER, reverse("referrals:course_detail", args=[course.pk])),
+    ]
+    bare = Page("bare Django view", "", "/")
+    connection.close()
+
+    wrk = None if args.threaded else find_wrk()
+    generator = f"wrk ({wrk})" if wrk else "threaded http.client in this process"
+    print(
+        f"load generator: {generator}; {args.connections} connections, {args.seconds:g} s per "
+        f"page, gunicorn {args.workers} sync workers; {load()}",
+        flush=True,
+    )
+
+    def measure(base: str, page: Page, cookie: str) -> Result:
+        url = base + page.path
+        if wrk:
+            run_wrk(wrk, url, cookie, args.connections, 1)  # warm-up
+            return run_wrk(wrk, url, cookie, args.connections, args.seconds)
+        run_threads(url, cookie, args.connections, 1)
+        return run_threads(url, cookie, args.connections, args.seconds)
+
+    for round_no in range(1, args.rounds + 1):
+        port = free_port()
+        base = f"http://{HOST}:{port}"
+        server = start_server(port, args.workers, "brobygger.settings")
+        try:
+            cookies = {
+                user: sign_in(base, user, {COORDINATOR: coordinator_code})
+                for user in (COORDINATOR, PEER)
+            }
+            for page in pages:
+                check(base, page, cookies[page.user])
+                result = measure(base, page, cookies[page.user])
+                check(base, page, cookies[page.user])
+                page.results.append(result)
+                print(
+                    f"  round {round_no}: {page.label:<20} {result.rate:8.1f} requests/s  "
+                    f"p99 {result.p99_ms:7.1f} ms  ({result.errors} errors)  {load()}",
+                    flush=True,
+                )
+        finally:
+            stop_server(server)
+        port = free_port()
+        base = f"http://{HOST}:{port}"
+        server = start_server(port, args.workers, "throughput_bare")
+        try:
+            result = measure(base, bare, "")
+            bare.results.append(result)
+            print(
+                f"  round {round_no}: {bare.label:<20} {result.rate:8.1f} requests/s  "
+                f"p99 {result.p99_ms:7.1f} ms  ({result.errors} errors)",
+                flush=True,
+            )
+        finally:
+            stop_server(server)
+
+    def span(values: list[float], digits: int = 0) -> str:
+        low, high = min(values), max(values)
+        return f"{low:.{digits}f}" if low == high else f"{low:.{digits}f}-{high:.{digits}f}"
+
+    def share(page: Page, base: Page) -> float:
+        # Each round's two runs are minutes apart at most: their ratio is less exposed to
+        # the machine's other load than the ratio of medians over all rounds.
+        return 100 * statistics.median(
+            a.rate / b.rate for a, b in zip(page.results, base.results, strict=True)
+        )
+
+    pings = {COORDINATOR: pages[0], PEER: pages[5]}
+    print(f"\n{'page':<20} {'requests/s':>12} {'p99 ms':>12} {'of ping':>8}  goal")
+    for page in pages:
+        rates = [r.rate for r in page.results]
+        p99s = [r.p99_ms for r in page.results]
+        errors = sum(r.errors for r in page.results)
+        if page.path == ping:
+            of, goal = f"{share(page, bare):6.0f} %", "(of bare) >= 25 %"
+            met = share(page, bare) >= 25
+        else:
+            of, goal = f"{share(page, pings[page.user]):6.0f} %", ">= 50 %, p99 < 100 ms"
+            met = share(page, pings[page.user]) >= 50 and max(p99s) < 100
+        print(
+            f"{page.label:<20} {span(rates, 1):>12} {span(p99s):>12} {of:>8}  {goal}"
+            f"{'' if met else '  NOT MET'}{f'  {errors} errors' if errors else ''}"
+        )
+    print(
+        f"{bare.label:<20} {span([r.rate for r in bare.results], 1):>12} "
+        f"{span([r.p99_ms for r in bare.results]):>12}"
+    )
+    print(load())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,41 @@
+"""The smallest signed-in page, the baseline of bench/throughput.py (issue 19)."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from brobygger.audit.models import AccessLogEntry
+from brobygger.testing import BaseTestCase
+
+PING = "/hjem/ping/"
+
+
+class PingTests(BaseTestCase):
+    def test_ping_keeps_its_address(self):
+        self.assertEqual(reverse("desk:ping"), PING)
+
+    def test_ping_greets_the_signed_in_user_by_name(self):
+        self.login(self.peer)
+        response = self.client.get(PING)
+        self.assertContains(response, "Du er logget ind som")
+        self.assertContains(response, self.peer.user.get_full_name() or "peer")
+
+    def test_ping_needs_a_signed_in_staff_user(self):
+        response = self.client.get(PING)
+        self.assertRedirects(
+            response, reverse("accounts:login") + "?next=" + PING, fetch_redirect_response=False
+        )
+
+    def test_ping_shows_no_person_and_logs_nothing(self):
+        self.login(self.coordinator)
+        before = AccessLogEntry.objects.count()
+        self.assertEqual(self.client.get(PING).status_code, 200)
+        self.assertEqual(AccessLogEntry.objects.count(), before)
+
+    def test_ping_query_budget(self):
+        # The session, the user, the second factor's device and the header's unread count:
+        # what every signed-in page pays before its own queries. No write.
+        for user in (self.coordinator, self.peer):
+            self.login(user)
+            with self.subTest(user=str(user)), self.assertNumQueries(4):
+                self.assertEqual(self.client.get(PING).status_code, 200)
