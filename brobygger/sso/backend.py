@@ -12,7 +12,6 @@ from django.contrib import messages
 from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
-from django.utils import timezone
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import (
     OIDCAuthenticationCallbackView,
@@ -20,7 +19,7 @@ from mozilla_django_oidc.views import (
 )
 
 from brobygger.accounts.access import SSO_SESSION_KEY
-from brobygger.accounts.middleware import LOGIN_AT_KEY
+from brobygger.accounts.middleware import start_session_clock
 from brobygger.accounts.models import User
 
 from . import discovery, services
@@ -171,7 +170,7 @@ class CallbackView(OIDCAuthenticationCallbackView):
 
     def login_success(self) -> HttpResponse:
         response = super().login_success()
-        self.request.session[LOGIN_AT_KEY] = timezone.now().timestamp()  # the 10-hour limit
+        start_session_clock(self.request.session)  # the 10-hour limit starts now
         # Signed in by the region's provider, which did its own second factor: this
         # session passes the code step (accounts.middleware.TwoFactorRequiredMiddleware).
         self.request.session[SSO_SESSION_KEY] = discovery.issuer()
