@@ -1,0 +1,33 @@
+"""A failed transaction leaves the objects a service changed as they were (lib/instances)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from brobygger.lib.instances import kept_on_failure
+from brobygger.testing import TODAY, BaseTestCase
+
+
+class KeptOnFailureTests(BaseTestCase):
+    def test_a_failure_puts_the_fields_back_and_forgets_related_objects(self):
+        course = self.alice_course
+        self.assertEqual(course.person.given_name, "Alice")  # cached
+        with self.assertRaises(ValidationError), kept_on_failure(course), transaction.atomic():
+            course.ended_on = TODAY
+            course.end_reason = "completed"
+            course.closing_summary = "Farvel"
+            course.save(update_fields=["ended_on", "end_reason", "closing_summary"])
+            course.person.given_name = "Ændret"
+            raise ValidationError("Nej")
+        self.assertIsNone(course.ended_on)
+        self.assertEqual((course.end_reason, course.closing_summary), ("", ""))
+        self.assertEqual(course.person.given_name, "Alice")  # read again, not the changed one
+        course.refresh_from_db()
+        self.assertIsNone(course.ended_on)
+
+    def test_success_keeps_the_changes(self):
+        course = self.alice_course
+        with kept_on_failure(course, None):
+            course.closing_summary = "Godt"
+        self.assertEqual(course.closing_summary, "Godt")
