@@ -38,14 +38,16 @@ from http.cookies import SimpleCookie
 from typing import Any
 
 from django.db import transaction
+from django.http import HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
-from django.test import Client
+from django.test import Client, SimpleTestCase
 from django.urls import Resolver404, resolve, reverse
 
 from .crawler import kwarg_sets, routes
 from .crawler_fixture import CrawlerWorld
 from .form_fuzz import (
     ECHOES,
+    SCRIPT,
     Form,
     duplicated_values,
     forms_of,
@@ -209,3 +211,93 @@ class FormFuzzTests(CrawlerWorld):
             transaction.set_rollback(True)
         if response.status_code != 403:
             self.failures[NO_CSRF].append(f"{where} [{response.status_code}]")
+
+
+PAGE = """
+<form method="post" action="/gem/?side=2">
+  <input type="hidden" name="csrfmiddlewaretoken" value="tok">
+  <input type="hidden" name="back" value="/personer/">
+  <input name="title" value="Hej">
+  <input type="number" name="hours" value="3">
+  <input type="date" name="day" value="2026-12-01">
+  <input type="checkbox" name="urgent" checked>
+  <input type="checkbox" name="quiet">
+  <input type="radio" name="mode" value="phone">
+  <input type="radio" name="mode" value="video" checked>
+  <select name="unit"><option value="">Vælg…</option><option value="2" selected>R1</option></select>
+  <select name="tags" multiple>
+    <option selected>a</option><option>b</option><option selected>c</option>
+  </select>
+  <textarea name="note">Første linje</textarea>
+  <input name="off" value="x" disabled>
+  <button type="submit" name="action" value="save">Gem</button>
+  <button type="submit" formaction="/pdf/">PDF</button>
+</form>
+<form method="get" action="/soeg/"><input name="q"></form>
+<form method="post" action="https://evil.example/"><input name="x"></form>
+"""
+
+
+class FormReadingTests(SimpleTestCase):
+    def setUp(self):
+        self.forms = forms_of(PAGE, "/side/")
+
+    def test_only_post_forms_on_this_site_are_read_and_a_formaction_is_a_form_of_its_own(self):
+        self.assertEqual([f.action for f in self.forms], ["/gem/?side=2", "/pdf/"])
+
+    def test_own_values_are_what_a_browser_sends(self):
+        self.assertEqual(
+            own_values(self.forms[0]),
+            {
+                "csrfmiddlewaretoken": ["tok"],
+                "back": ["/personer/"],
+                "title": ["Hej"],
+                "hours": ["3"],
+                "day": ["2026-12-01"],
+                "urgent": ["on"],
+                "mode": ["video"],
+                "unit": ["2"],
+                "tags": ["a", "c"],
+                "note": ["Første linje"],
+                "action": ["save"],
+            },
+        )
+        self.assertNotIn("action", own_values(self.forms[1]))  # the PDF button has no name
+
+    def test_hostile_values_follow_the_kind_of_each_field(self):
+        data = hostile_values(self.forms[0], 0)
+        self.assertEqual(data["csrfmiddlewaretoken"], ["tok"])
+        self.assertEqual(data["back"], ["//evil.example"])
+        self.assertEqual(data["title"], ["<script>alert(1)</script>"])
+        self.assertEqual(data["hours"], ["-1"])
+        self.assertEqual(data["day"], ["2026-02-30"])
+        self.assertEqual(data["unit"], ["ukendt-valg"])
+        self.assertEqual(hostile_values(self.forms[0], 1)["day"], ["31.12.99"])
+        self.assertEqual(duplicated_values(self.forms[0], 0)["hours"], ["3", "-1"])
+        self.assertEqual(only_token(self.forms[0]), {"csrfmiddlewaretoken": ["tok"]})
+
+
+class FindingTests(SimpleTestCase):
+    def setUp(self):
+        self.fuzz = FormFuzzTests()
+        self.fuzz.failures = defaultdict(list)
+
+    def test_markup_echoed_in_html_is_a_finding_escaped_or_downloaded_is_not(self):
+        self.fuzz.check("a", HttpResponse("<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>"))
+        attachment = HttpResponse(SCRIPT, headers={"Content-Disposition": "attachment"})
+        self.fuzz.check("b", attachment)
+        self.assertEqual(self.fuzz.failures, {})
+        self.fuzz.check("c", HttpResponse(f"<p>{SCRIPT}</p>"))
+        self.fuzz.check("d", HttpResponse("<p><img src=x onerror=alert(1)></p>"))
+        self.assertEqual(self.fuzz.failures[ECHO], ["c", "d"])
+
+    def test_a_redirect_off_the_site_or_an_error_is_a_finding(self):
+        for location in ("/personer/", "http://testserver/hjem/"):
+            self.fuzz.check("ok", HttpResponseRedirect(location))
+        self.assertEqual(self.fuzz.failures, {})
+        for location in ("//evil.example", "https://evil.example/", "/\\evil.example"):
+            response = HttpResponse(status=302, headers={"Location": location})
+            self.fuzz.check(location, response)
+        self.fuzz.check("e", HttpResponse(status=500))
+        self.assertEqual(len(self.fuzz.failures[OFF_SITE]), 3)
+        self.assertEqual(self.fuzz.failures[SERVER_ERROR], ["e [500]"])
