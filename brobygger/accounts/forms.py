@@ -32,9 +32,8 @@ class LoginForm(AuthenticationForm):
         # checks it: an over-long name reached authenticate() and axes' record of the
         # failed login (a varchar(255) on PostgreSQL: a server error, found by the form
         # fuzz). Refused here, it never gets that far.
-        self.fields["username"].validators.append(
-            MaxLengthValidator(self.fields["username"].max_length)
-        )
+        username: Any = self.fields["username"]
+        username.validators.append(MaxLengthValidator(username.max_length))
         self.fields["username"].widget.attrs.update({"autocomplete": "username"})
         self.fields["password"].label = _("Password")
 
