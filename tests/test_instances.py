@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import datetime
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from brobygger.lib.dates import local_datetime
 from brobygger.lib.instances import kept_on_failure
-from brobygger.testing import TODAY, BaseTestCase
+from brobygger.scheduling import services as scheduling
+from brobygger.scheduling.models import AppointmentStatus
+from brobygger.testing import TODAY, BaseTestCase, make_course, make_person
 
 
 class KeptOnFailureTests(BaseTestCase):
@@ -31,3 +37,16 @@ class KeptOnFailureTests(BaseTestCase):
         with kept_on_failure(course, None):
             course.closing_summary = "Godt"
         self.assertEqual(course.closing_summary, "Godt")
+
+    def test_a_refused_uncancel_leaves_the_callers_appointment_cancelled(self):
+        starts = local_datetime(TODAY + datetime.timedelta(days=3), datetime.time(9))
+        slot: dict[str, Any] = {"starts_at": starts, "minutes": 45, "mode": "phone"}
+        first = scheduling.book(actor=self.peer.user, course=self.alice_course, **slot)
+        scheduling.cancel(actor=self.peer.user, appointment=first, by="person", reason="Syg")
+        other = make_course(make_person("Dan", unit=self.unit), self.peer)
+        scheduling.book(actor=self.peer.user, course=other, **slot)
+        sequence = first.sequence
+        with self.assertRaises(ValidationError):  # the peer is busy then now
+            scheduling.uncancel(actor=self.peer.user, appointment=first)
+        # Not refreshed: the object the caller holds says what the row says.
+        self.assertEqual((first.status, first.sequence), (AppointmentStatus.CANCELLED, sequence))
