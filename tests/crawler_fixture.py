@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.apps import apps
 from django.db import models
@@ -19,11 +19,13 @@ from django.db.models import Max
 from django.test import override_settings
 from django.utils import timezone
 
+from brobygger.accounts.models import Role
 from brobygger.admissions import services as admissions
 from brobygger.breakglass import services as breakglass
 from brobygger.concerns import services as concerns
 from brobygger.conversations import services as conversations
 from brobygger.groups import services as groups
+from brobygger.groups.models import Enrolment, RecoveryGroup
 from brobygger.jobs.heartbeat import beat
 from brobygger.jobs.schedule import JOBS
 from brobygger.lib.dates import local_datetime
@@ -34,7 +36,14 @@ from brobygger.outcomes import services as outcomes
 from brobygger.outcomes.models import Administration, AnsweredBy
 from brobygger.people import services as people
 from brobygger.people import workforce_services as people_workforce
-from brobygger.people.models import ConsentKind, ConsentSource, PeerWorker, Person, PersonKind
+from brobygger.people.models import (
+    ConsentKind,
+    ConsentSource,
+    PeerWorker,
+    Person,
+    PersonKind,
+    RelativeLink,
+)
 from brobygger.recruitment.tests.helpers import (
     IN_MEMORY_STORAGES,
     make_application,
@@ -51,6 +60,9 @@ from brobygger.testing import TODAY, BaseTestCase, make_course, make_peer, make_
 from brobygger.timesheets import services as timesheets
 from brobygger.workforce.tests.helpers import make_group as make_supervision_group
 from brobygger.workforce.tests.helpers import make_record, make_session
+
+if TYPE_CHECKING:
+    from .crawler import Route
 
 DAY = datetime.timedelta(days=1)
 
@@ -318,6 +330,42 @@ class CrawlerWorld(BaseTestCase):
             with beat(job.name):
                 pass
         cls.persons = list(Person.objects.order_by("pk"))
+
+    def user_of(self, role: str) -> Any:
+        if role == "anonymous":
+            return None
+        member = getattr(self, role)
+        return getattr(member, "user", member)
+
+    def scope(self, user: Any) -> set[int]:
+        """The persons the policy lets `user` see (tests/test_crawler.py's docstring says
+        which)."""
+        if user is None:
+            return set()
+        # A break-the-glass grant lets its user read the person's own pages (glass=True).
+        allowed = set(Person.objects.visible_to(user, glass=True).values_list("pk", flat=True))
+        allowed |= set(Referral.objects.visible_to(user).values_list("person_id", flat=True))
+        groups = RecoveryGroup.objects.visible_to(user)
+        allowed |= set(
+            Enrolment.objects.filter(group__in=groups).values_list("person_id", flat=True)
+        )
+        for relative, patient in RelativeLink.objects.visible_to(user).values_list(
+            "relative_id", "patient_id"
+        ):
+            if relative in allowed or patient in allowed:
+                allowed |= {relative, patient}
+        return allowed
+
+    def purpose_scope(self, user: Any, route: Route) -> set[int]:
+        """Persons a page's own purpose adds to the role's scope: the administrator answers a
+        person's right to know who looked at them (the audit app's report, logged with the
+        purpose "access report"), so any person may be shown there."""
+        admin = user is not None and user.role == Role.ADMINISTRATOR
+        # The same for the rights app: the person's own request about their data (GDPR
+        # art. 15 and 17), logged with the purpose "subject access".
+        if admin and route.name.startswith(("audit:", "rights:")):
+            return set(Person.objects.values_list("pk", flat=True))
+        return set()
 
     @classmethod
     def _referrals(cls) -> None:

@@ -35,11 +35,9 @@ from django.http.response import HttpResponseBase
 from django.test import SimpleTestCase
 from django.urls import get_resolver, reverse
 
-from brobygger.accounts.models import Role
 from brobygger.audit.models import AccessLogEntry, AccessLogPerson
-from brobygger.groups.models import Enrolment, RecoveryGroup
-from brobygger.people.models import PeerWorker, Person, RelativeLink
-from brobygger.referrals.models import Course, Referral
+from brobygger.people.models import PeerWorker, Person
+from brobygger.referrals.models import Course
 
 from .crawler import Route, kwarg_sets, pk_model, routes
 from .crawler_fixture import CrawlerWorld
@@ -151,41 +149,6 @@ class Crawler:
 
 
 class CrawlerTests(CrawlerWorld):
-    def user_of(self, role: str) -> Any:
-        if role == "anonymous":
-            return None
-        member = getattr(self, role)
-        return getattr(member, "user", member)
-
-    def scope(self, user: Any) -> set[int]:
-        """The persons the policy lets `user` see (the module's docstring says which)."""
-        if user is None:
-            return set()
-        # A break-the-glass grant lets its user read the person's own pages (glass=True).
-        allowed = set(Person.objects.visible_to(user, glass=True).values_list("pk", flat=True))
-        allowed |= set(Referral.objects.visible_to(user).values_list("person_id", flat=True))
-        groups = RecoveryGroup.objects.visible_to(user)
-        allowed |= set(
-            Enrolment.objects.filter(group__in=groups).values_list("person_id", flat=True)
-        )
-        for relative, patient in RelativeLink.objects.visible_to(user).values_list(
-            "relative_id", "patient_id"
-        ):
-            if relative in allowed or patient in allowed:
-                allowed |= {relative, patient}
-        return allowed
-
-    def purpose_scope(self, user: Any, route: Route) -> set[int]:
-        """Persons a page's own purpose adds to the role's scope: the administrator answers a
-        person's right to know who looked at them (the audit app's report, logged with the
-        purpose "access report"), so any person may be shown there."""
-        admin = user is not None and user.role == Role.ADMINISTRATOR
-        # The same for the rights app: the person's own request about their data (GDPR
-        # art. 15 and 17), logged with the purpose "subject access".
-        if admin and route.name.startswith(("audit:", "rights:")):
-            return set(Person.objects.values_list("pk", flat=True))
-        return set()
-
     def sign_in(self, user: Any) -> None:
         self.client.logout()
         if user is not None:

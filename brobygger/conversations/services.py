@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from brobygger.audit.services import record_event
+from brobygger.lib.instances import kept_on_failure
 from brobygger.lib.when import format_when
 from brobygger.people import services as people_services
 from brobygger.people.models import ConsentKind
@@ -127,7 +128,7 @@ def update_record(
 ) -> ConversationRecord:
     """Change a note; the earlier wording is kept as a version."""
     _check_note(record.course, note, chime)
-    with transaction.atomic():
+    with kept_on_failure(record), transaction.atomic():
         appointment = record.appointment
         if appointment.status == AppointmentStatus.HELD and minutes != record.minutes:
             _check_month_open(appointment)

@@ -23,6 +23,7 @@ from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction, Purpose
 from brobygger.audit.services import record_event
 from brobygger.groups.models import Attendance, Enrolment, EnrolmentStatus
+from brobygger.lib.instances import kept_on_failure
 from brobygger.people.models import (
     Consent,
     ConsentKind,
@@ -172,7 +173,7 @@ def merge_persons(*, actor: Any, keep: Person, duplicate: Person) -> MergeResult
             _("The two have different CPR numbers: they are not the same person.")
         )
     result = MergeResult(keep=keep)
-    with transaction.atomic():
+    with kept_on_failure(keep, duplicate), transaction.atomic():
         # Both rows locked in one order: two merges of the same pair cannot cross.
         list(Person.objects.select_for_update().filter(pk__in=[keep.pk, duplicate.pk]))
         _refuse_clashes(keep, duplicate)

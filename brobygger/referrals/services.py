@@ -15,6 +15,7 @@ from brobygger.accounts.models import Unit
 from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction, AuditEvent, Purpose
 from brobygger.audit.services import record_event
+from brobygger.lib.instances import kept_on_failure
 from brobygger.lib.when import format_when
 from brobygger.people import services as people_services
 from brobygger.people.models import (
@@ -415,7 +416,7 @@ def update_course(*, actor: Any, course: Course, **changes: Any) -> Course:
     discharged = changes.get("discharged_on", course.discharged_on)
     if admitted and discharged and discharged < admitted:
         raise ValidationError({"discharged_on": _("Discharge cannot come before admission.")})
-    with transaction.atomic():
+    with kept_on_failure(course), transaction.atomic():
         changed = [n for n, v in changes.items() if getattr(course, n) != v]
         for name in changed:
             setattr(course, name, changes[name])
@@ -454,7 +455,7 @@ def end_course(
     *, actor: Any, course: Course, ended_on: datetime.date, reason: str, summary: str = ""
 ) -> Course:
     check_end(course, ended_on=ended_on, reason=reason)
-    with transaction.atomic():
+    with kept_on_failure(course), transaction.atomic():
         course.ended_on = ended_on
         course.end_reason = reason
         course.closing_summary = summary.strip()[:3000]

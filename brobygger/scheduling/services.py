@@ -17,6 +17,7 @@ from brobygger.agenda import services as agenda
 from brobygger.agenda.models import Kind, Source, peer_party, person_party
 from brobygger.audit.services import record_event
 from brobygger.lib.dates import week_bounds, week_start
+from brobygger.lib.instances import kept_on_failure
 from brobygger.lib.when import format_period, format_when
 from brobygger.people import services as people_services
 from brobygger.people.models import ConsentKind, PeerWorker
@@ -310,7 +311,7 @@ def cancel(*, actor: Any, appointment: Appointment, by: str, reason: str) -> App
         raise ValidationError(_("Only a booked conversation can be cancelled."), code="status")
     if not reason.strip():
         raise ValidationError({"reason": _("Write a short reason.")})
-    with transaction.atomic():
+    with kept_on_failure(appointment), transaction.atomic():
         appointment.status = AppointmentStatus.CANCELLED
         appointment.cancelled_by = by
         appointment.cancel_reason = reason.strip()[:300]
@@ -335,7 +336,7 @@ def uncancel(*, actor: Any, appointment: Appointment) -> Appointment:
     if appointment.starts_at < timezone.now():
         raise ValidationError(_("The time has passed. Book a new conversation instead."))
     people_services.ensure_may_start(appointment.person_id)
-    with transaction.atomic():
+    with kept_on_failure(appointment), transaction.atomic():
         _check_month_open(appointment)
         appointment.status = AppointmentStatus.BOOKED
         appointment.cancelled_by = ""
@@ -366,7 +367,7 @@ def mark(*, actor: Any, appointment: Appointment, status: str) -> Appointment:
         raise ValidationError(_("A cancelled conversation cannot be marked."), code="status")
     if appointment.starts_at > timezone.now():
         raise ValidationError(_("The conversation has not begun yet."), code="future")
-    with transaction.atomic():
+    with kept_on_failure(appointment), transaction.atomic():
         if (appointment.status == AppointmentStatus.HELD) != (status == AppointmentStatus.HELD):
             _check_month_open(appointment)
         appointment.status = status
