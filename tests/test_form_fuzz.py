@@ -38,6 +38,7 @@ from contextlib import contextmanager
 from http.cookies import SimpleCookie
 from typing import Any
 
+import pytest
 from django.db import transaction
 from django.http import HttpResponse, HttpResponseRedirect
 from django.http.response import HttpResponseBase
@@ -98,6 +99,9 @@ def _html(response: HttpResponseBase) -> bool:
     return response.get("Content-Type", "").startswith("text/html") and not attachment
 
 
+# Hostile values, not the date: it runs once in `make test` on each database; the clock run
+# (`make test-clock`) crawls every page at each awkward instant already (test_crawler.py).
+@pytest.mark.timeless
 class FormFuzzTests(CrawlerWorld):
     def test_every_post_form_of_every_role_survives_hostile_values(self):
         self.client.raise_request_exception = False
