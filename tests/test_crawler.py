@@ -255,7 +255,7 @@ class CrawlerMapTests(SimpleTestCase):
         patterns = sum(
             len(entry.url_patterns)
             for entry in get_resolver().url_patterns
-            if str(entry.pattern) == "" and hasattr(entry, "url_patterns")
+            if hasattr(entry, "url_patterns") and not str(entry.pattern).startswith("admin/")
         )
         self.assertEqual(len(names), patterns)
 
