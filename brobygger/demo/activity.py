@@ -40,15 +40,16 @@ class ActivityMixin:
     def _conversation_weeks(self, course: Course, last: datetime.date) -> list[datetime.date]:
         """The Mondays of the weeks a course has a conversation: weekly for the first eight
         weeks and the three weeks either side of a discharge, every second week otherwise,
-        every third in the follow-up months (the peer model's rhythm; DOMAIN.md)."""
+        every third in the follow-up months."""
         rng = self.rng
         monday = course.started_on - datetime.timedelta(days=course.started_on.weekday())
         weeks: list[datetime.date] = []
         week = 0
         while monday <= last:
-            if week < 8:
-                gap = 1
-            elif course.discharged_on and abs((monday - course.discharged_on).days) <= 21:
+            around_discharge = (
+                course.discharged_on is not None and abs((monday - course.discharged_on).days) <= 21
+            )
+            if week < 8 or around_discharge:
                 gap = 1
             elif course.discharged_on and (monday - course.discharged_on).days > 60:
                 gap = 3

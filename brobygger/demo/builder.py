@@ -153,8 +153,11 @@ class DemoBuilder(ActivityMixin):
             ("retention", lambda: retention_demo.build_demo(self)),
             ("notifications", lambda: notices_demo.build_demo(self)),
             # Last: the stamps of everything above move to when it happened in the story.
-            ("story dates", lambda: story.tell(started=self.started, today=self.today, rng=self.rng)),
+            ("story dates", self._story),
         ]
+
+    def _story(self) -> None:
+        story.tell(started=self.started, today=self.today, rng=self.rng)
 
     def _structure(self) -> None:
         self.system = self._user("system", Role.ADMINISTRATOR, "Brobygger", "System", password=None)

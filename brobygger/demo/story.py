@@ -58,6 +58,7 @@ def tell(*, started: datetime.datetime, today: datetime.date, rng: random.Random
     from brobygger.timesheets.models import IndirectEntry, Timesheet
     from brobygger.workforce.models import SupervisionSession
 
+    starts = dict(Course.objects.values_list("pk", "started_on"))
     cap = Value(started - 10 * datetime.timedelta(minutes=1), output_field=DateTimeField())
     latest = started - 10 * datetime.timedelta(minutes=1)
 
@@ -85,6 +86,30 @@ def tell(*, started: datetime.datetime, today: datetime.date, rng: random.Random
     CourseTopic.objects.filter(updated_at__gte=started).update(
         updated_at=Coalesce(Subquery(last_note), F("updated_at"))
     )
+    # What the guide's later phases changed (a topic set done, a follow-up): the day it
+    # was first covered, else the course's start.
+    _stamp(
+        CourseTopic,
+        ["updated_at"],
+        [
+            (pk, min(local_datetime(day or starts[course], datetime.time(14)), latest))
+            for pk, course, day in CourseTopic.objects.filter(updated_at__gte=started)
+            .order_by("pk")
+            .values_list("pk", "course_id", "first_covered_on")
+        ],
+    )
+    # A referral a later phase changed (a peer declined the match): a day after the
+    # step before, in the last week.
+    _stamp(
+        Referral,
+        ["status_changed_at"],
+        [
+            (pk, max(received, latest - rng.randrange(1, 7) * DAY))
+            for pk, received in Referral.objects.filter(status_changed_at__gte=started)
+            .order_by("pk")
+            .values_list("pk", "received_at")
+        ],
+    )
     # A person's record: when their first referral came; the others, some day this year.
     first = (
         Referral.objects.filter(person_id=OuterRef("pk"))
@@ -106,7 +131,24 @@ def tell(*, started: datetime.datetime, today: datetime.date, rng: random.Random
             for pk in others.order_by("pk")
         ],
     )
-    # A consent withdrawn during the load: some weeks after it was given.
+    # A consent given during the load (to share with a relative): a week or two after
+    # the person's first referral; one withdrawn: some weeks after it was given.
+    came = dict(
+        Referral.objects.order_by()
+        .values("person_id")
+        .annotate(first=Min("received_at"))
+        .values_list("person_id", "first")
+    )
+    _stamp(
+        Consent,
+        ["given_at"],
+        [
+            (pk, min(came.get(person, latest - 30 * DAY) + rng.randrange(3, 15) * DAY, latest))
+            for pk, person in Consent.objects.filter(given_at__gte=started)
+            .order_by("pk")
+            .values_list("pk", "person_id")
+        ],
+    )
     _stamp(
         Consent,
         ["withdrawn_at"],
@@ -118,7 +160,6 @@ def tell(*, started: datetime.datetime, today: datetime.date, rng: random.Random
         ],
     )
     # Questionnaires: planned when the course started.
-    starts = dict(Course.objects.values_list("pk", "started_on"))
     _stamp(
         Administration,
         ["created_at"],
@@ -132,9 +173,7 @@ def tell(*, started: datetime.datetime, today: datetime.date, rng: random.Random
     # Group and supervision sessions: planned three weeks before they start.
     for model in (GroupSession, SupervisionSession):
         planned = Least(_moment(F("starts_at") - 21 * DAY), cap)
-        model.objects.filter(created_at__gte=started).update(  # type: ignore[attr-defined]
-            created_at=planned, updated_at=planned
-        )
+        model.objects.filter(created_at__gte=started).update(created_at=planned, updated_at=planned)
     # Timesheets: opened on the month's first day; an entry written on its own day.
     sheets = Timesheet.objects.filter(created_at__gte=started).order_by("pk")
     _stamp(

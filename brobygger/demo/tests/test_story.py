@@ -17,13 +17,14 @@ from brobygger.audit.models import AuditEvent
 from brobygger.audit.services import verify_chain
 from brobygger.conversations.models import ConversationRecord, CourseTopic
 from brobygger.groups.models import GroupSession
+from brobygger.matching.models import MatchDecline
 from brobygger.notifications.models import Notification, NotificationKind
 from brobygger.outcomes.models import Administration
 from brobygger.people.models import Consent, Person
 from brobygger.referrals.models import Course, Referral
 from brobygger.scheduling.models import Appointment, AppointmentStatus
 from brobygger.timesheets import months
-from brobygger.timesheets.models import IndirectEntry, Timesheet
+from brobygger.timesheets.models import SOURCES, IndirectEntry, Timesheet
 from brobygger.workforce.models import SupervisionSession
 
 # (model, stamp) of the rows a person's, course's or peer's history shows.
@@ -48,6 +49,9 @@ HISTORY = [
 
 
 class DemoStoryTests(TestCase):
+    loaded: datetime.datetime
+    sent: int
+
     @classmethod
     def setUpTestData(cls):
         cls.loaded = timezone.now()
@@ -59,39 +63,48 @@ class DemoStoryTests(TestCase):
         minute = self.loaded - datetime.timedelta(minutes=1)
         for model, stamp in HISTORY:
             with self.subTest(model=model.__name__, stamp=stamp):
-                self.assertTrue(model.objects.exists())
-                self.assertFalse(model.objects.filter(**{f"{stamp}__gte": minute}).exists())
+                rows = model._default_manager
+                self.assertTrue(rows.exists())
+                self.assertFalse(rows.filter(**{f"{stamp}__gte": minute}).exists())
         # The referral page's history: when each step happened, while the audit trail
         # keeps the real time of writing and still verifies.
         events = AuditEvent.objects.filter(object_type="referrals.referral")
-        self.assertTrue(events.exists())
-        self.assertTrue(all(e.happened_at < minute for e in events))
+        self.assertGreater(events.count(), 300)
+        # Only a peer's "no" to a proposed match (the notifications demo, through the
+        # service, the moment the demo starts) happens at the load.
+        declined = set(MatchDecline.objects.values_list("referral_id", flat=True))
+        late = {e.object_id for e in events if e.happened_at >= minute}
+        self.assertLessEqual(late, declined)
         self.assertTrue(all(e.at >= minute for e in events))
         self.assertEqual(verify_chain(AuditEvent), [])
 
     def test_story_times_follow_the_events(self):
         # A note after its conversation, a person on file by their first referral.
-        self.assertFalse(
-            ConversationRecord.objects.filter(created_at__lt=F("appointment__ends_at")).exists()
+        # (The retention demo's six-year-old notes are dated by their conversation.)
+        recent = ConversationRecord.objects.filter(
+            appointment__starts_at__gte=self.loaded - datetime.timedelta(days=400)
         )
-        self.assertFalse(
-            Referral.objects.filter(status_changed_at__lt=F("received_at")).exists()
-        )
+        self.assertGreater(recent.count(), 500)
+        self.assertFalse(recent.filter(created_at__lt=F("appointment__ends_at")).exists())
+        self.assertFalse(Referral.objects.filter(status_changed_at__lt=F("received_at")).exists())
         self.assertFalse(Person.objects.filter(created_at__gt=F("referrals__received_at")).exists())
 
     def test_every_course_has_conversations_for_its_age(self):
         today = timezone.localdate()
         now = timezone.now()
-        courses = Course.objects.filter(
-            started_on__lte=today - datetime.timedelta(days=21)
-        ).annotate(held=Count("appointments", filter=Q(appointments__status="held")))
-        self.assertGreater(courses.count(), 100)
-        empty = [c.pk for c in courses if c.held == 0]
+        courses = list(
+            Course.objects.filter(started_on__lte=today - datetime.timedelta(days=21))
+            .annotate(held=Count("appointments", filter=Q(appointments__status="held")))
+            .values_list("pk", "started_on", "ended_on", "held")
+        )
+        self.assertGreater(len(courses), 100)
+        empty = [pk for pk, _start, _end, held in courses if held == 0]
         self.assertEqual(empty, [])
         # About every one or two weeks while it runs (three in the follow-up months).
-        for course in courses:
-            weeks = ((course.ended_on or today) - course.started_on).days / 7
-            self.assertGreaterEqual(course.held, weeks / 4, course.pk)
+        sparse = [
+            pk for pk, start, end, held in courses if held < ((end or today) - start).days / 7 / 4
+        ]
+        self.assertLessEqual(len(sparse), len(courses) // 20, sparse)
         held = Appointment.objects.filter(status=AppointmentStatus.HELD)
         self.assertFalse(held.filter(ends_at__gt=now).exists())
         self.assertFalse(held.filter(starts_at__lt=F("course__referral__received_at")).exists())
@@ -102,12 +115,12 @@ class DemoStoryTests(TestCase):
         self.assertGreater(covered.count(), 100)
         # The guide is walked in its order: a later topic is first covered no earlier
         # than the ones before it.
-        walks: dict[int, list[datetime.date]] = defaultdict(list)
+        walks: dict[int, list[datetime.date | None]] = defaultdict(list)
         for course_id, day in covered.order_by("course_id", "topic__order", "topic_id").values_list(
             "course_id", "first_covered_on"
         ):
             walks[course_id].append(day)
-        in_order = [days == sorted(days) for days in walks.values()]
+        in_order = [days == sorted(d for d in days if d) for days in walks.values()]
         self.assertGreater(sum(in_order), 0.9 * len(in_order))
 
     def test_hours_mix_is_a_peer_programmes(self):
@@ -116,10 +129,8 @@ class DemoStoryTests(TestCase):
         for back in (1, 2, 3):
             year, month = months.add_months(today.year, today.month, -back)
             for sheet in Timesheet.objects.filter(year=year, month=month).exclude(state="draft"):
-                for source in ("conversations", "groups", "supervision", "education"):
-                    totals[source] += getattr(sheet, f"{source}_minutes")
-                totals["interviews"] += sheet.interviews_minutes
-                totals["indirect"] += sheet.indirect_minutes
+                for source in SOURCES:
+                    totals[source] += getattr(sheet, f"{source}_minutes") or 0
         whole = sum(totals.values())
         direct = (totals["conversations"] + totals["groups"]) / whole
         self.assertTrue(0.5 <= direct <= 0.68, direct)
