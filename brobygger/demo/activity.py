@@ -38,7 +38,7 @@ class ActivityMixin:
             scheduling.set_windows(actor=self.coordinator, peer=peer, windows=windows)
 
     def _conversation_weeks(self, course: Course, last: datetime.date) -> list[datetime.date]:
-        """The Mondays of the weeks a course has a conversation: weekly for the first eight
+        """The Mondays of the weeks a course has a conversation: weekly for the first twelve
         weeks and the three weeks either side of a discharge, every second week otherwise,
         every third in the follow-up months."""
         rng = self.rng
@@ -49,14 +49,14 @@ class ActivityMixin:
             around_discharge = (
                 course.discharged_on is not None and abs((monday - course.discharged_on).days) <= 21
             )
-            if week < 8 or around_discharge:
+            if week < 12 or around_discharge:
                 gap = 1
             elif course.discharged_on and (monday - course.discharged_on).days > 60:
                 gap = 3
             else:
                 gap = 2
             weeks.append(monday)
-            step = gap if rng.random() < 0.85 else gap + 1  # a week lost to illness, a holiday
+            step = gap if rng.random() < 0.9 else gap + 1  # a week lost to illness, a holiday
             monday += datetime.timedelta(weeks=step)
             week += step
         return weeks
@@ -89,7 +89,8 @@ class ActivityMixin:
             for monday in self._conversation_weeks(course, last):
                 mode = rng.choices(["in_person", "phone", "video"], weights=[6, 3, 1])[0]
                 place_kind = rng.choice(["ward", "clinic", "other"]) if mode == "in_person" else ""
-                minutes = {"in_person": [60, 60, 75, 90], "phone": [30, 45], "video": [45, 60]}
+                # In person: a talk, a walk, or going along to the job centre or the GP.
+                minutes = {"in_person": [60, 75, 90, 90, 120], "phone": [30, 45], "video": [45, 60]}
                 length = rng.choice(minutes[mode])
                 tries = []
                 for window in rng.sample(peer_windows, len(peer_windows)):

@@ -522,7 +522,9 @@ class DemoBuilder(ActivityMixin):
         if course.person.kind == PersonKind.PATIENT:
             admitted = started - datetime.timedelta(days=rng.randrange(0, 20))
             discharged = None
-            if rng.random() < 0.7:
+            # Most are discharged within two months; a few are still admitted (a long
+            # admission), but none has been for more than three months.
+            if rng.random() < 0.7 or (self.today - started).days > 90:
                 discharged = started + datetime.timedelta(days=rng.randrange(5, 60))
                 if discharged > self.today:
                     discharged = None

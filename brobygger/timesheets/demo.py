@@ -46,11 +46,11 @@ DESCRIPTIONS = {
         "Faglig læsning om pårørende",
     ],
 }
-# Notes, coordination and meetings weigh 25-42 % of the direct work (conversations and
-# groups) and travel 4-10 %: in a month of a programme about 50-65 % of a peer's hours
+# Notes, coordination and meetings weigh 24-38 % of the direct work (conversations and
+# groups) and travel 4-8 %: in a month of a programme about 50-65 % of a peer's hours
 # are direct, 15-25 % indirect, and supervision, education and some transport the rest.
-DESK_SHARE = (0.25, 0.42)
-TRAVEL_SHARE = (0.04, 0.10)
+DESK_SHARE = (0.24, 0.38)
+TRAVEL_SHARE = (0.04, 0.08)
 DESK = [
     IndirectCategory.PREPARATION,
     IndirectCategory.MEETINGS,
@@ -59,6 +59,7 @@ DESK = [
 # rng.choices(weights=...) sums the weights on every call; given summed, it draws the same.
 DESK_WEIGHTS = list(itertools.accumulate([5, 3, 1]))
 MONTHS_BACK = 12
+MEETINGS_A_MONTH = 90
 
 
 def _moment(day: datetime.date, hour: int) -> datetime.datetime:
@@ -99,7 +100,8 @@ def _entries(
     short of it) but never out of proportion to the direct work."""
     travel = int(direct * rng.uniform(*TRAVEL_SHARE))
     low, high = (int(direct * share) for share in DESK_SHARE)
-    desk = max(low, min(high, gap - travel))
+    # A team meeting or two a month, whatever the caseload.
+    desk = max(low, min(high, gap - travel), MEETINGS_A_MONTH)
     rows = [(IndirectCategory.TRAVEL, m) for m in _split(rng, travel, [30, 45, 60])]
     rows += [
         (rng.choices(DESK, cum_weights=DESK_WEIGHTS)[0], m)
