@@ -106,7 +106,9 @@ class ActivityMixin:
                         moment = local_datetime(day, datetime.time(start // 60, start % 60))
                     except ValueError:
                         continue
-                    if moment + datetime.timedelta(minutes=length) <= now:
+                    # Past: ended half an hour before the load at least, so its note
+                    # is written before the load too (story.py).
+                    if moment + datetime.timedelta(minutes=length + 30) <= now:
                         if timezone.localdate(moment) > (course.ended_on or self.today):
                             break
                         status = "no_show" if rng.random() < 0.06 else "held"

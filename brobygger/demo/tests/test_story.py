@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from brobygger.audit.models import AuditEvent
 from brobygger.audit.services import verify_chain
+from brobygger.concerns.models import Concern, CrisisCard
 from brobygger.conversations.models import ConversationRecord, CourseTopic
 from brobygger.groups.models import GroupSession
 from brobygger.matching.models import MatchDecline
@@ -45,6 +46,7 @@ HISTORY = [
     (Timesheet, "created_at"),
     (Timesheet, "updated_at"),
     (IndirectEntry, "created_at"),
+    (CrisisCard, "updated_at"),
 ]
 
 
@@ -77,6 +79,15 @@ class DemoStoryTests(TestCase):
         self.assertLessEqual(late, declined)
         self.assertTrue(all(e.at >= minute for e in events))
         self.assertEqual(verify_chain(AuditEvent), [])
+
+    def test_a_closed_concern_was_raised_before_the_load(self):
+        minute = self.loaded - datetime.timedelta(minutes=1)
+        closed = Concern.objects.filter(status="closed")
+        self.assertTrue(closed.exists())
+        self.assertFalse(closed.filter(closed_at__gte=minute).exists())
+        self.assertFalse(closed.filter(raised_at__gt=F("acknowledged_at")).exists())
+        # The open one was raised an hour or two ago: the escalation's story.
+        self.assertTrue(Concern.objects.filter(status="open", raised_at__lt=minute).exists())
 
     def test_story_times_follow_the_events(self):
         # A note after its conversation, a person on file by their first referral.
