@@ -72,6 +72,15 @@ run on PostgreSQL alongside): **522.7 s**, still under 10 minutes. New phases: c
 0.6 s, rights 0.3 s, break the glass 0.3 s, retention 0.1 s, notifications 33.1 s
 (63,278 statements: one `notify` per recipient, the next candidate for a bulk writer).
 
+Issue 19 (a believable story) makes every course's conversations weekly for its first
+three months and around a discharge (3.7 times the conversations and notes at scale 1:
+551 -> 2022 appointments) and adds a last phase, story dates (one UPDATE per table).
+Scale 1 on SQLite, 2026-12-03: 25.5 s before (load average 4-6) and 52.2 s after at load
+average 13-15 (every unchanged phase about twice as slow as before, e.g. staff 4.6 -> 8.7
+s); calendar 0.8 -> 4.9 s, notes 0.4 -> 3.9 s, story dates 0.4 s. Scale 100 on
+PostgreSQL was not measured on a quiet machine after this change: calendar and notes
+were 84 s of the 522.7 s, so expect them near 300 s, and the total near the 10 minutes.
+
 What stands out now: referrals (the matching engine, month by month), relative consents
 and onboarding (one service call per row), notes. The load (/proc/loadavg) is printed
 before and after: on a shared machine the figures are noisy.

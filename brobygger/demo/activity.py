@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime
 import random
+from collections.abc import Iterator
+from typing import Any
 
 from django.utils import timezone
 
@@ -61,6 +63,27 @@ class ActivityMixin:
             week += step
         return weeks
 
+    def _times(
+        self,
+        windows: list[Any],
+        monday: datetime.date,
+        course: Course,
+        last: datetime.date,
+        length: int,
+    ) -> Iterator[tuple[datetime.date, int]]:
+        """The quarters of the peer's times in the week of `monday` within the course,
+        each window from a random quarter on (day, minutes after midnight), drawn lazily:
+        the first free one is usually among the first few."""
+        rng = self.rng
+        for window in rng.sample(windows, len(windows)):
+            day = monday + datetime.timedelta(days=window.weekday)
+            if day < course.started_on or day > last:
+                continue
+            quarters = (window.end_time.hour - window.start_time.hour) * 4 - length // 15
+            first = rng.randrange(0, max(1, quarters + 1))
+            for slot in (*range(first, quarters + 1), *range(0, first)):
+                yield day, window.start_time.hour * 60 + slot * 15
+
     def _calendar(self) -> None:
         """Each course's conversations from its start to its end (held, a few no-shows)
         and the coming two weeks booked, in the peer's weekly times.
@@ -92,19 +115,12 @@ class ActivityMixin:
                 # In person: a talk, a walk, or going along to the job centre or the GP.
                 minutes = {"in_person": [60, 75, 90, 90, 120], "phone": [30, 45], "video": [45, 60]}
                 length = rng.choice(minutes[mode])
-                tries = []
-                for window in rng.sample(peer_windows, len(peer_windows)):
-                    day = monday + datetime.timedelta(days=window.weekday)
-                    if day < course.started_on or day > last:
-                        continue
-                    quarters = (window.end_time.hour - window.start_time.hour) * 4 - length // 15
-                    first = rng.randrange(0, max(1, quarters + 1))
-                    for slot in [*range(first, quarters + 1), *range(0, first)]:
-                        tries.append((day, window.start_time.hour * 60 + slot * 15))
-                for day, start in tries:
+                for day, start in self._times(peer_windows, monday, course, last, length):
                     try:
                         moment = local_datetime(day, datetime.time(start // 60, start % 60))
                     except ValueError:
+                        continue
+                    if not calendar.free_at(course, moment, length):
                         continue
                     # Past: ended half an hour before the load at least, so its note
                     # is written before the load too (story.py).
