@@ -72,6 +72,18 @@ run on PostgreSQL alongside): **522.7 s**, still under 10 minutes. New phases: c
 0.6 s, rights 0.3 s, break the glass 0.3 s, retention 0.1 s, notifications 33.1 s
 (63,278 statements: one `notify` per recipient, the next candidate for a bulk writer).
 
+Issue 19 (a believable story) makes every course's conversations weekly for its first
+three months and around a discharge (3.7 times the conversations and notes at scale 1:
+551 -> 2022 appointments) and adds a last phase, story dates (one UPDATE per table).
+Scale 1 on SQLite, 2026-12-03: 25.5 s before (load average 4-6), 16.4 s after (load
+average 7; calendar 1.6 s, notes 1.5 s, story dates 0.4 s). Scale 100 on PostgreSQL,
+commit 2174460 (h-demo), load average 6.5-11 falling to 3.4: **838.1 s, over issue 16's
+10 minutes** (referrals 207.5 and relative consents 96.7 s ran about twice as slow as
+above under the load; the new costs are calendar 171.0 s (was 35.3), notes 86.1 s (was
+49.0), education and supervision 39.0 s (sessions every two or three weeks), story dates
+50.7 s). The next candidates: the calendar's tries (local_datetime per quarter tried) and
+story dates' correlated subquery for the notes.
+
 What stands out now: referrals (the matching engine, month by month), relative consents
 and onboarding (one service call per row), notes. The load (/proc/loadavg) is printed
 before and after: on a shared machine the figures are noisy.

@@ -15,6 +15,7 @@ stretch, a removed tail and a checkpoint that does not match. See docs/audit.md.
 
 from __future__ import annotations
 
+import datetime
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -181,6 +182,10 @@ class AccessLogPerson(AppendOnlyModel):
         return f"{self.entry_id}: {self.person_id}"
 
 
+# The data key of an event recorded after the change it records (`happened_at`).
+HAPPENED_AT = "happened_at"
+
+
 class AuditEvent(LoggedEntry):
     """One state change, written in the same transaction as the change."""
 
@@ -207,6 +212,18 @@ class AuditEvent(LoggedEntry):
 
     def __str__(self) -> str:
         return f"{self.seq} {self.verb}"
+
+    @property
+    def happened_at(self) -> datetime.datetime:
+        """When the change happened: `at`, unless it was recorded afterwards (a bulk load
+        of past events, the demo's story: `services.happened`), which the data name."""
+        stamp = self.data.get(HAPPENED_AT) if isinstance(self.data, dict) else None
+        if isinstance(stamp, str):
+            try:
+                return datetime.datetime.fromisoformat(stamp)
+            except ValueError:
+                pass
+        return self.at
 
 
 class Purpose(models.TextChoices):

@@ -7,6 +7,7 @@ sealer (`sealing.seal`, `manage.py seal_audit`), off the request path.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import hmac
 from collections.abc import Iterable
@@ -22,6 +23,7 @@ from brobygger.lib.rows import insert_rows
 from .current import note_change
 from .keyed import Keys
 from .models import (
+    HAPPENED_AT,
     AccessAction,
     AccessLogEntry,
     AccessLogPerson,
@@ -266,6 +268,13 @@ def record_event(
     event = new_event(actor=actor, verb=verb, obj=obj, person_id=person_id, data=data)
     note_change()
     return _append(event)
+
+
+def happened(moment: datetime.datetime) -> dict[str, str]:
+    """The data that dates an event recorded after the change (a bulk load of past
+    events): its own `at` stays the time of writing, as the chain requires, and
+    `AuditEvent.happened_at` reads this for the history pages."""
+    return {HAPPENED_AT: moment.isoformat()}
 
 
 def new_event(

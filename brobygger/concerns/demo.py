@@ -7,16 +7,18 @@ DATA (the names say so): a region enters its own through the administrator's pag
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.utils import timezone
 
 from brobygger.accounts.models import Unit
+from brobygger.lib.dates import local_datetime
 from brobygger.people.models import PeerWorker
 from brobygger.referrals.models import Course
 
 from . import services
-from .models import Concern, ConcernOutcome, CrisisContact, UnitContact, Urgency
+from .models import Concern, ConcernOutcome, CrisisCard, CrisisContact, UnitContact, Urgency
 
 
 def build_demo(builder: Any) -> None:
@@ -71,6 +73,15 @@ def build_demo(builder: Any) -> None:
         outcome=ConcernOutcome.FOLLOWED_UP,
         outcome_note="Ringet op samme dag; aftalt ekstra samtale med peer og kontaktperson.",
     )
+    # Raised after a conversation twelve days ago, acknowledged within the hour and
+    # closed the same afternoon (the services stamp the load's moment).
+    day = max(builder.today - datetime.timedelta(days=12), courses[-1].started_on)
+    raised = min(local_datetime(day, datetime.time(11, 20)), builder.started)
+    Concern.objects.filter(pk=closed.pk).update(
+        raised_at=raised,
+        acknowledged_at=raised + datetime.timedelta(minutes=35),
+        closed_at=raised + datetime.timedelta(hours=4),
+    )
     waiting = services.raise_concern(
         actor=peer.user,
         course=courses[0],
@@ -90,4 +101,9 @@ def build_demo(builder: Any) -> None:
         what_helps="En gåtur med hunden\nAt tale med min søster\nMusik i høretelefoner",
         who_to_call="Kontaktpersonen på afsnittet\nMin peer-medarbejder i dagtimerne",
         own_contacts="Søster: se telefonens kontakter",
+    )
+    # Agreed with the person three weeks ago, at a conversation.
+    agreed = max(builder.today - datetime.timedelta(days=21), courses[0].started_on)
+    CrisisCard.objects.filter(person=courses[0].person).update(
+        agreed_on=agreed, updated_at=local_datetime(agreed, datetime.time(14))
     )

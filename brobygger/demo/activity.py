@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime
 import random
+from collections.abc import Iterator
+from typing import Any
 
 from django.utils import timezone
 
@@ -24,7 +26,8 @@ class ActivityMixin:
     persons: list[Person]
 
     def _availability(self) -> None:
-        """Each peer's weekly times: two or three days, mornings or afternoons."""
+        """Each peer's weekly times: two or three days, a morning or an afternoon and a
+        bit, room for the conversations of a contract of 8-15 hours a week."""
         from brobygger.scheduling import services as scheduling
 
         rng = self.rng
@@ -32,7 +35,7 @@ class ActivityMixin:
             days = sorted(rng.sample(range(5), rng.choice([2, 3])))
             start = rng.choice([8, 9, 12])
             windows = [
-                (d, datetime.time(start), datetime.time(start + rng.choice([3, 4]))) for d in days
+                (d, datetime.time(start), datetime.time(start + rng.choice([4, 5]))) for d in days
             ]
             scheduling.set_windows(actor=self.coordinator, peer=peer, windows=windows)
         # A week's holiday for every third peer, one entry each (issue 19), after the two
@@ -49,10 +52,57 @@ class ActivityMixin:
                 note="Ferie",
             )
 
-    def _calendar(self) -> None:
-        """Past conversations (held, a few no-shows) and the coming two weeks booked.
+    def _conversation_weeks(self, course: Course, last: datetime.date) -> list[datetime.date]:
+        """The Mondays of the weeks a course has a conversation: weekly for the first twelve
+        weeks and the three weeks either side of a discharge, every second week otherwise,
+        every third in the follow-up months."""
+        rng = self.rng
+        monday = course.started_on - datetime.timedelta(days=course.started_on.weekday())
+        weeks: list[datetime.date] = []
+        week = 0
+        while monday <= last:
+            around_discharge = (
+                course.discharged_on is not None and abs((monday - course.discharged_on).days) <= 21
+            )
+            if week < 12 or around_discharge:
+                gap = 1
+            elif course.discharged_on and (monday - course.discharged_on).days > 60:
+                gap = 3
+            else:
+                gap = 2
+            weeks.append(monday)
+            step = gap if rng.random() < 0.9 else gap + 1  # a week lost to illness, a holiday
+            monday += datetime.timedelta(weeks=step)
+            week += step
+        return weeks
 
-        Built before groups, interviews and timesheets, so only conversations can clash.
+    def _times(
+        self,
+        windows: list[Any],
+        monday: datetime.date,
+        course: Course,
+        last: datetime.date,
+        length: int,
+    ) -> Iterator[tuple[datetime.date, int]]:
+        """The quarters of the peer's times in the week of `monday` within the course,
+        each window from a random quarter on (day, minutes after midnight), drawn lazily:
+        the first free one is usually among the first few."""
+        rng = self.rng
+        for window in rng.sample(windows, len(windows)):
+            day = monday + datetime.timedelta(days=window.weekday)
+            if day < course.started_on or day > last:
+                continue
+            quarters = (window.end_time.hour - window.start_time.hour) * 4 - length // 15
+            first = rng.randrange(0, max(1, quarters + 1))
+            for slot in (*range(first, quarters + 1), *range(0, first)):
+                yield day, window.start_time.hour * 60 + slot * 15
+
+    def _calendar(self) -> None:
+        """Each course's conversations from its start to its end (held, a few no-shows)
+        and the coming two weeks booked, in the peer's weekly times.
+
+        Built before groups, interviews and timesheets, so only conversations can clash:
+        a taken time moves to the next free quarter of the peer's times that week.
         """
         from brobygger.lib.dates import local_datetime
         from brobygger.scheduling.models import AvailabilityWindow
@@ -71,52 +121,55 @@ class ActivityMixin:
             peer_windows = windows.get(course.peer_id)
             if not peer_windows:
                 continue
-            last = course.ended_on or self.today
-            day = course.started_on
-            while day <= last + datetime.timedelta(days=14):
-                day += datetime.timedelta(days=rng.choice([6, 7, 8, 13, 14]))
-                fits = [w for w in peer_windows if w.weekday == day.weekday()]
-                if not fits or (course.ended_on and day > course.ended_on):
-                    continue
-                window = rng.choice(fits)
-                slot = rng.randrange(
-                    0, max(1, (window.end_time.hour - window.start_time.hour) * 4 - 3)
-                )
-                minutes = window.start_time.hour * 60 + slot * 15
-                try:
-                    moment = local_datetime(day, datetime.time(minutes // 60, minutes % 60))
-                except ValueError:
-                    continue
+            last = course.ended_on or self.today + datetime.timedelta(days=14)
+            for monday in self._conversation_weeks(course, last):
                 mode = rng.choices(["in_person", "phone", "video"], weights=[6, 3, 1])[0]
                 place_kind = rng.choice(["ward", "clinic", "other"]) if mode == "in_person" else ""
-                if moment + datetime.timedelta(minutes=45) < now:
-                    status = "no_show" if rng.random() < 0.08 else "held"
-                    calendar.record_past(
-                        actor=course.peer.user,
-                        course=course,
-                        starts_at=moment,
-                        minutes=rng.choice([30, 45, 60]),
-                        mode=mode,
-                        status=status,
-                        place_kind=place_kind,
-                    )
-                elif course.ended_on is None and moment > now:
-                    appointment = calendar.book(
-                        actor=course.peer.user,
-                        course=course,
-                        starts_at=moment,
-                        minutes=45,
-                        mode=mode,
-                        place_kind=place_kind,
-                    )
-                    # None: that time was taken, the demo simply skips it.
-                    if appointment is not None and rng.random() < 0.07:
-                        calendar.cancel(
+                # In person: a talk, a walk, or going along to the job centre or the GP.
+                minutes = {"in_person": [60, 75, 90, 90, 120], "phone": [30, 45], "video": [45, 60]}
+                length = rng.choice(minutes[mode])
+                for day, start in self._times(peer_windows, monday, course, last, length):
+                    try:
+                        moment = local_datetime(day, datetime.time(start // 60, start % 60))
+                    except ValueError:
+                        continue
+                    if not calendar.free_at(course, moment, length):
+                        continue
+                    # Past: ended half an hour before the load at least, so its note
+                    # is written before the load too (story.py).
+                    if moment + datetime.timedelta(minutes=length + 30) <= now:
+                        if timezone.localdate(moment) > (course.ended_on or self.today):
+                            break
+                        status = "no_show" if rng.random() < 0.06 else "held"
+                        made = calendar.record_past(
                             actor=course.peer.user,
-                            appointment=appointment,
-                            by="person",
-                            reason="Kan ikke komme",
+                            course=course,
+                            starts_at=moment,
+                            minutes=length,
+                            mode=mode,
+                            status=status,
+                            place_kind=place_kind,
                         )
+                    elif course.ended_on is None and moment > now:
+                        made = calendar.book(
+                            actor=course.peer.user,
+                            course=course,
+                            starts_at=moment,
+                            minutes=length,
+                            mode=mode,
+                            place_kind=place_kind,
+                        )
+                        if made is not None and rng.random() < 0.07:
+                            calendar.cancel(
+                                actor=course.peer.user,
+                                appointment=made,
+                                by="person",
+                                reason="Kan ikke komme",
+                            )
+                    else:
+                        break  # under way right now, or after the course ended
+                    if made is not None:
+                        break  # None: that time was taken, the next quarter is tried
         calendar.save()
 
     def _notes(self) -> None:
@@ -141,12 +194,22 @@ class ActivityMixin:
             .select_related("course__person", "course__peer__user")
             .order_by("starts_at")
         )
+        # The discharge guide is walked in its order, a topic or two a conversation, now
+        # and then back to an earlier one.
+        reached: dict[int, int] = {}
         for appointment in held:
-            if rng.random() < 0.15:
+            if rng.random() < 0.1:
                 continue  # not every conversation gets a note written
             course = appointment.course
             pool = topics[course.person.kind]
-            chosen = rng.sample(pool, rng.randint(0, 3))
+            at = reached.get(course.pk, 0)
+            step = rng.choice([0, 1, 1, 2])
+            chosen = pool[at : at + step]
+            reached[course.pk] = at + step
+            if at and rng.random() < 0.25:
+                earlier = pool[rng.randrange(0, min(at, len(pool)))]
+                if earlier not in chosen:
+                    chosen.append(earlier)
             note: dict[str, str] = {}
             if course.person_id in keeps_notes:
                 note = {

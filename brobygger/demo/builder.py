@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import prefetch_related_objects
+from django.test.utils import override_settings
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -38,7 +39,7 @@ from brobygger.people.models import (
 from brobygger.referrals import services as referral_services
 from brobygger.referrals.models import Course, EndReason, Phase, Referral, ReferralSource
 
-from . import bulk, data
+from . import bulk, data, story
 from .activity import ActivityMixin
 
 DEMO_PASSWORD = "brobygger-demo"
@@ -55,6 +56,13 @@ DEMO_TOTP_KEYS = {
     "koordinator": "3132333435363738393031323334353637383930",
     "koordinator2": "6162636465666768696a6b6c6d6e6f7071727374",
     "admin": "4142434445464748494a4b4c4d4e4f5051525354",
+}
+
+
+# The demo's story sends nothing: no e-mail to the console or a real server, no SMS.
+QUIET = {
+    "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+    "BROBYGGER_SMS_BACKEND": "brobygger.notifications.messaging.LocmemSMSBackend",
 }
 
 
@@ -94,12 +102,18 @@ class DemoBuilder(ActivityMixin):
         # Built around the clock's today: the services refuse what would lie in the past
         # relative to it (a pause, a booking), so one date serves the whole build.
         self.today = timezone.localdate()
+        # The load's first moment: what is stamped after it gets its story time (story.py).
+        self.started = timezone.now()
         self.summary = DemoSummary()
         self.used_cpr: set[str] = set()
 
     def build(self, *, on_phase: Callable[[str, float], None] | None = None) -> DemoSummary:
-        """Build the programme in one transaction; `on_phase(name, seconds)` after each part."""
-        with transaction.atomic():
+        """Build the programme in one transaction; `on_phase(name, seconds)` after each part.
+
+        Nothing leaves the machine while it builds: the services send their e-mails and
+        text messages (an urgent concern, an invitation) to backends that drop them, and
+        the notifications stay in the demo as the programme made them."""
+        with override_settings(**QUIET), transaction.atomic():
             for name, step in self._phases():
                 started = time.perf_counter()
                 step()
@@ -144,7 +158,12 @@ class DemoBuilder(ActivityMixin):
             # After the timesheets: the aged courses are six years old, outside every sheet.
             ("retention", lambda: retention_demo.build_demo(self)),
             ("notifications", lambda: notices_demo.build_demo(self)),
+            # Last: the stamps of everything above move to when it happened in the story.
+            ("story dates", self._story),
         ]
+
+    def _story(self) -> None:
+        story.tell(started=self.started, today=self.today, rng=self.rng)
 
     def _structure(self) -> None:
         self.system = self._user("system", Role.ADMINISTRATOR, "Brobygger", "System", password=None)
@@ -509,7 +528,9 @@ class DemoBuilder(ActivityMixin):
         if course.person.kind == PersonKind.PATIENT:
             admitted = started - datetime.timedelta(days=rng.randrange(0, 20))
             discharged = None
-            if rng.random() < 0.7:
+            # Most are discharged within two months; a few are still admitted (a long
+            # admission), but none has been for more than three months.
+            if rng.random() < 0.7 or (self.today - started).days > 90:
                 discharged = started + datetime.timedelta(days=rng.randrange(5, 60))
                 if discharged > self.today:
                     discharged = None
@@ -526,8 +547,10 @@ class DemoBuilder(ActivityMixin):
         if changes:
             courses.update(actor=course.peer.user, course=course, **changes)
         age = (self.today - started).days
-        if age > 150 or (age > 60 and rng.random() < 0.3):
-            ended = min(self.today, started + datetime.timedelta(days=rng.randrange(30, 180)))
+        # A course runs from three to nine months (some end early): a peer's caseload of
+        # eight or so is what fills a contract of 8-15 hours a week.
+        if age > 270 or (age > 90 and rng.random() < 0.25):
+            ended = min(self.today, started + datetime.timedelta(days=rng.randrange(60, 270)))
             reasons = [
                 EndReason.COMPLETED,
                 EndReason.PERSON_ENDED,

@@ -18,7 +18,8 @@ from django.utils import timezone
 
 from brobygger.accounts.models import Membership, Role, User
 from brobygger.audit.models import AccessAction, Purpose
-from brobygger.audit.services import append_many, new_access_entry, new_event
+from brobygger.audit.services import append_many, happened, new_access_entry, new_event
+from brobygger.lib.dates import local_datetime
 from brobygger.lib.rows import insert_rows, update_rows
 from brobygger.outcomes.models import Administration
 from brobygger.outcomes.schedule import planned
@@ -121,6 +122,17 @@ def create_persons(
     return persons
 
 
+def step_moment(
+    received: datetime.datetime, step: int, now: datetime.datetime
+) -> datetime.datetime:
+    """When the `step`th status change after a referral came happened in the demo's
+    story: a working day or two apart, never in the last hour before the load."""
+    return max(received, min(received + datetime.timedelta(days=2 * step), now - HOUR))
+
+
+HOUR = datetime.timedelta(hours=1)
+
+
 @dataclass
 class ReferralSpec:
     """One `create_referral` call (with an existing person) and the `transition`s after it."""
@@ -153,12 +165,12 @@ def create_referrals(specs: list[ReferralSpec]) -> list[Referral]:
             raise TypeError(f"Unknown referral fields: {sorted(unknown)}")
         status: str = ReferralStatus.NEW
         reason, changed = "", spec.received_at
-        for to, why, _actor in spec.steps:
+        for step, (to, why, _actor) in enumerate(spec.steps, start=1):
             if to not in TRANSITIONS[status] or to in CONTACT_STATUSES:
                 raise ValueError(f"No transition from {status} to {to} here.")
             if to in REASON_REQUIRED and not why.strip():
                 raise ValueError(f"{to} needs a reason.")
-            status, reason, changed = to, why.strip(), now
+            status, reason, changed = to, why.strip(), step_moment(spec.received_at, step, now)
         referrals.append(
             Referral(
                 person=spec.person,
@@ -214,18 +226,23 @@ def create_referrals(specs: list[ReferralSpec]) -> list[Referral]:
                 verb="referral.created",
                 obj=referral,
                 person_id=spec.person.pk,
-                data={"source": spec.source, "possible_duplicate": False},
+                data={
+                    "source": spec.source,
+                    "possible_duplicate": False,
+                    **happened(spec.received_at),
+                },
             )
         )
         previous: str = ReferralStatus.NEW
-        for to, _why, actor in spec.steps:
+        for step, (to, _why, actor) in enumerate(spec.steps, start=1):
+            moment = step_moment(spec.received_at, step, now)
             events.append(
                 new_event(
                     actor=actor,
                     verb="referral.status",
                     obj=referral,
                     person_id=spec.person.pk,
-                    data={"from": previous, "to": to},
+                    data={"from": previous, "to": to, **happened(moment)},
                 )
             )
             previous = to
@@ -281,33 +298,53 @@ class Courses:
         self.administrations: list[Administration] = []
         self.events: list[tuple[models.Model, Any, str, int, dict[str, Any]]] = []
 
-    def _transition(self, actor: Any, referral: Referral, to: str, reason: str = "") -> None:
+    def _transition(
+        self,
+        actor: Any,
+        referral: Referral,
+        to: str,
+        reason: str = "",
+        *,
+        at: datetime.datetime | None = None,
+    ) -> None:
         if to not in TRANSITIONS[referral.status]:
             raise ValueError(f"No transition from {referral.status} to {to}.")
         if to in REASON_REQUIRED and not reason.strip():
             raise ValueError(f"{to} needs a reason.")
         if to in CONTACT_STATUSES and referral.person_id not in self.contact:
             raise ValueError("The person has not consented to be contacted.")
-        data = {"from": referral.status, "to": to}
+        # When it happened in the demo's story (the audit event's own time is the load's).
+        moment = at or step_moment(referral.received_at, 1, timezone.now())
+        data = {"from": referral.status, "to": to, **happened(moment)}
         referral.status = to
         referral.status_reason = reason.strip()
-        referral.status_changed_at = timezone.now()
+        referral.status_changed_at = moment
         self.referrals[referral.pk] = referral
         self.events.append((referral, actor, "referral.status", referral.person_id, data))
 
-    def match(self, *, actor: Any, referral: Referral, peer: PeerWorker) -> None:
+    def match(
+        self,
+        *,
+        actor: Any,
+        referral: Referral,
+        peer: PeerWorker,
+        at: datetime.datetime | None = None,
+    ) -> None:
         if peer.kind not in PEER_KINDS_FOR[PersonKind(referral.person.kind)]:
             raise ValueError("This kind of peer cannot support this person.")
         referral.peer = peer
-        self._transition(actor, referral, ReferralStatus.MATCHED)
+        self._transition(actor, referral, ReferralStatus.MATCHED, at=at)
 
     def assign(
         self, *, actor: Any, referral: Referral, peer: PeerWorker, started_on: datetime.date
     ) -> Course:
         if peer.pk in self.closed_peers:
             raise ValueError("A peer on pause or leaving takes no new courses.")
-        self.match(actor=actor, referral=referral, peer=peer)
-        self._transition(actor, referral, ReferralStatus.ACTIVE)
+        # Matched the working day before the first meeting, active from it.
+        start = max(local_datetime(started_on, datetime.time(9)), referral.received_at)
+        matched = max(start - datetime.timedelta(days=1), referral.received_at)
+        self.match(actor=actor, referral=referral, peer=peer, at=matched)
+        self._transition(actor, referral, ReferralStatus.ACTIVE, at=start)
         person = referral.person
         admitted = (
             timezone.localdate(referral.received_at)
@@ -380,7 +417,13 @@ class Courses:
         self._sync(actor, course)
         referral = course.referral
         if referral is not None and referral.status == ReferralStatus.ACTIVE:
-            self._transition(actor, referral, ReferralStatus.CLOSED, str(EndReason(reason).label))
+            self._transition(
+                actor,
+                referral,
+                ReferralStatus.CLOSED,
+                str(EndReason(reason).label),
+                at=min(local_datetime(ended_on, datetime.time(15)), timezone.now() - HOUR),
+            )
 
     def save(self) -> None:
         """This wave's referral changes, courses, questionnaire plans and events."""

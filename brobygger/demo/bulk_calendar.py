@@ -5,6 +5,7 @@ and discharge-guide topics of held conversations."""
 from __future__ import annotations
 
 import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -68,6 +69,17 @@ class Calendar:
     def _take(self, appointment: Appointment) -> None:
         for key in self._keys(appointment):
             self.busy.setdefault(key, []).append(appointment)
+
+    def free_at(self, course: Course, starts_at: datetime.datetime, minutes: int) -> bool:
+        """Whether the course's peer and person are both free then: `_free` without
+        making an Appointment (the demo tries many times before one fits)."""
+        probe = SimpleNamespace(
+            peer_id=course.peer_id,
+            person_id=course.person_id,
+            starts_at=starts_at,
+            ends_at=starts_at + datetime.timedelta(minutes=minutes),
+        )
+        return self._free(probe)  # type: ignore[arg-type]
 
     def _free(self, appointment: Appointment) -> bool:
         """`_guarded_save`'s check: no active conversation of the peer or person overlaps

@@ -87,7 +87,7 @@ def referral_page(referral: Referral) -> dict[str, Any]:
     )
     history = [
         {
-            "at": e.at,
+            "at": e.happened_at,
             "actor": e.actor.display_name if e.actor else "",
             "label": ReferralStatus(e.data["to"]).label
             if e.verb == "referral.status"

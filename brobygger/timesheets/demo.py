@@ -46,11 +46,20 @@ DESCRIPTIONS = {
         "Faglig læsning om pårørende",
     ],
 }
-CATEGORY_WEIGHTS = [5, 2, 3, 1]
-CATEGORIES = list(DESCRIPTIONS)
+# Notes, coordination and meetings weigh 24-38 % of the direct work (conversations and
+# groups) and travel 4-8 %: in a month of a programme about 50-65 % of a peer's hours
+# are direct, 15-25 % indirect, and supervision, education and some transport the rest.
+DESK_SHARE = (0.24, 0.38)
+TRAVEL_SHARE = (0.04, 0.08)
+DESK = [
+    IndirectCategory.PREPARATION,
+    IndirectCategory.MEETINGS,
+    IndirectCategory.OTHER,
+]
 # rng.choices(weights=...) sums the weights on every call; given summed, it draws the same.
-CUMULATIVE_WEIGHTS = list(itertools.accumulate(CATEGORY_WEIGHTS))
+DESK_WEIGHTS = list(itertools.accumulate([5, 3, 1]))
 MONTHS_BACK = 12
+MEETINGS_A_MONTH = 90
 
 
 def _moment(day: datetime.date, hour: int) -> datetime.datetime:
@@ -67,31 +76,48 @@ def _target(rng: Any, low: int, high: int) -> int:
     return int(rng.uniform(low, high))
 
 
+def _split(rng: Any, total: int, sizes: list[int]) -> list[int]:
+    """`total` minutes as entries of the usual sizes (the last one the remainder)."""
+    parts: list[int] = []
+    while total >= 15:
+        minutes = min(rng.choice(sizes), total)
+        parts.append(minutes)
+        total -= minutes
+    return parts
+
+
 def _entries(
-    rng: Any, sheet: Timesheet, user_id: int, days: list[datetime.date], gap: int
+    rng: Any,
+    sheet: Timesheet,
+    user_id: int,
+    days: list[datetime.date],
+    *,
+    direct: int,
+    gap: int,
 ) -> list[IndirectEntry]:
-    """Indirect work for one month: a few small entries, then enough to fill the gap."""
-    entries: list[IndirectEntry] = []
-    remaining = max(gap, 0)
-    count = 0
-    while count < 2 or (remaining > 0 and count < 40):
-        category = rng.choices(CATEGORIES, cum_weights=CUMULATIVE_WEIGHTS)[0]
-        minutes = rng.choice([15, 30, 45, 60, 90, 120, 150, 180])
-        if count >= 2:
-            minutes = max(15, min(minutes, remaining))
-            remaining -= minutes
-        entries.append(
-            IndirectEntry(
-                timesheet=sheet,
-                date=rng.choice(days),
-                minutes=minutes,
-                category=category,
-                description=rng.choice(DESCRIPTIONS[category]),
-                created_by_id=user_id,
-            )
+    """A month's indirect work: travel to the in-person conversations, and the notes,
+    preparation and meetings the direct work brings, towards the contract (`gap` minutes
+    short of it) but never out of proportion to the direct work."""
+    travel = int(direct * rng.uniform(*TRAVEL_SHARE))
+    low, high = (int(direct * share) for share in DESK_SHARE)
+    # A team meeting or two a month, whatever the caseload.
+    desk = max(low, min(high, gap - travel), MEETINGS_A_MONTH)
+    rows = [(IndirectCategory.TRAVEL, m) for m in _split(rng, travel, [30, 45, 60])]
+    rows += [
+        (rng.choices(DESK, cum_weights=DESK_WEIGHTS)[0], m)
+        for m in _split(rng, desk, [30, 45, 60, 90, 120])
+    ]
+    return [
+        IndirectEntry(
+            timesheet=sheet,
+            date=rng.choice(days),
+            minutes=minutes,
+            category=category,
+            description=rng.choice(DESCRIPTIONS[category]),
+            created_by_id=user_id,
         )
-        count += 1
-    return entries
+        for category, minutes in rows
+    ]
 
 
 def build_demo(builder: Any) -> None:
@@ -141,7 +167,10 @@ def build_demo(builder: Any) -> None:
             if (year, month) == this:  # the month so far
                 target = target * len(days) // max(working, 1)
             counted = sum(live[peer.pk].values())
-            month_entries = _entries(rng, sheet, peer.user_id, days, target - counted)
+            direct = live[peer.pk]["conversations"] + live[peer.pk]["groups"]
+            month_entries = _entries(
+                rng, sheet, peer.user_id, days, direct=direct, gap=target - counted
+            )
             entries.extend(month_entries)
             if (year, month) == this:
                 continue

@@ -3,7 +3,7 @@
 Every demo peer gets a course of peer education: most completed, a couple under way,
 one planned (as for every peer hired during the demo), one dropped without a new plan.
 Each block of twelve peers gets three supervision groups (a user organisation, a peer
-network, an internal one) with a session every three to six weeks for the past year,
+network, an internal one) with a session every two or three weeks for the past year,
 realistic absences, themes in general words, and two peers who have fallen behind.
 The rows and audit events are the services', written in bulk (`demo_writer`).
 """
@@ -97,7 +97,7 @@ GROUPS = [
         "Foreningen Sindsro, landsforening for mennesker med psykisk sårbarhed",
         "Birgitte Holm",
         42,
-        (28, 42),
+        (14, 21),
         2,
         13,
         120,
@@ -109,7 +109,7 @@ GROUPS = [
         "Peernetværk Øst",
         "Thomas Brink",
         28,
-        (21, 28),
+        (14, 14),
         3,
         14,
         90,
@@ -121,7 +121,7 @@ GROUPS = [
         "Brobygger-programmet",
         "",
         35,
-        (21, 35),
+        (14, 21),
         1,
         9,
         90,
