@@ -1,6 +1,8 @@
 """One Danish format for dates and times, English when the user picks English."""
 
 import datetime
+import re
+from pathlib import Path
 
 import pytest
 from django.template import Context, Template
@@ -48,3 +50,22 @@ def test_summer_time_is_local_time():
     summer = datetime.datetime(2026, 7, 1, 8, 0, tzinfo=datetime.UTC)
     with translation.override("da"):
         assert format_when(summer, "time") == "10.00"
+
+
+NAMED_FORMAT = re.compile(r"\|date:\s*[\"'][^\"']*[DlMFNbEP][^\"']*[\"']")
+
+
+def test_no_template_formats_a_named_month_or_day_itself():
+    """A month or weekday name comes only from the `when` filter (lib/when.py), so Danish
+    pages never show "Dec" next to "december" (issue 19). Number-only formats for links
+    and form values ("Y-m-d", "W") are fine."""
+    root = Path(__file__).resolve().parent.parent
+    found = []
+    for template in [
+        *root.glob("templates/**/*.html"),
+        *root.glob("brobygger/*/templates/**/*.html"),
+    ]:
+        for number, line in enumerate(template.read_text().splitlines(), start=1):
+            if NAMED_FORMAT.search(line):
+                found.append(f"{template.relative_to(root)}:{number}")
+    assert found == []
