@@ -21,9 +21,9 @@ from brobygger.interop.fhir import CONFIDENTIALITY, CPR_SYSTEM, SOR_SYSTEM
 from brobygger.outcomes.models import Administration, AnsweredBy
 from brobygger.outcomes.services import save_answers
 from brobygger.people import services as people_services
-from brobygger.people.models import ConsentKind, ConsentSource, PersonKind, Relationship
+from brobygger.people.models import ConsentKind, ConsentSource, Person, PersonKind, Relationship
 from brobygger.scheduling import services as scheduling
-from brobygger.scheduling.models import Mode
+from brobygger.scheduling.models import Appointment, Mode
 from brobygger.testing import TODAY, BaseTestCase, count_queries, make_course, make_person
 
 
@@ -39,6 +39,10 @@ def at(day: datetime.date, hour: int) -> datetime.datetime:
 
 
 class FhirExportTests(BaseTestCase):
+    held: Appointment
+    relative: Person
+    answered: Administration | None
+
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()

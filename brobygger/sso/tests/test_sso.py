@@ -4,6 +4,7 @@ left to the provider, local accounts kept, and a provider that is down."""
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -24,6 +25,7 @@ from brobygger.testing import BaseTestCase
 
 class SsoTests(BaseTestCase):
     provider_url: str
+    _provider: AbstractContextManager[str]
 
     @classmethod
     def setUpClass(cls) -> None:
