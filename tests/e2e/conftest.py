@@ -83,6 +83,16 @@ def phone_page(browser, live_server) -> Iterator[object]:
     context.close()
 
 
+def go_by_menu(page, label: str) -> None:
+    """A link of the main menu, as a person uses it: on a phone the menu is folded behind
+    its button first (templates/base.html); on a desktop it is open."""
+    page.wait_for_load_state("load")  # app.js folds the menu once it has run
+    button = page.locator(".menu-button")
+    if button.is_visible():
+        button.click()
+    page.get_by_role("navigation", name="Hovedmenu").get_by_role("link", name=label).click()
+
+
 def screenshot(page, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

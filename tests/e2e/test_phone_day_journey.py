@@ -19,7 +19,7 @@ from brobygger.referrals.models import ReferralSource
 from brobygger.scheduling import services as scheduling
 from brobygger.testing import make_course, make_peer, make_person, make_unit, make_user
 
-from .conftest import assert_accessible, screenshot
+from .conftest import assert_accessible, go_by_menu, screenshot
 from .test_foundation_journey import sign_in
 
 PHONE = {"width": 390, "height": 844}
@@ -57,11 +57,6 @@ def assert_menu_folds(page, name: str) -> None:
     button.click()
     assert button.get_attribute("aria-expanded") == "false"
     assert not nav.is_visible()
-
-
-def go_by_menu(page, label: str) -> None:
-    page.locator(".menu-button").click()
-    page.get_by_role("navigation", name="Hovedmenu").get_by_role("link", name=label).click()
 
 
 def card_labels(page, table: str) -> list[str]:

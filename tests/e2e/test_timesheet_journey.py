@@ -11,7 +11,7 @@ import io
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from brobygger.accounts.models import Role
+from brobygger.accounts.models import Role, User
 from brobygger.audit.models import AccessLogEntry
 from brobygger.lib.dates import local_datetime
 from brobygger.referrals import services as referral_services
@@ -20,7 +20,7 @@ from brobygger.testing import make_peer, make_person, make_unit, make_user
 from brobygger.timesheets import months
 from brobygger.timesheets.models import IndirectEntry, Timesheet
 
-from .conftest import assert_accessible, screenshot
+from .conftest import assert_accessible, go_by_menu, screenshot
 from .test_foundation_journey import sign_in
 
 
@@ -36,6 +36,7 @@ def test_peer_confirms_coordinator_approves_and_the_month_locks(
     coordinator = make_user("koordinator", Role.COORDINATOR, units=(unit,))
     device = TOTPDevice.objects.create(user=coordinator, name="app", confirmed=True)
     peer = make_peer("sanne", units=(unit,))
+    User.objects.filter(pk=peer.user.pk).update(employee_number="R-1042")
     make_peer("mikkel", units=(unit,))
     today = timezone.localdate()
     year, month = months.add_months(today.year, today.month, -1)
@@ -60,7 +61,7 @@ def test_peer_confirms_coordinator_approves_and_the_month_locks(
     page = phone.new_page()
     page.set_default_timeout(10_000)
     sign_in(page, base, "sanne")
-    page.get_by_role("link", name="Mine timer").click()
+    go_by_menu(page, "Mine timer")  # on the phone, behind the menu button
     page.get_by_test_id("previous-month").click()
     page.get_by_role("heading", name="Timer i måneden").wait_for()
     assert_accessible(page, "my hours")
@@ -108,8 +109,13 @@ def test_peer_confirms_coordinator_approves_and_the_month_locks(
     assert download.suggested_filename == f"loen-{year}-{month:02d}.csv"
     with open(download.path(), encoding="utf-8-sig") as handle:
         rows = list(csv.reader(io.StringIO(handle.read()), delimiter=";"))
-    header = rows[1]
-    approved = [dict(zip(header, r, strict=False)) for r in rows if len(r) > 3 and r[1] == "sanne"]
+    # The payroll lines: Sanne's employee number, one line per kind of hours with its code.
+    lines = [r for r in rows if len(r) == 6 and r[0] == "R-1042"]
+    assert sorted(r[5] for r in lines) == ["0,75", "1,5"]
+    header = next(
+        r for r in rows if r[:3] == ["Medarbejdernummer", "Peer-medarbejder", "Brugernavn"]
+    )
+    approved = [dict(zip(header, r, strict=False)) for r in rows if len(r) > 3 and r[2] == "sanne"]
     assert approved and approved[0]["I alt (timer)"] == "2,25"
     assert any(len(r) == 3 and r[1] == "mikkel" for r in rows)  # listed as not approved
     assert AccessLogEntry.objects.filter(user=coordinator, action="export").count() == 1
