@@ -21,6 +21,10 @@ is none or a handful: 1.3 s -> 0.00 s a round, exact as before. What is left is 
 solve (once or twice) and the one scoring pass; smaller candidate lists (top_k 4, 8, 12)
 gave more rounds and no gain (14.4, 9.1, 9.1 s against 6.8 s for 20 in the same run).
 The target of 1 s is not met on this machine.
+
+Idle (load average ~1), after all of the session's merges (f3a35ce), three runs:
+10000 x 2000 optimal 0.93 s, 1.00 s, 1.18 s; scarce capacity 2.13-2.51 s. At the edge of
+the 1 s target, not reliably under it.
 """
 
 from __future__ import annotations

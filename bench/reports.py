@@ -31,6 +31,9 @@ run at load 12. With that (commit after 8283acb), load average 8-11:
 
     dashboard 0.25 s (0.23-0.31), funder report 0.02 s (0.02-0.02): both under the
     targets when kept; first requests 10.9 s and 6.5 s (computed afresh, not met)
+
+Idle (load average ~1-2), commit f3a35ce, same database, three runs: dashboard 0.04 s,
+funder report 0.01 s when kept; first requests 2.69 s and 2.51 s (computed afresh, not met).
 """
 
 from __future__ import annotations

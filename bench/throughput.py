@@ -58,6 +58,16 @@ Issue 19's figures before the changes (idle machine): ping-like page 188-233/s, 
 None of the goals is met on this machine at this load; p99 at 16 connections on 2 sync
 workers is mostly queueing (16 / 2 requests ahead of each). Where the time goes, per
 page: bench/profile_pages.py (template rendering of the rows, Django's SQL compilation).
+
+    commit f3a35ce (after the session's merges), idle (load average 1.6-2.4), scale 10,
+    demo built in 36 s, two rounds (python bench/throughput.py --scale 10 --dir /tmp/bench10):
+    ping (coordinator)   330-460 /s   p99 60-82 ms      9 % of bare (4,426-4,958 /s)
+    coordinator home      26-29       1000-1020          7 % of ping
+    referral queue        46-50        493-588          13 %
+    person list           66-69        365-372          18 %
+    person page           91-104       224-271          26 %
+    peer home / week / course page: 29 % / 46 % / 15 % of the peer's ping (379-404 /s)
+    No goal met; the coordinator home renders a row per peer of the units.
 """
 
 from __future__ import annotations
