@@ -9,7 +9,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from brobygger.accounts.access import role_required
-from brobygger.accounts.models import Role, Unit
+from brobygger.accounts.models import Role
+from brobygger.people.selectors import units_for
 from brobygger.reports.forms import PeriodFilterForm
 
 from . import access, dkcore, fhir
@@ -38,9 +39,11 @@ def person_bundle(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.COORDINATOR)
 @require_http_methods(["GET", "POST"])
 def period_bundle(request: HttpRequest) -> HttpResponse:
-    units = Unit.objects.filter(memberships__user=request.user.pk, active=True).order_by("name")
     form = PeriodFilterForm(
-        request.POST or None, units=units, today=timezone.localdate(), fixed_year=False
+        request.POST or None,
+        units=units_for(request.user),
+        today=timezone.localdate(),
+        fixed_year=False,
     )
     if request.method == "POST" and form.is_valid():
         period = fhir.Period(form.cleaned_data["fra"], form.cleaned_data["til"])
