@@ -30,7 +30,6 @@ import argparse
 import http.client
 import os
 import re
-import signal
 import socket
 import statistics
 import subprocess
@@ -45,6 +44,10 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from serving import start_gunicorn, stop_server  # noqa: E402 - after the path
+
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bb_bench_audit"
 PASSWORD = "brobygger-demo"  # noqa: S105  (every demo user's password, README)
 HOST = "127.0.0.1"
@@ -130,36 +133,14 @@ def start_server(port: int, access_log: bool, workers: int, threads: int) -> sub
         DB_CONN_MAX_AGE="600",
         PYTHONPATH=os.pathsep.join([str(ROOT / "bench"), str(ROOT)]),
     )
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    command = [
-        str(gunicorn),
-        "brobygger.wsgi",
-        f"--bind={HOST}:{port}",
+    options = [
         f"--workers={workers}",
         f"--threads={threads}",
         "--worker-class=gthread",
         "--keep-alive=30",
         "--log-level=warning",
     ]
-    server = subprocess.Popen(command, cwd=ROOT, env=env)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection((HOST, port), timeout=1).close()
-            return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit("gunicorn did not start within 60 s")
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    server.send_signal(signal.SIGTERM)
-    try:
-        server.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
+    return start_gunicorn(options, env=env, host=HOST, port=port)
 
 
 def sealer(stop: threading.Event, every: float, sealed: list[int]) -> None:

@@ -38,12 +38,9 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
     from django.db import connection
-    from django.test import Client
     from django.test.utils import CaptureQueriesContext
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from serving import client_for
 
-    from brobygger.accounts.models import User
     from brobygger.people.models import Person
     from brobygger.referrals.models import Course, Referral
 
@@ -56,17 +53,6 @@ def main() -> None:
         f"{Referral.objects.count()} referrals, {Course.objects.count()} courses "
         f"(built in {time.perf_counter() - started:.1f} s)"
     )
-
-    def client_for(username: str) -> Client:
-        user = User.objects.get(username=username)
-        client = Client()
-        client.force_login(user)
-        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-        if device is not None:
-            session = client.session
-            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-            session.save()
-        return client
 
     peer_course = Course.objects.filter(peer__user__username="peer", ended_on__isnull=True).first()
     pages = [

@@ -45,26 +45,12 @@ def main() -> None:
     throughput.prepare(args.scale, Path(args.dir))
     from django.conf import settings
     from django.db import connection
-    from django.test import Client
     from django.urls import reverse
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from serving import client_for
 
-    from brobygger.accounts.models import User
     from brobygger.referrals.models import Course
 
     settings.ALLOWED_HOSTS = ["testserver"]
-
-    def client_for(username: str) -> Client:
-        user = User.objects.get(username=username)
-        client = Client()
-        client.force_login(user)
-        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-        if device is not None:
-            session = client.session
-            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-            session.save()
-        return client
 
     course = Course.objects.filter(peer__user__username="peer", ended_on__isnull=True).first()
     assert course is not None

@@ -76,7 +76,6 @@ import argparse
 import os
 import re
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
@@ -91,6 +90,9 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+
+from serving import start_gunicorn, stop_server  # noqa: E402 - after the path
+
 HOST = "127.0.0.1"
 PASSWORD = "brobygger-demo"  # noqa: S105  (every demo user's password, README)
 COORDINATOR = "koordinator"
@@ -153,34 +155,8 @@ def find_wrk() -> str | None:
 def start_server(port: int, workers: int, settings_module: str) -> subprocess.Popen:
     env = dict(os.environ, DJANGO_SETTINGS_MODULE=settings_module)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "bench"), str(ROOT)])
-    gunicorn = Path(sys.executable).parent / "gunicorn"
-    command = [
-        str(gunicorn),
-        "brobygger.wsgi",
-        f"--bind={HOST}:{port}",
-        f"--workers={workers}",
-        "--backlog=256",
-        "--log-level=warning",
-    ]
-    server = subprocess.Popen(command, cwd=ROOT, env=env)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection((HOST, port), timeout=1).close()
-            return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit("gunicorn did not start within 60 s")
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    server.send_signal(signal.SIGTERM)
-    try:
-        server.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
+    options = [f"--workers={workers}", "--backlog=256", "--log-level=warning"]
+    return start_gunicorn(options, env=env, host=HOST, port=port)
 
 
 def csrf_token(page: str) -> str:
