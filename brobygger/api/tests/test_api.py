@@ -17,7 +17,7 @@ from brobygger.audit.models import AccessAction
 from brobygger.referrals.models import Course, Referral
 from brobygger.scheduling import services as scheduling
 from brobygger.scheduling.models import Appointment, Mode
-from brobygger.testing import TODAY, BaseTestCase, make_course, make_person
+from brobygger.testing import TODAY, BaseTestCase, count_queries, make_course, make_person
 
 ALL = [s.value for s in Scope]
 
@@ -215,3 +215,32 @@ class ApiTests(BaseTestCase):
         text = self.call("get", "/api/courses/", self.coordination_token).content.decode()
         self.assertIn("Hemmelig", text)
         self.assertNotIn("0202851234", text)  # no CPR number goes out of the API
+
+    def test_lists_use_the_same_number_of_queries_whatever_their_length(self):
+        paths = ("/api/referrals/", "/api/courses/", "/api/appointments/")
+
+        def counts() -> list[int]:
+            found = []
+            for path in paths:
+                with count_queries() as queries:
+                    response = self.call("get", path, self.coordination_token)
+                self.assertEqual(response.status_code, 200)
+                found.append(len(queries.captured_queries))
+            return found
+
+        def add(n: int) -> None:
+            person = make_person(f"Flere{n}", unit=self.unit)
+            course = make_course(person, self.other_peer)
+            start = timezone.make_aware(
+                datetime.datetime.combine(TODAY + datetime.timedelta(days=3 + n), datetime.time(9))
+            )
+            scheduling.book(
+                actor=None, course=course, starts_at=start, minutes=45, mode=Mode.IN_PERSON
+            )
+
+        add(0)  # two persons in each list: the log names more than one from here on
+        counts()  # the first call of the minute also notes the token's last use
+        few = counts()
+        for n in range(1, 4):
+            add(n)
+        self.assertEqual(counts(), few)
