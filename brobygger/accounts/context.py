@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from .access import TwoFactorState
@@ -13,13 +15,49 @@ from .models import Role
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
+    """The menu of the user's role and the links every page's frame shows (base.html)."""
+    key = (get_language(), get_script_prefix(), get_urlconf())
+    links = site_links(*key[1:])
     user = request.user
     if not user.is_authenticated:
-        return {"nav_items": []}
+        return {"nav_items": [], "site_links": links}
     if getattr(request, "two_factor_state", None) == TwoFactorState.CODE_NEEDED:
         # Before the code step nothing but the code page and logout is open: no menu.
-        return {"nav_items": [], "code_step_pending": True}
-    role = getattr(user, "role", None)
+        return {"nav_items": [], "code_step_pending": True, "site_links": links}
+    items = menu(getattr(user, "role", None), *key)
+    current = request.path
+    return {
+        "nav_items": [
+            {"url": url, "label": label, "current": url == current} for url, label in items
+        ],
+        "site_links": links,
+    }
+
+
+@lru_cache(maxsize=16)
+def site_links(script_prefix: str, urlconf: str | None) -> dict[str, str]:
+    """The frame's links (header and footer of base.html), reversed once per process."""
+    names = {
+        "home": "desk:home",
+        "public_home": "public:home",
+        "privacy": "public:privacy",
+        "accessibility": "public:accessibility",
+        "inbox": "notifications:inbox",
+        "set_language": "accounts:set_language",
+        "login": "accounts:login",
+        "logout": "accounts:logout",
+        "two_factor": "accounts:two_factor",
+    }
+    return {key: reverse(name) for key, name in names.items()}
+
+
+@lru_cache(maxsize=64)
+def menu(
+    role: str | None, language: str, script_prefix: str, urlconf: str | None
+) -> tuple[tuple[str, str], ...]:
+    """The menu of a role in a language: the same on every page, so built once per process
+    (every `reverse()` and translation of it cost each request, issue 19). The language,
+    the script prefix and the URLconf are the key: the labels and the URLs depend on them."""
     items: list[tuple[str, str]] = [(reverse("desk:home"), _("Home"))]
     if role == Role.COORDINATOR:
         items += [
@@ -61,9 +99,4 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             (reverse("jobs:overview"), _("Scheduled jobs")),
             (reverse("sso_mappings"), _("Single sign-on groups")),
         ]
-    current = request.path
-    return {
-        "nav_items": [
-            {"url": url, "label": label, "current": url == current} for url, label in items
-        ]
-    }
+    return tuple(items)
