@@ -50,15 +50,25 @@ class Integration(models.Model):
 
 
 class ClientKey(models.Model):
-    """A create the integration already made: the same key returns the same referral."""
+    """A create the integration already made: the same key returns the same referral.
+
+    When the referral is erased (GDPR art. 17) the key stays, without the referral and
+    without the payload's hash (`forgotten_at` set): a retry of the old request must not
+    bring the erased person back, and nothing of them is kept.
+    """
 
     integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="keys")
     key = models.CharField(max_length=100)
-    payload_hash = models.CharField(max_length=64)
+    payload_hash = models.CharField(max_length=64, blank=True)
     referral = models.ForeignKey(
-        "referrals.Referral", on_delete=models.CASCADE, related_name="client_keys"
+        "referrals.Referral",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="client_keys",
     )
     created_at = models.DateTimeField()
+    forgotten_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

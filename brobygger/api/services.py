@@ -71,13 +71,27 @@ class KeyReused(Exception):
     """The client key was used before for a different referral."""
 
 
+class KeyForgotten(Exception):
+    """The client key's referral was erased: the request is not made again."""
+
+
+def forget_person(person: Any) -> int:
+    """Before a person's erasure (GDPR art. 17): their referrals' client keys keep only the
+    key, so that the EPJ's retry of an old request does not create the person again, and
+    keep nothing of them (no referral, no hash of the payload). Returns the keys changed."""
+    return ClientKey.objects.filter(referral__person=person).update(
+        referral=None, payload_hash="", forgotten_at=timezone.now()
+    )
+
+
 def create_referral_once(
     *, integration: Integration, key: str, payload: dict[str, Any], unit: Unit | None
 ) -> tuple[Referral, bool]:
     """The referral of this client key: created now (True), or the one made before (False).
 
     The same key with other content is refused (KeyReused): a retry must be the same
-    request. Two requests with one key at once: the loser sees the winner's referral.
+    request. A key whose referral was erased is refused (KeyForgotten). Two requests with
+    one key at once: the loser sees the winner's referral.
     """
     digest = payload_hash(payload)
     known = _known(integration, key, digest)
@@ -127,6 +141,8 @@ def _known(integration: Integration, key: str, digest: str) -> Referral | None:
     found = ClientKey.objects.filter(integration=integration, key=key).first()
     if found is None:
         return None
+    if found.forgotten_at is not None or found.referral_id is None:
+        raise KeyForgotten
     if found.payload_hash != digest:
         raise KeyReused
     return found.referral

@@ -138,6 +138,18 @@ def _conflict(request: HttpRequest, exc: services.KeyReused) -> HttpResponse:
     )
 
 
+@api.exception_handler(services.KeyForgotten)
+def _gone(request: HttpRequest, exc: services.KeyForgotten) -> HttpResponse:
+    return _error(
+        request,
+        410,
+        _(
+            "The referral made with this client key was erased at the person's request; "
+            "it is not made again."
+        ),
+    )
+
+
 @api.exception_handler(Throttled)
 def _throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
     response = _error(request, 429, _("Too many requests. Wait a little and try again."))
@@ -226,12 +238,13 @@ def referral_detail(request: HttpRequest, pk: Annotated[int, Path(ge=1, le=MAX_I
 
 @api.post(
     "/referrals/",
-    response={200: ReferralOut, 201: ReferralOut, 409: ErrorOut, **ERRORS},
+    response={200: ReferralOut, 201: ReferralOut, 409: ErrorOut, 410: ErrorOut, **ERRORS},
     tags=["referrals"],
 )
 def referral_create(request: HttpRequest, payload: ReferralIn) -> Any:
     """A referral from the EPJ. Idempotent by `client_key`: the same request again returns
-    the referral made the first time (200); the same key with other content is refused (409)."""
+    the referral made the first time (200); the same key with other content is refused (409);
+    a key whose referral was erased at the person's request is refused (410)."""
     _only(request)
     user = require(request, Scope.REFERRALS_WRITE)
     unit = None

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
+from brobygger.api import services as api_services
 from brobygger.audit.services import record_event
 from brobygger.people import selectors as people_selectors
 from brobygger.people import services as people_services
@@ -84,6 +85,7 @@ def request_erasure(
             return decision, {}
         try:
             with transaction.atomic():
+                forgotten = api_services.forget_person(person)
                 removed = referral_erasure.erase_referrals_without_course(
                     actor=actor, person=person
                 )
@@ -109,6 +111,6 @@ def request_erasure(
             verb="rights.erased",
             obj=person,
             person_id=person_id,
-            data=request | {"counts": removed},
+            data=request | {"counts": removed, "client_keys_forgotten": forgotten},
         )
     return decision, removed

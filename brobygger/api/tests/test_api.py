@@ -120,6 +120,35 @@ class ApiTests(BaseTestCase):
         self.assertEqual(detail.status_code, 200)
         self.assertEqual(self.one_entry(before).action, AccessAction.VIEW)
 
+    def test_a_retry_after_the_persons_erasure_does_not_bring_them_back(self):
+        from brobygger.people.models import Person
+        from brobygger.rights import services as rights
+
+        made = self.call("post", "/api/referrals/", self.epj_token, referral())
+        self.assertEqual(made.status_code, 201, made.content)
+        person = Person.objects.get(given_name="Mette")
+        decision, _removed = rights.request_erasure(
+            actor=self.admin,
+            person=person,
+            received_on=TODAY,
+            identity_check="photo_id",
+        )
+        self.assertTrue(decision.allowed, decision.codes)
+        self.assertFalse(Person.objects.filter(given_name="Mette").exists())
+        key = ClientKey.objects.get()
+        # The key stays, and nothing of the person: no referral, no hash of the payload.
+        self.assertIsNone(key.referral_id)
+        self.assertEqual(key.payload_hash, "")
+        self.assertIsNotNone(key.forgotten_at)
+        retry = self.call("post", "/api/referrals/", self.epj_token, referral())
+        self.assertEqual(retry.status_code, 410, retry.content)
+        self.assertIn("slettet", retry.json()["detail"])
+        self.assertFalse(Person.objects.filter(given_name="Mette").exists())
+        self.assertFalse(Referral.objects.filter(reason=referral()["reason"]).exists())
+        # A new request (a new key) is a new referral, as any other.
+        fresh = self.call("post", "/api/referrals/", self.epj_token, referral(client_key="ny-1"))
+        self.assertEqual(fresh.status_code, 201, fresh.content)
+
     def test_invalid_input_is_a_clear_422_and_makes_nothing(self):
         cases = [
             referral(given_name=""),
