@@ -141,20 +141,26 @@ def bridge(request: HttpRequest, pk: int) -> HttpResponse:
                 continue
             if timezone.is_aware(moment):
                 chosen.append(moment)
-        booked, problems = services.book_followups(
-            actor=request.user, course=course, moments=chosen
-        )
-        if booked:
-            messages.success(request, _("%(n)d follow-up calls were booked.") % {"n": booked})
-        for problem in problems:
-            messages.error(request, problem)
-        if not chosen:
-            messages.error(request, _("Tick at least one time."))
-        return redirect("referrals:course_detail", pk=course.pk)
+        if chosen:
+            booked, problems = services.book_followups(
+                actor=request.user, course=course, moments=chosen
+            )
+            if booked:
+                messages.success(request, _("%(n)d follow-up calls were booked.") % {"n": booked})
+            for problem in problems:
+                messages.error(request, problem)
+            return redirect("referrals:course_detail", pk=course.pk)
+        # Nothing ticked: the same page again, with what to do.
+        messages.error(request, _("Tick at least one time."))
     return render(
         request,
         "conversations/bridge.html",
-        {"course": course, "person": course.person, "proposals": proposals},
+        {
+            "course": course,
+            "person": course.person,
+            "proposals": proposals,
+            "bookable": any(p["slot"] for p in proposals),
+        },
     )
 
 

@@ -315,6 +315,28 @@ class BridgeTests(BaseTestCase):
         self.assertEqual(response.status_code, 302)
         self.assertEqual(Appointment.objects.filter(course=self.alice_course).count(), 3)
 
+    def test_without_a_free_time_the_page_says_what_to_do_and_offers_no_button(self):
+        from brobygger.referrals.services import update_course
+
+        today = timezone.localdate()
+        update_course(  # the peer has no availability: no day gets a proposed time
+            actor=self.peer.user,
+            course=self.alice_course,
+            admitted_on=today - datetime.timedelta(days=20),
+            discharged_on=today,
+        )
+        self.login(self.peer)
+        url = reverse("conversations:bridge", args=[self.alice_course.pk])
+        page = self.client.get(url)
+        self.assertContains(page, "Ingen af opfølgningsdagene har en ledig tid")
+        self.assertNotContains(page, "Book de afkrydsede opkald")
+        self.assertNotContains(page, 'type="checkbox"')
+        # Posting nothing keeps the coordinator on the page with the reason.
+        again = self.client.post(url, {})
+        self.assertEqual(again.status_code, 200)
+        self.assertContains(again, "Sæt kryds ved mindst ét tidspunkt")
+        self.assertFalse(Appointment.objects.filter(course=self.alice_course).exists())
+
 
 class ClosingTests(BaseTestCase):
     def test_closing_summary_goes_into_the_persons_copy(self):
