@@ -31,7 +31,7 @@ from .forms import (
 )
 from .models import PersonKind
 
-PAGE_SIZE = 50
+PAGE_SIZE = 25
 PERSON_READERS = (Role.COORDINATOR, Role.PEER_WORKER, Role.RELATIVE_PEER, Role.CLINICIAN)
 
 

@@ -41,7 +41,7 @@ from .forms import (
 )
 from .models import EndReason, ReferralSource, ReferralStatus
 
-PAGE_SIZE = 50
+PAGE_SIZE = 25
 PEERS = (Role.PEER_WORKER, Role.RELATIVE_PEER)
 
 
@@ -70,9 +70,16 @@ def referral_queue(request: HtmxHttpRequest) -> HttpResponse:
         "counts": selectors.status_counts(request.user),
         "current_status": request.GET.get("status", ""),
         "now": timezone.now(),
-        "query": request.GET.urlencode(),
+        # The filters for the pager's links, without the page they replace.
+        "query": _without_page(request),
     }
     return render(request, "referrals/queue.html", context)
+
+
+def _without_page(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
 
 
 @role_required(Role.COORDINATOR, Role.CLINICIAN)
