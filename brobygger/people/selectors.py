@@ -137,10 +137,11 @@ def contract_warnings(
 ) -> list[dict[str, Any]]:
     """The coordinator's peers whose contract ends within `days` (or has ended), or who
     are leaving, while they still have active courses or booked conversations: soonest
-    end first. Three queries whatever the number of peers: the peers near their end, then
-    their active courses and their booked conversations counted per peer (a join of both
-    would multiply one by the other, and a count per peer in a subquery makes SQLite walk
-    every booked conversation of the region once per peer)."""
+    end first. Three queries whatever the number of peers (one when none is near the end):
+    the peers near their end, then their active courses and their booked conversations
+    counted per peer (a join of both would multiply one by the other, and a count per peer
+    in a subquery makes SQLite walk every booked conversation of the region once per
+    peer)."""
     from brobygger.referrals.models import Course
     from brobygger.scheduling.models import Appointment
 
@@ -157,7 +158,9 @@ def contract_warnings(
         )
     )
     peers = list(near_end.select_related("user", "departure"))
-    ids = near_end.values("pk")
+    if not peers:
+        return []
+    ids = [peer.pk for peer in peers]
     active = dict(
         Course.objects.filter(peer__in=ids, ended_on__isnull=True)
         .values_list("peer")
@@ -165,9 +168,11 @@ def contract_warnings(
         .values_list("peer", "n")
     )
     booked = dict(
-        Appointment.objects.filter(peer__in=ids, status="booked", starts_at__gte=since)
+        # The status counted, not filtered: SQLite then walks the (peer, start) index of
+        # these peers instead of every booked conversation of the region.
+        Appointment.objects.filter(peer__in=ids, starts_at__gte=since)
         .values_list("peer")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("pk", filter=Q(status="booked")))
         .values_list("peer", "n")
     )
     rows = []
