@@ -23,7 +23,6 @@ from brobygger.people.models import (
 from .models import OPEN_STATUSES, Course, Phase, Referral, ReferralStatus, RelativePlan
 from .services import PEER_KINDS_FOR, allowed_transitions
 
-
 QUEUE_ROW_FIELDS = (
     "received_at",
     "status",
