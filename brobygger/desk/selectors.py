@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from brobygger.accounts.models import Role, User
@@ -26,10 +26,14 @@ from brobygger.referrals.models import Course, Referral, ReferralStatus, Support
 from brobygger.scheduling.models import Appointment
 
 OLDEST_REFERRALS = 10
+CONTRACT_WARNINGS = 10
 CLINICIAN_REFERRALS = 50
 
 
 def coordinator_home(user: User) -> dict[str, Any]:
+    """Counts and short lists: the page does not grow with the programme. The oldest open
+    referrals and the first contract warnings, each linking to its whole list; the peers
+    as a summary (their list, with the caseload of each, is the peer list)."""
     referrals = Referral.objects.visible_to(user)
     counts = dict(
         referrals.values_list("status").annotate(n=Count("id")).values_list("status", "n")
@@ -41,25 +45,35 @@ def coordinator_home(user: User) -> dict[str, Any]:
     oldest = list(
         referrals.open()
         .select_related("unit", "person")
+        .only(
+            "pk",
+            "status",
+            "received_at",
+            "person_id",
+            "person__given_name",
+            "person__family_name",
+            "unit__name",
+        )
         .order_by("received_at", "pk")[:OLDEST_REFERRALS]
     )
     courses = Course.objects.visible_to(user).active()
+    busy = courses.filter(peer=OuterRef("pk"))
     peers = (
         PeerWorker.objects.visible_to(user)
         .active()
-        .select_related("user")
-        .annotate(
-            caseload=Count("courses", filter=Q(courses__ended_on__isnull=True), distinct=True)
-        )
-        .order_by("user__first_name")
+        .annotate(busy=Exists(busy))
+        .aggregate(total=Count("pk"), idle=Count("pk", filter=Q(busy=False)))
     )
+    warnings = contract_warnings(user)
     return {
         "queue": queue,
         "oldest_referrals": oldest,
         "active_courses": courses.count(),
         "persons": Person.objects.visible_to(user).count(),
-        "peers": peers,
-        "contract_warnings": contract_warnings(user),
+        "peer_count": peers["total"],
+        "idle_peers": peers["idle"],
+        "contract_warnings": warnings[:CONTRACT_WARNINGS],
+        "more_contract_warnings": max(0, len(warnings) - CONTRACT_WARNINGS),
         "access_requests": PersonAccessRequest.objects.for_coordinator(user).open().count(),
     }
 

@@ -35,7 +35,12 @@ def units_for(user: Any) -> QuerySet[Unit]:
 def person_list(
     user: Any, *, kind: str = "", unit: Unit | None = None, text: str = ""
 ) -> QuerySet[Person]:
-    people = Person.objects.visible_to(user).select_related("unit")
+    # Only what a row of the list shows (templates/people/person_list.html).
+    people = (
+        Person.objects.visible_to(user)
+        .select_related("unit")
+        .only("given_name", "family_name", "kind", "unit__name")
+    )
     if kind:
         people = people.filter(kind=kind)
     if unit is not None:
@@ -131,38 +136,52 @@ def contract_warnings(
     user: Any, *, today: datetime.date | None = None, days: int | None = None
 ) -> list[dict[str, Any]]:
     """The coordinator's peers whose contract ends within `days` (or has ended), or who
-    are leaving, while they still have active courses or booked conversations."""
+    are leaving, while they still have active courses or booked conversations: soonest
+    end first. Three queries whatever the number of peers (one when none is near the end):
+    the peers near their end, then their active courses and their booked conversations
+    counted per peer (a join of both would multiply one by the other, and a count per peer
+    in a subquery makes SQLite walk every booked conversation of the region once per
+    peer)."""
+    from brobygger.referrals.models import Course
+    from brobygger.scheduling.models import Appointment
+
     today = today or timezone.localdate()
     days = settings.CONTRACT_END_WARNING_DAYS if days is None else days
     horizon = today + datetime.timedelta(days=days)
     since = local_datetime(today, datetime.time())
-    mine = PeerWorker.objects.visible_to(user).values("pk")
-    peers = (
-        PeerWorker.objects.active()
-        .filter(pk__in=mine)
+    near_end = (
+        PeerWorker.objects.visible_to(user)
+        .active()
         .filter(
             Q(contract_end__lte=horizon)
             | Q(departure__isnull=False, departure__completed_at__isnull=True)
         )
-        .select_related("user", "departure")
-        .annotate(
-            active_courses=Count(
-                "courses", filter=Q(courses__ended_on__isnull=True), distinct=True
-            ),
-            future_appointments=Count(
-                "appointments",
-                filter=Q(appointments__status="booked", appointments__starts_at__gte=since),
-                distinct=True,
-            ),
-        )
-        .filter(Q(active_courses__gt=0) | Q(future_appointments__gt=0))
+    )
+    peers = list(near_end.select_related("user", "departure"))
+    if not peers:
+        return []
+    ids = [peer.pk for peer in peers]
+    active = dict(
+        Course.objects.filter(peer__in=ids, ended_on__isnull=True)
+        .values_list("peer")
+        .annotate(n=Count("pk"))
+        .values_list("peer", "n")
+    )
+    booked = dict(
+        # The status counted, not filtered: SQLite then walks the (peer, start) index of
+        # these peers instead of every booked conversation of the region.
+        Appointment.objects.filter(peer__in=ids, starts_at__gte=since)
+        .values_list("peer")
+        .annotate(n=Count("pk", filter=Q(status="booked")))
+        .values_list("peer", "n")
     )
     rows = []
     for peer in peers:
+        courses, appointments = active.get(peer.pk, 0), booked.get(peer.pk, 0)
         departure = getattr(peer, "departure", None)
         leaving = departure is not None and not departure.is_completed
         ends = departure.last_day if leaving and departure else peer.contract_end
-        if ends is None:
+        if ends is None or not (courses or appointments):
             continue
         rows.append(
             {
@@ -171,8 +190,8 @@ def contract_warnings(
                 "days_left": (ends - today).days,
                 "ended": ends < today,
                 "leaving": leaving,
-                "active_courses": peer.active_courses,  # type: ignore[attr-defined]
-                "future_appointments": peer.future_appointments,  # type: ignore[attr-defined]
+                "active_courses": courses,
+                "future_appointments": appointments,
             }
         )
     rows.sort(key=lambda row: (row["ends_on"], row["peer"].name))

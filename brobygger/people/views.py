@@ -17,6 +17,7 @@ from brobygger.accounts.models import Role
 from brobygger.audit.models import Purpose
 from brobygger.lib.forms import apply_validation_error
 from brobygger.lib.htmx import HtmxHttpRequest
+from brobygger.lib.links import object_links
 
 from . import access, selectors, services, workforce_services
 from .forms import (
@@ -31,7 +32,7 @@ from .forms import (
 )
 from .models import PersonKind
 
-PAGE_SIZE = 50
+PAGE_SIZE = 25
 PERSON_READERS = (Role.COORDINATOR, Role.PEER_WORKER, Role.RELATIVE_PEER, Role.CLINICIAN)
 
 
@@ -58,6 +59,9 @@ def person_list(request: HtmxHttpRequest) -> HttpResponse:
         page_number=request.GET.get("page"),
         per_page=PAGE_SIZE,
     )
+    person_url = object_links("people:person_detail")  # one reversal for the page's rows
+    for person in page.object_list:
+        person.detail_url = person_url(person.pk)
     context = {"filters": filters, "search": search, "page": page, "searching": bool(text)}
     template = "people/person_list.html"
     if request.htmx:

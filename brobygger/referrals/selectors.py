@@ -23,6 +23,20 @@ from brobygger.people.models import (
 from .models import OPEN_STATUSES, Course, Phase, Referral, ReferralStatus, RelativePlan
 from .services import PEER_KINDS_FOR, allowed_transitions
 
+QUEUE_ROW_FIELDS = (
+    "received_at",
+    "status",
+    "source",
+    "possible_duplicate_id",
+    "person__given_name",
+    "person__family_name",
+    "person__kind",
+    "unit__name",
+    "peer__user__first_name",
+    "peer__user__last_name",
+    "peer__user__username",
+)
+
 
 def queue(
     user: Any,
@@ -32,8 +46,11 @@ def queue(
     kind: str = "",
     waiting_days: int | None = None,
 ) -> QuerySet[Referral]:
-    referrals = Referral.objects.visible_to(user).select_related(
-        "person", "unit", "peer__user", "referred_by"
+    # Only what a row of the queue shows (templates/referrals/queue.html#row).
+    referrals = (
+        Referral.objects.visible_to(user)
+        .select_related("person", "unit", "peer__user")
+        .only(*QUEUE_ROW_FIELDS)
     )
     if status == "all":
         pass

@@ -20,6 +20,7 @@ from brobygger.accounts.models import Role
 from brobygger.audit.models import AccessAction, Purpose
 from brobygger.lib.forms import apply_validation_error
 from brobygger.lib.htmx import HtmxHttpRequest
+from brobygger.lib.links import object_links
 from brobygger.lib.redirects import back_to
 from brobygger.people import access as people_access
 from brobygger.people.models import ConsentKind, ConsentSource, StopKind
@@ -41,7 +42,7 @@ from .forms import (
 )
 from .models import EndReason, ReferralSource, ReferralStatus
 
-PAGE_SIZE = 50
+PAGE_SIZE = 25
 PEERS = (Role.PEER_WORKER, Role.RELATIVE_PEER)
 
 
@@ -64,15 +65,32 @@ def referral_queue(request: HtmxHttpRequest) -> HttpResponse:
         per_page=PAGE_SIZE,
         **options,
     )
+    _with_links(page.object_list)
     context = {
         "filters": filters,
         "page": page,
         "counts": selectors.status_counts(request.user),
         "current_status": request.GET.get("status", ""),
         "now": timezone.now(),
-        "query": request.GET.urlencode(),
+        # The filters for the pager's links, without the page they replace.
+        "query": _without_page(request),
     }
     return render(request, "referrals/queue.html", context)
+
+
+def _with_links(referrals: Any) -> None:
+    """Each queue row's links (its page, its triage), from one reversed pattern each."""
+    detail = object_links("referrals:referral_detail")
+    transition = object_links("referrals:referral_transition")
+    for referral in referrals:
+        referral.detail_url = detail(referral.pk)
+        referral.transition_url = transition(referral.pk)
+
+
+def _without_page(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
 
 
 @role_required(Role.COORDINATOR, Role.CLINICIAN)
@@ -109,6 +127,7 @@ def referral_transition(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             apply_validation_error(form, error)
     if form.errors:
         if request.htmx:
+            _with_links([referral])
             context = {"r": referral, "row_errors": form.errors, "now": timezone.now()}
             return render(request, "referrals/queue.html#row", context, status=422)
         if form.has_error("__all__", "stale"):
@@ -128,6 +147,7 @@ def referral_transition(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         return render(request, "referrals/referral_detail.html", context, status=422)
     if request.htmx:
         referral.refresh_from_db()
+        _with_links([referral])
         row = render_to_string(
             "referrals/queue.html#row",
             {"r": referral, "now": timezone.now(), "updated": True},

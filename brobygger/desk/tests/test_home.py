@@ -10,13 +10,22 @@ from django.utils import timezone
 
 from brobygger.audit.models import AccessLogEntry
 from brobygger.matching import services as matching_services
-from brobygger.people.models import Person
+from brobygger.people import services as people_services
+from brobygger.people.models import PeerWorker, Person
 from brobygger.referrals import services as referral_services
-from brobygger.referrals.models import Referral, ReferralSource
+from brobygger.referrals.models import Course, Referral, ReferralSource
 from brobygger.scheduling import services as scheduling_services
-from brobygger.testing import BaseTestCase, count_queries, make_course, make_person
+from brobygger.testing import (
+    TODAY,
+    BaseTestCase,
+    count_queries,
+    make_course,
+    make_peer,
+    make_person,
+)
 
 HOME = "/hjem/"
+DAY = datetime.timedelta(days=1)
 
 
 class HomePageTests(BaseTestCase):
@@ -69,6 +78,60 @@ class HomePageTests(BaseTestCase):
             with count_queries() as after:
                 self.client.get(HOME)
             self.assertEqual(len(after), budgets[user], str(user))
+
+
+class CoordinatorHomeSummaryTests(BaseTestCase):
+    """The coordinator's home does not grow with the programme (issue 19): the peers are
+    a summary linking to the peer list, the contract warnings the ten soonest."""
+
+    def peers_ending(self, count: int, first: int = 0) -> list[Any]:
+        """`count` peers of the unit whose contracts end within the warning period, each
+        with an active course (so each is warned about)."""
+        peers = []
+        for i in range(first, first + count):
+            peer = make_peer(f"ending{i:02d}", units=(self.unit,))
+            people_services.update_peer_worker(
+                actor=self.coordinator, peer=peer, contract_end=TODAY + (10 + i) * DAY
+            )
+            make_course(make_person(f"Ending{i:02d}", unit=self.unit), peer)
+            peers.append(peer)
+        return peers
+
+    def test_peers_are_counted_not_listed(self):
+        idle = make_peer("idle", units=(self.unit,))
+        self.login(self.coordinator)
+        response = self.client.get(HOME)
+        peers = PeerWorker.objects.visible_to(self.coordinator).active()
+        self.assertEqual(response.context["peer_count"], peers.count())
+        active = Course.objects.filter(peer__in=peers, ended_on__isnull=True)
+        busy = active.values("peer").distinct().count()
+        self.assertEqual(response.context["idle_peers"], peers.count() - busy)
+        self.assertGreater(response.context["idle_peers"], 0)
+        self.assertNotContains(response, reverse("people:peer_detail", args=[idle.pk]))
+        self.assertContains(response, reverse("people:peer_list"))
+
+    def test_the_ten_soonest_contract_ends_are_shown_and_the_rest_counted(self):
+        peers = self.peers_ending(12)
+        self.login(self.coordinator)
+        response = self.client.get(HOME)
+        shown = [row["peer"] for row in response.context["contract_warnings"]]
+        self.assertEqual(shown, peers[:10])
+        self.assertEqual(response.context["more_contract_warnings"], 2)
+        self.assertContains(response, "Og 2 peer-medarbejdere mere")
+        self.assertNotContains(response, peers[11].name)
+
+    def test_query_count_does_not_grow_with_peers_or_contract_warnings(self):
+        self.peers_ending(2)
+        self.login(self.coordinator)
+        with count_queries() as few:
+            self.client.get(HOME)
+        self.peers_ending(28, first=2)
+        for i in range(10):
+            make_peer(f"more{i:02d}", units=(self.unit,))
+        with count_queries() as many:
+            response = self.client.get(HOME)
+        self.assertEqual(len(response.context["contract_warnings"]), 10)
+        self.assertEqual(len(many), len(few))
 
 
 def make_referral(case: BaseTestCase, name: str, **fields: Any) -> Referral:

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from brobygger.people import services, workforce_services
 from brobygger.people.models import ConsentKind, ConsentSource, Person
+from brobygger.people.views import PAGE_SIZE
 from brobygger.testing import TODAY, BaseTestCase, make_person
 
 
@@ -50,18 +51,19 @@ class PeopleAccessLogTests(BaseTestCase):
         self.assertNotContains(response, "Carol")  # the other unit: neither shown nor named
 
     def test_person_list_names_only_the_persons_of_the_current_page(self):
-        # Alice, Bob and 50 more Andersens, then Rita Holm: page 2 (of 50) holds three.
-        extra = [make_person(f"Zz{i:02d}", unit=self.unit, consent=False) for i in range(50)]
+        # Alice, Bob and two pages' worth of Andersens, then Rita Holm: page 3 holds three.
+        size = PAGE_SIZE
+        extra = [make_person(f"Zz{i:02d}", unit=self.unit, consent=False) for i in range(2 * size)]
         self.login(self.coordinator)
         before = self.last_seq()
-        response = self.client.get(reverse("people:person_list"), {"page": "2"})
+        response = self.client.get(reverse("people:person_list"), {"page": "3"})
         entry = self.one_entry(before)
-        on_page = [extra[48], extra[49], self.rita]
+        on_page = [extra[-2], extra[-1], self.rita]
         self.assertEqual(list(response.context["page"].object_list), on_page)
         self.assertEqual(entry.persons, {p.pk for p in on_page})
         for person in on_page:
             self.assertContains(response, person.full_name)
-        for person in (self.alice, extra[0], extra[47]):
+        for person in (self.alice, extra[0], extra[-3]):
             self.assertNotContains(response, person.full_name)
 
     def test_a_search_names_the_persons_found(self):

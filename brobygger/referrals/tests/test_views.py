@@ -154,7 +154,7 @@ class ReferralViewTests(BaseTestCase):
         add_referrals(0, 2)
         with count_queries() as small:
             self.client.get(reverse("referrals:queue"))
-        add_referrals(2, 20)
+        add_referrals(2, 30)  # more than a page
         with count_queries() as large:
             self.client.get(reverse("referrals:queue"))
         self.assertEqual(len(small), len(large))
