@@ -15,7 +15,7 @@ from django.utils import timezone
 from brobygger.accounts.models import Role, User
 from brobygger.audit.models import AccessLogEntry
 from brobygger.audit.selectors import latest_check
-from brobygger.groups.selectors import sessions_for_peer
+from brobygger.groups.selectors import sessions_run_by
 from brobygger.lib.dates import week_bounds, week_start
 from brobygger.lib.suppress import suppress
 from brobygger.matching.selectors import proposals_for_peer
@@ -80,8 +80,7 @@ def peer_home(user: User) -> dict[str, Any]:
         .select_related("person")
         .order_by("starts_at")
     )
-    peer_pk = PeerWorker.objects.filter(user=user).values_list("pk", flat=True).first()
-    sessions = list(sessions_for_peer(peer_pk, start, end)) if peer_pk else []
+    sessions = list(sessions_run_by(user, start, end))
     return {
         "courses": courses,
         "sessions": sessions,
