@@ -27,6 +27,18 @@ from brobygger.scheduling.models import Appointment
 
 OLDEST_REFERRALS = 10
 CLINICIAN_REFERRALS = 50
+# What a course row of the peer's home shows (templates/desk/home_peer.html).
+COURSE_ROW = (
+    "id",
+    "person",
+    "unit",
+    "support_model",
+    "phase",
+    "started_on",
+    "person__given_name",
+    "person__family_name",
+    "unit__name",
+)
 
 
 def coordinator_home(user: User) -> dict[str, Any]:
@@ -65,10 +77,12 @@ def coordinator_home(user: User) -> dict[str, Any]:
 
 
 def peer_home(user: User) -> dict[str, Any]:
+    # Only the columns the page shows: a caseload's rows stay cheap to build (issue 19).
     courses = list(
         Course.objects.visible_to(user)
         .active()
         .select_related("person", "unit")
+        .only(*COURSE_ROW)
         .order_by("person__given_name")
     )
     today = timezone.localdate()
@@ -78,6 +92,7 @@ def peer_home(user: User) -> dict[str, Any]:
         .filter(status="booked")
         .overlapping(max(start, timezone.now() - datetime.timedelta(hours=2)), end)
         .select_related("person")
+        .only("id", "person", "starts_at", "mode", "person__given_name", "person__family_name")
         .order_by("starts_at")
     )
     sessions = list(sessions_run_by(user, start, end))

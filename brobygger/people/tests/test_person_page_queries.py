@@ -27,9 +27,7 @@ class PersonPageQueryBudgetTests(BaseTestCase):
                 source=ConsentSource.VERBAL,
                 recipient=relative,
             )
-            services.update_person(
-                actor=self.coordinator, person=self.alice, phone=f"2030{i:04d}"
-            )
+            services.update_person(actor=self.coordinator, person=self.alice, phone=f"2030{i:04d}")
 
     def test_person_page_query_count_does_not_grow_with_the_persons_history(self):
         url = reverse("people:person_detail", args=[self.alice.pk])

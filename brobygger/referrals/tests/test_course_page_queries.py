@@ -60,3 +60,30 @@ class CoursePageQueryBudgetTests(BaseTestCase):
                 self.assertEqual(
                     len(many), len(few), [q["sql"][:120] for q in many.captured_queries]
                 )
+
+
+class CourseChangePageTests(BaseTestCase):
+    def test_the_course_page_links_to_its_change_page_and_renders_no_form(self):
+        self.login(self.peer)
+        response = self.client.get(reverse("referrals:course_detail", args=[self.alice_course.pk]))
+        change = reverse("referrals:course_change", args=[self.alice_course.pk])
+        self.assertContains(response, f'href="{change}"')
+        self.assertNotContains(response, 'name="action"')
+
+    def test_the_change_page_is_for_those_who_may_change_the_course(self):
+        change = reverse("referrals:course_change", args=[self.alice_course.pk])
+        self.login(self.peer)
+        self.assertContains(self.client.get(change), 'value="preview"')
+        for outsider in (self.other_peer, self.clinician):
+            with self.subTest(user=str(outsider)):
+                self.login(outsider)
+                self.assertIn(self.client.get(change).status_code, (403, 404))
+
+    def test_a_change_posted_to_the_course_page_still_saves(self):
+        self.login(self.peer)
+        url = reverse("referrals:course_detail", args=[self.alice_course.pk])
+        data = {"action": "update", "phase": "discharge_soon", "support_model": "individual"}
+        response = self.client.post(url, data)
+        self.assertRedirects(response, url, fetch_redirect_response=False)
+        self.alice_course.refresh_from_db()
+        self.assertEqual(self.alice_course.phase, "discharge_soon")
