@@ -86,7 +86,7 @@ def person_page(person: Person, user: Any, *, glass: bool = False) -> dict[str, 
         )
         .order_by("-started_on")
     )
-    visible = {course.pk for course in courses if course.may_open}
+    visible = {course.pk for course in courses if getattr(course, "may_open", False)}
     # The links on both sides of the person (as a patient, as a relative) in one query.
     links = list(
         RelativeLink.objects.visible_to(user)

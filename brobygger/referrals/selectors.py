@@ -142,7 +142,7 @@ def course_page(course: Course, *, user: Any) -> dict[str, Any]:
         .annotate(noted=Exists(ConversationRecord.objects.filter(appointment=OuterRef("pk"))))
         .order_by("-starts_at")[:20]
     )
-    noted = {a.pk for a in appointments if a.noted}
+    noted = {a.pk for a in appointments if getattr(a, "noted", False)}
     return {
         "consents": consents,
         "shown_recipients": shown_recipients,
