@@ -15,7 +15,7 @@ from django.utils import timezone
 from brobygger.accounts.models import Role, User
 from brobygger.audit.models import AccessLogEntry
 from brobygger.audit.selectors import latest_check
-from brobygger.groups.selectors import sessions_for_peer
+from brobygger.groups.selectors import sessions_run_by
 from brobygger.lib.dates import week_bounds, week_start
 from brobygger.lib.suppress import suppress
 from brobygger.matching.selectors import proposals_for_peer
@@ -28,6 +28,18 @@ from brobygger.scheduling.models import Appointment
 OLDEST_REFERRALS = 10
 CONTRACT_WARNINGS = 10
 CLINICIAN_REFERRALS = 50
+# What a course row of the peer's home shows (templates/desk/home_peer.html).
+COURSE_ROW = (
+    "id",
+    "person",
+    "unit",
+    "support_model",
+    "phase",
+    "started_on",
+    "person__given_name",
+    "person__family_name",
+    "unit__name",
+)
 
 
 def coordinator_home(user: User) -> dict[str, Any]:
@@ -79,10 +91,12 @@ def coordinator_home(user: User) -> dict[str, Any]:
 
 
 def peer_home(user: User) -> dict[str, Any]:
+    # Only the columns the page shows: a caseload's rows stay cheap to build (issue 19).
     courses = list(
         Course.objects.visible_to(user)
         .active()
         .select_related("person", "unit")
+        .only(*COURSE_ROW)
         .order_by("person__given_name")
     )
     today = timezone.localdate()
@@ -92,10 +106,10 @@ def peer_home(user: User) -> dict[str, Any]:
         .filter(status="booked")
         .overlapping(max(start, timezone.now() - datetime.timedelta(hours=2)), end)
         .select_related("person")
+        .only("id", "person", "starts_at", "mode", "person__given_name", "person__family_name")
         .order_by("starts_at")
     )
-    peer_pk = PeerWorker.objects.filter(user=user).values_list("pk", flat=True).first()
-    sessions = list(sessions_for_peer(peer_pk, start, end)) if peer_pk else []
+    sessions = list(sessions_run_by(user, start, end))
     return {
         "courses": courses,
         "sessions": sessions,

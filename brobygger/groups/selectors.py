@@ -202,7 +202,21 @@ def sessions_for_peer(
 ) -> QuerySet[GroupSession]:
     """The group sessions a peer runs that overlap [start, end), for week views."""
     peer_id = peer if isinstance(peer, int) else peer.pk
-    sessions = GroupSession.objects.overlapping(start, end).filter(facilitators=peer_id)
+    return _week_sessions(Q(facilitators=peer_id), start, end, include_cancelled)
+
+
+def sessions_run_by(
+    user: Any, start: datetime.datetime, end: datetime.datetime
+) -> QuerySet[GroupSession]:
+    """`sessions_for_peer` for the peer signed in as `user`, without first reading their
+    peer profile (the peer's home page, issue 19)."""
+    return _week_sessions(Q(facilitators__user=user), start, end, False)
+
+
+def _week_sessions(
+    who: Q, start: datetime.datetime, end: datetime.datetime, include_cancelled: bool
+) -> QuerySet[GroupSession]:
+    sessions = GroupSession.objects.overlapping(start, end).filter(who)
     if not include_cancelled:
         sessions = sessions.active()
     return sessions.select_related("group").order_by("starts_at", "id")

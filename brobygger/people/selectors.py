@@ -6,7 +6,17 @@ import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -70,19 +80,27 @@ def person_page(person: Person, user: Any, *, glass: bool = False) -> dict[str, 
     from brobygger.referrals.models import Course
 
     fields = policy.person_fields(user)
+    # Every course of the person, each with whether the user may open it, in one query.
     courses = list(
         Course.objects.filter(person=person)
-        .select_related("peer__user", "unit")
+        .select_related("peer__user")
+        .annotate(
+            may_open=ExpressionWrapper(
+                policy.course_q(user, glass=glass), output_field=BooleanField()
+            )
+        )
         .order_by("-started_on")
     )
-    visible = set(
-        Course.objects.visible_to(user, glass=glass)
-        .filter(person=person)
-        .values_list("pk", flat=True)
+    visible = {course.pk for course in courses if getattr(course, "may_open", False)}
+    # The links on both sides of the person (as a patient, as a relative) in one query.
+    links = list(
+        RelativeLink.objects.visible_to(user)
+        .filter(Q(patient=person) | Q(relative=person))
+        .select_related("relative", "patient")
+        .order_by("pk")
     )
-    links = RelativeLink.objects.visible_to(user)
-    relatives = list(links.filter(patient=person).select_related("relative"))
-    patients = list(links.filter(relative=person).select_related("patient"))
+    relatives = [link for link in links if link.patient_id == person.pk]
+    patients = [link for link in links if link.relative_id == person.pk]
     others = [link.relative_id for link in relatives] + [link.patient_id for link in patients]
     person_links = (
         set(Person.objects.visible_to(user).filter(pk__in=others).values_list("pk", flat=True))

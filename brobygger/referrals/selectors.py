@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -152,10 +152,14 @@ def course_page(course: Course, *, user: Any) -> dict[str, Any]:
     from brobygger.conversations.models import ConversationRecord
     from brobygger.conversations.selectors import guide_progress
 
-    appointments = Appointment.objects.filter(course=course).order_by("-starts_at")[:20]
-    noted = set(
-        ConversationRecord.objects.filter(course=course).values_list("appointment_id", flat=True)
+    # Whether each conversation has its note, in the same query: the page's last 20 only.
+    appointments = list(
+        Appointment.objects.filter(course=course)
+        .only("id", "starts_at", "mode", "status")
+        .annotate(noted=Exists(ConversationRecord.objects.filter(appointment=OuterRef("pk"))))
+        .order_by("-starts_at")[:20]
     )
+    noted = {a.pk for a in appointments if getattr(a, "noted", False)}
     return {
         "consents": consents,
         "shown_recipients": shown_recipients,

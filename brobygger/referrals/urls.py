@@ -11,6 +11,7 @@ urlpatterns = [
     path("henvisninger/<int:pk>/tildel/", views.referral_assign, name="referral_assign"),
     path("henvisninger/<int:pk>/flet/", views.referral_merge, name="referral_merge"),
     path("forloeb/<int:pk>/", views.course_detail, name="course_detail"),
+    path("forloeb/<int:pk>/ret/", views.course_change, name="course_change"),
     path("forloeb/<int:pk>/plan/", views.relative_plan, name="relative_plan"),
     path("personer/<int:person_pk>/samtykke/ny/", views.consent_create, name="consent_create"),
     path("samtykke/<int:pk>/tilbagetraek/", views.consent_withdraw, name="consent_withdraw"),

@@ -285,16 +285,36 @@ def referral_create(request: HttpRequest) -> HttpResponse:
 @role_required(Role.COORDINATOR, *PEERS)
 @require_http_methods(["GET", "POST"])
 def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    # Reading may go through a break-the-glass grant; a change (POST) never does.
-    course = access.get_course_for(request.user, pk, glass=request.method == "GET")
-    can_edit = access.can_edit_course(request.user, course)
+    """The course as its peer and coordinator use it every day. Changing the phase and
+    dates or ending the course has its own page (`course_change`), so the page everyone
+    opens renders no forms and computes no ending preview (issue 19); a post here is
+    handled as there, for forms and bookmarks that still post to this address."""
+    if request.method == "POST":
+        return course_change(request, pk)
+    # Reading may go through a break-the-glass grant; a change never does.
+    course = access.get_course_for(request.user, pk, glass=True)
+    context = {
+        "course": course,
+        "person": course.person,
+        "can_edit": access.can_edit_course(request.user, course),
+        "through_glass": policy.through_glass(course),
+        **access.course_page_for(request.user, course),
+    }
+    return render(request, "referrals/course_detail.html", context)
+
+
+@role_required(Role.COORDINATOR, *PEERS)
+@require_http_methods(["GET", "POST"])
+def course_change(request: HttpRequest, pk: int) -> HttpResponse:
+    """Change the phase and dates, or end the course (with a preview of what stops)."""
+    course = access.get_course_for(request.user, pk)
+    if not access.can_edit_course(request.user, course) or course.ended_on is not None:
+        raise Http404
     course_form = CourseForm(initial={n: getattr(course, n) for n in services.COURSE_FIELDS})
     end_form = EndCourseForm(initial={"ended_on": timezone.localdate()})
     chosen: dict[str, Any] = {}  # the end date and reason the preview is for
     status = 200
     if request.method == "POST":
-        if not can_edit or course.ended_on is not None:
-            raise Http404
         action = request.POST.get("action")
         try:
             if action == "preview":
@@ -303,7 +323,7 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 if end_form.is_valid():
                     services.check_end(course, **_chosen_end(end_form))
                     chosen = _chosen_end(end_form)
-                    return _course_page(request, course, can_edit, course_form, end_form, chosen)
+                    return _change_page(request, course, course_form, end_form, chosen)
             elif action == "end":
                 end_form = EndCourseForm(request.POST)
                 if end_form.is_valid():
@@ -327,7 +347,7 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as error:
             apply_validation_error(end_form if action in ("end", "preview") else course_form, error)
         status = 422
-    return _course_page(request, course, can_edit, course_form, end_form, chosen, status=status)
+    return _change_page(request, course, course_form, end_form, chosen, status=status)
 
 
 @role_required(Role.COORDINATOR, Role.RELATIVE_PEER)
@@ -361,10 +381,9 @@ def _chosen_end(form: EndCourseForm) -> dict[str, Any]:
     return {"ended_on": form.cleaned_data["ended_on"], "reason": form.cleaned_data["reason"]}
 
 
-def _course_page(
+def _change_page(
     request: HttpRequest,
     course: Any,
-    can_edit: bool,
     course_form: CourseForm,
     end_form: EndCourseForm,
     chosen: dict[str, Any],
@@ -375,8 +394,6 @@ def _course_page(
     context = {
         "course": course,
         "person": course.person,
-        "can_edit": can_edit,
-        "through_glass": policy.through_glass(course),
         "course_form": course_form,
         "end_form": end_form,
         "ending": access.course_ending_for(
@@ -384,9 +401,8 @@ def _course_page(
         ),
         "ending_on": chosen.get("ended_on"),
         "ending_reason": EndReason(reason).label if chosen else "",
-        **access.course_page_for(request.user, course),
     }
-    return render(request, "referrals/course_detail.html", context, status=status)
+    return render(request, "referrals/course_change.html", context, status=status)
 
 
 @role_required(Role.COORDINATOR)

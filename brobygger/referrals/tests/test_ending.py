@@ -236,18 +236,18 @@ class EndingTests(BaseTestCase):
         self.assertEqual([a.pk for a in preview.appointments], [appointment.pk])
         self.assertEqual(appointment.status, AppointmentStatus.BOOKED)
 
-    def test_the_course_page_lists_what_ending_it_today_cancels(self):
+    def test_the_change_page_lists_what_ending_it_today_cancels(self):
         appointment = self.book(hours=50)
         self.login(self.coordinator)
-        response = self.client.get(reverse("referrals:course_detail", args=[self.alice_course.pk]))
+        response = self.client.get(reverse("referrals:course_change", args=[self.alice_course.pk]))
         self.assertContains(response, "Hvis forløbet slutter i dag som planlagt, stopper dette")
         self.assertContains(response, "Samtaler, der aflyses")
         self.assertContains(response, timezone.localtime(appointment.starts_at).strftime("%H.%M"))
 
-    def test_the_course_page_says_when_nothing_depends_on_the_course(self):
+    def test_the_change_page_says_when_nothing_depends_on_the_course(self):
         bob_course = Course.objects.get(person=self.bob)
         self.login(self.coordinator)
-        response = self.client.get(reverse("referrals:course_detail", args=[bob_course.pk]))
+        response = self.client.get(reverse("referrals:course_change", args=[bob_course.pk]))
         self.assertContains(
             response, "Ingen bookede samtaler, gruppepladser eller spørgeskemaer afhænger af det."
         )

@@ -67,7 +67,7 @@ class EndingPreviewTests(BaseTestCase):
         withdrawn = self.post("preview", TODAY, EndReason.CONSENT_WITHDRAWN)
         self.assertIn(start, withdrawn.context["ending"].administrations)
         self.assertContains(withdrawn, "Samtykket er trukket tilbage")
-        plain = self.client.get(reverse("referrals:course_detail", args=[self.alice_course.pk]))
+        plain = self.client.get(reverse("referrals:course_change", args=[self.alice_course.pk]))
         self.assertIsNone(plain.context["ending_on"])
 
     def test_a_date_before_the_start_gets_a_message_not_a_preview(self):
