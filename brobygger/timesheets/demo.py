@@ -18,7 +18,7 @@ from brobygger.lib.dates import TZ
 from brobygger.lib.rows import insert_rows
 from brobygger.people.models import PeerWorker
 
-from . import months, sources
+from . import hours, months, selectors, sources
 from .models import SOURCES, IndirectCategory, IndirectEntry, Timesheet, TimesheetState
 
 DESCRIPTIONS = {
@@ -66,14 +66,30 @@ def _moment(day: datetime.date, hour: int) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(hour)).replace(tzinfo=TZ)
 
 
-def _target(rng: Any, low: int, high: int) -> int:
-    """Most months land inside the contract band; some a little under or over."""
-    roll = rng.random()
-    if roll < 0.15:
-        return int(low * rng.uniform(0.8, 0.97))
-    if roll < 0.25:
-        return int(high * rng.uniform(1.02, 1.1))
-    return int(rng.uniform(low, high))
+# How each peer's months land against their norm (the absence-adjusted contract band):
+# most near it, a couple under it (a slow start, a thin caseload) and one over it.
+UNDER, NEAR, OVER = "under", "near", "over"
+UNDER_PEERS, OVER_PEERS = 2, 1
+
+
+def _habits(rng: Any, peer_ids: list[int]) -> dict[int, str]:
+    """Which peers work under or over their norm, drawn once from the seed."""
+    chosen = rng.sample(sorted(peer_ids), min(len(peer_ids), UNDER_PEERS + OVER_PEERS))
+    habits = dict.fromkeys(peer_ids, NEAR)
+    for n, pk in enumerate(chosen):
+        habits[pk] = UNDER if n < UNDER_PEERS else OVER
+    return habits
+
+
+def _target(rng: Any, habit: str, low: int, high: int) -> int:
+    """A month's hours: inside the band for most peers (around its middle), 15-25 % under
+    its bottom for the peers who work under it, 8-15 % over its top for the one over."""
+    if habit == UNDER:
+        return int(low * rng.uniform(0.75, 0.85))
+    if habit == OVER:
+        return int(high * rng.uniform(1.08, 1.15))
+    middle = (low + high) / 2
+    return int(rng.uniform(max(low, middle * 0.92), min(high, middle * 1.08)))
 
 
 def _split(rng: Any, total: int, sizes: list[int]) -> list[int]:
@@ -130,6 +146,7 @@ def build_demo(builder: Any) -> None:
     # The months are chosen by the contract the builder made the peer with; the hours by
     # the peer as it is now (a contract may have ended since: people.demo_workforce).
     current = {peer.pk: peer for peer in PeerWorker.objects.filter(pk__in=[p.pk for p in peers])}
+    habits = _habits(rng, [p.pk for p in peers])
     sheets: list[Timesheet] = []
     for peer in peers:
         for back in range(MONTHS_BACK - 1, -1, -1):
@@ -148,13 +165,17 @@ def build_demo(builder: Any) -> None:
         live = sources.live_totals({s.peer_id: s.peer.user_id for s in group}, year, month)
         following = months.first_day(*months.add_months(year, month, 1))
         month_days = [d for d in months.days(year, month) if d.weekday() < 5 and d <= today]
+        # The norm every page measures against: absences (scheduling's demo) taken off.
+        bands = hours.norms(
+            {s.peer_id: selectors.contract_of(s.peer) for s in group},
+            months.first_day(year, month),
+            months.last_day(year, month),
+        )
         for sheet in group:
             peer = sheet.peer
-            working = months.working_days(
-                year, month, contract_start=peer.contract_start, contract_end=peer.contract_end
-            )
-            low = months.contract_minutes(peer.hours_min, working)
-            high = months.contract_minutes(peer.hours_max, working)
+            band = bands[peer.pk]
+            working = band.working_days - band.absent_days
+            low, high = band.contract_min, band.contract_max
             days = [
                 d
                 for d in month_days
@@ -163,7 +184,7 @@ def build_demo(builder: Any) -> None:
             ]
             if not days:
                 continue
-            target = _target(rng, low, high)
+            target = _target(rng, habits[peer.pk], low, high)
             if (year, month) == this:  # the month so far
                 target = target * len(days) // max(working, 1)
             counted = sum(live[peer.pk].values())
