@@ -6,7 +6,7 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
@@ -128,7 +128,12 @@ def peer_profiles(peers: Iterable[PeerWorker], hours_per_course: Decimal) -> lis
                 gender=peer.gender,
                 age_band=peer.age_band,
                 unit_ids=frozenset(u.pk for u in peer.units.all()),
-                free_hours=float(max(peer.hours_max - busy, Decimal(0)) * share),
+                # To a tenth of an hour, down: the words say "10.1 h free", not 10.125.
+                free_hours=float(
+                    (max(peer.hours_max - busy, Decimal(0)) * share).quantize(
+                        Decimal("0.1"), rounding=ROUND_DOWN
+                    )
+                ),
                 paused=getattr(peer, "paused_until", None) is not None,
             )
         )
