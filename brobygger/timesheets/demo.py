@@ -66,30 +66,14 @@ def _moment(day: datetime.date, hour: int) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(hour)).replace(tzinfo=TZ)
 
 
-# How each peer's months land against their norm (the absence-adjusted contract band):
-# most near it, a couple under it (a slow start, a thin caseload) and one over it.
-UNDER, NEAR, OVER = "under", "near", "over"
-UNDER_PEERS, OVER_PEERS = 2, 1
-
-
-def _habits(rng: Any, peer_ids: list[int]) -> dict[int, str]:
-    """Which peers work under or over their norm, drawn once from the seed."""
-    chosen = rng.sample(sorted(peer_ids), min(len(peer_ids), UNDER_PEERS + OVER_PEERS))
-    habits = dict.fromkeys(peer_ids, NEAR)
-    for n, pk in enumerate(chosen):
-        habits[pk] = UNDER if n < UNDER_PEERS else OVER
-    return habits
-
-
-def _target(rng: Any, habit: str, low: int, high: int) -> int:
-    """A month's hours: inside the band for most peers (around its middle), 15-25 % under
-    its bottom for the peers who work under it, 8-15 % over its top for the one over."""
-    if habit == UNDER:
-        return int(low * rng.uniform(0.75, 0.85))
-    if habit == OVER:
-        return int(high * rng.uniform(1.08, 1.15))
-    middle = (low + high) / 2
-    return int(rng.uniform(max(low, middle * 0.92), min(high, middle * 1.08)))
+def _target(rng: Any, low: int, high: int) -> int:
+    """Most months land inside the contract band; some a little under or over."""
+    roll = rng.random()
+    if roll < 0.15:
+        return int(low * rng.uniform(0.8, 0.97))
+    if roll < 0.25:
+        return int(high * rng.uniform(1.02, 1.1))
+    return int(rng.uniform(low, high))
 
 
 def _split(rng: Any, total: int, sizes: list[int]) -> list[int]:
@@ -146,7 +130,6 @@ def build_demo(builder: Any) -> None:
     # The months are chosen by the contract the builder made the peer with; the hours by
     # the peer as it is now (a contract may have ended since: people.demo_workforce).
     current = {peer.pk: peer for peer in PeerWorker.objects.filter(pk__in=[p.pk for p in peers])}
-    habits = _habits(rng, [p.pk for p in peers])
     sheets: list[Timesheet] = []
     for peer in peers:
         for back in range(MONTHS_BACK - 1, -1, -1):
@@ -184,7 +167,7 @@ def build_demo(builder: Any) -> None:
             ]
             if not days:
                 continue
-            target = _target(rng, habits[peer.pk], low, high)
+            target = _target(rng, low, high)
             if (year, month) == this:  # the month so far
                 target = target * len(days) // max(working, 1)
             counted = sum(live[peer.pk].values())
