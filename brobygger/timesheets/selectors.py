@@ -124,11 +124,6 @@ def _figures(rows: list[dict[str, Any]], year: int, month: int) -> dict[int, Mon
     for row in rows:
         band = bands.get(row["pk"]) or hours.contract_band(contracts[row["pk"]], first, last)
         days = band.working_days
-        absence = {
-            "absent_days": band.absent_days,
-            "absence_min": band.absence_min,
-            "absence_max": band.absence_max,
-        }
         if row["pk"] in drafts:
             result[row["pk"]] = MonthFigures(
                 peer_id=row["pk"],
@@ -139,7 +134,9 @@ def _figures(rows: list[dict[str, Any]], year: int, month: int) -> dict[int, Mon
                 working_days=days,
                 from_snapshot=False,
                 timesheet_id=row["sheet__id"],
-                **absence,
+                absent_days=band.absent_days,
+                absence_min=band.absence_min,
+                absence_max=band.absence_max,
             )
         else:
             result[row["pk"]] = MonthFigures(
@@ -151,7 +148,9 @@ def _figures(rows: list[dict[str, Any]], year: int, month: int) -> dict[int, Mon
                 working_days=days,
                 from_snapshot=True,
                 timesheet_id=row["sheet__id"],
-                **absence,
+                absent_days=band.absent_days,
+                absence_min=band.absence_min,
+                absence_max=band.absence_max,
             )
     return result
 
@@ -236,11 +235,6 @@ def month_page(peer: PeerWorker, year: int, month: int) -> dict[str, Any]:
     live = live_figures(peer, year, month)
     band = norm_of(peer, year, month)
     days = band.working_days
-    absence = {
-        "absent_days": band.absent_days,
-        "absence_min": band.absence_min,
-        "absence_max": band.absence_max,
-    }
     snapshot = sheet.snapshot() if sheet is not None else None
     if snapshot is not None and sheet is not None:
         figures = MonthFigures(
@@ -252,7 +246,9 @@ def month_page(peer: PeerWorker, year: int, month: int) -> dict[str, Any]:
             working_days=days,
             from_snapshot=True,
             timesheet_id=sheet.pk,
-            **absence,
+            absent_days=band.absent_days,
+            absence_min=band.absence_min,
+            absence_max=band.absence_max,
         )
     else:
         figures = MonthFigures(
@@ -264,7 +260,9 @@ def month_page(peer: PeerWorker, year: int, month: int) -> dict[str, Any]:
             working_days=days,
             from_snapshot=False,
             timesheet_id=sheet.pk if sheet else None,
-            **absence,
+            absent_days=band.absent_days,
+            absence_min=band.absence_min,
+            absence_max=band.absence_max,
         )
     drift = [
         {"source": s, "snapshot": snapshot[s], "live": live[s]}

@@ -5,6 +5,7 @@ absences never overlap, in the service and in the database."""
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
@@ -99,7 +100,7 @@ class RecordPastChecksAvailabilityTests(BaseTestCase):
         day = self.last_weekday()
         services.add_exception(actor=None, peer=self.peer, starts_on=day, kind=ExceptionKind.SICK)
         starts_at = local_datetime(day, datetime.time(10))
-        fields = {
+        fields: dict[str, Any] = {
             "actor": self.peer.user,
             "course": self.alice_course,
             "starts_at": starts_at,
@@ -108,7 +109,7 @@ class RecordPastChecksAvailabilityTests(BaseTestCase):
         }
         with self.assertRaisesMessage(Exception, "er syg") as caught:
             services.record_past(**fields)
-        self.assertEqual(caught.exception.error_list[0].code, "outside_hours")  # type: ignore[attr-defined]
+        self.assertEqual(caught.exception.error_list[0].code, "outside_hours")
         self.assertFalse(Appointment.objects.exists())
         made = services.record_past(**fields, override_reason="Kom ind for en samtale alligevel")
         self.assertEqual(made.override_reason, "Kom ind for en samtale alligevel")

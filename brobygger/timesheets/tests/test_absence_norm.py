@@ -4,6 +4,7 @@ under/over contract (timesheets.hours.norms)."""
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -49,7 +50,9 @@ class AbsenceNormTests(TimesheetTestCase):
         self.away(first, last, ExceptionKind.SICK)
         figures = selectors.figures_for(self.peer, 2026, 4)
         self.assertEqual(figures.absent_days, 2)
-        self.assertEqual(figures.contract_min, months.contract_minutes(8, figures.working_days - 2))
+        self.assertEqual(
+            figures.contract_min, months.contract_minutes(Decimal(8), figures.working_days - 2)
+        )
 
     def test_an_absence_across_months_counts_in_each_its_own_days(self):
         self.away(datetime.date(2026, 9, 28), datetime.date(2026, 10, 2))  # Mon-Fri
