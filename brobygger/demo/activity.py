@@ -39,9 +39,11 @@ class ActivityMixin:
             ]
             scheduling.set_windows(actor=self.coordinator, peer=peer, windows=windows)
         # A week's holiday for every third peer, one entry each (issue 19), after the two
-        # weeks the demo books conversations in, so no booking falls in a holiday.
+        # weeks the demo books conversations in, so no booking falls in a holiday, and
+        # after the four weeks matching looks ahead (matching.selectors.COMING_DAYS), so
+        # the demo's courses are assigned as before absences lowered free hours there.
         for n, peer in enumerate(self.peers[::3]):
-            weeks = 3 + n % 5
+            weeks = 4 + n % 5
             monday = self.today + datetime.timedelta(days=7 - self.today.weekday() + 7 * weeks)
             scheduling.add_exception(
                 actor=peer.user,

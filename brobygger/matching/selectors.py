@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from collections.abc import Iterable
-from decimal import Decimal
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
@@ -12,6 +14,8 @@ from django.utils import timezone
 
 from brobygger.people.models import PeerPause, PeerWorker
 from brobygger.referrals.models import Course, Referral, ReferralStatus
+from brobygger.scheduling.models import AvailabilityException
+from brobygger.timesheets import hours
 
 from .engine import PeerProfile, ReferralProfile
 from .models import MatchDecline
@@ -42,11 +46,79 @@ def peer_queryset() -> QuerySet[PeerWorker]:
     )
 
 
+# The coming period a new course starts in: a peer away for part of it has that share of
+# their free hours; a peer away for all of it gets no new persons (issue 19).
+COMING_DAYS = 28
+
+
+@dataclass(frozen=True)
+class ComingAbsence:
+    """A peer's whole days away in the coming period (timesheets.hours: the same working
+    days as the monthly norm)."""
+
+    working_days: int
+    absent_days: int
+    until: datetime.date  # the last day of the absence that reaches furthest
+    kind: str
+
+    @property
+    def present_share(self) -> Decimal:
+        if self.working_days == 0:
+            return Decimal(0)
+        return Decimal(self.working_days - self.absent_days) / self.working_days
+
+    @property
+    def whole_period(self) -> bool:
+        return self.absent_days >= self.working_days
+
+
+def coming_absences(peers: Iterable[PeerWorker]) -> dict[int, ComingAbsence]:
+    """The peers away on at least one working day of the coming `COMING_DAYS` days, by id.
+    One query."""
+    listed = list(peers)
+    first = timezone.localdate()
+    last = first + datetime.timedelta(days=COMING_DAYS - 1)
+    entries: dict[int, list[tuple[datetime.date, datetime.date, str]]] = defaultdict(list)
+    rows = (
+        AvailabilityException.objects.away()
+        .touching(first, last)
+        .filter(peer_id__in=[p.pk for p in listed], start_time__isnull=True)
+        .order_by("starts_on")
+        .values_list("peer_id", "starts_on", "ends_on", "kind")
+    )
+    for peer_id, starts_on, ends_on, kind in rows:
+        entries[peer_id].append((starts_on, ends_on, kind))
+    result = {}
+    for peer in listed:
+        if not entries[peer.pk]:
+            continue
+        contract = hours.Contract(
+            peer.hours_max,
+            peer.hours_max,
+            peer.contract_start,
+            peer.contract_end,
+            away=tuple((s, e) for s, e, _k in entries[peer.pk]),
+        )
+        norm = hours.contract_band(contract, first, last)
+        if norm.absent_days == 0:
+            continue
+        _s, until, kind = max(entries[peer.pk], key=lambda e: e[1])
+        result[peer.pk] = ComingAbsence(norm.working_days, norm.absent_days, until, kind)
+    return result
+
+
 def peer_profiles(peers: Iterable[PeerWorker], hours_per_course: Decimal) -> list[PeerProfile]:
-    """Free hours: the top of the contract band less the expected hours of active courses."""
+    """Free hours: the top of the contract band less the expected hours of active courses,
+    times the share of the coming period the peer is not away. Each peer gets its
+    `coming_absence` (or None) for the pages' words."""
+    listed = list(peers)
+    away = coming_absences(listed)
     profiles = []
-    for peer in peers:
+    for peer in listed:
         busy = Decimal(getattr(peer, "caseload", 0)) * hours_per_course
+        absence = away.get(peer.pk)
+        peer.coming_absence = absence  # type: ignore[attr-defined]
+        share = absence.present_share if absence is not None else Decimal(1)
         profiles.append(
             PeerProfile(
                 id=peer.pk,
@@ -56,7 +128,12 @@ def peer_profiles(peers: Iterable[PeerWorker], hours_per_course: Decimal) -> lis
                 gender=peer.gender,
                 age_band=peer.age_band,
                 unit_ids=frozenset(u.pk for u in peer.units.all()),
-                free_hours=float(max(peer.hours_max - busy, Decimal(0))),
+                # To a tenth of an hour, down: the words say "10.1 h free", not 10.125.
+                free_hours=float(
+                    (max(peer.hours_max - busy, Decimal(0)) * share).quantize(
+                        Decimal("0.1"), rounding=ROUND_DOWN
+                    )
+                ),
                 paused=getattr(peer, "paused_until", None) is not None,
             )
         )
@@ -121,6 +198,12 @@ def tag_names() -> dict[str, str]:
 
 def suggestions_for(referral: Referral, *, limit: int = 5) -> list[dict[str, Any]]:
     """The best peers for one referral, each with the score in words."""
+    return suggestions_page(referral, limit=limit)["suggestions"]
+
+
+def suggestions_page(referral: Referral, *, limit: int = 5) -> dict[str, Any]:
+    """The best peers for one referral, each with the score in words, and the peers left
+    out today with why (on pause, away for the coming weeks)."""
     from . import engine, words
     from .models import MatchingSettings
 
@@ -136,10 +219,22 @@ def suggestions_for(referral: Referral, *, limit: int = 5) -> list[dict[str, Any
         hours_per_course=float(config.hours_per_course),
     )
     names = tag_names()
-    return [
-        {"peer": peers[s.peer_id], "score": f"{s.score:g}", "reasons": words.explanation(s, names)}
+    suggestions = [
+        {
+            "peer": peers[s.peer_id],
+            "score": f"{s.score:g}",
+            "reasons": words.explanation(
+                s, names, away=getattr(peers[s.peer_id], "coming_absence", None)
+            ),
+        }
         for s in found
     ]
+    return {"suggestions": suggestions, "not_offered": not_offered_today(peers.values())}
+
+
+def not_offered_today(peers: Iterable[PeerWorker]) -> list[dict[str, Any]]:
+    """Paused, or away for the whole coming period (no query: from the pool's marks)."""
+    return not_offered(peers, leaving=False)
 
 
 def proposals_for_peer(user: Any) -> QuerySet[Referral]:
@@ -210,8 +305,23 @@ def day_words(day: Any) -> str:
     return date_format(day, "j. F" if this_year else "j. F Y")
 
 
+def away_words(absence: ComingAbsence) -> str:
+    """Why a peer away for all the coming weeks gets no new persons, in words."""
+    from django.utils.translation import gettext as _
+
+    from brobygger.scheduling.models import ExceptionKind
+
+    if absence.kind == ExceptionKind.HOLIDAY:
+        words = _("on holiday until %(day)s: no new persons before then")
+    elif absence.kind == ExceptionKind.SICK:
+        words = _("off sick until %(day)s: no new persons before then")
+    else:
+        words = _("away until %(day)s: no new persons before then")
+    return words % {"day": day_words(absence.until)}
+
+
 def not_offered(
-    peers: Iterable[PeerWorker], *, exclude: PeerWorker | None = None
+    peers: Iterable[PeerWorker], *, exclude: PeerWorker | None = None, leaving: bool = True
 ) -> list[dict[str, Any]]:
     """Peers matching leaves out today, each with why: on pause, or leaving.
 
@@ -226,7 +336,16 @@ def not_offered(
         for p in peers
         if getattr(p, "paused_until", None) is not None
     ]
-    leaving = (
+    rows += [
+        {"peer": p, "why": away_words(p.coming_absence)}  # type: ignore[attr-defined]
+        for p in peers
+        if getattr(p, "paused_until", None) is None
+        and getattr(p, "coming_absence", None) is not None
+        and p.coming_absence.whole_period  # type: ignore[attr-defined]
+    ]
+    if not leaving:
+        return rows
+    departing = (
         PeerWorker.objects.active()
         .filter(departure__isnull=False)
         .filter(
@@ -237,14 +356,14 @@ def not_offered(
         .order_by("user__first_name", "user__last_name")
     )
     if exclude is not None:
-        leaving = leaving.exclude(pk=exclude.pk)
+        departing = departing.exclude(pk=exclude.pk)
     rows += [
         {
             "peer": p,
             "why": _("leaving; last working day %(day)s")
             % {"day": day_words(p.departure.last_day)},
         }
-        for p in leaving
+        for p in departing
     ]
     return rows
 

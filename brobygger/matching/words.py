@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -52,10 +53,20 @@ def reason_text(reason: Reason, tag_names: Mapping[str, str]) -> str:
     return reason.code
 
 
-def explanation(suggestion: Suggestion, tag_names: Mapping[str, str]) -> list[dict[str, str]]:
-    """Each part of the score in words, with its points; the points add up to the score."""
-    return [
-        {"text": reason_text(r, tag_names), "points": f"{r.points:g}"}
-        for r in suggestion.reasons
-        if r.points or r.code == "blocked"
-    ]
+def explanation(
+    suggestion: Suggestion, tag_names: Mapping[str, str], *, away: Any = None
+) -> list[dict[str, str]]:
+    """Each part of the score in words, with its points; the points add up to the score.
+    `away` (matching.selectors.ComingAbsence) says why the free hours are fewer."""
+    lines = []
+    for r in suggestion.reasons:
+        if not (r.points or r.code == "blocked"):
+            continue
+        text = reason_text(r, tag_names)
+        if r.code == "free_hours" and away is not None:
+            text += " " + _("(away %(n)d of the coming %(of)d working days)") % {
+                "n": away.absent_days,
+                "of": away.working_days,
+            }
+        lines.append({"text": text, "points": f"{r.points:g}"})
+    return lines

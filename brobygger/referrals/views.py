@@ -102,9 +102,9 @@ def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["transition_form"] = TransitionForm()
         context["assign_form"] = AssignForm(peers=selectors.compatible_peers(referral))
         if referral.status == ReferralStatus.TRIAGED:
-            from brobygger.matching.selectors import suggestions_for
+            from brobygger.matching.selectors import suggestions_page
 
-            context["suggestions"] = suggestions_for(referral)
+            context |= suggestions_page(referral)
     return render(request, "referrals/referral_detail.html", context)
 
 

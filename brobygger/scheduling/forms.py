@@ -56,6 +56,11 @@ class OverrideMixin(forms.Form):
         return self.is_bound and bool(self.data.get(self.add_prefix("book_anyway")))
 
 
+class UncancelForm(OverrideMixin):
+    """Book a cancelled conversation again: only the "Book anyway" part, asked for when
+    the time no longer suits the peer."""
+
+
 class WhenMixin(OverrideMixin):
     date = forms.DateField(label=_("Date"), widget=DateInput())
     time = forms.TimeField(label=_("Time"), widget=TimeInput())

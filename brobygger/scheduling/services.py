@@ -34,6 +34,7 @@ from .models import (
 
 MIN_MINUTES, MAX_MINUTES = 10, 240
 NO_OVERLAP_CONSTRAINTS = ("appointment_peer_no_overlap", "appointment_person_no_overlap")
+EXCEPTION_NO_OVERLAP = "exception_peer_no_overlap"  # migration 0008, PostgreSQL
 
 
 def _clash_message(appointment: Appointment, clash: Appointment) -> str:
@@ -330,7 +331,9 @@ def cancel(*, actor: Any, appointment: Appointment, by: str, reason: str) -> App
     return appointment
 
 
-def uncancel(*, actor: Any, appointment: Appointment) -> Appointment:
+def uncancel(*, actor: Any, appointment: Appointment, override_reason: str = "") -> Appointment:
+    """Booked again at the same time: the same check as a new booking, since the peer
+    may have become away (or changed their hours) since it was cancelled."""
     if appointment.status != AppointmentStatus.CANCELLED:
         raise ValidationError(_("The conversation is not cancelled."), code="status")
     if appointment.starts_at < timezone.now():
@@ -338,19 +341,34 @@ def uncancel(*, actor: Any, appointment: Appointment) -> Appointment:
     people_services.ensure_may_start(appointment.person_id)
     with kept_on_failure(appointment), transaction.atomic():
         _check_month_open(appointment)
+        override = check_availability(
+            peers=[appointment.peer],
+            starts_at=appointment.starts_at,
+            ends_at=appointment.ends_at,
+            override_reason=override_reason,
+        )
         appointment.status = AppointmentStatus.BOOKED
         appointment.cancelled_by = ""
         appointment.cancel_reason = ""
+        appointment.override_reason = override.get("override_reason", "")
         appointment.sequence += 1
         _guarded_save(
             appointment,
-            update_fields=["status", "cancelled_by", "cancel_reason", "sequence", "updated_at"],
+            update_fields=[
+                "status",
+                "cancelled_by",
+                "cancel_reason",
+                "override_reason",
+                "sequence",
+                "updated_at",
+            ],
         )
         record_event(
             actor=actor,
             verb="appointment.uncancelled",
             obj=appointment,
             person_id=appointment.person_id,
+            data=override or None,
         )
     return appointment
 
@@ -401,6 +419,19 @@ def set_windows(
         )
 
 
+def _overlap_error(clash: AvailabilityException | None) -> ValidationError:
+    if clash is None:  # removed again since: the message cannot name it
+        words = _("This overlaps another entry. Reload the page and try again.")
+    else:
+        words = _(
+            "This overlaps %(what)s %(period)s. Remove that entry first, or choose other days."
+        ) % {
+            "what": clash.get_kind_display().lower(),
+            "period": format_period(clash.starts_on, clash.ends_on),
+        }
+    return ValidationError({"starts_on": words}, code="overlap")
+
+
 def add_exception(
     *,
     actor: Any,
@@ -436,20 +467,16 @@ def add_exception(
         PeerWorker.objects.select_for_update().filter(pk=peer.pk).first()
         clash = selectors.overlapping_exception(peer, starts_on, ends_on, start_time, end_time)
         if clash is not None:
-            raise ValidationError(
-                {
-                    "starts_on": _(
-                        "This overlaps %(what)s %(period)s. Remove that entry first, "
-                        "or choose other days."
-                    )
-                    % {
-                        "what": clash.get_kind_display().lower(),
-                        "period": format_period(clash.starts_on, clash.ends_on),
-                    }
-                },
-                code="overlap",
-            )
-        exception.save()
+            raise _overlap_error(clash)
+        try:
+            # PostgreSQL has the last word (exclusion constraint, migration 0008).
+            with transaction.atomic():
+                exception.save()
+        except IntegrityError as error:
+            if EXCEPTION_NO_OVERLAP not in str(error):
+                raise
+            clash = selectors.overlapping_exception(peer, starts_on, ends_on, start_time, end_time)
+            raise _overlap_error(clash) from error
         record_event(
             actor=actor,
             verb="availability.exception",
@@ -480,10 +507,14 @@ def record_past(
     status: str = AppointmentStatus.HELD,
     place_kind: str = "",
     place: str = "",
+    override_reason: str = "",
 ) -> Appointment:
     """A conversation that already took place but was never booked (a talk on the ward).
 
-    It takes up the peer's time like any other, so it goes through the same guard.
+    It takes up the peer's time like any other, so it goes through the same guard, and
+    the same availability check as a booking: a conversation recorded on a day the peer
+    was away (or a public holiday, or outside their hours) is most likely a wrong date,
+    so it asks for the reason before it counts in the peer's hours.
     """
     if status not in (AppointmentStatus.HELD, AppointmentStatus.NO_SHOW):
         raise ValidationError(_("Choose held or did not come."), code="status")
@@ -507,12 +538,19 @@ def record_past(
         )
         if status == AppointmentStatus.HELD:
             _check_month_open(appointment)
+        override = check_availability(
+            peers=[course.peer],
+            starts_at=appointment.starts_at,
+            ends_at=appointment.ends_at,
+            override_reason=override_reason,
+        )
+        appointment.override_reason = override.get("override_reason", "")
         _guarded_save(appointment)
         record_event(
             actor=actor,
             verb="appointment.recorded",
             obj=appointment,
             person_id=course.person_id,
-            data={"minutes": minutes, "status": status},
+            data={"minutes": minutes, "status": status, **override},
         )
     return appointment

@@ -20,7 +20,14 @@ from brobygger.people.access import get_peer_for
 from brobygger.people.selectors import units_for
 
 from . import access, selectors, services
-from .forms import BookForm, CancelForm, ExceptionForm, RescheduleForm, WindowsForm
+from .forms import (
+    BookForm,
+    CancelForm,
+    ExceptionForm,
+    RescheduleForm,
+    UncancelForm,
+    WindowsForm,
+)
 from .models import AppointmentStatus
 
 PEERS = (Role.PEER_WORKER, Role.RELATIVE_PEER)
@@ -118,7 +125,8 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
     role = getattr(request.user, "role", "")
     cancel_form = CancelForm(initial={"by": "coordinator" if role == Role.COORDINATOR else "peer"})
-    confirm = outside = False
+    uncancel_form = UncancelForm(prefix=None)
+    confirm = outside = uncancel_outside = False
     if request.method == "POST":
         action = request.POST.get("action", "")
         try:
@@ -150,16 +158,27 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     messages.success(request, _("The conversation was cancelled."))
                     return redirect("scheduling:appointment", pk=appointment.pk)
             elif action == "uncancel":
-                services.uncancel(actor=request.user, appointment=appointment)
-                messages.success(request, _("The conversation is booked again."))
-                return redirect("scheduling:appointment", pk=appointment.pk)
+                uncancel_form = UncancelForm(request.POST)
+                uncancel_outside = uncancel_form.show_override()
+                if uncancel_form.is_valid():
+                    services.uncancel(
+                        actor=request.user,
+                        appointment=appointment,
+                        override_reason=uncancel_form.cleaned_data["override"],
+                    )
+                    messages.success(request, _("The conversation is booked again."))
+                    return redirect("scheduling:appointment", pk=appointment.pk)
             elif action in (AppointmentStatus.HELD, AppointmentStatus.NO_SHOW):
                 services.mark(actor=request.user, appointment=appointment, status=action)
                 messages.success(request, _("Saved."))
                 return redirect("scheduling:appointment", pk=appointment.pk)
         except ValidationError as error:
             target = reschedule_form if action == "reschedule" else cancel_form
-            if action in ("reschedule", "cancel"):
+            if action == "uncancel" and uncancel_form.show_override(error):
+                # Away, a public holiday or outside the hours: ask for "Book anyway".
+                uncancel_outside = True
+                apply_validation_error(uncancel_form, error)
+            elif action in ("reschedule", "cancel"):
                 confirm = _over_contract(target, error)
                 outside = action == "reschedule" and reschedule_form.show_override(error)
                 apply_validation_error(target, error)
@@ -173,6 +192,8 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "cancel_form": cancel_form,
         "confirm": confirm,
         "outside": outside,
+        "uncancel_form": uncancel_form,
+        "uncancel_outside": uncancel_outside,
         "now": timezone.now(),
     }
     return render(

@@ -18,7 +18,7 @@ from brobygger.lib.dates import TZ
 from brobygger.lib.rows import insert_rows
 from brobygger.people.models import PeerWorker
 
-from . import months, sources
+from . import hours, months, selectors, sources
 from .models import SOURCES, IndirectCategory, IndirectEntry, Timesheet, TimesheetState
 
 DESCRIPTIONS = {
@@ -148,13 +148,17 @@ def build_demo(builder: Any) -> None:
         live = sources.live_totals({s.peer_id: s.peer.user_id for s in group}, year, month)
         following = months.first_day(*months.add_months(year, month, 1))
         month_days = [d for d in months.days(year, month) if d.weekday() < 5 and d <= today]
+        # The norm every page measures against: absences (scheduling's demo) taken off.
+        bands = hours.norms(
+            {s.peer_id: selectors.contract_of(s.peer) for s in group},
+            months.first_day(year, month),
+            months.last_day(year, month),
+        )
         for sheet in group:
             peer = sheet.peer
-            working = months.working_days(
-                year, month, contract_start=peer.contract_start, contract_end=peer.contract_end
-            )
-            low = months.contract_minutes(peer.hours_min, working)
-            high = months.contract_minutes(peer.hours_max, working)
+            band = bands[peer.pk]
+            working = band.working_days - band.absent_days
+            low, high = band.contract_min, band.contract_max
             days = [
                 d
                 for d in month_days

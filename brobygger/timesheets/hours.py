@@ -13,18 +13,24 @@ sources into these kinds and measures them against this contract band:
 The contract band over a period is the weekly hours times the period's working days
 (Monday to Friday, not Danish public holidays, inside the contract) divided by 5, rounded
 to the minute once for the whole period, so a month on the dashboard has exactly the
-band of the same month on the timesheet.
+band of the same month on the timesheet. Whole days away (holiday, sickness, time off:
+scheduling's absences) that fall on those working days are not expected work: they come
+off the working days before the band is computed (issue 19), so a peer on a week's
+holiday is held to four fifths of the month, not to the hours of a month at work.
+Absences of a few hours on one day do not lower the norm: the day is still a working day.
 """
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+
+from brobygger.scheduling.models import AvailabilityException
 
 from . import months, sources
 
@@ -63,20 +69,65 @@ class Contract:
     hours_max: Decimal
     start: datetime.date | None
     end: datetime.date | None
+    # Whole days away as (first day, last day) ranges, both included (see `norms`).
+    away: tuple[tuple[datetime.date, datetime.date], ...] = ()
 
 
-def contract_band(
-    contract: Contract, first: datetime.date, last: datetime.date
-) -> tuple[int, int, int]:
-    """(working days, minutes from, minutes to) of the contract over first..last."""
+@dataclass(frozen=True)
+class Norm:
+    """The contract band over a period: working days, the days away among them, and the
+    minutes expected from and to, with the minutes the absence took off each end."""
+
+    working_days: int
+    absent_days: int
+    contract_min: int
+    contract_max: int
+    absence_min: int = 0
+    absence_max: int = 0
+
+
+def contract_band(contract: Contract, first: datetime.date, last: datetime.date) -> Norm:
+    """The contract's norm over first..last, whole days away taken off."""
     days = months.working_days_between(
         first, last, contract_start=contract.start, contract_end=contract.end
     )
-    return (
-        days,
-        months.contract_minutes(contract.hours_min, days),
-        months.contract_minutes(contract.hours_max, days),
+    absent = months.absent_working_days(
+        contract.away, first, last, contract_start=contract.start, contract_end=contract.end
     )
+    full_min = months.contract_minutes(contract.hours_min, days)
+    full_max = months.contract_minutes(contract.hours_max, days)
+    low = months.contract_minutes(contract.hours_min, days - absent)
+    high = months.contract_minutes(contract.hours_max, days - absent)
+    return Norm(days, absent, low, high, full_min - low, full_max - high)
+
+
+def with_absences(
+    contracts: Mapping[int, Contract], first: datetime.date, last: datetime.date
+) -> dict[int, Contract]:
+    """The contracts (by peer id) with each peer's whole days away in first..last filled
+    in. One query whatever the number of peers."""
+    away: dict[int, list[tuple[datetime.date, datetime.date]]] = {pk: [] for pk in contracts}
+    rows = (
+        AvailabilityException.objects.away()
+        .touching(first, last)
+        .filter(peer_id__in=list(contracts), start_time__isnull=True)
+        .order_by("starts_on")
+        .values_list("peer_id", "starts_on", "ends_on")
+    )
+    for peer_id, starts_on, ends_on in rows:
+        away[peer_id].append((starts_on, ends_on))
+    return {pk: replace(contract, away=tuple(away[pk])) for pk, contract in contracts.items()}
+
+
+def norms(
+    contracts: Mapping[int, Contract], first: datetime.date, last: datetime.date
+) -> dict[int, Norm]:
+    """Each peer's norm over first..last with their absences: the one function every page
+    that says "under/over contract" uses. One query."""
+    if not contracts:
+        return {}
+    filled = with_absences(contracts, first, last)
+    return {pk: contract_band(contract, first, last) for pk, contract in filled.items()}
 
 
 @dataclass(frozen=True)
@@ -87,6 +138,7 @@ class PeerHours:
     contract_min: int
     contract_max: int
     working_days: int
+    absent_days: int = 0
 
     @property
     def total(self) -> int:
@@ -108,15 +160,20 @@ class PeerHours:
 def peer_hours(
     peers: Iterable[tuple[int, int, Contract]], first: datetime.date, last: datetime.date
 ) -> dict[int, PeerHours]:
-    """Hours per kind and the contract band for each (peer id, user id, contract), over
-    the local days first..last. The queries of `sources.period_totals`, whatever the
-    number of peers."""
+    """Hours per kind and the contract band (absences taken off) for each (peer id, user
+    id, contract), over the local days first..last. The queries of
+    `sources.period_totals` and one for the absences, whatever the number of peers."""
     listed = list(peers)
     minutes = sources.period_totals({pk: user_id for pk, user_id, _c in listed}, first, last)
+    bands = norms({pk: contract for pk, _user_id, contract in listed}, first, last)
     result = {}
-    for pk, _user_id, contract in listed:
-        days, low, high = contract_band(contract, first, last)
+    for pk, _user_id, _contract in listed:
+        band = bands[pk]
         result[pk] = PeerHours(
-            minutes=by_kind(minutes[pk]), contract_min=low, contract_max=high, working_days=days
+            minutes=by_kind(minutes[pk]),
+            contract_min=band.contract_min,
+            contract_max=band.contract_max,
+            working_days=band.working_days,
+            absent_days=band.absent_days,
         )
     return result

@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import datetime
 import functools
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
 
 import holidays
@@ -89,6 +90,31 @@ def working_days_between(
     return sum(_working_days_of(year, m) for year, m in _months_touched(first, last)) - (
         _working_days_outside(first, last)
     )
+
+
+def absent_working_days(
+    away: Iterable[tuple[datetime.date, datetime.date]],
+    first: datetime.date,
+    last: datetime.date,
+    *,
+    contract_start: datetime.date | None = None,
+    contract_end: datetime.date | None = None,
+) -> int:
+    """Working days (as in `working_days`) from `first` to `last` inside the contract that
+    fall in one of the `away` ranges (first day, last day, both included). A day in two
+    ranges counts once."""
+    if contract_start is not None:
+        first = max(first, contract_start)
+    if contract_end is not None:
+        last = min(last, contract_end)
+    absent: set[datetime.date] = set()
+    for starts_on, ends_on in away:
+        day, end = max(starts_on, first), min(ends_on, last)
+        while day <= end:
+            if day.weekday() < 5 and day not in _holidays(day.year):
+                absent.add(day)
+            day += datetime.timedelta(days=1)
+    return len(absent)
 
 
 def _months_touched(first: datetime.date, last: datetime.date) -> list[tuple[int, int]]:

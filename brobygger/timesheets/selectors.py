@@ -52,6 +52,10 @@ class MonthFigures:
     working_days: int
     from_snapshot: bool
     timesheet_id: int | None = None
+    # Working days away and the minutes that took off the band (timesheets.hours.norms).
+    absent_days: int = 0
+    absence_min: int = 0
+    absence_max: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -108,21 +112,31 @@ def _figures(rows: list[dict[str, Any]], year: int, month: int) -> dict[int, Mon
     live = sources.live_totals(drafts, year, month) if drafts else {}
     result: dict[int, MonthFigures] = {}
     first, last = months.first_day(year, month), months.last_day(year, month)
-    for row in rows:
-        contract = hours.Contract(
+    contracts = {
+        row["pk"]: hours.Contract(
             row["hours_min"], row["hours_max"], row["contract_start"], row["contract_end"]
         )
-        days, low, high = hours.contract_band(contract, first, last)
+        for row in rows
+    }
+    # A confirmed month keeps the band of its snapshot (absences taken off then): its
+    # absences are looked up only for drafts, so a snapshot month stays one query.
+    bands = hours.norms({pk: contracts[pk] for pk in drafts}, first, last)
+    for row in rows:
+        band = bands.get(row["pk"]) or hours.contract_band(contracts[row["pk"]], first, last)
+        days = band.working_days
         if row["pk"] in drafts:
             result[row["pk"]] = MonthFigures(
                 peer_id=row["pk"],
                 state=TimesheetState.DRAFT.value,
                 minutes=live[row["pk"]],
-                contract_min=low,
-                contract_max=high,
+                contract_min=band.contract_min,
+                contract_max=band.contract_max,
                 working_days=days,
                 from_snapshot=False,
                 timesheet_id=row["sheet__id"],
+                absent_days=band.absent_days,
+                absence_min=band.absence_min,
+                absence_max=band.absence_max,
             )
         else:
             result[row["pk"]] = MonthFigures(
@@ -134,6 +148,9 @@ def _figures(rows: list[dict[str, Any]], year: int, month: int) -> dict[int, Mon
                 working_days=days,
                 from_snapshot=True,
                 timesheet_id=row["sheet__id"],
+                absent_days=band.absent_days,
+                absence_min=band.absence_min,
+                absence_max=band.absence_max,
             )
     return result
 
@@ -160,6 +177,12 @@ def figures_for(peer: PeerWorker, year: int, month: int) -> MonthFigures:
 
 def contract_of(peer: PeerWorker) -> hours.Contract:
     return hours.Contract(peer.hours_min, peer.hours_max, peer.contract_start, peer.contract_end)
+
+
+def norm_of(peer: PeerWorker, year: int, month: int) -> hours.Norm:
+    """The peer's norm of the month, absences taken off (timesheets.hours.norms)."""
+    first, last = months.first_day(year, month), months.last_day(year, month)
+    return hours.norms({peer.pk: contract_of(peer)}, first, last)[peer.pk]
 
 
 def live_figures(peer: PeerWorker, year: int, month: int) -> dict[str, int]:
@@ -210,9 +233,8 @@ def month_page(peer: PeerWorker, year: int, month: int) -> dict[str, Any]:
     sheet = timesheet_of(peer, year, month)
     daily = sources.daily_minutes([peer.pk], year, month).get(peer.pk, {})
     live = live_figures(peer, year, month)
-    days, low, high = hours.contract_band(
-        contract_of(peer), months.first_day(year, month), months.last_day(year, month)
-    )
+    band = norm_of(peer, year, month)
+    days = band.working_days
     snapshot = sheet.snapshot() if sheet is not None else None
     if snapshot is not None and sheet is not None:
         figures = MonthFigures(
@@ -224,17 +246,23 @@ def month_page(peer: PeerWorker, year: int, month: int) -> dict[str, Any]:
             working_days=days,
             from_snapshot=True,
             timesheet_id=sheet.pk,
+            absent_days=band.absent_days,
+            absence_min=band.absence_min,
+            absence_max=band.absence_max,
         )
     else:
         figures = MonthFigures(
             peer_id=peer.pk,
             state=TimesheetState.DRAFT.value,
             minutes=live,
-            contract_min=low,
-            contract_max=high,
+            contract_min=band.contract_min,
+            contract_max=band.contract_max,
             working_days=days,
             from_snapshot=False,
             timesheet_id=sheet.pk if sheet else None,
+            absent_days=band.absent_days,
+            absence_min=band.absence_min,
+            absence_max=band.absence_max,
         )
     drift = [
         {"source": s, "snapshot": snapshot[s], "live": live[s]}

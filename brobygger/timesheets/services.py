@@ -24,7 +24,7 @@ from brobygger.audit.services import record_event
 from brobygger.groups.notes import CPR_PATTERN, named_in
 from brobygger.people.models import PeerWorker, Person
 
-from . import hours, months, sources
+from . import months, selectors, sources
 from .models import (
     DESCRIPTION_LENGTH,
     MAX_ENTRY_MINUTES,
@@ -306,15 +306,10 @@ def delete_entry(*, actor: Any, entry: IndirectEntry) -> None:
 def snapshot_values(peer: PeerWorker, year: int, month: int) -> dict[str, int]:
     """The snapshot fields: minutes per source now, and the contract band of the month."""
     live = sources.live_totals({peer.pk: peer.user_id}, year, month)[peer.pk]
-    contract = hours.Contract(
-        peer.hours_min, peer.hours_max, peer.contract_start, peer.contract_end
-    )
-    _days, low, high = hours.contract_band(
-        contract, months.first_day(year, month), months.last_day(year, month)
-    )
+    band = selectors.norm_of(peer, year, month)
     values = {f"{source}_minutes": live[source] for source in SOURCES}
-    values["contract_min_minutes"] = low
-    values["contract_max_minutes"] = high
+    values["contract_min_minutes"] = band.contract_min
+    values["contract_max_minutes"] = band.contract_max
     return values
 
 

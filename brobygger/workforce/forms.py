@@ -12,6 +12,7 @@ from brobygger.accounts.models import Unit
 from brobygger.groups.forms import TimeInput
 from brobygger.people.forms import DateInput
 from brobygger.people.models import PeerKind, PeerWorker
+from brobygger.scheduling.forms import OverrideMixin
 
 from .models import (
     MAX_SESSION_MINUTES,
@@ -139,7 +140,7 @@ class SupervisionGroupForm(forms.Form):
         )
 
 
-class SessionForm(forms.Form):
+class SessionForm(OverrideMixin):
     date = forms.DateField(label=_("Date"), widget=DateInput())
     time = forms.TimeField(label=_("Starts at"), widget=TimeInput())
     minutes = forms.IntegerField(
@@ -163,3 +164,8 @@ class SessionForm(forms.Form):
     confirm = forms.BooleanField(
         label=_("The themes are in general words and point to nobody"), required=False
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # "Book anyway" shows once the service asked for it, and stays while ticked.
+        self.outside = self.show_override()

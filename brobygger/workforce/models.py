@@ -176,6 +176,11 @@ class SupervisionSession(models.Model):
     minutes = models.PositiveSmallIntegerField(_("length (minutes)"))
     place = models.CharField(_("place"), max_length=200)
     themes = models.TextField(_("themes"), max_length=2000, blank=True)
+    # Why it was planned though a member is away, on a public holiday or outside their
+    # hours (scheduling.services.check_availability); empty when the time suited everyone.
+    override_reason = models.CharField(
+        _("why outside the peers' hours"), max_length=300, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

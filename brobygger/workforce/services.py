@@ -18,6 +18,7 @@ from brobygger.audit.services import record_event
 from brobygger.groups import notes
 from brobygger.people import services as people_services
 from brobygger.people.models import EducationStatus, PeerWorker, Person
+from brobygger.scheduling.services import check_availability
 
 from .models import (
     MAX_SESSION_MINUTES,
@@ -406,6 +407,19 @@ def _check_session(
     return themes, bool(warnings)
 
 
+def _check_members_free(
+    members: list[PeerWorker], starts_at: datetime.datetime, minutes: int, override_reason: str
+) -> dict[str, Any]:
+    if starts_at < timezone.now():
+        return {}
+    return check_availability(
+        peers=members,
+        starts_at=starts_at,
+        ends_at=starts_at + datetime.timedelta(minutes=minutes),
+        override_reason=override_reason,
+    )
+
+
 def add_session(
     *,
     actor: Any,
@@ -415,22 +429,33 @@ def add_session(
     place: str,
     themes: str = "",
     confirmed: bool = False,
+    override_reason: str = "",
 ) -> SupervisionSession:
+    """A session of the group. The members must suit the time as for any booking: not
+    away, not a public holiday, within their hours, unless `override_reason` says why
+    (scheduling.services.check_availability); one registered after the fact took place."""
     themes, warned = _check_session(
         group, starts_at=starts_at, minutes=minutes, themes=themes, confirmed=confirmed
     )
     with transaction.atomic():
+        members = list(group.members.all())
+        override = _check_members_free(members, starts_at, minutes, override_reason)
         session = SupervisionSession(
-            group=group, starts_at=starts_at, minutes=minutes, place=place.strip(), themes=themes
+            group=group,
+            starts_at=starts_at,
+            minutes=minutes,
+            place=place.strip(),
+            themes=themes,
+            override_reason=override.get("override_reason", ""),
         )
         session.full_clean()
         session.save()
-        _occupy_members(session, list(group.members.all()))
+        _occupy_members(session, members)
         record_event(
             actor=actor,
             verb="supervision.session_added",
             obj=session,
-            data={"group_id": group.pk, "confirmed_warning": warned},
+            data={"group_id": group.pk, "confirmed_warning": warned, **override},
         )
     return session
 
@@ -444,15 +469,24 @@ def update_session(
     place: str,
     themes: str,
     confirmed: bool = False,
+    override_reason: str = "",
 ) -> SupervisionSession:
     themes, warned = _check_session(
         session.group, starts_at=starts_at, minutes=minutes, themes=themes, confirmed=confirmed
     )
     changes = {"starts_at": starts_at, "minutes": minutes, "place": place.strip(), "themes": themes}
+    override: dict[str, Any] = {}
     with transaction.atomic():
         changed = [name for name, value in changes.items() if getattr(session, name) != value]
         if not changed:
             return session
+        if {"starts_at", "minutes"} & set(changed):
+            # A new time is checked as a new session is (the members' hours and absences).
+            override = _check_members_free(
+                list(session.group.members.all()), starts_at, minutes, override_reason
+            )
+            changes["override_reason"] = override.get("override_reason", "")
+            changed.append("override_reason")
         if {"starts_at", "minutes"} & set(changed):
             # The minutes of those present count on the session's day, before and after.
             days = [timezone.localdate(session.starts_at), timezone.localdate(starts_at)]
@@ -471,7 +505,7 @@ def update_session(
             actor=actor,
             verb="supervision.session_changed",
             obj=session,
-            data={"fields": sorted(changed), "confirmed_warning": warned},
+            data={"fields": sorted(changed), "confirmed_warning": warned, **override},
         )
     return session
 

@@ -138,6 +138,7 @@ def _save_session(
         "place": data["place"],
         "themes": data["themes"],
         "confirmed": data["confirm"],
+        "override_reason": data["override"],
     }
     try:
         if session is None:
@@ -145,6 +146,9 @@ def _save_session(
         else:
             saved = services.update_session(actor=request.user, session=session, **fields)
     except ValidationError as error:
+        # A member away, on a public holiday or outside their hours: the form then shows
+        # "Book anyway" (form.show_override).
+        form.outside = form.show_override(error)
         apply_validation_error(form, error)
         warned = any(
             e.code == services.THEMES_WARNING
