@@ -10,6 +10,8 @@ exactly and totals add up without float drift.
 Public API: :class:`Weights`, :class:`PeerProfile`, :class:`ReferralProfile`, :class:`Reason`,
 :class:`Suggestion`, :class:`BatchResult`, :class:`PeerPool` / :func:`prepare_peers`,
 :func:`explain`, :func:`suggest`, :func:`score_matrix`, :func:`assign`, :func:`greedy`.
+The scoring lives in ``scoring.py``, the certified solver in ``solver.py`` (dense scores to
+a proven optimum) and ``flow.py`` (exact b-matching on an edge list).
 """
 
 from __future__ import annotations
