@@ -25,6 +25,30 @@ The target of 1 s is not met on this machine.
 Idle (load average ~1), after all of the session's merges (f3a35ce), three runs:
 10000 x 2000 optimal 0.93 s, 1.00 s, 1.18 s; scarce capacity 2.13-2.51 s. At the edge of
 the 1 s target, not reliably under it.
+
+Bands, chunked top-k and re-optimisation (h-matching, 7b14e35). Measured 2026-12-03 16:53
+at load average 7.7-11 (other helpers' test runs), so the figures are CPU seconds
+(time.process_time) of assign() alone on this script's two 10000 x 2000 instances, min and
+median of 3 runs, old and new interleaved twice in separate processes:
+
+    10000 x 2000 optimal, before (02fbada):  cpu 2.36 / 2.33 s min, 2.40 / 2.62 s median
+    10000 x 2000 optimal, after:             cpu 0.70 / 0.71 s min, 0.83 / 0.74 s median
+    scarce capacity, before:                 cpu 4.03 / 4.47 s min, 4.08 / 4.73 s median
+    scarce capacity, after:                  cpu 2.12 / 2.05 s min, 2.15 / 2.18 s median
+
+so 3.3x and 2x less work; at the idle figures above that is about 0.3 s and 1.1-1.2 s.
+Wall clock at that load meant nothing (this script printed 2.48 s and 7.22 s for the same
+code). Same optima as before (totals 360972.1 and 285568.9). Where the time went, per
+phase (CPU, same load): the scorer's setup 0.08 s; scoring and top-20 of the 20 M pairs
+0.12-0.15 s (was 0.7: bands skip the peers a kind may never take, int32, one gathered
+table row per distinct wish/unit/tag set, and top-k by chunk maxima instead of a full
+argpartition, which alone took 25 ns an entry); OR-Tools 0.3-0.6 s a solve (weights divided
+by their gcd of 50: a quarter less); duals 0.03 s. The normal case now certifies after one
+solve; earlier runs of the same code needed 3 rows repaired, which flow.reoptimise does in
+about 0.15 s instead of a second solve. Scarce capacity still takes three OR-Tools solves
+(the raw top-20 lists are mostly full peers, so round one adds 150,000 pairs) plus one
+repair; a first solve on shorter lists (top_k 6) measured about 1.6 s instead of 2.3 s
+there but 1.2 s instead of 0.8 s in the normal case, so the default stays 20.
 """
 
 from __future__ import annotations
