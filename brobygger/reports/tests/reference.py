@@ -9,8 +9,10 @@ from typing import Any
 from django.db.models import Count, F, FloatField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
+from brobygger.conversations.models import Chime, ConversationRecord
 from brobygger.outcomes.models import Score
 from brobygger.reports import figures
+from brobygger.reports.activity import ChimeCounts
 from brobygger.reports.effects import Outcome, Outcomes, main_instrument
 from brobygger.reports.reach import ALL
 from brobygger.reports.scope import Scope
@@ -77,7 +79,37 @@ def outcomes(scope: Scope) -> Outcomes | None:
     return Outcomes(instrument=name, by_model=result)
 
 
+def chime(scope: Scope) -> ChimeCounts:
+    """One count per process and model over all the notes (activity.chime before issue 19).
+
+    Notes of conversations held in the period, and how many were coded with each of the
+    five recovery processes (a note may carry several), by support model."""
+    aggregates: dict[str, Any] = {}
+    for model in scope.models:
+        in_model = Q(course__support_model=model)
+        aggregates[f"notes__{model}"] = Count("pk", filter=in_model)
+        aggregates[f"coded__{model}"] = Count("pk", filter=in_model & ~Q(chime=[]))
+        for process in Chime.values:
+            # The list is stored as JSON text: the quoted code matches the element only.
+            aggregates[f"{process}__{model}"] = Count(
+                "pk", filter=in_model & Q(chime__icontains=f'"{process}"')
+            )
+    row = ConversationRecord.objects.filter(
+        scope.unit_q("course__unit"),
+        appointment__starts_at__gte=scope.start,
+        appointment__starts_at__lt=scope.end,
+        course__support_model__in=scope.models,
+    ).aggregate(**aggregates)
+    return ChimeCounts(
+        counts={(p, m): row[f"{p}__{m}"] or 0 for p in Chime.values for m in scope.models},
+        notes={m: row[f"notes__{m}"] or 0 for m in scope.models},
+        coded={m: row[f"coded__{m}"] or 0 for m in scope.models},
+    )
+
+
 def compute(scope: Scope, *, funder: bool = False) -> figures.Figures:
     """figures.compute with each block that issue 19 rewrote computed the old way."""
     fast = figures.compute(scope, funder=funder)
-    return dataclasses.replace(fast, outcomes=outcomes(scope))
+    return dataclasses.replace(
+        fast, outcomes=outcomes(scope), chime=chime(scope) if funder else None
+    )
