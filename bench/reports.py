@@ -34,6 +34,26 @@ run at load 12. With that (commit after 8283acb), load average 8-11:
 
 Idle (load average ~1-2), commit f3a35ce, same database, three runs: dashboard 0.04 s,
 funder report 0.01 s when kept; first requests 2.69 s and 2.51 s (computed afresh, not met).
+
+``--fresh`` empties the cache before each timed request (the first request after a change).
+2026-12-03, h_reports100 (scale 100: 17,038 courses, 223,970 appointments, 179,771 notes,
+20,508 scores), main (02fbada) and this branch (d7922b3) run in turn, three timed requests
+each, load average 8-11 from other helpers on the 2 cores; medians:
+
+    02fbada:  dashboard 3.59 s, 3.78 s   funder report 8.14 s, 8.53 s
+    d7922b3:  dashboard 3.72 s, 3.27 s   funder report 8.01 s, 7.29 s
+
+Not met, and within the noise at that load. The outcome figures are one window-function
+pass over the scores now (0.32 s -> 0.13-0.17 s on PostgreSQL; 18 s -> 0.08 s at scale 10
+on SQLite, where the old per-course look-ups went quadratic), and the CHIME counts group by
+model (0.77 s -> 0.64 s). Where a fresh dashboard still goes (cProfile, same database, 3.3 s
+at that load, 1.9 s of it SQL): peers' hours 1.1 s (timesheets.sources.period_totals 0.9 s:
+the held appointments of 1,200 peers, and 0.3 s of Python spreading education and
+supervision), conversations 0.5 s, recipients 0.37 s, readmissions 0.27 s (Python over
+14,828 admissions); the funder report adds the CHIME scan (0.6 s, 180,000 notes joined to
+their appointments) and WeasyPrint, about 1 s of CPU for its 7 pages whatever the CSS
+(table-layout fixed, separate borders, no tabular figures, a lean UA stylesheet: each
+within 15 %, the noise).
 """
 
 from __future__ import annotations
