@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
-from django.db.models import Count, F, FloatField, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When, Window
+from django.db.models.functions import FirstValue, RowNumber
 from django.utils.translation import get_language
 
 from brobygger.admissions.models import Admission
@@ -58,48 +58,54 @@ def main_instrument() -> tuple[str, list[int]] | None:
 def outcomes(scope: Scope) -> Outcomes | None:
     """Per course: the first total score of the main questionnaire against the latest later
     one up to the end of the period; courses of the period only. One query (two with the
-    instrument's name)."""
+    instrument's name).
+
+    One pass over the scores of the period's courses: window functions give each score
+    its course's first and latest score and the count answered in the period, and the
+    first row of each course carries them into the sums. (A look-up per course and
+    figure went quadratic wherever the planner chose the version index: 18 s for 1,700
+    courses on SQLite.)"""
     main = main_instrument()
     if main is None:
         return None
     name, version_ids = main
-    # By version id, so that each look-up is one walk down the (course, day) index.
-    scores = Score.objects.filter(
-        course=OuterRef("pk"),
-        version_id__in=version_ids,
-        total__isnull=False,
-        administered_on__lte=scope.date_to,
-    )
-    first = scores.order_by("administered_on", "pk")
-    latest = scores.order_by("-administered_on", "-pk")
-    answered = (
-        scores.filter(administered_on__gte=scope.date_from)
-        .order_by()
-        .values("course")
-        .annotate(n=Count("pk"))
-        .values("n")
+    up = [F("administered_on").asc(), F("pk").asc()]
+    down = [F("administered_on").desc(), F("pk").desc()]
+
+    def per_course(expression: Any, order_by: list[Any] | None = None) -> Window:
+        return Window(expression, partition_by=[F("course_id")], order_by=order_by)
+
+    in_period = Case(
+        When(administered_on__gte=scope.date_from, then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
     )
     courses = (
-        scope.courses()
-        .annotate(
-            first_total=Subquery(first.values("total")[:1], output_field=FloatField()),
-            first_day=Subquery(first.values("administered_on")[:1]),
-            latest_total=Subquery(latest.values("total")[:1], output_field=FloatField()),
-            latest_day=Subquery(latest.values("administered_on")[:1]),
-            answered_n=Coalesce(Subquery(answered), 0),
+        Score.objects.filter(
+            course__in=scope.courses(),
+            version_id__in=version_ids,
+            total__isnull=False,
+            administered_on__lte=scope.date_to,
         )
-        # DISTINCT keeps the database from copying the look-ups into every sum below:
-        # each course's scores are then looked up once.
-        .distinct()
+        .annotate(
+            model=F("course__support_model"),
+            first_total=per_course(FirstValue("total"), up),
+            first_day=per_course(FirstValue("administered_on"), up),
+            latest_total=per_course(FirstValue("total"), down),
+            latest_day=per_course(FirstValue("administered_on"), down),
+            answered_n=per_course(Sum(in_period)),
+            nth=per_course(RowNumber(), up),
+        )
+        .filter(nth=1)
     )
     difference = F("latest_total") - F("first_total")
     aggregates: dict[str, Any] = {}
-    conditions = {ALL: Q(pk__isnull=False)} | {m: Q(support_model=m) for m in scope.models}
+    conditions = {ALL: Q(pk__isnull=False)} | {m: Q(model=m) for m in scope.models}
     for group, condition in conditions.items():
         # A pair: a later score on a later day than the first.
         paired = condition & Q(latest_day__gt=F("first_day"))
         aggregates |= {
-            f"{group}__baseline": Count("pk", filter=condition & Q(first_total__isnull=False)),
+            f"{group}__baseline": Count("pk", filter=condition),
             f"{group}__n": Count("pk", filter=paired),
             f"{group}__sum": Sum(difference, filter=paired),
             f"{group}__squares": Sum(difference * difference, filter=paired),
