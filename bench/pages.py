@@ -42,6 +42,7 @@ def main() -> None:
     from serving import client_for
 
     from brobygger.people.models import Person
+    from brobygger.recruitment.models import JobPosting
     from brobygger.referrals.models import Course, Referral
 
     call_command("migrate", verbosity=0)
@@ -69,6 +70,8 @@ def main() -> None:
         ("koordinator", "new peers' onboarding", "/onboarding/"),
         ("koordinator", "job postings", "/rekruttering/opslag/"),
         ("koordinator", "programme dashboard", "/rapporter/"),
+        ("koordinator", "open concerns", "/bekymringer/"),
+        ("koordinator", "questionnaires due", "/skemaer/"),
         ("peer", "my hours", "/mine-timer/"),
         ("evaluator", "dashboard (evaluator)", "/rapporter/"),
         ("evaluator", "research exports", "/forskning/eksport/"),
@@ -76,7 +79,13 @@ def main() -> None:
         ("peer", "my week", "/min-uge/"),
         ("evaluator", "evaluator home", "/hjem/"),
         ("admin", "administrator home", "/hjem/"),
+        ("admin", "setup links", "/administration/to-faktor/"),
     ]
+    posting = JobPosting.objects.order_by("-pk").first()
+    if posting is not None:
+        pages.append(
+            ("koordinator", "applications", f"/rekruttering/opslag/{posting.pk}/ansoegninger/")
+        )
     if peer_course is not None:
         pages.append(("peer", "course page", f"/forloeb/{peer_course.pk}/"))
     for username, label, url in pages:

@@ -158,7 +158,8 @@ TEMPLATES = [
                 "brobygger.notifications.context.unread_notifications",
             ],
             # {{ moment|when:"short_datetime" }} everywhere: brobygger/lib/when.py
-            "builtins": ["brobygger.lib.when"],
+            # {% pager page %} under every paged list: brobygger/lib/paging.py
+            "builtins": ["brobygger.lib.when", "brobygger.lib.paging"],
         },
     }
 ]

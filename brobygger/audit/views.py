@@ -8,6 +8,7 @@ from django.views.decorators.http import require_http_methods
 
 from brobygger.accounts.access import role_required
 from brobygger.accounts.models import Role
+from brobygger.lib.paging import page_of
 
 from . import access
 
@@ -38,5 +39,9 @@ def access_report_search(request: HttpRequest) -> HttpResponse:
 @role_required(Role.ADMINISTRATOR)
 def access_report(request: HttpRequest, pk: int) -> HttpResponse:
     person = access.get_person_for_report(request.user, pk)
-    entries = access.glass_reasons_for(person, list(access.access_entries_for(person)[:1000]))
-    return render(request, "audit/report.html", {"person": person, "entries": entries})
+    # Every entry, a page at a time (a person in care for a year is named in thousands of
+    # list entries); it used to stop silently at the newest 1,000.
+    page = page_of(access.access_entries_for(person), request.GET.get("page"), per_page=50)
+    entries = access.glass_reasons_for(person, list(page.object_list))
+    context = {"person": person, "page": page, "entries": entries}
+    return render(request, "audit/report.html", context)

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.http import Http404
 
 from brobygger.accounts.models import Role
 from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction, Purpose
+from brobygger.lib.paging import page_of
 from brobygger.people.models import Person
 
 from .models import GlassAccess
@@ -51,7 +52,7 @@ def review_queue_page_for(
     accesses = GlassAccess.objects.select_related("user", "reviewed_by")
     accesses = accesses.reviewed() if reviewed else accesses.unreviewed()
     order = ["-reviewed_at", "-id"] if reviewed else ["granted_at", "id"]
-    page = Paginator(accesses.order_by(*order), per_page).get_page(page_number)
+    page = page_of(accesses.order_by(*order), page_number, per_page=per_page)
     shown(
         user=user,
         action=AccessAction.SEARCH,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.paginator import Page
 from django.db.models import Q
 from django.http import Http404
 
@@ -11,6 +12,7 @@ from brobygger.accounts import policy
 from brobygger.accounts.models import Role
 from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction
+from brobygger.lib.paging import page_of
 from brobygger.people.models import Person
 from brobygger.referrals.models import Course
 
@@ -82,21 +84,35 @@ def get_concern_for(user: Any, pk: int, *, action: str = AccessAction.VIEW) -> C
     return concern
 
 
-def unresolved_concerns_for(user: Any) -> list[Concern]:
-    """The concerns not yet closed that the user sees, most urgent and oldest first."""
-    concerns = list(
+def unresolved_concerns_page_for(user: Any, *, page_number: Any = None) -> Page:
+    """One page of the concerns not yet closed that the user sees, most urgent and oldest
+    first, with only the fields the list shows. The persons of the page are logged: the
+    persons rendered, not every open concern."""
+    concerns = (
         Concern.objects.visible_to(user)
         .unresolved()
-        .select_related("person", "course__peer__user", "unit", "acknowledged_by")
-        .order_by("status", "raised_at")
+        .select_related("person", "course__peer__user", "unit")
+        .only(
+            "status",
+            "urgency",
+            "raised_at",
+            "person__given_name",
+            "person__family_name",
+            "course__peer__user__first_name",
+            "course__peer__user__last_name",
+            "course__peer__user__username",
+            "unit__name",
+        )
+        .order_by("status", "raised_at", "pk")
     )
+    page = page_of(concerns, page_number)
     shown(
         user=user,
         action=AccessAction.VIEW,
         purpose=policy.purpose_for(user),
-        person_ids=[c.person_id for c in concerns],
+        person_ids=[c.person_id for c in page.object_list],
     )
-    return concerns
+    return page
 
 
 def open_flags_for_course(user: Any, course: Course) -> list[Concern]:

@@ -71,8 +71,8 @@ def raise_concern(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(*READERS)
 @require_http_methods(["GET"])
 def concern_list(request: HttpRequest) -> HttpResponse:
-    concerns = access.unresolved_concerns_for(request.user)
-    return render(request, "concerns/list.html", {"concerns": concerns})
+    page = access.unresolved_concerns_page_for(request.user, page_number=request.GET.get("page"))
+    return render(request, "concerns/list.html", {"page": page, "concerns": page.object_list})
 
 
 @role_required(*READERS)

@@ -45,7 +45,15 @@ def group_list(user: Any, *, include_closed: bool = False) -> QuerySet[RecoveryG
     next_start = sessions.filter(starts_at__gte=now).order_by("starts_at").values("starts_at")[:1]
     return (
         groups.select_related("unit")
-        .prefetch_related(_facilitators())
+        .only("title", "place", "capacity", "closed_at", "unit__name")
+        .prefetch_related(
+            Prefetch(
+                "facilitators",
+                queryset=PeerWorker.objects.select_related("user").only(
+                    "user__first_name", "user__last_name", "user__username"
+                ),
+            )
+        )
         .annotate(
             enrolled_count=_count(by_group.filter(status=EnrolmentStatus.ENROLLED)),
             waiting_count=_count(by_group.filter(status=EnrolmentStatus.WAITING)),

@@ -15,6 +15,7 @@ from brobygger.accounts.access import role_required
 from brobygger.accounts.models import Role
 from brobygger.audit.models import AccessAction, Purpose
 from brobygger.lib.forms import apply_validation_error
+from brobygger.lib.paging import page_of
 from brobygger.people import access as people_access
 from brobygger.people.models import PeerWorker
 from brobygger.people.selectors import units_for
@@ -34,8 +35,11 @@ def _group_form(request: HttpRequest, data: Any = None, **kwargs: Any) -> GroupF
 @role_required(*GROUP_ROLES)
 def group_list(request: HttpRequest) -> HttpResponse:
     include_closed = request.GET.get("closed") == "1"
+    groups = selectors.group_list(request.user, include_closed=include_closed)
+    page = page_of(groups, request.GET.get("page"))
     context = {
-        "groups": selectors.group_list(request.user, include_closed=include_closed),
+        "page": page,
+        "groups": page.object_list,
         "include_closed": include_closed,
         "can_manage": access.can_manage_group(request.user),
     }

@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.http import Http404
 
+from brobygger.lib.paging import page_of
 from brobygger.people.models import Person
 
 from .models import Notification
@@ -60,7 +61,7 @@ def inbox_for(
     notifications = Notification.objects.for_user(user)
     if unread_only:
         notifications = notifications.unread()
-    current = Paginator(notifications, PAGE_SIZE).get_page(page)
+    current = page_of(notifications, page, per_page=PAGE_SIZE)
     items = list(current.object_list)
     links = followable_links(user, items)
     return current, [InboxRow(n, links.get(n.pk, "")) for n in items]

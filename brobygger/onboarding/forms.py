@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from brobygger.accounts.models import Unit
+from brobygger.accounts.models import Role, Unit
 from brobygger.people.models import EducationStatus, ExperienceTag, PeerKind
 
 from .models import Responsible
@@ -118,3 +118,18 @@ class InvitationPasswordForm(SetPasswordForm):
         self.fields["new_password2"].label = _("Type the password again")
         for name in ("new_password1", "new_password2"):
             self.fields[name].widget.attrs.update({"autocomplete": "new-password"})
+
+
+class AccountFilterForm(forms.Form):
+    """The setup-link page's search and role filter, read from the query string (staff
+    names and roles only: no person's data goes in the URL)."""
+
+    q = forms.CharField(
+        label=_("Name or user name"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "type": "search"}),
+    )
+    role = forms.ChoiceField(
+        label=_("Role"), required=False, choices=[("", _("All")), *Role.choices]
+    )

@@ -149,19 +149,29 @@ def own_items(user: Any) -> list[OnboardingItem]:
     return items
 
 
-def accounts_for_setup_links() -> list[User]:
-    """Every active account, with whether it has an authenticator app and until when an
-    open link of theirs works: one query whatever the number of accounts."""
+def accounts_for_setup_links(*, role: str = "", text: str = "") -> QuerySet[User]:
+    """The active accounts (of one role, or whose name or user name holds `text`), with
+    whether each has an authenticator app and until when an open link of theirs works;
+    only the columns the page shows (it pages them: a region has about 1,500 accounts)."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     open_links = Invitation.objects.usable().filter(user=OuterRef("pk")).order_by("-expires_at")
-    return list(
-        User.objects.filter(is_active=True)
+    accounts = User.objects.filter(is_active=True)
+    if role:
+        accounts = accounts.filter(role=role)
+    for word in text.split()[:5]:
+        accounts = accounts.filter(
+            Q(username__icontains=word)
+            | Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+        )
+    return (
+        accounts.only("username", "first_name", "last_name", "role")
         .annotate(
             has_authenticator=Exists(
                 TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
             ),
             open_link_until=Subquery(open_links.values("expires_at")[:1]),
         )
-        .order_by("role", "last_name", "first_name", "username")
+        .order_by("role", "last_name", "first_name", "username", "pk")
     )

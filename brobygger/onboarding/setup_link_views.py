@@ -16,8 +16,11 @@ from django.views.decorators.http import require_POST
 
 from brobygger.accounts.access import role_required
 from brobygger.accounts.models import Role
+from brobygger.lib.links import object_links
+from brobygger.lib.paging import page_of
 
 from . import access, invitations, selectors, services
+from .forms import AccountFilterForm
 
 # The new link, shown once right after it was made; never stored.
 SETUP_LINK_SESSION_KEY = "brobygger_setup_link"
@@ -31,8 +34,19 @@ def setup_links(request: HttpRequest) -> HttpResponse:
         new_link["until"] = parse_datetime(str(new_link.get("until", "")))
     else:
         new_link = None
+    filters = AccountFilterForm(request.GET or None)
+    chosen = filters.cleaned_data if filters.is_valid() else {}
+    accounts = selectors.accounts_for_setup_links(
+        role=chosen.get("role", ""), text=chosen.get("q", "")
+    )
+    page = page_of(accounts, request.GET.get("page"))
+    issue_url = object_links("onboarding:issue_setup_link")  # one reversal for the rows
+    for account in page.object_list:
+        account.issue_url = issue_url(account.pk)
     context = {
-        "accounts": selectors.accounts_for_setup_links(),
+        "filters": filters,
+        "page": page,
+        "accounts": page.object_list,
         "new_link": new_link,
         "setup_link_hours": settings.TWO_FACTOR_SETUP_LINK_HOURS,
     }

@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from django.core.paginator import Page
 from django.http import Http404
 
 from brobygger.accounts.policy import purpose_for
 from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction
+from brobygger.lib.paging import page_of
 from brobygger.referrals import access as referral_access
 from brobygger.referrals.access import can_edit_course
 from brobygger.referrals.models import Course
 
 from . import selectors
 from .models import Administration, Score
-from .selectors import DueLists
+
+
+@dataclass(frozen=True)
+class DuePages:
+    overdue: Page
+    due: Page
 
 
 def get_administration_for(
@@ -44,16 +52,19 @@ def get_administration_for(
     return administration
 
 
-def due_for(user: Any) -> DueLists:
-    """The due and overdue questionnaires the user may see (a peer's own caseload, a
-    coordinator's units); the look names every person of both lists."""
-    lists = selectors.due_for(user)
+def due_pages_for(user: Any, *, overdue_page: Any = None, due_page: Any = None) -> DuePages:
+    """A page of the overdue and of the due questionnaires the user may see (a peer's own
+    caseload, a coordinator's units); the look names the persons of both pages shown."""
+    overdue, due = selectors.due_and_overdue(user)
+    pages = DuePages(overdue=page_of(overdue, overdue_page), due=page_of(due, due_page))
     shown(
         user=user,
         purpose=purpose_for(user),
-        person_ids=[row.course.person_id for row in (*lists.overdue, *lists.due)],
+        person_ids=[
+            row.course.person_id for row in (*pages.overdue.object_list, *pages.due.object_list)
+        ],
     )
-    return lists
+    return pages
 
 
 def administrations_for_course(user: Any, pk: int) -> tuple[Course, list[Administration]]:

@@ -222,7 +222,12 @@ def course_questionnaires(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET"])
 def due_list(request: HttpRequest) -> HttpResponse:
     """Questionnaires due within a week and overdue: the peer's own, or the coordinator's units."""
-    return render(request, "outcomes/due.html", {"lists": access.due_for(request.user)})
+    pages = access.due_pages_for(
+        request.user,
+        overdue_page=request.GET.get("page"),
+        due_page=request.GET.get("due_page"),
+    )
+    return render(request, "outcomes/due.html", {"lists": pages})
 
 
 @role_required(*STAFF)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import BooleanField, ExpressionWrapper
 from django.http import Http404
 
@@ -13,6 +13,7 @@ from brobygger.accounts.models import Role, Unit
 from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction, Purpose
 from brobygger.lib import cpr
+from brobygger.lib.paging import page_of
 
 from . import selectors
 from .models import PeerPause, PeerWorker, Person, PersonAccessRequest
@@ -66,7 +67,7 @@ def person_list_page_for(
     """One page of the persons `user` may see (and the search, if any). The criterion
     and the persons on the page are logged: the persons rendered, not the whole list."""
     people = selectors.person_list(user, kind=kind, unit=unit, text=text)
-    page = Paginator(people, per_page).get_page(page_number)
+    page = page_of(people, page_number, per_page=per_page)
     shown(
         user=user,
         action=AccessAction.SEARCH,

@@ -142,6 +142,30 @@ class PersonFilterForm(forms.Form):
         self.fields["unit"].queryset = units  # type: ignore[attr-defined]
 
 
+class PeerFilterForm(forms.Form):
+    """The peer list's filters and order, read from the query string."""
+
+    kind = forms.ChoiceField(
+        label=_("Kind"), required=False, choices=[("", _("All")), *PeerKind.choices]
+    )
+    unit = forms.ModelChoiceField(
+        label=_("Unit"), required=False, queryset=Unit.objects.none(), empty_label=_("All units")
+    )
+    sort = forms.ChoiceField(
+        label=_("Order"),
+        required=False,
+        choices=[
+            ("name", _("Name")),
+            ("contract_end", _("Contract ends")),
+            ("caseload", _("Most active courses")),
+        ],
+    )
+
+    def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+
+
 class SearchForm(forms.Form):
     q = forms.CharField(
         label=_("Search name, phone or CPR"),

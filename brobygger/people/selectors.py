@@ -130,20 +130,50 @@ def person_page(person: Person, user: Any, *, glass: bool = False) -> dict[str, 
     }
 
 
-def peer_list(user: Any) -> QuerySet[PeerWorker]:
+# The peer list's orders: (key in the URL, order_by). Name last as the tie-break, so a
+# page never shuffles rows between requests.
+PEER_ORDERS: dict[str, tuple[str, ...]] = {
+    "name": ("user__first_name", "user__last_name", "pk"),
+    "contract_end": ("contract_end", "user__first_name", "user__last_name", "pk"),
+    "caseload": ("-caseload", "user__first_name", "user__last_name", "pk"),
+}
+
+
+def peer_list(
+    user: Any, *, kind: str = "", unit: Unit | None = None, sort: str = "name"
+) -> QuerySet[PeerWorker]:
+    """The peers `user` may see, with only the columns the list shows (issue 19: about
+    1,400 at scale 100, so the view pages it)."""
     today = timezone.localdate()
     pause_ends = PeerPause.objects.on(today).filter(peer=OuterRef("pk")).values("ends_on")[:1]
+    peers = PeerWorker.objects.visible_to(user)
+    if kind:
+        peers = peers.filter(kind=kind)
+    if unit is not None:
+        peers = peers.filter(units=unit)
     return (
-        PeerWorker.objects.visible_to(user)
-        .select_related("user", "departure")
+        peers.select_related("user", "departure")
+        .only(
+            "kind",
+            "hours_min",
+            "hours_max",
+            "contract_end",
+            "education_status",
+            "user__first_name",
+            "user__last_name",
+            "user__username",
+            "departure__last_day",
+            "departure__completed_at",
+        )
         .prefetch_related(
-            "experience_tags", Prefetch("units", queryset=Unit.objects.order_by("name"))
+            "experience_tags",
+            Prefetch("units", queryset=Unit.objects.only("name").order_by("name")),
         )
         .annotate(
             caseload=Count("courses", filter=Q(courses__ended_on__isnull=True)),
             paused_until=Subquery(pause_ends),
         )
-        .order_by("user__first_name", "user__last_name")
+        .order_by(*PEER_ORDERS.get(sort, PEER_ORDERS["name"]))
     )
 
 

@@ -18,12 +18,14 @@ from brobygger.audit.models import Purpose
 from brobygger.lib.forms import apply_validation_error
 from brobygger.lib.htmx import HtmxHttpRequest
 from brobygger.lib.links import object_links
+from brobygger.lib.paging import page_of
 
 from . import access, selectors, services, workforce_services
 from .forms import (
     AccessRequestForm,
     DepartureForm,
     PauseForm,
+    PeerFilterForm,
     PeerForm,
     PersonFilterForm,
     PersonForm,
@@ -229,7 +231,15 @@ def access_request_answer(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(Role.COORDINATOR, Role.ADMINISTRATOR)
 def peer_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "people/peer_list.html", {"peers": selectors.peer_list(request.user)})
+    filters = PeerFilterForm(request.GET or None, units=selectors.units_for(request.user))
+    options: dict[str, Any] = {}
+    if filters.is_valid():
+        options = {k: v for k, v in filters.cleaned_data.items() if v}
+    page = page_of(selectors.peer_list(request.user, **options), request.GET.get("page"))
+    peer_url = object_links("people:peer_detail")  # one reversal for the page's rows
+    for peer in page.object_list:
+        peer.detail_url = peer_url(peer.pk)
+    return render(request, "people/peer_list.html", {"filters": filters, "page": page})
 
 
 @role_required(Role.COORDINATOR, Role.ADMINISTRATOR, Role.PEER_WORKER, Role.RELATIVE_PEER)

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.paginator import Page
 from django.db.models import QuerySet
 from django.http import Http404
 
 from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction, Purpose
+from brobygger.lib.paging import page_of
 
 from . import selectors
 from .models import Application, Interview, InterviewStatus, JobPosting, panel_posting_ids
@@ -107,10 +109,11 @@ def get_interview_for_panel(user: Any, pk: int, *, action: str = AccessAction.VI
 
 
 def applications_for_posting(
-    user: Any, pk: int, *, criterion: str
-) -> tuple[JobPosting, bool, QuerySet[Application]]:
-    """A posting whose applications `user` may list, whether `user` manages it, and the
-    applications (names, status, dates): one entry for the list."""
+    user: Any, pk: int, *, criterion: str, status: str = "", page_number: Any = None
+) -> tuple[JobPosting, bool, Page]:
+    """A posting whose applications `user` may list, whether `user` manages it, and a
+    page of the applications (names, status, dates; of one status, if chosen): one entry
+    for the list."""
     posting, manages = get_posting_with_applications_for(user, pk)
     shown(
         user=user,
@@ -119,7 +122,11 @@ def applications_for_posting(
         criterion=criterion,
         obj=posting,
     )
-    return posting, manages, selectors.application_rows(posting)
+    return (
+        posting,
+        manages,
+        page_of(selectors.application_rows(posting, status=status), page_number),
+    )
 
 
 def interviews_for(user: Any) -> tuple[QuerySet[Interview], QuerySet[Interview]]:

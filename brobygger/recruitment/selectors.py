@@ -40,11 +40,14 @@ def open_postings() -> QuerySet[JobPosting]:
     return JobPosting.objects.open().select_related("unit").prefetch_related("criteria")
 
 
-def application_rows(posting: JobPosting) -> QuerySet[Application]:
+def application_rows(posting: JobPosting, *, status: str = "") -> QuerySet[Application]:
     """The list shows status and dates only: no free text about the applicant."""
     upcoming = Q(interviews__status__in=ACTIVE_INTERVIEW, interviews__ends_at__gt=timezone.now())
+    applications = posting.applications.all()
+    if status:
+        applications = applications.filter(status=status)
     return (
-        posting.applications.only(
+        applications.only(
             "pk", "posting_id", "name", "status", "status_reason", "received_at", "cv_kind"
         )
         .annotate(

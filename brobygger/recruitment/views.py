@@ -15,6 +15,7 @@ from brobygger.accounts.access import any_staff, public, role_required
 from brobygger.accounts.models import Role
 from brobygger.audit.models import AccessAction
 from brobygger.lib.forms import apply_validation_error
+from brobygger.lib.links import object_links
 from brobygger.people.selectors import units_for
 from brobygger.public import ratelimit
 
@@ -28,7 +29,7 @@ from .forms import (
     TransitionForm,
     WithdrawForm,
 )
-from .models import PANEL_ROLES, Application, InterviewStatus, JobPosting
+from .models import PANEL_ROLES, Application, ApplicationStatus, InterviewStatus, JobPosting
 
 RECEIPT_SESSION_KEY = "brobygger_job_application_received"
 
@@ -235,14 +236,28 @@ def posting_action(request: HttpRequest, pk: int) -> HttpResponse:
 
 @any_staff
 def application_list(request: HttpRequest, pk: int) -> HttpResponse:
-    posting, manages, rows = access.applications_for_posting(
-        request.user, pk, criterion=request.GET.urlencode()
+    status = request.GET.get("status", "")
+    if status not in ApplicationStatus.values:
+        status = ""
+    posting, manages, page = access.applications_for_posting(
+        request.user,
+        pk,
+        criterion=request.GET.urlencode(),
+        status=status,
+        page_number=request.GET.get("page"),
     )
-    return render(
-        request,
-        "recruitment/application_list.html",
-        {"posting": posting, "applications": rows, "manages": manages},
-    )
+    detail_url = object_links("recruitment:application_detail")  # one reversal for the rows
+    for application in page.object_list:
+        application.detail_url = detail_url(application.pk)
+    context = {
+        "posting": posting,
+        "page": page,
+        "applications": page.object_list,
+        "manages": manages,
+        "status": status,
+        "statuses": ApplicationStatus.choices,
+    }
+    return render(request, "recruitment/application_list.html", context)
 
 
 def _application_page(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import BooleanField, ExpressionWrapper, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -14,6 +14,7 @@ from brobygger.accounts import policy
 from brobygger.accounts.models import Role
 from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction, Purpose
+from brobygger.lib.paging import page_of
 from brobygger.people.models import Consent, Person, ProcessingStop, RelativeLink
 
 from . import ending, selectors
@@ -58,7 +59,7 @@ def referral_queue_page_for(
     """One page of the coordinator's queue (selectors.queue applies the scope). The
     filter and the persons on the page are logged: the persons rendered, not the queue."""
     referrals = selectors.queue(user, **options)
-    page = Paginator(referrals, per_page).get_page(page_number)
+    page = page_of(referrals, page_number, per_page=per_page)
     shown(
         user=user,
         action=AccessAction.SEARCH,

@@ -72,8 +72,6 @@ def referral_queue(request: HtmxHttpRequest) -> HttpResponse:
         "counts": selectors.status_counts(request.user),
         "current_status": request.GET.get("status", ""),
         "now": timezone.now(),
-        # The filters for the pager's links, without the page they replace.
-        "query": _without_page(request),
     }
     return render(request, "referrals/queue.html", context)
 
@@ -85,12 +83,6 @@ def _with_links(referrals: Any) -> None:
     for referral in referrals:
         referral.detail_url = detail(referral.pk)
         referral.transition_url = transition(referral.pk)
-
-
-def _without_page(request: HttpRequest) -> str:
-    query = request.GET.copy()
-    query.pop("page", None)
-    return query.urlencode()
 
 
 @role_required(Role.COORDINATOR, Role.CLINICIAN)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -269,10 +270,10 @@ def peer_week(user: Any, peer: PeerWorker, monday: datetime.date) -> dict[str, A
 
 
 def peers_load(
-    peers: QuerySet[PeerWorker], first_monday: datetime.date, weeks: int = 6
+    peers: Iterable[PeerWorker], first_monday: datetime.date, weeks: int = 6
 ) -> list[dict[str, Any]]:
     """Booked hours per peer per week for the coming weeks, against the contract band."""
-    peer_list = list(peers.select_related("user"))
+    peer_list = list(peers)
     start, _ = week_bounds(first_monday)
     _, end = week_bounds(first_monday + datetime.timedelta(weeks=weeks - 1))
     totals: dict[tuple[int, datetime.date], int] = defaultdict(int)
@@ -346,9 +347,9 @@ def load_chart(
     return {"bars": bars, "width": width, "height": 20 + len(load) * row_height}
 
 
-def day_overview(peers: QuerySet[PeerWorker], monday: datetime.date) -> list[dict[str, Any]]:
+def day_overview(peers: Iterable[PeerWorker], monday: datetime.date) -> list[dict[str, Any]]:
     """The coordinator's week across peers: conversations per peer per day."""
-    peer_list = list(peers.select_related("user"))
+    peer_list = list(peers)
     start, end = week_bounds(monday)
     counts: dict[tuple[int, datetime.date], int] = defaultdict(int)
     for peer_id, s in (
@@ -396,10 +397,15 @@ def upcoming_exceptions(peer: PeerWorker) -> QuerySet[AvailabilityException]:
 
 
 def coordinator_peers(user: Any, *, unit_pk: str = "") -> QuerySet[PeerWorker]:
+    """The planning page's peers with the fields it shows (it pages them: issue 19)."""
     peers = PeerWorker.objects.visible_to(user).active()
-    if unit_pk.isdigit():
+    if unit_pk.isdigit() and len(unit_pk) < 10:
         peers = peers.filter(units__pk=int(unit_pk))
-    return peers.order_by("user__first_name", "user__last_name")
+    return (
+        peers.select_related("user")
+        .only("hours_min", "hours_max", "user__first_name", "user__last_name", "user__username")
+        .order_by("user__first_name", "user__last_name", "pk")
+    )
 
 
 def export_person(person: Person) -> dict[str, list[dict[str, Any]]]:

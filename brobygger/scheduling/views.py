@@ -15,6 +15,7 @@ from brobygger.accounts.access import role_required
 from brobygger.accounts.models import Role
 from brobygger.lib.dates import week_start
 from brobygger.lib.forms import apply_validation_error
+from brobygger.lib.paging import page_of
 from brobygger.lib.redirects import back_to
 from brobygger.people.access import get_peer_for
 from brobygger.people.selectors import units_for
@@ -215,12 +216,16 @@ def planning(request: HttpRequest) -> HttpResponse:
     """The coordinator's view across peers: load for the coming weeks and this week."""
     monday = _monday(request)
     peers = selectors.coordinator_peers(request.user, unit_pk=request.GET.get("enhed", ""))
-    load = selectors.peers_load(peers, monday)
+    # One page of peers for the chart and both tables (a region has about 1,400).
+    page = page_of(peers, request.GET.get("page"))
+    shown = list(page.object_list)
+    load = selectors.peers_load(shown, monday)
     context = {
         "monday": monday,
+        "page": page,
         "load": load,
         "chart": selectors.load_chart(load),
-        "week": selectors.day_overview(peers, monday),
+        "week": selectors.day_overview(shown, monday),
         "days": [monday + datetime.timedelta(days=i) for i in range(7)],
         "units": units_for(request.user),
         "unit": request.GET.get("enhed", ""),

@@ -74,13 +74,26 @@ def get_timesheet(peer: PeerWorker, year: int, month: int) -> Timesheet:
 
 
 def month_overview(
-    user: Any, year: int, month: int, *, unit_id: int | None, export: bool = False
+    user: Any,
+    year: int,
+    month: int,
+    *,
+    unit_id: int | None,
+    export: bool = False,
+    state: str = "",
+    page_number: Any = None,
 ) -> dict[str, Any]:
     """The month of every peer in the coordinator's units (or one unit): one entry for the
-    page, or for the payroll file made from it."""
+    page (one page of lines, of one state if chosen), or for the payroll file made from
+    it (every line)."""
     if getattr(user, "role", None) != Role.COORDINATOR:
         raise Http404
-    data = selectors.month_overview(user, year, month, unit_id=unit_id)
+    if export:
+        data = selectors.month_overview(user, year, month, unit_id=unit_id)
+    else:
+        data = selectors.month_overview_page(
+            user, year, month, unit_id=unit_id, state=state, page_number=page_number
+        )
     what = "payroll" if export else "overview"
     shown(
         user=user,

@@ -241,8 +241,20 @@ def overview(
         year, month = _this_month()
     _check_month(year, month)
     unit_id = _unit_id(request)
+    state = request.GET.get("status", "")
+    if state not in TimesheetState.values:
+        state = ""
     context = {
-        **access.month_overview(request.user, year, month, unit_id=unit_id),
+        **access.month_overview(
+            request.user,
+            year,
+            month,
+            unit_id=unit_id,
+            state=state,
+            page_number=request.GET.get("page"),
+        ),
+        "state": state,
+        "states": TimesheetState.choices,
         **_month_nav(year, month),
         "picker": _picker(year, month, this_year - 5),
         "units": units_for(request.user),

@@ -120,10 +120,17 @@ def _log_overview(user: Any, criterion: str) -> None:
 
 
 def overview_for(
-    user: Any, *, unit: Any = None, kind: str = "", flags_only: bool = False
+    user: Any,
+    *,
+    unit: Any = None,
+    kind: str = "",
+    flags_only: bool = False,
+    page_number: Any = None,
 ) -> dict[str, Any]:
     """The coordinator's peers: names, contracts, education, supervision. One entry."""
-    page = overview(peers_for(user), unit=unit, kind=kind, flags_only=flags_only)
+    page = overview(
+        peers_for(user), unit=unit, kind=kind, flags_only=flags_only, page_number=page_number
+    )
     _log_overview(user, "overview")
     return page
 

@@ -37,7 +37,11 @@ def overview(request: HttpRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         chosen = form.cleaned_data
     page = access.overview_for(
-        request.user, unit=chosen["unit"], kind=chosen["kind"], flags_only=chosen["flags"]
+        request.user,
+        unit=chosen["unit"],
+        kind=chosen["kind"],
+        flags_only=chosen["flags"],
+        page_number=request.GET.get("page"),
     )
     context = {
         "form": form,

@@ -32,7 +32,7 @@ from brobygger.audit.services import (
     verify_chain,
 )
 from brobygger.audit.verification import verify_all
-from brobygger.testing import BaseTestCase
+from brobygger.testing import BaseTestCase, count_queries
 
 OTHER_KEY = "another-audit-key-that-is-long-enough-0123456789"
 
@@ -363,6 +363,28 @@ class AccessReportTests(CheckpointDirMixin, BaseTestCase):
             [e.persons for e in response.context["entries"] if e.person_ids],
             [{self.alice.pk, self.bob.pk}],
         )
+
+    def test_the_report_pages_fifty_entries_with_the_same_queries(self):
+        log_list(user=self.coordinator, purpose="coordination", person_ids=[self.alice.pk])
+        self.login(self.admin)
+        url = reverse("audit:access_report", args=[self.alice.pk])
+        self.client.get(url)
+        with count_queries() as few:
+            self.client.get(url)
+        for _ in range(60):
+            log_list(
+                user=self.coordinator,
+                purpose="coordination",
+                person_ids=[self.alice.pk, self.bob.pk],
+            )
+        with count_queries() as many:
+            response = self.client.get(url)
+        self.assertEqual(len(few), len(many))
+        self.assertEqual(len(response.context["entries"]), 50)
+        total = response.context["page"].paginator.count
+        self.assertGreater(total, 60)
+        older = self.client.get(url, {"page": "2"})
+        self.assertEqual(len(older.context["entries"]), total - 50 + 1)  # + the look at page 1
 
     def test_only_administrators_get_the_report(self):
         for user in (self.coordinator, self.peer, self.evaluator, self.clinician):

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from brobygger.accounts.models import Role, User
-from brobygger.audit.models import AccessAction, AuditEvent
+from brobygger.audit.models import AccessAction, AccessLogEntry, AuditEvent
 from brobygger.concerns import alerts, services
 from brobygger.concerns.models import (
     Concern,
@@ -21,6 +21,7 @@ from brobygger.concerns.models import (
     UnitContact,
     Urgency,
 )
+from brobygger.lib.paging import PAGE_SIZE
 from brobygger.notifications import messaging
 from brobygger.notifications.models import Notification, NotificationKind
 from brobygger.testing import BaseTestCase, count_queries, make_course, make_person, make_user
@@ -281,12 +282,34 @@ class ConcernFlowTests(BaseTestCase):
         url = reverse("concerns:list")
         with count_queries() as few:
             self.client.get(url)
-        for n in range(1, 5):
+        for n in range(1, PAGE_SIZE + 5):  # more than a page
             concern_on_a_new_course(n)
         with count_queries() as many:
             response = self.client.get(url)
         self.assertContains(response, "Person3")
         self.assertEqual(len(many), len(few))
+        self.assertEqual(len(response.context["concerns"]), PAGE_SIZE)
+        open_ones = Concern.objects.visible_to(self.coordinator).unresolved().count()
+        self.assertContains(response, f"1\u2013{PAGE_SIZE} af {open_ones}")
+
+    def test_the_list_logs_the_persons_of_the_page_shown_only(self):
+        for n in range(PAGE_SIZE + 2):
+            person = make_person(f"Side{n:02d}", unit=self.unit)
+            services.raise_concern(
+                actor=self.peer.user,
+                course=make_course(person, self.peer),
+                urgency="low",
+                what_happened="Urolig",
+            )
+        self.login(self.coordinator)
+        before = AccessLogEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        response = self.client.get(reverse("concerns:list"), {"page": "2"})
+        shown = {c.person_id for c in response.context["concerns"]}
+        logged: set[int] = set()
+        for entry in AccessLogEntry.objects.filter(pk__gt=before):
+            logged.update(entry.person_ids or [entry.person_id])
+        self.assertEqual(logged, shown)
+        self.assertLess(len(shown), PAGE_SIZE)
 
     def test_button_on_the_conversation_note_and_not_on_an_ended_course(self):
         from brobygger.referrals import services as referral_services

@@ -15,6 +15,7 @@ from brobygger.groups.models import (
     GroupSession,
     RecoveryGroup,
 )
+from brobygger.lib.paging import PAGE_SIZE
 from brobygger.testing import count_queries, make_peer, make_person
 
 from .helpers import GroupTestCase, next_weekday
@@ -450,3 +451,27 @@ class QueryBudgetTests(GroupTestCase):
         self.grow()
         after = [self.measure(*page) for page in pages]
         self.assertEqual(before, after)
+
+
+class GroupListPagingTests(GroupTestCase):
+    def list_queries(self) -> int:
+        with count_queries() as queries:
+            response = self.client.get(reverse("groups:group_list"))
+        self.assertEqual(response.status_code, 200)
+        return len(queries)
+
+    def test_the_list_pages_past_25_groups_with_the_same_queries(self):
+        self.login(self.coordinator)
+        self.add_group(title="Anden gruppe")
+        two = self.list_queries()
+        for i in range(PAGE_SIZE + 4):
+            self.add_group(title=f"Gruppe {i:02d}", facilitators=[self.peer, self.other_peer])
+        self.assertEqual(self.list_queries(), two)
+        first = self.client.get(reverse("groups:group_list"))
+        total = RecoveryGroup.objects.visible_to(self.coordinator).open().count()
+        self.assertEqual(len(first.context["groups"]), PAGE_SIZE)
+        self.assertContains(first, f"1\u2013{PAGE_SIZE} af {total}")
+        with_closed = self.client.get(reverse("groups:group_list"), {"closed": "1"})
+        self.assertContains(with_closed, 'href="?closed=1&amp;page=2"')
+        last = self.client.get(reverse("groups:group_list"), {"page": "2"})
+        self.assertEqual(len(last.context["groups"]), total - PAGE_SIZE)

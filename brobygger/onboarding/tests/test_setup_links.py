@@ -22,6 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from brobygger.accounts import services as account_services
 from brobygger.accounts.models import Role, User
 from brobygger.audit.models import AuditEvent
+from brobygger.lib.paging import PAGE_SIZE
 from brobygger.onboarding import invitations
 from brobygger.onboarding.models import Invitation, InvitationPurpose
 from brobygger.testing import BaseTestCase, count_queries, make_user
@@ -128,15 +129,31 @@ class IssueSetupLinkTests(SetupLinkTestCase):
 
     def test_page_query_count_does_not_grow_with_accounts(self) -> None:
         self.login(self.admin)
+        params = {"role": "clinician"}
+        make_user("extra_first", Role.CLINICIAN)
         with count_queries() as few:
-            self.client.get(self.page_url)
-        for n in range(5):
-            make_user(f"extra{n}", Role.CLINICIAN)
+            self.client.get(self.page_url, params)
+        for n in range(PAGE_SIZE + 5):  # more than a page
+            make_user(f"extra{n:02d}", Role.CLINICIAN)
         invitations.create_setup_link(actor=self.admin, user=self.clinician)
         with count_queries() as many:
-            page = self.client.get(self.page_url)
-        self.assertContains(page, "extra4")
+            page = self.client.get(self.page_url, params)
+        self.assertContains(page, "extra04")
         self.assertEqual(len(many.captured_queries), len(few.captured_queries))
+        self.assertEqual(len(page.context["accounts"]), PAGE_SIZE)
+        self.assertEqual({a.role for a in page.context["accounts"]}, {"clinician"})
+        self.assertContains(page, 'href="?role=clinician&amp;page=2"')
+
+    def test_the_search_finds_an_account_by_name_among_many(self) -> None:
+        for n in range(PAGE_SIZE + 2):
+            make_user(f"many{n:02d}", Role.PEER_WORKER)
+        self.login(self.admin)
+        page = self.client.get(self.page_url, {"q": "coordinator"})
+        self.assertIn(self.coordinator, list(page.context["accounts"]))
+        self.assertNotContains(page, "many00")
+        self.assertEqual(
+            self.client.get(self.page_url, {"role": "x", "page": "-"}).status_code, 200
+        )
 
     def test_without_email_the_administrator_is_told_to_hand_over_the_link(self) -> None:
         User.objects.filter(pk=self.coordinator.pk).update(email="")

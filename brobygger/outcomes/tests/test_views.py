@@ -8,6 +8,7 @@ from django.test import override_settings
 from django.urls import get_resolver, reverse
 
 from brobygger.audit.models import AccessLogEntry
+from brobygger.lib.paging import PAGE_SIZE
 from brobygger.outcomes import urls as outcomes_urls
 from brobygger.outcomes.models import Administration, AdministrationStatus, AnsweredBy, Score
 from brobygger.outcomes.services import hash_token, save_answers, sync_schedule
@@ -187,14 +188,18 @@ class StaffPageTests(OutcomesTestCase):
         self.client.get(url)
         with count_queries() as first:
             self.client.get(url)
-        for name in ("Dora", "Erik", "Frida"):
-            person = make_person(name, unit=self.unit)
+        for n in range(PAGE_SIZE + 5):  # more than a page
+            person = make_person(f"Frida{n:02d}", unit=self.unit)
             give_questionnaire_consent(person)
             sync_schedule(actor=None, course=make_course(person, self.peer))
         with count_queries() as more:
             response = self.client.get(url)
-        self.assertContains(response, "Frida")
+        self.assertContains(response, "Frida00")
         self.assertEqual(len(more.captured_queries), len(first.captured_queries))
+        lists = response.context["lists"]
+        longest = max(lists.overdue, lists.due, key=lambda page: page.paginator.count)
+        self.assertEqual(len(longest.object_list), PAGE_SIZE)
+        self.assertGreater(longest.paginator.count, PAGE_SIZE)
 
     def test_trend_query_budget_does_not_grow(self):
         self.login(self.peer)

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from brobygger.audit.models import AccessLogEntry, AuditEvent
+from brobygger.lib.paging import PAGE_SIZE
 from brobygger.recruitment.cv import MAX_CV_BYTES
 from brobygger.recruitment.models import Application
 from brobygger.testing import count_queries
@@ -260,16 +261,34 @@ class CoordinatorApplicationTests(TempMediaTestCase):
     def test_application_list_query_count_is_constant(self) -> None:
         self.login(self.coordinator)
         url = reverse("recruitment:application_list", args=[self.posting.pk])
+        make_application(self.posting, name="Anden ansøger")
         self.client.get(url)
         with count_queries() as few:
             self.client.get(url)
-        for i in range(15):
-            make_application(self.posting, name=f"Ansøger {i}")
+        for i in range(PAGE_SIZE + 5):  # more than a page
+            make_application(self.posting, name=f"Ansøger {i:02d}")
         with count_queries() as many:
             response = self.client.get(url)
         self.assertContains(response, "Ansøger 14")
         self.assertEqual(len(few.captured_queries), len(many.captured_queries))
         self.assertLessEqual(len(many.captured_queries), 15)
+        total = self.posting.applications.count()
+        self.assertEqual(len(response.context["applications"]), PAGE_SIZE)
+        self.assertContains(response, f"1\u2013{PAGE_SIZE} af {total}")
+        last = self.client.get(url, {"page": "2"})
+        self.assertEqual(len(last.context["applications"]), total - PAGE_SIZE)
+
+    def test_application_list_filters_by_status_and_keeps_it_in_the_pager(self) -> None:
+        for i in range(PAGE_SIZE + 1):
+            make_application(self.posting, name=f"Modtaget {i:02d}")
+        self.login(self.coordinator)
+        url = reverse("recruitment:application_list", args=[self.posting.pk])
+        received = self.client.get(url, {"status": "received"})
+        self.assertEqual({a.status for a in received.context["applications"]}, {"received"})
+        self.assertContains(received, 'href="?status=received&amp;page=2"')
+        none = self.client.get(url, {"status": "hired"})
+        self.assertEqual(list(none.context["applications"]), [])
+        self.assertEqual(self.client.get(url, {"status": "x", "page": "z"}).status_code, 200)
 
     def test_posting_list_query_count_is_constant(self) -> None:
         self.login(self.coordinator)

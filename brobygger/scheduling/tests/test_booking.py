@@ -8,9 +8,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from brobygger.lib.dates import TZ, local_datetime
+from brobygger.lib.paging import PAGE_SIZE
 from brobygger.scheduling import selectors, services
 from brobygger.scheduling.models import Appointment, AppointmentStatus
-from brobygger.testing import TODAY, BaseTestCase, count_queries, make_course, make_person
+from brobygger.testing import (
+    TODAY,
+    BaseTestCase,
+    count_queries,
+    make_course,
+    make_peer,
+    make_person,
+)
 
 UTC = datetime.UTC
 
@@ -308,6 +316,34 @@ class SchedulingViewTests(BaseTestCase):
         with count_queries() as large:
             self.client.get(url)
         self.assertEqual(len(small), len(large))
+
+    def test_planning_pages_past_25_peers_with_the_same_queries(self):
+        self.login(self.coordinator)
+        url = reverse("scheduling:planning")
+        make_peer("second", units=(self.unit,))
+        with count_queries() as two:
+            self.client.get(url)
+        day = next_weekday(0, weeks_ahead=0) + datetime.timedelta(days=7)
+        for i in range(PAGE_SIZE + 5):
+            peer = make_peer(f"plan{i:02d}", units=(self.unit,))
+            if i % 5 == 0:
+                services.book(
+                    actor=self.coordinator,
+                    course=make_course(make_person(f"Q{i}", unit=self.unit), peer),
+                    starts_at=local_datetime(day, datetime.time(9)),
+                    minutes=45,
+                    mode="phone",
+                )
+        with count_queries() as many:
+            response = self.client.get(url, {"enhed": str(self.unit.pk)})
+        self.assertEqual(len(two), len(many))
+        self.assertEqual(len(response.context["load"]), PAGE_SIZE)
+        self.assertEqual(len(response.context["week"]), PAGE_SIZE)
+        self.assertEqual(len(response.context["chart"]["bars"]), PAGE_SIZE)
+        self.assertContains(response, f'href="?enhed={self.unit.pk}&amp;page=2"')
+        rest = self.client.get(url, {"enhed": str(self.unit.pk), "page": "2"})
+        total = rest.context["page"].paginator.count
+        self.assertEqual(len(rest.context["load"]), total - PAGE_SIZE)
 
     def test_mark_held_only_after_the_start(self):
         day = next_weekday(0)

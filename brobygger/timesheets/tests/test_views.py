@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from brobygger.audit.models import AccessLogEntry
 from brobygger.lib.dates import local_datetime
+from brobygger.lib.paging import PAGE_SIZE
 from brobygger.testing import count_queries, make_peer
 from brobygger.timesheets.models import IndirectEntry, Timesheet, TimesheetState
 
@@ -349,6 +350,30 @@ class QueryBudgetTests(TimesheetTestCase):
             if i % 2:
                 self.approved(2026, 4, peer)
         self.assertEqual(self.overview_queries(), few)
+
+    def test_overview_pages_past_25_peers_with_the_same_queries(self):
+        self.held(at(D(2026, 4, 7), 10), 45)
+        make_peer("second", units=(self.unit,))
+        two = self.overview_queries()
+        for i in range(PAGE_SIZE + 6):
+            peer = make_peer(f"more{i:02d}", units=(self.unit,))
+            self.entry(D(2026, 4, 8), 30, peer=peer)
+            if i % 3 == 0:
+                self.approved(2026, 4, peer)
+        self.assertEqual(self.overview_queries(), two)
+        url = reverse("timesheets:overview_of", args=[2026, 4])
+        first = self.client.get(url).context
+        self.assertEqual(len(first["lines"]), PAGE_SIZE)
+        self.assertEqual(sum(first["counts"].values()), first["page"].paginator.count)
+        approved = self.client.get(url, {"enhed": str(self.unit.pk), "status": "approved"})
+        states = {line["figures"].state for line in approved.context["lines"]}
+        self.assertEqual(states, {"approved"})
+        self.assertEqual(
+            approved.context["page"].paginator.count, approved.context["counts"]["approved"]
+        )
+        second = self.client.get(url, {"page": "2"}).context["lines"]
+        self.assertEqual(len(second), first["page"].paginator.count - PAGE_SIZE)
+        self.assertEqual(self.client.get(url, {"status": "nonsense"}).status_code, 200)
 
     def test_peer_month_page_is_constant_in_the_amount_of_work(self):
         self.login(self.peer)

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from brobygger.audit.models import AccessLogEntry
+from brobygger.lib.paging import PAGE_SIZE
 from brobygger.onboarding import services as onboarding_services
 from brobygger.people import services as people_services
 from brobygger.testing import count_queries, make_peer
@@ -255,11 +256,15 @@ class QueryBudgetTests(WorkforceTestCase):
         ]
         self.add_peers(3, 0)
         small = {url: self.queries(url) for url in urls}
-        self.add_peers(9, 10)
+        self.add_peers(PAGE_SIZE + 5, 10)  # more than a page
         self.group.members.add(
             *self.group.members.model.objects.filter(user__username__startswith="extra")
         )
         large = {url: self.queries(url) for url in urls}
         self.assertEqual(small, large)
+        overview = self.client.get(urls[0]).context
+        self.assertEqual(len(overview["rows"]), PAGE_SIZE)
+        self.assertEqual(overview["counts"]["peers"], overview["page"].paginator.count)
+        self.assertGreater(overview["counts"]["peers"], PAGE_SIZE)
         # Own reads 8, the month summary of the timesheets up to 8 more when months are drafts.
         self.assertLessEqual(small[urls[0]], 26)
