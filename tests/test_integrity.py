@@ -34,9 +34,6 @@ ALLOWED = {
     "scheduling.Reminder.appointment": "part of the appointment, no health data",
     # A peer's "no" to a referral: matching bookkeeping, kept with the referral.
     "matching.MatchDecline.referral": "part of the referral's matching, no health data",
-    # An API integration's client key for a referral it sent: the bookkeeping that makes a
-    # retry safe, no health data, meaningless without the referral (brobygger/api).
-    "api.ClientKey.referral": "the integration's key of the referral, no health data",
     # Django's own rows of many-to-many links: a tag or topic pointer, no content.
     "referrals.Referral_wanted_tags.referral": "link row of the referral's wanted tags",
     "conversations.ConversationRecord_topics.conversationrecord": "link row of the topics",
