@@ -15,48 +15,6 @@ from brobygger.referrals.models import Course
 
 from . import data
 
-# A conversation's usual length in hours: in person 60-120 minutes six times in ten,
-# by phone 30-45 three, by video 45-60 one (`_calendar`).
-CONVERSATION_HOURS = 1.15
-
-
-def conversation_gap(
-    started_on: datetime.date, discharged_on: datetime.date | None, monday: datetime.date
-) -> int:
-    """Weeks to the next conversation from the week of `monday`: weekly for a course's
-    first twelve weeks, while the person is admitted and through the first two months
-    home (the bridge the programme is for); every second week otherwise; every third in
-    the follow-up months, from three months after the discharge."""
-    week = (monday - (started_on - datetime.timedelta(days=started_on.weekday()))).days // 7
-    since = None if discharged_on is None else (monday - discharged_on).days
-    if week < 12 or (since is not None and -21 <= since <= 60):
-        return 1
-    if since is not None and since > 90:
-        return 3
-    return 2
-
-
-def twice_that_week(course: Course, monday: datetime.date) -> bool:
-    """A second conversation in the week of `monday`: in a course's first eight weeks
-    while the person is admitted, the peer is on the ward twice a week."""
-    week = monday - (course.started_on - datetime.timedelta(days=course.started_on.weekday()))
-    return (
-        week.days < 8 * 7
-        and course.admitted_on is not None
-        and course.admitted_on <= monday + datetime.timedelta(days=4)
-        and (course.discharged_on is None or course.discharged_on > monday)
-    )
-
-
-def weekly_conversation_hours(course: Course, day: datetime.date) -> float:
-    """The hours a week a course asks of its peer around `day` (none outside the course)."""
-    if day < course.started_on or (course.ended_on is not None and day > course.ended_on):
-        return 0.0
-    monday = day - datetime.timedelta(days=day.weekday())
-    if twice_that_week(course, monday):
-        return 2 * CONVERSATION_HOURS
-    return CONVERSATION_HOURS / conversation_gap(course.started_on, course.discharged_on, monday)
-
 
 class ActivityMixin:
     """Mixed into DemoBuilder, which provides the attributes below."""
@@ -97,18 +55,27 @@ class ActivityMixin:
             )
 
     def _conversation_weeks(self, course: Course, last: datetime.date) -> list[datetime.date]:
-        """The Mondays of the weeks a course has a conversation (`conversation_gap`), now
-        and then a week later than planned; a Monday twice for a week with two."""
+        """The Mondays of the weeks a course has a conversation: weekly for the first twelve
+        weeks and the three weeks either side of a discharge, every second week otherwise,
+        every third in the follow-up months."""
         rng = self.rng
         monday = course.started_on - datetime.timedelta(days=course.started_on.weekday())
         weeks: list[datetime.date] = []
+        week = 0
         while monday <= last:
-            gap = conversation_gap(course.started_on, course.discharged_on, monday)
+            around_discharge = (
+                course.discharged_on is not None and abs((monday - course.discharged_on).days) <= 21
+            )
+            if week < 12 or around_discharge:
+                gap = 1
+            elif course.discharged_on and (monday - course.discharged_on).days > 60:
+                gap = 3
+            else:
+                gap = 2
             weeks.append(monday)
-            if twice_that_week(course, monday):
-                weeks.append(monday)
             step = gap if rng.random() < 0.9 else gap + 1  # a week lost to illness, a holiday
             monday += datetime.timedelta(weeks=step)
+            week += step
         return weeks
 
     def _times(
@@ -157,7 +124,6 @@ class ActivityMixin:
             if not peer_windows:
                 continue
             last = course.ended_on or self.today + datetime.timedelta(days=14)
-            met: set[datetime.date] = set()  # one conversation a day with a person
             for monday in self._conversation_weeks(course, last):
                 mode = rng.choices(["in_person", "phone", "video"], weights=[6, 3, 1])[0]
                 place_kind = rng.choice(["ward", "clinic", "other"]) if mode == "in_person" else ""
@@ -165,8 +131,6 @@ class ActivityMixin:
                 minutes = {"in_person": [60, 75, 90, 90, 120], "phone": [30, 45], "video": [45, 60]}
                 length = rng.choice(minutes[mode])
                 for day, start in self._times(peer_windows, monday, course, last, length):
-                    if day in met:
-                        continue
                     try:
                         moment = local_datetime(day, datetime.time(start // 60, start % 60))
                     except ValueError:
@@ -207,7 +171,6 @@ class ActivityMixin:
                     else:
                         break  # under way right now, or after the course ended
                     if made is not None:
-                        met.add(day)
                         break  # None: that time was taken, the next quarter is tried
         calendar.save()
 

@@ -6,7 +6,7 @@ import datetime
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -18,7 +18,6 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from brobygger.accounts.models import Role, Unit, User
 from brobygger.lib import cpr
-from brobygger.matching.profiles import PeerProfile
 from brobygger.onboarding import demo as onboarding_demo
 from brobygger.people import services as people_services
 from brobygger.people.models import (
@@ -41,16 +40,9 @@ from brobygger.referrals import services as referral_services
 from brobygger.referrals.models import Course, EndReason, Phase, Referral, ReferralSource
 
 from . import bulk, data, story
-from .activity import CONVERSATION_HOURS, ActivityMixin, weekly_conversation_hours
+from .activity import ActivityMixin
 
 DEMO_PASSWORD = "brobygger-demo"
-# The share of a peer's contract (the middle of its band) that is conversations and
-# groups in a peer programme's month; the rest is notes, meetings, travel, supervision
-# and education (timesheets.demo).
-DIRECT_SHARE = 0.6
-# A peer takes new persons up to this share of the top of the band when the others
-# have no room (the first weeks of a course ask more than its average).
-TOP_SHARE = 0.8
 # What a patient lets the relative's peer see (SharedItem), by the scope given in words.
 SHARED_IN_DEMO: dict[str, list[str]] = {
     "At jeg er indlagt": ["phase"],
@@ -498,27 +490,20 @@ class DemoBuilder(ActivityMixin):
         count = 0
         # transition, assign_peer, update_course and end_course, written per wave (bulk.py).
         courses = bulk.Courses()
-        made: list[Course] = []
-        peers = {p.pk: p for p in self.peers}
-        for (wave_year, wave_month), wave in waves.items():
-            mid_month = datetime.date(wave_year, wave_month, 15)
+        for wave in waves.values():
             outcomes = {r.pk: outcome for r, outcome in wave}
             referrals = {r.pk: r for r, _outcome in wave}
             # The profiles read each referral's wanted tags: one query, not one each.
             prefetch_related_objects(list(referrals.values()), "wanted_tags")
-            profiles = matching.peer_profiles(matching.peer_queryset(), hours)
-            waiting_now = matching.referral_profiles(list(referrals.values()))
-            pairs: dict[int, int] = {}
-            # First up to the middle of each peer's band, so the persons are spread over
-            # the peers with room; what is left then up to the top of the band.
-            for top in (False, True):
-                left = [r for r in waiting_now if r.id not in pairs]
-                pool = self._free_then(profiles, made, mid_month, pairs, top)
-                if left and pool:
-                    pairs |= engine.assign(
-                        left, pool, config.engine_weights(), CONVERSATION_HOURS
-                    ).pairs
-            for referral_id, peer_id in pairs.items():
+            pool = matching.peer_profiles(matching.peer_queryset(), hours)
+            result = engine.assign(
+                matching.referral_profiles(list(referrals.values())),
+                pool,
+                config.engine_weights(),
+                float(hours),
+            )
+            peers = {p.pk: p for p in self.peers}
+            for referral_id, peer_id in result.pairs.items():
                 referral, peer = referrals[referral_id], peers[peer_id]
                 if outcomes[referral_id] == "matched":
                     courses.match(actor=self.coordinator, referral=referral, peer=peer)
@@ -533,42 +518,8 @@ class DemoBuilder(ActivityMixin):
                 )
                 count += 1
                 self._shape_course(courses, course, started)
-                made.append(course)
             courses.save()
         return count
-
-    def _free_then(
-        self,
-        profiles: list[PeerProfile],
-        made: list[Course],
-        day: datetime.date,
-        pairs: dict[int, int],
-        top: bool,
-    ) -> list[PeerProfile]:
-        """The pool as the coordinator saw it in the month of `day`: peers under contract
-        then, each with the hours a week for new persons that their contract's direct
-        share (of the middle of the band, or of its `top`) leaves after the conversations
-        their courses asked for then (by phase: activity.conversation_gap) and the new
-        persons of `pairs` (referral id to peer id). Today's caseload would count the
-        courses still open now, not those open then, and one in follow-up as a new one."""
-        day = min(day, self.today)
-        load: dict[int, float] = {}
-        for course in made:
-            load[course.peer_id] = load.get(course.peer_id, 0.0) + weekly_conversation_hours(
-                course, day
-            )
-        for peer_id in pairs.values():
-            load[peer_id] = load.get(peer_id, 0.0) + CONVERSATION_HOURS
-        peers = {p.pk: p for p in self.peers}
-        pool = []
-        for profile in profiles:
-            peer = peers[profile.id]
-            if peer.contract_start > day or (peer.contract_end and peer.contract_end < day):
-                continue
-            hours = peer.hours_max if top else (peer.hours_min + peer.hours_max) / 2
-            direct = (TOP_SHARE if top else DIRECT_SHARE) * float(hours)
-            pool.append(replace(profile, free_hours=max(0.0, direct - load.get(peer.pk, 0.0))))
-        return pool
 
     def _shape_course(self, courses: bulk.Courses, course: Course, started: datetime.date) -> None:
         """Admission and discharge dates, phase and, for older courses, the end."""

@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils import timezone
 
 from brobygger.lib.dates import local_datetime
@@ -20,7 +19,6 @@ from brobygger.people.models import (
     Person,
     PersonKind,
 )
-from brobygger.referrals.models import Course
 
 from . import services
 from .models import AttendanceStatus, GroupSession, RecoveryGroup
@@ -174,21 +172,8 @@ def build_groups(
     rng.shuffle(patients)
     now = timezone.now()
     created = 0
-    # The coordinator gives a group to the peers with the most room in their contract:
-    # the fewest courses open in the past four weeks per weekly hour, a group counting
-    # as two courses.
-    load = dict.fromkeys((p.pk for p in runners), 0.0)
-    recent = Course.objects.filter(
-        Q(ended_on__isnull=True) | Q(ended_on__gte=today - datetime.timedelta(days=28)),
-        peer__in=runners,
-    )
-    for peer_id in recent.values_list("peer_id", flat=True):
-        load[peer_id] += 1
     for title, theme, place, capacity, offset, weekday, hour, topics in GROUPS:
-        by_room = sorted(runners, key=lambda p: (load[p.pk] / float(p.hours_max), p.pk))
-        facilitators = by_room[: min(len(runners), rng.choice([1, 2, 2]))]
-        for peer in facilitators:
-            load[peer.pk] += 2
+        facilitators = rng.sample(runners, k=min(len(runners), rng.choice([1, 2, 2])))
         units = list(facilitators[0].units.all())
         group = services.create_group(
             actor=coordinator,

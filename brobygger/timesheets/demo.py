@@ -56,13 +56,6 @@ DESK = [
     IndirectCategory.MEETINGS,
     IndirectCategory.OTHER,
 ]
-# A new peer's first weeks: introduction, not yet a caseload (onboarding's checklist).
-INTRODUCTION = [
-    "Introduktion som ny peer-medarbejder",
-    "Følger en erfaren kollega på afsnittet",
-    "Læser programmets retningslinjer og udskrivningsguiden",
-    "Introduktionsmøde med koordinatoren",
-]
 # rng.choices(weights=...) sums the weights on every call; given summed, it draws the same.
 DESK_WEIGHTS = list(itertools.accumulate([5, 3, 1]))
 MONTHS_BACK = 12
@@ -101,37 +94,29 @@ def _entries(
     *,
     direct: int,
     gap: int,
-    starting: bool = False,
 ) -> list[IndirectEntry]:
     """A month's indirect work: travel to the in-person conversations, and the notes,
     preparation and meetings the direct work brings, towards the contract (`gap` minutes
-    short of it) but never out of proportion to the direct work. In the month a peer
-    starts (`starting`), the days before a caseload are introduction."""
+    short of it) but never out of proportion to the direct work."""
     travel = int(direct * rng.uniform(*TRAVEL_SHARE))
     low, high = (int(direct * share) for share in DESK_SHARE)
     # A team meeting or two a month, whatever the caseload.
     desk = max(low, min(high, gap - travel), MEETINGS_A_MONTH)
-    rows = [(IndirectCategory.TRAVEL, m, "") for m in _split(rng, travel, [30, 45, 60])]
+    rows = [(IndirectCategory.TRAVEL, m) for m in _split(rng, travel, [30, 45, 60])]
     rows += [
-        (rng.choices(DESK, cum_weights=DESK_WEIGHTS)[0], m, "")
+        (rng.choices(DESK, cum_weights=DESK_WEIGHTS)[0], m)
         for m in _split(rng, desk, [30, 45, 60, 90, 120])
     ]
-    if starting:
-        rest = gap - travel - desk
-        rows += [
-            (IndirectCategory.OTHER, m, rng.choice(INTRODUCTION))
-            for m in _split(rng, rest, [120, 180, 240])
-        ]
     return [
         IndirectEntry(
             timesheet=sheet,
             date=rng.choice(days),
             minutes=minutes,
             category=category,
-            description=description or rng.choice(DESCRIPTIONS[category]),
+            description=rng.choice(DESCRIPTIONS[category]),
             created_by_id=user_id,
         )
-        for category, minutes, description in rows
+        for category, minutes in rows
     ]
 
 
@@ -187,15 +172,8 @@ def build_demo(builder: Any) -> None:
                 target = target * len(days) // max(working, 1)
             counted = sum(live[peer.pk].values())
             direct = live[peer.pk]["conversations"] + live[peer.pk]["groups"]
-            starting = peer.contract_start >= months.first_day(year, month)
             month_entries = _entries(
-                rng,
-                sheet,
-                peer.user_id,
-                days,
-                direct=direct,
-                gap=target - counted,
-                starting=starting,
+                rng, sheet, peer.user_id, days, direct=direct, gap=target - counted
             )
             entries.extend(month_entries)
             if (year, month) == this:

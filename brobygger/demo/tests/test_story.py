@@ -155,14 +155,3 @@ class DemoStoryTests(TestCase):
         self.assertTrue(Notification.objects.filter(kind__in=NotificationKind.values).exists())
         kinds = set(Notification.objects.values_list("kind", flat=True))
         self.assertEqual(kinds, set(NotificationKind.values))
-
-    def test_two_conversations_a_day_with_a_person_never_happen(self):
-        days = (
-            Appointment.objects.active()
-            .values("course_id", "starts_at__date")
-            .annotate(n=Count("pk"))
-            .filter(n__gt=1)
-        )
-        self.assertFalse(days.exists())
-        early = Appointment.objects.filter(starts_at__date__lt=F("course__started_on"))
-        self.assertFalse(early.exists())
