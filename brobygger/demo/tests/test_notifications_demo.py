@@ -29,7 +29,10 @@ class DemoNotificationTests(TestCase):
         self.assertLessEqual(MADE_HERE, coordinator_kinds)
         peer = Notification.objects.filter(recipient__username="peer")
         self.assertTrue(peer.filter(read_at__isnull=True).exists())
-        self.assertTrue(peer.filter(read_at__isnull=False).exists())
+        self.assertTrue(
+            peer.filter(read_at__isnull=False).exists(),
+            list(peer.values_list("kind", "created_at", "read_at")),
+        )
 
     def test_no_demo_notification_names_a_person(self):
         names = set()
