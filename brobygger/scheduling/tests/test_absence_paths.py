@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+import holidays
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.test import TransactionTestCase
@@ -91,8 +92,11 @@ class UncancelChecksAvailabilityTests(BaseTestCase):
 
 class RecordPastChecksAvailabilityTests(BaseTestCase):
     def last_weekday(self) -> datetime.date:
+        """A recent working day: a weekday that is no Danish public holiday (the clock's
+        awkward instants fall near Easter and Christmas)."""
         day = timezone.localdate() - 2 * DAY
-        while day.weekday() >= 5:
+        danish = holidays.Denmark(years=[day.year - 1, day.year])
+        while day.weekday() >= 5 or day in danish:
             day -= DAY
         return day
 
