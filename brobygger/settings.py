@@ -339,7 +339,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, the user's devices read with the user (issue 19).
+    "brobygger.accounts.backends.StaffBackend",
     # The region's identity provider (OpenID Connect), when OIDC_ISSUER is set.
     "brobygger.sso.backend.RegionBackend",
 ]

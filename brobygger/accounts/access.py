@@ -72,21 +72,30 @@ class TwoFactorState:
     SETUP_NEEDED = "setup_needed"  # two-factor is required and there is no device at all
 
 
-def has_second_factor(user: Any) -> bool:
-    """A confirmed authenticator app or recovery codes: something the code step can check."""
+def has_second_factor(user: Any, *, as_loaded: bool = False) -> bool:
+    """A confirmed authenticator app or recovery codes: something the code step can check.
+
+    `as_loaded`: as when the request loaded the user (accounts/backends.py reads it with the
+    user), for the two-factor gate before the view; a view asks the database."""
     from django_otp import devices_for_user
+
+    from .backends import DEVICE_FLAG
+
+    known = getattr(user, DEVICE_FLAG, None) if as_loaded else None
+    if known is not None:
+        return bool(known)
 
     return any(True for _device in devices_for_user(user, confirmed=True))
 
 
-def two_factor_state(user: Any) -> str:
+def two_factor_state(user: Any, *, as_loaded: bool = False) -> str:
     """Decides the code step for a signed-in user. A user with a device always gives a
     code, whatever the role; a user who needs two-factor and has none is not signed in
     at all, since the first authenticator comes only through a one-time link."""
     is_verified = getattr(user, "is_verified", None)
     if is_verified is not None and is_verified():
         return TwoFactorState.VERIFIED
-    if has_second_factor(user):
+    if has_second_factor(user, as_loaded=as_loaded):
         return TwoFactorState.CODE_NEEDED
     if user.needs_two_factor():
         return TwoFactorState.SETUP_NEEDED

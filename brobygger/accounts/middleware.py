@@ -107,7 +107,7 @@ class TwoFactorRequiredMiddleware:
         if request.session.get(SSO_SESSION_KEY):
             request.two_factor_state = TwoFactorState.VERIFIED  # type: ignore[attr-defined]
             return None
-        state = two_factor_state(user)
+        state = two_factor_state(user, as_loaded=True)
         request.two_factor_state = state  # type: ignore[attr-defined]
         if state in (TwoFactorState.VERIFIED, TwoFactorState.NOT_NEEDED):
             return None

@@ -118,7 +118,7 @@ def invitation_two_factor(request: HttpRequest) -> HttpResponse:
                     return _closed(request, found.state(), found)
                 del request.session[SESSION_KEY]
                 user = completed.user
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                login(request, user, backend="brobygger.accounts.backends.StaffBackend")
                 otp_login(request, device)
                 start_session_clock(request.session)
                 enrolment.show_recovery_codes_once(request, completed.recovery_codes)

@@ -175,6 +175,26 @@ class NoAuthenticatorTests(TwoFactorTestCase):
         self.assertEqual(response.status_code, 403)
         self.assertFalse(TOTPDevice.objects.filter(user=self.peer.user).exists())
 
+    def test_an_authenticator_confirmed_after_sign_in_asks_for_the_code_next_request(
+        self,
+    ) -> None:
+        # The gate knows the devices as the request loaded the user: a device confirmed
+        # elsewhere (another browser of the same peer) counts from the next request.
+        self.post_login("peer")
+        self.assertEqual(self.client.get(reverse("desk:home")).status_code, 200)
+        TOTPDevice.objects.create(user=self.peer.user, name="app", confirmed=True)
+        response = self.client.get(reverse("desk:home"))
+        self.assertRedirects(response, reverse("accounts:verify"), fetch_redirect_response=False)
+
+    def test_an_unconfirmed_authenticator_is_no_second_factor(self) -> None:
+        TOTPDevice.objects.create(user=self.peer.user, name="app", confirmed=False)
+        StaticDevice.objects.create(user=self.peer.user, name="codes", confirmed=False)
+        self.post_login("peer")
+        self.assertEqual(self.client.get(reverse("desk:home")).status_code, 200)
+        StaticDevice.objects.filter(user=self.peer.user).update(confirmed=True)
+        response = self.client.get(reverse("desk:home"))
+        self.assertRedirects(response, reverse("accounts:verify"), fetch_redirect_response=False)
+
     def test_demo_peer_with_authenticator_is_asked_for_the_code(self) -> None:
         TOTPDevice.objects.create(user=self.peer.user, name="app", confirmed=True)
         self.post_login("peer")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.urls import reverse
 
 from brobygger.audit.models import AccessLogEntry
@@ -39,3 +40,11 @@ class PingTests(BaseTestCase):
             self.login(user)
             with self.subTest(user=str(user)), self.assertNumQueries(4):
                 self.assertEqual(self.client.get(PING).status_code, 200)
+
+    def test_ping_query_budget_without_an_authenticator(self):
+        # Demo mode: a peer without an authenticator app passes the gate. Whether they have
+        # a device is read with the user (accounts/backends.py), not one query per kind.
+        self.assertTrue(settings.DEMO_MODE)
+        self.login(self.peer, verified=False)
+        with self.assertNumQueries(3):
+            self.assertEqual(self.client.get(PING).status_code, 200)
