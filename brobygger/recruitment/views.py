@@ -16,6 +16,7 @@ from brobygger.accounts.models import Role
 from brobygger.audit.models import AccessAction
 from brobygger.lib.forms import apply_validation_error
 from brobygger.lib.links import object_links
+from brobygger.lib.paging import page_of
 from brobygger.people.selectors import units_for
 from brobygger.public import ratelimit
 
@@ -149,8 +150,9 @@ def withdraw(request: HttpRequest, token: str) -> HttpResponse:
 
 @role_required(Role.COORDINATOR)
 def posting_list(request: HttpRequest) -> HttpResponse:
-    postings = selectors.postings_for(request.user)
-    return render(request, "recruitment/posting_list.html", {"postings": postings})
+    page = page_of(selectors.postings_for(request.user), request.GET.get("page"))
+    context = {"page": page, "postings": page.object_list}
+    return render(request, "recruitment/posting_list.html", context)
 
 
 @role_required(Role.COORDINATOR)

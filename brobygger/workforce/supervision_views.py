@@ -18,6 +18,7 @@ from brobygger.accounts.models import Role
 from brobygger.groups.forms import AttendanceForm
 from brobygger.lib.dates import local_datetime
 from brobygger.lib.forms import apply_validation_error
+from brobygger.lib.paging import page_of
 from brobygger.people.selectors import units_for
 
 from . import access, selectors, services
@@ -37,10 +38,9 @@ def _group_form(request: HttpRequest, data: Any = None, **kwargs: Any) -> Superv
 @role_required(Role.COORDINATOR)
 def group_list(request: HttpRequest) -> HttpResponse:
     include_closed = request.GET.get("lukkede") == "1"
-    context = {
-        "groups": selectors.group_list(request.user, include_closed=include_closed),
-        "include_closed": include_closed,
-    }
+    groups = selectors.group_list(request.user, include_closed=include_closed)
+    page = page_of(groups, request.GET.get("page"))
+    context = {"page": page, "groups": page.object_list, "include_closed": include_closed}
     return render(request, "workforce/group_list.html", context)
 
 
