@@ -410,8 +410,9 @@ def _check_session(
 def _check_members_free(
     members: list[PeerWorker], starts_at: datetime.datetime, minutes: int, override_reason: str
 ) -> dict[str, Any]:
-    if starts_at < timezone.now():
-        return {}
+    """The one availability check (scheduling.services.check_availability), for a session
+    registered after the fact too, as a past conversation is: a member away that day is
+    most likely a wrong date, and the session counts in the members' hours."""
     return check_availability(
         peers=members,
         starts_at=starts_at,
@@ -433,7 +434,7 @@ def add_session(
 ) -> SupervisionSession:
     """A session of the group. The members must suit the time as for any booking: not
     away, not a public holiday, within their hours, unless `override_reason` says why
-    (scheduling.services.check_availability); one registered after the fact took place."""
+    (scheduling.services.check_availability), one registered after the fact included."""
     themes, warned = _check_session(
         group, starts_at=starts_at, minutes=minutes, themes=themes, confirmed=confirmed
     )
