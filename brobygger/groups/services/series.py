@@ -19,7 +19,7 @@ from brobygger.lib.dates import elapsed_minutes, local_datetime
 from brobygger.lib.when import format_when
 from brobygger.people.models import PeerWorker
 from brobygger.scheduling.models import Appointment
-from brobygger.scheduling.services import check_availability
+from brobygger.scheduling.services import check_availability, check_availability_at
 
 from .. import selectors
 from ..models import (
@@ -281,37 +281,15 @@ def _check_new_facilitators_available(
     group: RecoveryGroup, added: list[PeerWorker], now: datetime.datetime, override_reason: str
 ) -> tuple[list[int], dict[str, Any]]:
     """The peers put on the group take over its coming sessions: the one availability
-    check (scheduling.services.check_availability) at each of them, every problem named
-    at once. Returns the sessions that went ahead on `override_reason`, and what the
-    audit event records."""
+    check at each of them (scheduling.services.check_availability_at)."""
     if not added:
         return [], {}
-    overridden: list[int] = []
-    codes: set[str] = set()
-    problems: dict[str, ValidationError] = {}
-    advice: ValidationError | None = None
-    for session in _coming_sessions(group, now).order_by("starts_at", "pk"):
-        try:
-            found = check_availability(
-                peers=added,
-                starts_at=session.starts_at,
-                ends_at=session.ends_at,
-                override_reason=override_reason,
-            )
-        except ValidationError as error:
-            # check_availability names each problem, then the advice to tick "Book anyway":
-            # each problem once, the advice once at the end.
-            *named, advice = error.error_list
-            problems |= {str(e.message): e for e in named if str(e.message) not in problems}
-            continue
-        if found:
-            overridden.append(session.pk)
-            codes |= set(found["override"])
-    if advice is not None:
-        raise ValidationError([*problems.values(), advice])
-    if not overridden:
-        return [], {}
-    return overridden, {"override": sorted(codes), "override_reason": override_reason.strip()[:300]}
+    coming = _coming_sessions(group, now).order_by("starts_at", "pk")
+    return check_availability_at(
+        peers=added,
+        times=coming.values_list("pk", "starts_at", "ends_at"),
+        override_reason=override_reason,
+    )
 
 
 def _lock_facilitators(group: RecoveryGroup) -> list[PeerWorker]:
