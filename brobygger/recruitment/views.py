@@ -348,8 +348,11 @@ def interview_book(request: HttpRequest, pk: int) -> HttpResponse:
                 mode=data["mode"],
                 place=data["place"],
                 panel=data["panel"],
+                override_reason=data["override"],
             )
         except ValidationError as error:
+            # A peer on the panel away, on a public holiday or outside their hours.
+            form.outside = form.show_override(error)
             apply_validation_error(form, error)
     if form.errors:
         return _application_page(request, application, interview_form=form, status=422)

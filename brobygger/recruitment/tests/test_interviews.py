@@ -389,3 +389,51 @@ class QueryBudgetTests(InterviewTestCase):
             response = self.client.get(url)
         self.assertContains(response, "Ansøger 7")
         self.assertEqual(len(few.captured_queries), len(many.captured_queries))
+
+
+class PanelPeerAvailabilityTests(InterviewTestCase):
+    """Issue 19: a peer on the panel is put in the agenda through the one availability
+    check (scheduling.services.check_availability), as for a conversation or a group."""
+
+    def test_a_peer_on_holiday_on_the_panel_warns_and_needs_a_reason(self) -> None:
+        scheduling_services.add_exception(
+            actor=None, peer=self.peer, starts_on=self.day, kind="holiday"
+        )
+        self.login(self.coordinator)
+        response = self.client.post(self.book_url(), self.form())
+        self.assertContains(response, f"{self.peer.name} holder ferie", status_code=422)
+        self.assertContains(response, 'name="override_reason"', status_code=422)
+        self.assertFalse(self.application.interviews.exists())
+        response = self.client.post(self.book_url(), self.form(book_anyway="on"))
+        self.assertContains(response, "Skriv hvorfor", status_code=422)
+        response = self.client.post(
+            self.book_url(),
+            self.form(book_anyway="on", override_reason="Peer kommer ind til samtalen"),
+        )
+        self.assertRedirects(
+            response, reverse("recruitment:application_detail", args=[self.application.pk])
+        )
+        interview = self.application.interviews.get()
+        self.assertEqual(interview.override_reason, "Peer kommer ind til samtalen")
+        event = AuditEvent.objects.get(verb="recruitment.interview_booked")
+        self.assertEqual(event.data["override"], ["away"])
+
+    def test_a_panel_without_peers_or_within_their_hours_needs_nothing(self) -> None:
+        scheduling_services.add_exception(
+            actor=None, peer=self.peer, starts_on=self.day, kind="holiday"
+        )
+        interview = make_interview(
+            self.application, panel=[self.coordinator], starts_at=at(self.day, 10)
+        )
+        self.assertEqual(interview.override_reason, "")
+        self.assertNotIn(
+            "override", AuditEvent.objects.get(verb="recruitment.interview_booked").data
+        )
+
+    def test_an_interview_registered_after_the_fact_is_checked_too(self) -> None:
+        day = timezone.localdate() - datetime.timedelta(days=2)
+        scheduling_services.add_exception(actor=None, peer=self.peer, starts_on=day, kind="sick")
+        with self.assertRaisesMessage(ValidationError, "er syg"):
+            make_interview(
+                self.application, panel=[self.coordinator, self.peer], starts_at=at(day, 10)
+            )
