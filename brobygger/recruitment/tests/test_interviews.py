@@ -15,6 +15,7 @@ from django.utils import timezone
 from brobygger.accounts.models import Role
 from brobygger.audit.models import AuditEvent
 from brobygger.groups import services as group_services
+from brobygger.lib.paging import PAGE_SIZE
 from brobygger.recruitment import interviews, selectors
 from brobygger.recruitment.models import InterviewSeat, InterviewStatus
 from brobygger.scheduling import services as scheduling_services
@@ -437,3 +438,33 @@ class PanelPeerAvailabilityTests(InterviewTestCase):
             make_interview(
                 self.application, panel=[self.coordinator, self.peer], starts_at=at(day, 10)
             )
+
+
+class MyInterviewsPagingTests(InterviewTestCase):
+    def test_my_interviews_and_the_coming_ones_page_past_25_with_the_same_queries(self) -> None:
+        url = reverse("recruitment:my_interviews")
+        make_interview(self.application, panel=[self.coordinator], starts_at=at(self.day, 9))
+        make_interview(self.second, panel=[self.coordinator], starts_at=at(self.day, 11))
+        self.login(self.coordinator)
+        self.client.get(url)
+        with count_queries() as two:
+            self.client.get(url)
+        for i in range(PAGE_SIZE):
+            make_interview(
+                self.application,
+                panel=[self.coordinator],
+                starts_at=at(self.day + datetime.timedelta(days=i + 1), 10),
+            )
+        with count_queries() as many:
+            response = self.client.get(url)
+        self.assertEqual(len(two.captured_queries), len(many.captured_queries))
+        total = PAGE_SIZE + 2
+        self.assertEqual(len(response.context["mine"]), PAGE_SIZE)
+        self.assertEqual(len(response.context["upcoming"]), PAGE_SIZE)
+        self.assertContains(response, f"1\u2013{PAGE_SIZE} af {total}", count=4)  # above and below
+        self.assertContains(response, 'href="?page=2"')
+        self.assertContains(response, 'href="?coming_page=2"')
+        second = self.client.get(url, {"page": "2", "coming_page": "2"})
+        self.assertEqual(len(second.context["mine"]), total - PAGE_SIZE)
+        self.assertEqual(len(second.context["upcoming"]), total - PAGE_SIZE)
+        self.assertContains(second, 'href="?page=2&amp;coming_page=1"')
