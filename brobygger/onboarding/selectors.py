@@ -123,7 +123,7 @@ def overview(user: Any, *, include_done: bool = False, page_number: Any = None) 
     for peer in rows:
         hire = getattr(peer, "hire", None)
         invitations = list(hire.invitations.all()) if hire is not None else []
-        peer.newest_invitation = invitations[0] if invitations else None  # type: ignore[attr-defined]
+        peer.newest_invitation = invitations[0] if invitations else None
     page.object_list = rows
     return page
 

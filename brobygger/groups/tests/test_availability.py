@@ -6,6 +6,7 @@ hours asks for "Book anyway" with a reason, kept with the session and in the aud
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import holidays
 from django.core.exceptions import ValidationError
@@ -37,7 +38,7 @@ class PastSessionChecksAvailabilityTests(GroupTestCase):
     def test_a_session_registered_on_a_facilitators_sick_day_needs_a_reason(self):
         day = recent_working_day()
         scheduling.add_exception(actor=None, peer=self.peer, starts_on=day, kind=ExceptionKind.SICK)
-        fields = {
+        fields: dict[str, Any] = {
             "actor": self.coordinator,
             "group": self.group,
             "starts_at": at(day, 10),
@@ -82,7 +83,7 @@ class NewFacilitatorChecksAvailabilityTests(GroupTestCase):
         self.url = reverse("groups:group_edit", args=[self.group.pk])
         self.login(self.coordinator)
 
-    def data(self, **extra: str) -> dict[str, object]:
+    def data(self, **extra: Any) -> dict[str, Any]:
         return {
             "title": self.group.title,
             "theme": self.group.theme,
