@@ -441,6 +441,9 @@ class CrawlerWorld(BaseTestCase):
                 ends_at=start + datetime.timedelta(hours=2),
                 topic="Velkommen",
                 allow_past=True,
+                # Registered after the fact, it runs the availability check too (issue 19);
+                # the clock's instants can put it outside the peer's weekly hours.
+                override_reason="Registreret bagefter",
             )
             groups.add_session(
                 actor=cls.coordinator,
@@ -532,7 +535,13 @@ class CrawlerWorld(BaseTestCase):
                 group = make_supervision_group(members, unit=unit)
                 # Three days ago, after that day's conversation (one clash rule: docs/agenda.md).
                 held = timezone.now().replace(microsecond=0) - 3 * DAY
-                make_session(group, held + datetime.timedelta(hours=3))
+                # Registered after the fact: checked as any booking (issue 19), and the
+                # clock's instants can put it outside the members' weekly hours.
+                make_session(
+                    group,
+                    held + datetime.timedelta(hours=3),
+                    override_reason="Registreret bagefter",
+                )
                 # A Friday: outside the test peers' weekly hours, so booked with a reason,
                 # as the availability check asks of every booking (issue 19).
                 make_session(

@@ -10,10 +10,12 @@ from typing import Any
 from axes.helpers import get_cool_off
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.core.paginator import Page
 from django.db.models import Max, Sum
 from django.utils import timezone
 
 from brobygger.audit.models import AuditEvent
+from brobygger.lib.paging import page_of
 
 from .models import Role, Unit, User
 from .services import PRIVILEGES_CHANGED
@@ -32,24 +34,25 @@ def two_factor_overview(user: User) -> dict[str, Any]:
     }
 
 
-ROLE_CHANGE_LIMIT = 500
-
-
 def _role_label(role: str | None) -> str:
     return str(Role(role).label) if role in Role.values else "—"
 
 
-def role_changes(limit: int = ROLE_CHANGE_LIMIT) -> list[dict[str, Any]]:
-    """Every change of a role or units, newest first: who, whom, before, after, when.
+def role_changes(page_number: Any = None) -> Page:
+    """Every change of a role or units, newest first: who, whom, before, after, when; 25
+    a page (lib/paging, issue 19: it stopped silently at the newest 500).
 
-    Read from the audit trail itself, so the report cannot differ from it. Three
-    queries whatever the number of rows.
+    Read from the audit trail itself, so the report cannot differ from it. Four
+    queries whatever the number of rows (the count, the page's events, their users and
+    units).
     """
-    events = list(
+    page = page_of(
         AuditEvent.objects.filter(verb=PRIVILEGES_CHANGED, object_type="accounts.user")
         .select_related("actor")
-        .order_by("-seq")[:limit]
+        .order_by("-seq"),
+        page_number,
     )
+    events = list(page.object_list)
     users = User.objects.in_bulk({e.object_id for e in events if e.object_id is not None})
     unit_ids = {pk for e in events for side in ("before", "after") for pk in e.data[side]["units"]}
     units = dict(Unit.objects.filter(pk__in=unit_ids).values_list("pk", "name"))
@@ -58,7 +61,7 @@ def role_changes(limit: int = ROLE_CHANGE_LIMIT) -> list[dict[str, Any]]:
         names = sorted(units.get(pk, f"#{pk}") for pk in data["units"])
         return {"role": _role_label(data["role"]), "units": names}
 
-    return [
+    page.object_list = [
         {
             "at": e.at,
             "actor": e.actor,
@@ -68,6 +71,7 @@ def role_changes(limit: int = ROLE_CHANGE_LIMIT) -> list[dict[str, Any]]:
         }
         for e in events
     ]
+    return page
 
 
 def locked_logins() -> list[dict[str, Any]]:

@@ -215,7 +215,9 @@ def set_language(request: HttpRequest) -> HttpResponse:
 @role_required(Role.ADMINISTRATOR)
 def role_changes(request: HttpRequest) -> HttpResponse:
     """Every change of a role or units: who made it, for whom, before, after, when."""
-    return render(request, "accounts/role_changes.html", {"changes": selectors.role_changes()})
+    page = selectors.role_changes(request.GET.get("page"))
+    context = {"page": page, "changes": page.object_list}
+    return render(request, "accounts/role_changes.html", context)
 
 
 @role_required(Role.ADMINISTRATOR)

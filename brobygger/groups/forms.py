@@ -86,6 +86,11 @@ class GroupForm(forms.Form):
         return chosen
 
 
+class GroupEditForm(OverrideMixin, GroupForm):
+    """Changing the group: a new facilitator takes over the coming sessions, so "Book
+    anyway" and why, when one of those times does not suit them."""
+
+
 class SessionForm(OverrideMixin):
     date = forms.DateField(label=_("Date of the first session"), widget=DateInput())
     time = forms.TimeField(label=_("Starts at"), widget=TimeInput())

@@ -21,15 +21,29 @@ from brobygger.people.models import PeerWorker
 from brobygger.people.selectors import units_for
 
 from . import access, selectors, services
-from .forms import AttendanceForm, GroupForm, NoteForm, SearchForm, SessionForm, TopicForm
+from .forms import (
+    AttendanceForm,
+    GroupEditForm,
+    GroupForm,
+    NoteForm,
+    SearchForm,
+    SessionForm,
+    TopicForm,
+)
 from .models import EnrolmentStatus, GroupSession
 
 GROUP_ROLES = (Role.COORDINATOR, Role.PEER_WORKER, Role.RELATIVE_PEER)
 
 
-def _group_form(request: HttpRequest, data: Any = None, **kwargs: Any) -> GroupForm:
+def _group_form(
+    request: HttpRequest,
+    data: Any = None,
+    *,
+    form_class: type[GroupForm] = GroupForm,
+    **kwargs: Any,
+) -> GroupForm:
     peers = PeerWorker.objects.visible_to(request.user).active().select_related("user")
-    return GroupForm(data, units=units_for(request.user), peers=peers, **kwargs)
+    return form_class(data, units=units_for(request.user), peers=peers, **kwargs)
 
 
 @role_required(*GROUP_ROLES)
@@ -76,23 +90,32 @@ def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "capacity": group.capacity,
         "facilitators": list(group.facilitators.all()),
     }
-    form = _group_form(request, request.POST or None, initial=initial)
+    form = _group_form(request, request.POST or None, form_class=GroupEditForm, initial=initial)
+    assert isinstance(form, GroupEditForm)
+    outside = form.show_override()
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
+        override = data.pop("override")
+        del data["book_anyway"], data["override_reason"]
         try:
             services.update_group(
                 actor=request.user,
                 group=group,
                 facilitators=list(data.pop("facilitators")),
+                override_reason=override,
                 **data,
             )
         except ValidationError as error:
+            # A new facilitator away, on a public holiday or outside their hours at a
+            # session they take over: the form shows "Book anyway".
+            outside = form.show_override(error)
             apply_validation_error(form, error)
         else:
             messages.success(request, _("The changes were saved."))
             return redirect("groups:group_detail", pk=group.pk)
     status = 422 if request.method == "POST" else 200
-    return render(request, "groups/group_form.html", {"form": form, "group": group}, status=status)
+    context = {"form": form, "group": group, "outside": outside}
+    return render(request, "groups/group_form.html", context, status=status)
 
 
 @role_required(Role.COORDINATOR)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page
 from django.http import Http404
 
 from brobygger.accounts.models import Role, User
@@ -36,20 +37,20 @@ def get_peer_for(user: Any, pk: int, *, action: str = AccessAction.VIEW) -> Peer
     return peer
 
 
-def overview_for(user: Any, *, include_done: bool = False) -> list[PeerWorker]:
-    """The new peers whose onboarding the coordinator follows: names, steps, invitations.
-    One entry for the list; an empty list names nobody and writes none."""
+def overview_for(user: Any, *, include_done: bool = False, page_number: Any = None) -> Page:
+    """The new peers whose onboarding the coordinator follows (a page of them): names,
+    steps, invitations. One entry for the list; an empty list names nobody and writes none."""
     if getattr(user, "role", None) != Role.COORDINATOR:
         raise Http404
-    rows = selectors.overview(user, include_done=include_done)
-    if rows:
+    page = selectors.overview(user, include_done=include_done, page_number=page_number)
+    if page.paginator.count:
         shown(
             user=user,
             action=AccessAction.SEARCH,
             purpose=Purpose.RECRUITMENT,
             criterion=f"onboarding:overview:{'all' if include_done else 'open'}",
         )
-    return rows
+    return page
 
 
 def get_item_for(user: Any, pk: int, *, change: bool = False) -> OnboardingItem:

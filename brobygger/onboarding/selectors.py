@@ -7,10 +7,22 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.core.paginator import Page
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
 from django.utils import timezone
 
 from brobygger.accounts.models import User
+from brobygger.lib.paging import page_of
 from brobygger.people.models import PeerWorker
 
 from .models import ITEM_ORDER, Hire, Invitation, OnboardingItem, onboarding_visible
@@ -80,16 +92,14 @@ def visible_peers(user: Any) -> QuerySet[PeerWorker]:
     return PeerWorker.objects.filter(pk__in=ids, onboarding_items__isnull=False).distinct()
 
 
-def overview(user: Any, *, include_done: bool = False) -> list[PeerWorker]:
-    """The coordinator's list: one row per new peer, counts and the newest invitation."""
+def overview(user: Any, *, include_done: bool = False, page_number: Any = None) -> Page:
+    """The coordinator's list: one row per new peer, counts and the newest invitation;
+    25 a page (lib/paging, issue 19), the invitations read for the page's peers only."""
     today = timezone.localdate()
     ids = PeerWorker.objects.filter(onboarding_visible(user)).values("pk")
     peers = (
         PeerWorker.objects.filter(pk__in=ids)
         .select_related("user", "hire")
-        .prefetch_related(
-            Prefetch("hire__invitations", queryset=Invitation.objects.order_by("-created_at"))
-        )
         .annotate(
             items_total=Count("onboarding_items"),
             items_done=Count("onboarding_items", filter=Q(onboarding_items__done_on__isnull=False)),
@@ -103,15 +113,19 @@ def overview(user: Any, *, include_done: bool = False) -> list[PeerWorker]:
         .filter(items_total__gt=0)
         .order_by("-contract_start", "user__first_name", "pk")
     )
-    rows = []
-    for peer in peers:
-        if not include_done and peer.items_done == peer.items_total:  # type: ignore[attr-defined]
-            continue
+    if not include_done:
+        peers = peers.filter(items_done__lt=F("items_total"))
+    page = page_of(peers, page_number)
+    rows = list(page.object_list)
+    prefetch_related_objects(
+        rows, Prefetch("hire__invitations", queryset=Invitation.objects.order_by("-created_at"))
+    )
+    for peer in rows:
         hire = getattr(peer, "hire", None)
         invitations = list(hire.invitations.all()) if hire is not None else []
-        peer.newest_invitation = invitations[0] if invitations else None  # type: ignore[attr-defined]
-        rows.append(peer)
-    return rows
+        peer.newest_invitation = invitations[0] if invitations else None
+    page.object_list = rows
+    return page
 
 
 def checklist(peer: PeerWorker) -> list[OnboardingItem]:

@@ -128,8 +128,11 @@ def hire(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 @role_required(Role.COORDINATOR)
 def overview(request: HtmxHttpRequest) -> HttpResponse:
     include_done = request.GET.get("alle") == "1"
-    rows = access.overview_for(request.user, include_done=include_done)
-    return render(request, "onboarding/overview.html", {"rows": rows, "include_done": include_done})
+    page = access.overview_for(
+        request.user, include_done=include_done, page_number=request.GET.get("page")
+    )
+    context = {"page": page, "rows": page.object_list, "include_done": include_done}
+    return render(request, "onboarding/overview.html", context)
 
 
 @role_required(Role.COORDINATOR)

@@ -36,6 +36,8 @@ from .models import (
 )
 
 S = ApplicationStatus
+# Why an interview went ahead outside a panel peer's hours (the coordinator's words).
+PANEL_REASON = "Aftalt med peer-medarbejderen i panelet"
 
 WORK_DA = (
     "Du bliver peerstøtte for patienter, der er indlagt eller i ambulant behandling. Du "
@@ -283,8 +285,11 @@ class _Recruitment:
     def interview(
         self, application: Application, panel: list[User], day: datetime.date
     ) -> Interview | None:
-        """Book at the first hour the whole panel is free that day (the real guard)."""
-        for hour in (9, 10, 11, 13, 14, 15):
+        """Book at the first hour the whole panel is free that day (the real guard); when
+        no hour suits a peer on the panel, the first free one with the coordinator's
+        reason (scheduling.services.check_availability)."""
+        hours = (9, 10, 11, 13, 14, 15)
+        for hour, reason in [(h, "") for h in hours] + [(h, PANEL_REASON) for h in hours]:
             starts_at = local_datetime(day, datetime.time(hour))
             try:
                 return interviews.book_interview(
@@ -296,6 +301,7 @@ class _Recruitment:
                     place="Mødelokale 2, Psykiatrisk Center, stueetagen",
                     panel=panel,
                     allow_past=starts_at < timezone.now(),
+                    override_reason=reason,
                 )
             except ValidationError:
                 continue

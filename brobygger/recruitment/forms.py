@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from brobygger.accounts.models import Role, Unit, User
 from brobygger.lib.dates import local_datetime
+from brobygger.scheduling.forms import OverrideMixin
 from brobygger.scheduling.models import Mode
 
 from .cv import check_cv
@@ -237,7 +238,7 @@ class PanelField(forms.ModelMultipleChoiceField):
         return f"{obj.display_name} ({Role(obj.role).label})"
 
 
-class InterviewForm(forms.Form):
+class InterviewForm(OverrideMixin):
     date = forms.DateField(label=_("Date"), widget=DateInput())
     time = forms.TimeField(label=_("Starts at"), widget=TimeInput())
     minutes = forms.TypedChoiceField(
@@ -266,6 +267,9 @@ class InterviewForm(forms.Form):
 
     def __init__(self, *args: Any, candidates: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # "Book anyway" for a peer on the panel shows once the service asked for it, and
+        # stays while ticked (scheduling.forms.OverrideMixin).
+        self.outside = self.show_override()
         panel = self.fields["panel"]
         assert isinstance(panel, forms.ModelMultipleChoiceField)
         panel.queryset = candidates

@@ -26,6 +26,7 @@ from brobygger.audit.services import record_event
 from brobygger.lib.when import format_when
 from brobygger.people.models import PeerWorker
 from brobygger.scheduling.models import Appointment, Mode
+from brobygger.scheduling.services import check_availability
 
 from . import selectors, services
 from .models import (
@@ -191,8 +192,14 @@ def book_interview(
     place: str = "",
     panel: Iterable[Any],
     allow_past: bool = False,
+    override_reason: str = "",
 ) -> Interview:
-    """Book an interview with a panel; moves the application on to "interview"."""
+    """Book an interview with a panel; moves the application on to "interview".
+
+    A peer worker on the panel is put in the agenda as for any booking: not away, not a
+    public holiday, within their hours, unless `override_reason` says why
+    (scheduling.services.check_availability); an interview registered after the fact too.
+    """
     if mode not in Mode.values:
         raise ValidationError({"mode": _("Choose how the interview takes place.")})
     if mode == Mode.IN_PERSON and not place.strip():
@@ -210,6 +217,17 @@ def book_interview(
         if reason:
             raise ValidationError(reason, code="double_booked")
         _check_months_open((u.pk for u in users), starts_at, ends_at)
+        panel_peers = list(
+            PeerWorker.objects.filter(user__in=[u.pk for u in users])
+            .select_related("user")
+            .order_by("pk")
+        )
+        override = check_availability(
+            peers=panel_peers,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            override_reason=override_reason,
+        )
         interview = Interview.objects.create(
             application=current,
             starts_at=starts_at,
@@ -217,6 +235,7 @@ def book_interview(
             mode=mode,
             place=place.strip()[:200],
             booked_by=actor if getattr(actor, "is_authenticated", False) else None,
+            override_reason=override.get("override_reason", ""),
         )
         _seat_panel(interview, users)
         for to in (S.SHORTLISTED, S.INTERVIEW):
@@ -231,6 +250,7 @@ def book_interview(
                 "minutes": minutes,
                 "mode": mode,
                 "panel": sorted(u.pk for u in users),
+                **override,
             },
         )
     application.status = current.status

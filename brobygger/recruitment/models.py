@@ -317,6 +317,11 @@ class Interview(models.Model):
         blank=True,
         related_name="+",
     )
+    # Booked anyway outside a panel peer's hours, on a day away or a public holiday: why
+    # (scheduling.services.check_availability).
+    override_reason = models.CharField(
+        _("why outside the peer's hours"), max_length=300, blank=True
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -348,7 +348,8 @@ def load_chart(
 
 
 def day_overview(peers: Iterable[PeerWorker], monday: datetime.date) -> list[dict[str, Any]]:
-    """The coordinator's week across peers: conversations per peer per day."""
+    """The coordinator's week across peers: (day, conversations) per peer, and the week's
+    total (a phone shows a peer's card with the days that have any, and the total)."""
     peer_list = list(peers)
     start, end = week_bounds(monday)
     counts: dict[tuple[int, datetime.date], int] = defaultdict(int)
@@ -360,7 +361,11 @@ def day_overview(peers: Iterable[PeerWorker], monday: datetime.date) -> list[dic
     ):
         counts[(peer_id, timezone.localtime(s).date())] += 1
     days = [monday + datetime.timedelta(days=i) for i in range(7)]
-    return [{"peer": p, "days": [counts[(p.pk, d)] for d in days]} for p in peer_list]
+    rows = []
+    for p in peer_list:
+        per_day = [(d, counts[(p.pk, d)]) for d in days]
+        rows.append({"peer": p, "days": per_day, "total": sum(n for _d, n in per_day)})
+    return rows
 
 
 WEEKDAYS = Weekday.choices

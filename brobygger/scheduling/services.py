@@ -194,6 +194,44 @@ def check_availability(
     return {"override": sorted({p.code for p in problems}), "override_reason": reason[:300]}
 
 
+def check_availability_at(
+    *,
+    peers: Iterable[PeerWorker],
+    times: Iterable[tuple[int, datetime.datetime, datetime.datetime]],
+    override_reason: str = "",
+) -> tuple[list[int], dict[str, Any]]:
+    """`check_availability` at several times at once: peers who join a group take over
+    its coming sessions (`times` as (session id, start, end)). Every problem is named
+    once, then the advice to tick "Book anyway". Returns the ids of the times that went
+    ahead on `override_reason`, and what the audit event records ({} when all suited)."""
+    peer_list = list(peers)
+    went_ahead: list[int] = []
+    codes: set[str] = set()
+    problems: dict[str, ValidationError] = {}
+    advice: ValidationError | None = None
+    for key, starts_at, ends_at in times:
+        try:
+            found = check_availability(
+                peers=peer_list,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                override_reason=override_reason,
+            )
+        except ValidationError as error:
+            # check_availability names each problem, then the advice (its last message).
+            *named, advice = error.error_list
+            problems |= {str(e.message): e for e in named if str(e.message) not in problems}
+            continue
+        if found:
+            went_ahead.append(key)
+            codes |= set(found["override"])
+    if advice is not None:
+        raise ValidationError([*problems.values(), advice])
+    if not went_ahead:
+        return [], {}
+    return went_ahead, {"override": sorted(codes), "override_reason": override_reason.strip()[:300]}
+
+
 def _check_month_open(appointment: Appointment) -> None:
     """A held conversation counts in the peer's timesheet on the local day it starts, and an
     approved month is locked. A month can be approved on its last day (the peer may work

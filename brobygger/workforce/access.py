@@ -135,11 +135,10 @@ def overview_for(
     return page
 
 
-def education_overview_for(user: Any) -> dict[str, Any]:
-    """Who lacks completed peer education, whether it is planned, the cost per year."""
+def education_overview_for(user: Any, *, page_number: Any = None) -> dict[str, Any]:
+    """Who lacks completed peer education (a page of them), whether it is planned, the
+    cost per year. One entry."""
     peers = peers_for(user)
     _log_overview(user, "education")
-    return {
-        "lacking": selectors.lacking_education(selectors.active_peers(peers)),
-        "years": selectors.cost_per_year(peers),
-    }
+    page = selectors.lacking_education(selectors.active_peers(peers), page_number=page_number)
+    return {"page": page, "lacking": page.object_list, "years": selectors.cost_per_year(peers)}

@@ -140,6 +140,11 @@ class SupervisionGroupForm(forms.Form):
         )
 
 
+class SupervisionGroupEditForm(OverrideMixin, SupervisionGroupForm):
+    """Changing the group: who joins takes part in its coming sessions, so "Book anyway"
+    and why, when one of those times does not suit them."""
+
+
 class SessionForm(OverrideMixin):
     date = forms.DateField(label=_("Date"), widget=DateInput())
     time = forms.TimeField(label=_("Starts at"), widget=TimeInput())

@@ -42,17 +42,6 @@ class OverviewRow:
         return "contract" in self.flags
 
     @property
-    def hours_this_month(self) -> float | None:
-        return None if self.month is None else self.month.minutes_total / 60
-
-    @property
-    def month_band(self) -> tuple[float, float] | None:
-        """The contract band of the month in hours (from, to)."""
-        if self.month is None:
-            return None
-        return self.month.minutes_contract_min / 60, self.month.minutes_contract_max / 60
-
-    @property
     def month_state(self) -> str:
         return "" if self.month is None else str(TimesheetState(self.month.state).label)
 

@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.core.paginator import Page
 from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
 from brobygger.lib.dates import day_start
+from brobygger.lib.paging import page_of
 from brobygger.people.models import EducationStatus, PeerWorker
 
 from .models import (
@@ -192,15 +194,20 @@ def education_records(peer: PeerWorker) -> QuerySet[EducationRecord]:
     return EducationRecord.objects.filter(peer=peer).order_by("-starts_on", "-id")
 
 
-def lacking_education(peers: QuerySet[PeerWorker]) -> list[dict[str, Any]]:
-    """Peers without completed peer education, and whether and when it is planned."""
-    lacking = list(
+def lacking_education(peers: QuerySet[PeerWorker], *, page_number: Any = None) -> Page:
+    """Peers without completed peer education, and whether and when it is planned: 25 a
+    page (lib/paging, issue 19), the next course looked up for the page's peers only."""
+    lacking = (
         peers.exclude(education_status=EducationStatus.COMPLETED)
         .select_related("user")
+        .only("contract_start", "user__first_name", "user__last_name", "user__username")
         .order_by("user__first_name", "user__last_name", "pk")
     )
-    upcoming = next_education(p.pk for p in lacking)
-    return [{"peer": p, "next": upcoming.get(p.pk)} for p in lacking]
+    page = page_of(lacking, page_number)
+    shown = list(page.object_list)
+    upcoming = next_education(p.pk for p in shown)
+    page.object_list = [{"peer": p, "next": upcoming.get(p.pk)} for p in shown]
+    return page
 
 
 def cost_per_year(peers: QuerySet[PeerWorker]) -> list[dict[str, Any]]:

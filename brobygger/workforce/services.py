@@ -18,7 +18,7 @@ from brobygger.audit.services import record_event
 from brobygger.groups import notes
 from brobygger.people import services as people_services
 from brobygger.people.models import EducationStatus, PeerWorker, Person
-from brobygger.scheduling.services import check_availability
+from brobygger.scheduling.services import check_availability, check_availability_at
 
 from .models import (
     MAX_SESSION_MINUTES,
@@ -248,8 +248,12 @@ def update_group(
     actor: Any,
     group: SupervisionGroup,
     members: Iterable[PeerWorker] | None = None,
+    override_reason: str = "",
     **changes: Any,
 ) -> SupervisionGroup:
+    """Change the group. Who joins is busy at its coming sessions, and must suit their
+    times as for any booking (not away, not a public holiday, within their hours) unless
+    `override_reason` says why (scheduling.services.check_availability_at)."""
     unknown = set(changes) - set(GROUP_FIELDS)
     if unknown:
         raise TypeError(f"Unknown group fields: {sorted(unknown)}")
@@ -263,12 +267,27 @@ def update_group(
             group.save(update_fields=changed)
         data: dict[str, Any] = {"fields": sorted(changed)}
         if members is not None:
-            wanted = {m.pk for m in members}
+            member_list = list(members)
+            wanted = {m.pk for m in member_list}
             before = set(group.members.values_list("pk", flat=True))
             if wanted != before:
+                joined = [m for m in {m.pk: m for m in member_list}.values() if m.pk not in before]
+                coming = SupervisionSession.objects.filter(
+                    group=group, starts_at__gt=timezone.now()
+                ).order_by("starts_at", "pk")
+                went_ahead, override = check_availability_at(
+                    peers=joined,
+                    times=[(s.pk, s.starts_at, s.ends_at) for s in coming] if joined else [],
+                    override_reason=override_reason,
+                )
                 group.members.set(list(wanted))
                 data |= {"joined": sorted(wanted - before), "left": sorted(before - wanted)}
                 _move_members(group, joined=wanted - before, left=before - wanted)
+                if went_ahead:
+                    SupervisionSession.objects.filter(pk__in=went_ahead).update(
+                        override_reason=override["override_reason"], updated_at=timezone.now()
+                    )
+                    data |= override | {"sessions_overridden": went_ahead}
         if len(data) > 1 or changed:
             record_event(actor=actor, verb="supervision.group_changed", obj=group, data=data)
     return group
@@ -410,8 +429,9 @@ def _check_session(
 def _check_members_free(
     members: list[PeerWorker], starts_at: datetime.datetime, minutes: int, override_reason: str
 ) -> dict[str, Any]:
-    if starts_at < timezone.now():
-        return {}
+    """The one availability check (scheduling.services.check_availability), for a session
+    registered after the fact too, as a past conversation is: a member away that day is
+    most likely a wrong date, and the session counts in the members' hours."""
     return check_availability(
         peers=members,
         starts_at=starts_at,
@@ -433,7 +453,7 @@ def add_session(
 ) -> SupervisionSession:
     """A session of the group. The members must suit the time as for any booking: not
     away, not a public holiday, within their hours, unless `override_reason` says why
-    (scheduling.services.check_availability); one registered after the fact took place."""
+    (scheduling.services.check_availability), one registered after the fact included."""
     themes, warned = _check_session(
         group, starts_at=starts_at, minutes=minutes, themes=themes, confirmed=confirmed
     )

@@ -18,15 +18,22 @@ from brobygger.accounts.models import Role
 from brobygger.groups.forms import AttendanceForm
 from brobygger.lib.dates import local_datetime
 from brobygger.lib.forms import apply_validation_error
+from brobygger.lib.paging import page_of
 from brobygger.people.selectors import units_for
 
 from . import access, selectors, services
-from .forms import SessionForm, SupervisionGroupForm
+from .forms import SessionForm, SupervisionGroupEditForm, SupervisionGroupForm
 from .models import SupervisionGroup, SupervisionSession
 
 
-def _group_form(request: HttpRequest, data: Any = None, **kwargs: Any) -> SupervisionGroupForm:
-    return SupervisionGroupForm(
+def _group_form(
+    request: HttpRequest,
+    data: Any = None,
+    *,
+    form_class: type[SupervisionGroupForm] = SupervisionGroupForm,
+    **kwargs: Any,
+) -> SupervisionGroupForm:
+    return form_class(
         data,
         units=units_for(request.user),
         peers=selectors.active_peers(access.peers_for(request.user)),
@@ -37,10 +44,9 @@ def _group_form(request: HttpRequest, data: Any = None, **kwargs: Any) -> Superv
 @role_required(Role.COORDINATOR)
 def group_list(request: HttpRequest) -> HttpResponse:
     include_closed = request.GET.get("lukkede") == "1"
-    context = {
-        "groups": selectors.group_list(request.user, include_closed=include_closed),
-        "include_closed": include_closed,
-    }
+    groups = selectors.group_list(request.user, include_closed=include_closed)
+    page = page_of(groups, request.GET.get("page"))
+    context = {"page": page, "groups": page.object_list, "include_closed": include_closed}
     return render(request, "workforce/group_list.html", context)
 
 
@@ -70,23 +76,36 @@ def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("workforce:group_detail", pk=group.pk)
     initial = {name: getattr(group, name) for name in services.GROUP_FIELDS}
     initial["members"] = selectors.member_ids(group)
-    form = _group_form(request, request.POST or None, initial=initial)
+    form = _group_form(
+        request, request.POST or None, form_class=SupervisionGroupEditForm, initial=initial
+    )
+    assert isinstance(form, SupervisionGroupEditForm)
+    outside = form.show_override()
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         chosen = list(data.pop("members"))
+        override = data.pop("override")
+        del data["book_anyway"], data["override_reason"]
         # Members from other coordinators' units are not on this form: keep them.
         others = selectors.members_outside(group, access.peers_for(request.user))
         try:
             services.update_group(
-                actor=request.user, group=group, members=[*chosen, *others], **data
+                actor=request.user,
+                group=group,
+                members=[*chosen, *others],
+                override_reason=override,
+                **data,
             )
         except ValidationError as error:
+            # A new member away, on a public holiday or outside their hours at a coming
+            # session: the form shows "Book anyway".
+            outside = form.show_override(error)
             apply_validation_error(form, error)
         else:
             messages.success(request, _("The changes were saved."))
             return redirect("workforce:group_detail", pk=group.pk)
     status = 422 if request.method == "POST" else 200
-    context = {"form": form, "group": group}
+    context = {"form": form, "group": group, "outside": outside}
     return render(request, "workforce/group_form.html", context, status=status)
 
 

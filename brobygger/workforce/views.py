@@ -55,7 +55,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 @role_required(Role.COORDINATOR)
 def education_overview(request: HttpRequest) -> HttpResponse:
     """Who lacks completed peer education, whether it is planned, and the cost per year."""
-    context = access.education_overview_for(request.user)
+    context = access.education_overview_for(request.user, page_number=request.GET.get("page"))
     return render(request, "workforce/education_overview.html", context)
 
 

@@ -19,7 +19,7 @@ from brobygger.lib.dates import elapsed_minutes, local_datetime
 from brobygger.lib.when import format_when
 from brobygger.people.models import PeerWorker
 from brobygger.scheduling.models import Appointment
-from brobygger.scheduling.services import check_availability
+from brobygger.scheduling.services import check_availability, check_availability_at
 
 from .. import selectors
 from ..models import (
@@ -116,14 +116,17 @@ def update_group(
     actor: Any,
     group: RecoveryGroup,
     facilitators: Iterable[PeerWorker] | None = None,
+    override_reason: str = "",
     **changes: Any,
 ) -> RecoveryGroup:
     """Change the group. More places let the first in line move up; fewer places than
     enrolled participants are refused.
 
     New facilitators take over the sessions that have not begun (they must be free
-    then); sessions that have begun or passed keep who ran them, so the hours in
-    earlier months, approved ones included, stay where they are.
+    then, and suit the times as for any booking: not away, not a public holiday, within
+    their hours, unless `override_reason` says why; scheduling.services.check_availability);
+    sessions that have begun or passed keep who ran them, so the hours in earlier months,
+    approved ones included, stay where they are.
     """
     unknown = set(changes) - set(GROUP_FIELDS)
     if unknown:
@@ -163,10 +166,18 @@ def update_group(
             if added or len(chosen) != len(current):
                 now = timezone.now()
                 _check_new_facilitators_free(group, added, now)
+                overridden, override = _check_new_facilitators_available(
+                    group, added, now, override_reason
+                )
                 group.facilitators.set(chosen)
                 data["sessions_handed_over"] = _hand_over_coming_sessions(
                     group, [p.pk for p in chosen], current ^ {p.pk for p in chosen}, now
                 )
+                if overridden:
+                    GroupSession.objects.filter(pk__in=overridden).update(
+                        override_reason=override["override_reason"], updated_at=now
+                    )
+                    data |= override | {"sessions_overridden": overridden}
                 facilitators_changed = True
         if changed or facilitators_changed:
             record_event(
@@ -266,6 +277,21 @@ def _facilitator_clash(
     }
 
 
+def _check_new_facilitators_available(
+    group: RecoveryGroup, added: list[PeerWorker], now: datetime.datetime, override_reason: str
+) -> tuple[list[int], dict[str, Any]]:
+    """The peers put on the group take over its coming sessions: the one availability
+    check at each of them (scheduling.services.check_availability_at)."""
+    if not added:
+        return [], {}
+    coming = _coming_sessions(group, now).order_by("starts_at", "pk")
+    return check_availability_at(
+        peers=added,
+        times=coming.values_list("pk", "starts_at", "ends_at"),
+        override_reason=override_reason,
+    )
+
+
 def _lock_facilitators(group: RecoveryGroup) -> list[PeerWorker]:
     """Lock the facilitators' rows so two sessions for one peer are never added at once.
 
@@ -330,7 +356,9 @@ def add_session(
     """One session. The facilitators must be free: no conversation, no other group; and
     within their hours, not away, not on a public holiday, unless `override_reason` says
     why (scheduling.services.check_availability). A session registered after the fact
-    is not checked against hours: it took place.
+    is checked the same way, as a past conversation is (scheduling.services.record_past):
+    one on a day a facilitator was away is most likely a wrong date, and it counts in
+    their hours.
 
     `allow_past` is for registering a session after the fact (and for demo data).
     """
@@ -345,14 +373,12 @@ def add_session(
         if reason:
             raise ValidationError(reason, code="facilitator_busy")
         _check_months_open((p.pk, starts_at) for p in facilitators)
-        override: dict[str, Any] = {}
-        if starts_at >= timezone.now():
-            override = check_availability(
-                peers=facilitators,
-                starts_at=starts_at,
-                ends_at=ends_at,
-                override_reason=override_reason,
-            )
+        override = check_availability(
+            peers=facilitators,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            override_reason=override_reason,
+        )
         session = GroupSession(
             group=group,
             starts_at=starts_at,

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from brobygger.audit.models import AccessLogEntry, AuditEvent
+from brobygger.lib.paging import PAGE_SIZE
 from brobygger.onboarding.models import ItemKind, OnboardingItem, Responsible
 from brobygger.onboarding.selectors import OnboardingStatus, onboarding_status
 from brobygger.testing import BaseTestCase, count_queries
@@ -291,3 +292,34 @@ class QueryBudgetTests(ChecklistTestCase):
             self.client.get(self.peer_url)
         self.assertEqual(len(overview_after), len(overview_before))
         self.assertEqual(len(page_after), len(page_before))
+
+
+class OverviewPagingTests(ChecklistTestCase):
+    def test_the_overview_pages_past_25_new_peers_with_the_same_queries(self) -> None:
+        self.login(self.coordinator)
+        url = reverse("onboarding:overview")
+        make_hire(
+            self.coordinator,
+            make_application(self.posting, email="a@example.org"),
+            username="anden",
+        )
+        with count_queries() as two:
+            self.client.get(url)
+        for index in range(PAGE_SIZE):
+            application = make_application(self.posting, email=f"p{index}@example.org")
+            make_hire(self.coordinator, application, username=f"p{index}")
+        with count_queries() as many:
+            first = self.client.get(url, {"alle": "1"})
+        self.assertEqual(len(many), len(two))
+        total = PAGE_SIZE + 2
+        self.assertEqual(len(first.context["rows"]), PAGE_SIZE)
+        self.assertContains(first, f"1\u2013{PAGE_SIZE} af {total}")
+        self.assertContains(first, f"{total} nye peer-medarbejdere")
+        self.assertContains(first, 'href="?alle=1&amp;page=2"')
+        last = self.client.get(url, {"alle": "1", "page": "2"})
+        self.assertEqual(len(last.context["rows"]), total - PAGE_SIZE)
+        self.assertIsNotNone(last.context["rows"][0].newest_invitation)
+        # Done onboardings are left out in the query, so the count is of open ones.
+        for item in OnboardingItem.objects.filter(peer=self.new_peer):
+            self.client.post(reverse("onboarding:tick", args=[item.pk]), {"done": "1"})
+        self.assertContains(self.client.get(url), f"1\u2013{PAGE_SIZE} af {total - 1}")

@@ -15,6 +15,7 @@ from django.utils import timezone
 from brobygger.accounts.models import Role
 from brobygger.audit.models import AuditEvent
 from brobygger.groups import services as group_services
+from brobygger.lib.paging import PAGE_SIZE
 from brobygger.recruitment import interviews, selectors
 from brobygger.recruitment.models import InterviewSeat, InterviewStatus
 from brobygger.scheduling import services as scheduling_services
@@ -389,3 +390,81 @@ class QueryBudgetTests(InterviewTestCase):
             response = self.client.get(url)
         self.assertContains(response, "Ansøger 7")
         self.assertEqual(len(few.captured_queries), len(many.captured_queries))
+
+
+class PanelPeerAvailabilityTests(InterviewTestCase):
+    """Issue 19: a peer on the panel is put in the agenda through the one availability
+    check (scheduling.services.check_availability), as for a conversation or a group."""
+
+    def test_a_peer_on_holiday_on_the_panel_warns_and_needs_a_reason(self) -> None:
+        scheduling_services.add_exception(
+            actor=None, peer=self.peer, starts_on=self.day, kind="holiday"
+        )
+        self.login(self.coordinator)
+        response = self.client.post(self.book_url(), self.form())
+        self.assertContains(response, f"{self.peer.name} holder ferie", status_code=422)
+        self.assertContains(response, 'name="override_reason"', status_code=422)
+        self.assertFalse(self.application.interviews.exists())
+        response = self.client.post(self.book_url(), self.form(book_anyway="on"))
+        self.assertContains(response, "Skriv hvorfor", status_code=422)
+        response = self.client.post(
+            self.book_url(),
+            self.form(book_anyway="on", override_reason="Peer kommer ind til samtalen"),
+        )
+        self.assertRedirects(
+            response, reverse("recruitment:application_detail", args=[self.application.pk])
+        )
+        interview = self.application.interviews.get()
+        self.assertEqual(interview.override_reason, "Peer kommer ind til samtalen")
+        event = AuditEvent.objects.get(verb="recruitment.interview_booked")
+        self.assertEqual(event.data["override"], ["away"])
+
+    def test_a_panel_without_peers_or_within_their_hours_needs_nothing(self) -> None:
+        scheduling_services.add_exception(
+            actor=None, peer=self.peer, starts_on=self.day, kind="holiday"
+        )
+        interview = make_interview(
+            self.application, panel=[self.coordinator], starts_at=at(self.day, 10)
+        )
+        self.assertEqual(interview.override_reason, "")
+        self.assertNotIn(
+            "override", AuditEvent.objects.get(verb="recruitment.interview_booked").data
+        )
+
+    def test_an_interview_registered_after_the_fact_is_checked_too(self) -> None:
+        day = timezone.localdate() - datetime.timedelta(days=2)
+        scheduling_services.add_exception(actor=None, peer=self.peer, starts_on=day, kind="sick")
+        with self.assertRaisesMessage(ValidationError, "er syg"):
+            make_interview(
+                self.application, panel=[self.coordinator, self.peer], starts_at=at(day, 10)
+            )
+
+
+class MyInterviewsPagingTests(InterviewTestCase):
+    def test_my_interviews_and_the_coming_ones_page_past_25_with_the_same_queries(self) -> None:
+        url = reverse("recruitment:my_interviews")
+        make_interview(self.application, panel=[self.coordinator], starts_at=at(self.day, 9))
+        make_interview(self.second, panel=[self.coordinator], starts_at=at(self.day, 11))
+        self.login(self.coordinator)
+        self.client.get(url)
+        with count_queries() as two:
+            self.client.get(url)
+        for i in range(PAGE_SIZE):
+            make_interview(
+                self.application,
+                panel=[self.coordinator],
+                starts_at=at(self.day + datetime.timedelta(days=i + 1), 10),
+            )
+        with count_queries() as many:
+            response = self.client.get(url)
+        self.assertEqual(len(two.captured_queries), len(many.captured_queries))
+        total = PAGE_SIZE + 2
+        self.assertEqual(len(response.context["mine"]), PAGE_SIZE)
+        self.assertEqual(len(response.context["upcoming"]), PAGE_SIZE)
+        self.assertContains(response, f"1\u2013{PAGE_SIZE} af {total}", count=4)  # above and below
+        self.assertContains(response, 'href="?page=2"')
+        self.assertContains(response, 'href="?coming_page=2"')
+        second = self.client.get(url, {"page": "2", "coming_page": "2"})
+        self.assertEqual(len(second.context["mine"]), total - PAGE_SIZE)
+        self.assertEqual(len(second.context["upcoming"]), total - PAGE_SIZE)
+        self.assertContains(second, 'href="?page=2&amp;coming_page=1"')

@@ -1,4 +1,5 @@
-"""Minutes shown as hours with two decimals, in the page's language (12,50 / 12.50)."""
+"""Minutes shown as hours with two decimals, in the page's language (12,50 / 12.50), and
+the month's contract norm in the same words wherever it is shown (issue 19)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from typing import Any
 
 from django import template
 from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from brobygger.timesheets import months
 from brobygger.timesheets.hours import KIND_LABELS
@@ -45,3 +48,47 @@ def get(mapping: Any, key: Any) -> Any:
         return mapping[key]
     except (KeyError, IndexError, TypeError):
         return None
+
+
+@register.simple_tag
+def contract_band(low: Any, high: Any) -> str:
+    """The contract's band in hours: "27,20-44,20 timer" (minutes in)."""
+    return _("%(low)s\u2013%(high)s hours") % {"low": hours(low), "high": hours(high)}
+
+
+def norm_days(figures: Any) -> str:
+    """What the band was computed from: "22 arbejdsdage, heraf 5 fraværsdage (minus 8,00-13,00
+    timer)", or "22 arbejdsdage" with no day away (timesheets.hours.norms)."""
+    working = int(figures.working_days or 0)
+    text = ngettext("%(n)s working day", "%(n)s working days", working) % {"n": working}
+    away = int(getattr(figures, "absent_days", 0) or 0)
+    if away:
+        text = ngettext(
+            "%(days)s, %(n)s of them a day away (\u2212%(low)s\u2013%(high)s hours)",
+            "%(days)s, %(n)s of them days away (\u2212%(low)s\u2013%(high)s hours)",
+            away,
+        ) % {
+            "days": text,
+            "n": away,
+            "low": hours(figures.absence_min),
+            "high": hours(figures.absence_max),
+        }
+    return text
+
+
+@register.simple_tag
+def contract_norm_days(figures: Any) -> str:
+    return norm_days(figures)
+
+
+@register.simple_tag
+def contract_norm(figures: Any, month_label: str) -> str:
+    """One sentence for the month's norm (with an en dash and a minus sign): "Kontrakt:
+    27,20-44,20 timer i december 2026: 22 arbejdsdage, heraf 5 fraværsdage (minus
+    8,00-13,00 timer)." The timesheet (the peer's and the coordinator's) says it so; the
+    month overview and the workforce overview show the band in the same words."""
+    return _("Contract: %(band)s in %(month)s: %(days)s.") % {
+        "band": contract_band(figures.contract_min, figures.contract_max),
+        "month": month_label,
+        "days": norm_days(figures),
+    }

@@ -19,7 +19,13 @@ pytestmark = pytest.mark.timeless
 
 # September 2026: 22 working days, no public holiday. The cast's peer has 8-15 hours a week.
 YEAR, MONTH = 2026, 9
-OFF = "(\u22128,00\u201315,00 timer for 5 fraværsdage)"
+# One sentence for the norm (issue 19): the band, the month, the working days and the days
+# away among them with the hours they took off.
+SENTENCE = (
+    "Kontrakt: 27,20\u201351,00 timer i september 2026: 22 arbejdsdage, heraf 5 fraværsdage "
+    "(\u22128,00\u201315,00 timer)."
+)
+OFF = "22 arbejdsdage, heraf 5 fraværsdage (\u22128,00\u201315,00 timer)"
 HOLIDAY_WEEK = (datetime.date(2026, 9, 7), datetime.date(2026, 9, 11))
 
 
@@ -114,7 +120,7 @@ class AbsenceNormTests(TimesheetTestCase):
         self.away(*HOLIDAY_WEEK)
         self.login(self.peer)
         page = self.client.get(reverse("timesheets:my_month_of", args=[YEAR, MONTH]))
-        self.assertContains(page, 'data-testid="absence"')
+        self.assertContains(page, SENTENCE)
         self.assertContains(page, OFF)
         self.login(self.coordinator)
         page = self.client.get(reverse("timesheets:peer_month", args=[YEAR, MONTH, self.peer.pk]))
@@ -123,4 +129,28 @@ class AbsenceNormTests(TimesheetTestCase):
         page = self.client.get(
             reverse("timesheets:peer_month", args=[YEAR, MONTH, self.other_peer.pk])
         )
-        self.assertNotContains(page, 'data-testid="absence"')
+        self.assertContains(page, "i september 2026: 22 arbejdsdage.")
+        self.assertNotContains(page, "fraværsdage")
+
+    def test_the_month_overview_says_the_norm_in_the_timesheets_words(self):
+        self.away(*HOLIDAY_WEEK)
+        self.login(self.coordinator)
+        overview = self.client.get(reverse("timesheets:overview_of", args=[YEAR, MONTH]))
+        self.assertContains(overview, "27,20\u201351,00 timer")
+        self.assertContains(overview, OFF)
+
+    def test_the_sentence_in_english_and_with_one_day_away(self):
+        self.away(datetime.date(2026, 9, 7), datetime.date(2026, 9, 7))
+        self.login(self.peer)
+        url = reverse("timesheets:my_month_of", args=[YEAR, MONTH])
+        page = self.client.get(url)
+        self.assertContains(
+            page, "22 arbejdsdage, heraf 1 fraværsdag (\u22121,60\u20133,00 timer)."
+        )
+        self.client.post(reverse("accounts:set_language"), {"language": "en", "next": url})
+        english = self.client.get(url)
+        self.assertContains(
+            english,
+            "Contract: 33.60\u201363.00 hours in September 2026: 22 working days, "
+            "1 of them a day away (\u22121.60\u20133.00 hours).",
+        )

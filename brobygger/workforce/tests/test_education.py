@@ -175,5 +175,5 @@ class EducationPageTests(WorkforceTestCase):
     def test_lacking_peers_without_a_plan_have_no_next_course(self):
         rows = selectors.lacking_education(
             selectors.active_peers(selectors.PeerWorker.objects.filter(pk=self.other_peer.pk))
-        )
+        ).object_list
         self.assertEqual([(r["peer"], r["next"]) for r in rows], [(self.other_peer, None)])
