@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.utils.formats import number_format
@@ -36,10 +37,21 @@ def shown_number(text: str) -> int | None:
     return int(text) if text.isdigit() else None
 
 
+# Below this, two sums of the same figures in another order differ (the database adds
+# floats up in the order its plan gives): noise, not data.
+SUMMATION_NOISE_PLACES = 9
+
+
 def decimal(value: float | None, places: int = 1) -> str:
+    """A figure to `places` decimals, half away from zero, as statistics are published: a
+    mean of 3.05 is "3,1" whether its sum came out as 3.0500000000000003 or
+    3.0499999999999998, so the same data publish the same figure whatever the order of
+    the addition (Python's round() on the float gave "3,0" for one and "3,1" for the other)."""
     if value is None:
         return DASH
-    return str(number_format(round(value, places), places))
+    cleaned = Decimal(repr(round(value, SUMMATION_NOISE_PLACES)))
+    rounded = cleaned.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return str(number_format(rounded, places))
 
 
 def hours_text(minutes: int) -> str:
