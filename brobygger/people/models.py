@@ -375,7 +375,7 @@ class PeerWorker(models.Model):
     objects = PeerWorkerQuerySet.as_manager()
 
     class Meta:
-        ordering = ["user__first_name", "user__last_name"]
+        ordering = ["user__first_name", "user__last_name", "id"]
         verbose_name = _("peer worker")
         verbose_name_plural = _("peer workers")
         constraints = [
