@@ -179,3 +179,16 @@ class BaseTestCase(TestCase):
 def count_queries() -> Iterator[CaptureQueriesContext]:
     with CaptureQueriesContext(connection) as context:
         yield context
+
+
+def recent_working_day() -> datetime.date:
+    """A weekday before yesterday that is no Danish public holiday (the test clock's
+    awkward instants fall near Easter and Christmas)."""
+    import holidays
+    from django.utils import timezone
+
+    day = timezone.localdate() - datetime.timedelta(days=2)
+    danish = holidays.Denmark(years=[day.year - 1, day.year])
+    while day.weekday() >= 5 or day in danish:
+        day -= datetime.timedelta(days=1)
+    return day

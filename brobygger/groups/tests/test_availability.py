@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-import holidays
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -18,20 +17,11 @@ from brobygger.groups import services
 from brobygger.groups.models import GroupSession
 from brobygger.scheduling import services as scheduling
 from brobygger.scheduling.models import ExceptionKind
+from brobygger.testing import recent_working_day
 
 from .helpers import GroupTestCase, at
 
 DAY = datetime.timedelta(days=1)
-
-
-def recent_working_day() -> datetime.date:
-    """A weekday before yesterday that is no Danish public holiday (the test clock's
-    awkward instants fall near Easter and Christmas)."""
-    day = timezone.localdate() - 2 * DAY
-    danish = holidays.Denmark(years=[day.year - 1, day.year])
-    while day.weekday() >= 5 or day in danish:
-        day -= DAY
-    return day
 
 
 class PastSessionChecksAvailabilityTests(GroupTestCase):

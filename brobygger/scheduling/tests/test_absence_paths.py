@@ -7,12 +7,10 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-import holidays
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.test import TransactionTestCase
 from django.urls import reverse
-from django.utils import timezone
 
 from brobygger.audit.models import AuditEvent
 from brobygger.lib.dates import local_datetime
@@ -24,7 +22,7 @@ from brobygger.scheduling.models import (
     AvailabilityException,
     ExceptionKind,
 )
-from brobygger.testing import BaseTestCase, make_peer, make_unit
+from brobygger.testing import BaseTestCase, make_peer, make_unit, recent_working_day
 
 from .test_absences import DAY, working_monday
 
@@ -91,17 +89,8 @@ class UncancelChecksAvailabilityTests(BaseTestCase):
 
 
 class RecordPastChecksAvailabilityTests(BaseTestCase):
-    def last_weekday(self) -> datetime.date:
-        """A recent working day: a weekday that is no Danish public holiday (the clock's
-        awkward instants fall near Easter and Christmas)."""
-        day = timezone.localdate() - 2 * DAY
-        danish = holidays.Denmark(years=[day.year - 1, day.year])
-        while day.weekday() >= 5 or day in danish:
-            day -= DAY
-        return day
-
     def test_a_conversation_held_on_a_sick_day_warns_and_needs_a_reason(self):
-        day = self.last_weekday()
+        day = recent_working_day()
         services.add_exception(actor=None, peer=self.peer, starts_on=day, kind=ExceptionKind.SICK)
         starts_at = local_datetime(day, datetime.time(10))
         fields: dict[str, Any] = {
@@ -121,7 +110,7 @@ class RecordPastChecksAvailabilityTests(BaseTestCase):
         self.assertEqual(event.data["override"], ["away"])
 
     def test_a_conversation_held_within_the_hours_is_recorded_as_before(self):
-        day = self.last_weekday()
+        day = recent_working_day()
         services.set_windows(
             actor=None,
             peer=self.peer,
