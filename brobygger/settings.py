@@ -196,9 +196,21 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not e
     # queries are short: off, unless DB_JIT=1.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 
-# The dashboard's and the funder report's figures are kept this many seconds at most while
-# nothing changes (brobygger/reports/cache.py); 0: computed on every request.
+# The dashboard's and the funder report's figures are kept this many seconds at most
+# (brobygger/reports/cache.py): shown as they are while nothing changes, and after a change
+# shown with their time while the task worker computes them again; 0: computed on every
+# request. They are kept in a table of the database, so every process and the worker
+# share them (created by `migrate`, reports/apps.py).
 REPORT_CACHE_SECONDS = env_int("REPORT_CACHE_SECONDS", 5 * 60)
+REPORT_CACHE_TABLE = "reports_kept"
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "reports": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": REPORT_CACHE_TABLE,
+        "OPTIONS": {"MAX_ENTRIES": 500},
+    },
+}
 
 # Public forms: submissions per hour (counted in the database, shared by all app
 # processes; public/ratelimit.py). Per device (a signed cookie), per address (several

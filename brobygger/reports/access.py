@@ -14,18 +14,19 @@ from brobygger.accounts.models import Role
 from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction, Purpose
 
-from . import figures
-from .cache import kept
+from .cache import Kept
 from .published import Published, publish
+from .refresh import figures_for
 from .scope import Scope
 
 
-def dashboard_for(user: Any, scope: Scope) -> Published:
+def dashboard_for(user: Any, scope: Scope) -> Kept[Published]:
     """The dashboard's figures as `user` may see them: an evaluator's with small counts
-    hidden and no peer's name, a coordinator's exact and with their peers' hours."""
+    hidden and no peer's name, a coordinator's exact and with their peers' hours; with
+    the time they were computed (reports/cache.py)."""
     evaluator = getattr(user, "role", None) == Role.EVALUATOR
-    computed = kept("figures", (scope,), lambda: figures.compute(scope))
-    published = publish(computed, suppress=evaluator, with_peer_names=not evaluator)
+    computed = figures_for(scope)
+    published = publish(computed.value, suppress=evaluator, with_peer_names=not evaluator)
     if published.peer_rows:
         units = ",".join(str(pk) for pk in scope.unit_ids) if scope.unit_ids else "all"
         shown(
@@ -34,4 +35,4 @@ def dashboard_for(user: Any, scope: Scope) -> Published:
             purpose=Purpose.EVALUATION,
             criterion=f"reports:peer-hours:{scope.date_from}:{scope.date_to}:units={units}",
         )
-    return published
+    return Kept(published, computed.computed_at, computed.current)

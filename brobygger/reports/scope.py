@@ -56,6 +56,31 @@ class Scope:
             condition |= Q(**{f"{field}__isnull": True})
         return condition
 
+    def as_json(self) -> dict[str, Any]:
+        """The scope as JSON values, for a task's arguments (`from_json` reads it back)."""
+        return {
+            "date_from": self.date_from.isoformat(),
+            "date_to": self.date_to.isoformat(),
+            "today": self.today.isoformat(),
+            "models": list(self.models),
+            "unit_ids": None if self.unit_ids is None else list(self.unit_ids),
+            "include_no_unit": self.include_no_unit,
+            "unit_label": self.unit_label,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Scope:
+        units = data["unit_ids"]
+        return cls(
+            date_from=datetime.date.fromisoformat(data["date_from"]),
+            date_to=datetime.date.fromisoformat(data["date_to"]),
+            today=datetime.date.fromisoformat(data["today"]),
+            models=tuple(data["models"]),
+            unit_ids=None if units is None else tuple(int(pk) for pk in units),
+            include_no_unit=bool(data["include_no_unit"]),
+            unit_label=str(data["unit_label"]),
+        )
+
     def courses(self) -> QuerySet[Course]:
         """Courses of the chosen models and units that ran at some time in the period."""
         return Course.objects.filter(

@@ -20,10 +20,10 @@ from brobygger.lib import spreadsheet
 from brobygger.lib.suppress_words import LEGEND_ITEMS
 from brobygger.people.selectors import units_for
 
-from . import access, funder, pdf
+from . import access, funder
 from . import dashboard as dashboard_module
-from .cache import kept
 from .forms import DashboardFilterForm, FunderReportForm, PeriodFilterForm
+from .refresh import funder_pdf_for, funder_report_for
 from .scope import Scope, build_scope
 
 REPORT_ROLES = (Role.COORDINATOR, Role.EVALUATOR)
@@ -56,10 +56,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "reports/dashboard.html", context, status=400)
     scope = _scope(request, form)
-    published = access.dashboard_for(request.user, scope)
+    kept = access.dashboard_for(request.user, scope)
+    published = kept.value
     context |= {
         "scope": scope,
         "p": published,
+        "computed_at": kept.computed_at,
+        "current": kept.current,
         "charts": dashboard_module.build_charts(published),
         **dashboard_module.build_view(published),
         "suppressed": evaluator,
@@ -110,20 +113,19 @@ def _download(request: HttpRequest, extension: str) -> HttpResponse:
     scope = _scope(request, form)
     language = form.cleaned_data.get("sprog") or "da"
     with translation.override(language):
-        # Kept while nothing changes (reports/cache.py): a file made again within minutes
-        # of an unchanged programme is the same file, its time of making included.
-        report = kept("funder", (scope, language), lambda: funder.build(scope))
+        # Kept between requests (reports/cache.py): a file asked for again while nothing
+        # has changed is the same file, its time of making included.
         if extension == "pdf":
-            body = kept(
-                "funder-pdf", (scope, language), lambda: pdf.render(report, request=request)
-            )
+            body = funder_pdf_for(scope, language).value
             content_type = "application/pdf"
-        elif extension == "xlsx":
-            body = spreadsheet.write_xlsx(report.sections(), title=_("Funder report"))
-            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         else:
-            body = spreadsheet.write_csv(report.sections())
-            content_type = "text/csv; charset=utf-8"
+            sections = funder_report_for(scope, language).value.sections()
+            if extension == "xlsx":
+                body = spreadsheet.write_xlsx(sections, title=_("Funder report"))
+                content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            else:
+                body = spreadsheet.write_csv(sections)
+                content_type = "text/csv; charset=utf-8"
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{_file_name(scope, extension)}"'
     response["Cache-Control"] = "no-store"
