@@ -59,11 +59,17 @@ def _key(kind: str, parts: tuple[object, ...]) -> str:
     return f"brobygger:reports:{kind}:{digest}"
 
 
+def _claim(key: str) -> str:
+    return f"{key}:refresh"
+
+
 def _store(key: str, compute: Callable[[], T]) -> Kept[T]:
     mark = last_change()  # before the data: the entry is never older than its mark
     computed_at = timezone.now()
     value = compute()
     _cache().set(key, (value, mark, computed_at), settings.REPORT_CACHE_SECONDS)
+    # A refresh still waiting is not needed for this entry; the next change claims anew.
+    _cache().delete(_claim(key))
     return Kept(value, computed_at, current=True)
 
 
@@ -94,7 +100,7 @@ def kept(
                 return Kept(value, computed_at, current=True)
             if refresh is not None:
                 # One refresh per entry at a time; the task clears the claim when done.
-                if _cache().add(f"{key}:refresh", True, seconds):
+                if _cache().add(_claim(key), True, seconds):
                     refresh()
                 return Kept(value, computed_at, current=False)
     return _store(key, compute)
@@ -105,5 +111,5 @@ def store(kind: str, parts: tuple[object, ...], compute: Callable[[], T]) -> Kep
     key = _key(kind, parts)
     try:
         return _store(key, compute)
-    finally:
-        _cache().delete(f"{key}:refresh")
+    finally:  # also when the computation failed: the next request may try again
+        _cache().delete(_claim(key))

@@ -115,6 +115,21 @@ class ReportCacheTests(BaseTestCase):
             self.dashboard()
             self.assertEqual(DBTaskResult.objects.count(), 2)
 
+    def test_a_refresh_that_fails_is_asked_for_again(self) -> None:
+        before, _current, _line = self.dashboard()
+        self.refer()
+        self.dashboard()
+        with mock.patch.dict(
+            "brobygger.reports.refresh.COMPUTE", {"figures": mock.Mock(side_effect=RuntimeError)}
+        ):
+            self.work()
+        self.assertEqual(DBTaskResult.objects.filter(status="FAILED").count(), 1)
+        total, current, _line = self.dashboard()  # still the kept figures ...
+        self.assertEqual((total, current), (before, False))
+        self.assertEqual(DBTaskResult.objects.count(), 2)  # ... and a new refresh asked for
+        self.work()
+        self.assertEqual(self.dashboard()[:2], (before + 1, True))
+
     def test_figures_older_than_the_limit_are_computed_in_the_request(self) -> None:
         before, _current, _line = self.dashboard()
         with count_queries() as kept:
