@@ -119,11 +119,11 @@ def _figures(rows: list[dict[str, Any]], year: int, month: int) -> dict[int, Mon
         )
         for row in rows
     }
-    # A confirmed month keeps the band of its snapshot (absences taken off then): its
-    # absences are looked up only for drafts, so a snapshot month stays one query.
-    bands = hours.norms({pk: contracts[pk] for pk in drafts}, first, last)
+    # A confirmed month keeps the band of its snapshot (absences taken off then); its days
+    # away are read as on the peer's month page (month_page), so both say the same.
+    bands = hours.norms(contracts, first, last)
     for row in rows:
-        band = bands.get(row["pk"]) or hours.contract_band(contracts[row["pk"]], first, last)
+        band = bands[row["pk"]]
         days = band.working_days
         if row["pk"] in drafts:
             result[row["pk"]] = MonthFigures(
@@ -159,10 +159,10 @@ def _figures(rows: list[dict[str, Any]], year: int, month: int) -> dict[int, Mon
 def month_summary(peer_ids: Iterable[int], year: int, month: int) -> dict[int, MonthSummary]:
     """State, total minutes and the contract band of each peer's month.
 
-    One query when every month asked for is confirmed or approved (the snapshot); when
-    some are drafts, their live minutes add three queries of our own plus one each for
-    supervision, education and interviews. Never more with more peers. Unknown ids are
-    left out; a month without a timesheet is a draft.
+    Two queries when every month asked for is confirmed or approved (the snapshot, and
+    the days away); when some are drafts, their live minutes add three queries of our own
+    plus one each for supervision, education and interviews. Never more with more peers.
+    Unknown ids are left out; a month without a timesheet is a draft.
     """
     ids = list(peer_ids)
     if not ids or not months.is_valid(year, month):
@@ -363,7 +363,8 @@ def month_overview(
     """One line per peer (the payroll file): state, hours against the contract band;
     counts per state.
 
-    One query for the peers and their timesheets, plus the live sources for drafts.
+    One query for the peers and their timesheets, one for their days away, plus the live
+    sources for drafts.
     """
     rows = _overview_rows(user, year, month, unit_id)
     return {"lines": _lines(rows, year, month), **_counts_and_missing_numbers(rows)}

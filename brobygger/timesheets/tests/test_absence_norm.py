@@ -139,6 +139,16 @@ class AbsenceNormTests(TimesheetTestCase):
         self.assertContains(overview, "27,20\u201351,00 timer")
         self.assertContains(overview, OFF)
 
+    def test_a_confirmed_month_says_its_days_away_on_the_overview_as_on_the_timesheet(self):
+        self.away(*HOLIDAY_WEEK)
+        self.confirmed(YEAR, MONTH)
+        self.login(self.coordinator)
+        overview = self.client.get(reverse("timesheets:overview_of", args=[YEAR, MONTH]))
+        self.assertContains(overview, "27,20\u201351,00 timer")  # the snapshot's band ...
+        self.assertContains(overview, OFF)  # ... and the days away it was computed from
+        month = self.client.get(reverse("timesheets:peer_month", args=[YEAR, MONTH, self.peer.pk]))
+        self.assertContains(month, SENTENCE)
+
     def test_the_sentence_in_english_and_with_one_day_away(self):
         self.away(datetime.date(2026, 9, 7), datetime.date(2026, 9, 7))
         self.login(self.peer)
