@@ -525,15 +525,14 @@ class DemoBuilder(ActivityMixin):
         waves: dict[tuple[int, int], list[tuple[Referral, str]]] = {}
         for referral, outcome in sorted(waiting, key=lambda item: item[0].received_at):
             received = timezone.localdate(referral.received_at)
-            month = (received.year, received.month)
-            waves.setdefault(month, []).append((referral, outcome))
+            waves.setdefault((received.year, received.month), []).append((referral, outcome))
         count = 0
         # transition, assign_peer, update_course and end_course, written per wave (bulk.py).
         courses = bulk.Courses(now=self.started)
         peers = {p.pk: p for p in self.peers}
         carried: list[tuple[Referral, str]] = []
-        for (year, month), fresh in waves.items():
-            opens = datetime.date(year, month, 1)
+        for (year, number), fresh in waves.items():
+            opens = datetime.date(year, number, 1)
             wave = [
                 (r, outcome)
                 for r, outcome in carried
