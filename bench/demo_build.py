@@ -1,9 +1,12 @@
 """Time the demo programme's build, phase by phase (not a timed test).
 
-Run as ``python bench/demo_build.py [--scale N] [--seed S]``. It builds the demo on the
+Run as ``python bench/demo_build.py [--scale N] [--seed S] [--now ISO]``. It builds the demo on the
 configured database (DATABASE_URL; by default a throw-away SQLite file), which must hold
 no persons yet, after migrating it. It prints, per phase of the build, the seconds and
-the number of SQL statements sent, then the total and the rows made. Scale 100 on
+the number of SQL statements sent, then the total and the rows made, then what a visitor sees
+first (issue 19): the ages of the open referrals and how many active peers' last full
+month lies inside their contract band. `--now` builds it as at that instant (the clock
+then runs on from there), so runs on different days compare. Scale 100 on
 PostgreSQL, 2026-12-03, on the shared 2-core machine (load average 3.5-6), phases up
 to groups with commit b36999a, the rest with 2fe6962 (the same code for those phases):
 
@@ -111,7 +114,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--scale", type=int, default=1)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--now", default="", help="build as at this instant, e.g. 2026-11-25T10:00:00+01:00"
+    )
     args = parser.parse_args()
+    if args.now:
+        import datetime
+
+        import time_machine
+
+        # tick: the clock runs on from there, so the phases still take their time.
+        time_machine.travel(datetime.datetime.fromisoformat(args.now), tick=True).start()
     if "DATABASE_URL" not in os.environ:
         folder = tempfile.mkdtemp(prefix="brobygger-bench-")
         os.environ["DATABASE_URL"] = f"sqlite:///{folder}/bench.sqlite3"
@@ -154,7 +167,37 @@ def main() -> None:
         f"{'total':28s} {total:9.1f} {sent:9d}   ({summary.persons} persons, "
         f"{summary.courses} courses, {summary.peers} peers)"
     )
+    figures()
     print(load())
+
+
+def figures() -> None:
+    """The open queue's ages and the active peers' last full month against their band."""
+    import statistics
+
+    from django.utils import timezone
+
+    from brobygger.demo.figures import peers_in_band
+    from brobygger.referrals.models import Referral
+
+    now = timezone.now()
+    for status in ("new", "triaged", "matched"):
+        ages = sorted(
+            (now - received).days
+            for received in Referral.objects.filter(status=status).values_list(
+                "received_at", flat=True
+            )
+        )
+        if ages:
+            print(
+                f"open {status:8s} {len(ages):5d}  days waiting: median "
+                f"{statistics.median(ages):.0f}, oldest {ages[-1]}"
+            )
+    band = peers_in_band()
+    print(
+        f"last full month {band.year}-{band.month:02d}: {band.inside} of {band.active} active "
+        f"peers inside their band ({band.under} under, {band.over} over)"
+    )
 
 
 if __name__ == "__main__":

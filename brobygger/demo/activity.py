@@ -15,6 +15,12 @@ from brobygger.referrals.models import Course
 
 from . import data
 
+# Of a peer's contract, the share the demo's conversations come to (the rest: groups,
+# indirect work, supervision, education; timesheets.demo), and a conversation's usual
+# length in minutes (the modes and lengths of `_calendar`).
+DIRECT_SHARE = 0.65
+CONVERSATION_MINUTES = 75
+
 
 class ActivityMixin:
     """Mixed into DemoBuilder, which provides the attributes below."""
@@ -26,17 +32,20 @@ class ActivityMixin:
     persons: list[Person]
 
     def _availability(self) -> None:
-        """Each peer's weekly times: two or three days, a morning or an afternoon and a
-        bit, room for the conversations of a contract of 8-15 hours a week."""
+        """Each peer's weekly times: three or four mornings or afternoons, an hour or two
+        more than the top of the contract, so the conversations of the caseload the
+        matching gives a contract fit in the week (issue 19: with fewer hours than that,
+        a busy week lost conversations and the peer fell under their band)."""
         from brobygger.scheduling import services as scheduling
 
         rng = self.rng
         for peer in self.peers:
-            days = sorted(rng.sample(range(5), rng.choice([2, 3])))
-            start = rng.choice([8, 9, 12])
-            windows = [
-                (d, datetime.time(start), datetime.time(start + rng.choice([4, 5]))) for d in days
-            ]
+            weekly = int(peer.hours_max) + rng.choice([1, 2])
+            count = 3 if weekly <= 15 else 4
+            days = sorted(rng.sample(range(5), count))
+            length = -(-weekly // count)  # whole hours, rounded up
+            start = rng.choice([8, 9, 12] if length <= 5 else [8, 9])
+            windows = [(d, datetime.time(start), datetime.time(start + length)) for d in days]
             scheduling.set_windows(actor=self.coordinator, peer=peer, windows=windows)
         # A week's holiday for every third peer, one entry each (issue 19), after the two
         # weeks the demo books conversations in, so no booking falls in a holiday, and
@@ -54,28 +63,71 @@ class ActivityMixin:
                 note="Ferie",
             )
 
-    def _conversation_weeks(self, course: Course, last: datetime.date) -> list[datetime.date]:
-        """The Mondays of the weeks a course has a conversation: weekly for the first twelve
-        weeks and the three weeks either side of a discharge, every second week otherwise,
-        every third in the follow-up months."""
-        rng = self.rng
+    def _close_weeks(self, course: Course, monday: datetime.date, week: int) -> bool:
+        """A course meets weekly for its first twelve weeks and the three weeks either side
+        of a discharge."""
+        around_discharge = (
+            course.discharged_on is not None and abs((monday - course.discharged_on).days) <= 21
+        )
+        return week < 12 or around_discharge
+
+    def _mondays(self, course: Course, last: datetime.date) -> Iterator[tuple[int, datetime.date]]:
         monday = course.started_on - datetime.timedelta(days=course.started_on.weekday())
-        weeks: list[datetime.date] = []
         week = 0
         while monday <= last:
-            around_discharge = (
-                course.discharged_on is not None and abs((monday - course.discharged_on).days) <= 21
-            )
-            if week < 12 or around_discharge:
-                gap = 1
-            elif course.discharged_on and (monday - course.discharged_on).days > 60:
-                gap = 3
+            yield week, monday
+            monday += datetime.timedelta(weeks=1)
+            week += 1
+
+    def _room(
+        self, courses: list[tuple[Course, datetime.date]]
+    ) -> dict[tuple[int, datetime.date], float]:
+        """For each peer and week, the share of the peer's other courses that meet that week:
+        what the peer's contract leaves for them after the weekly ones (issue 19). A peer
+        with a light caseload sees each person more often, a busy one spaces them out, so
+        that the conversations come to about DIRECT_SHARE of the contract."""
+        weekly: dict[tuple[int, datetime.date], int] = {}
+        spaced: dict[tuple[int, datetime.date], int] = {}
+        wanted: dict[int, float] = {}
+        for course, last in courses:
+            peer = course.peer
+            if peer.pk not in wanted:
+                hours = float(peer.hours_min + peer.hours_max) / 2
+                wanted[peer.pk] = DIRECT_SHARE * hours * 60 / CONVERSATION_MINUTES
+            for week, monday in self._mondays(course, last):
+                counts = weekly if self._close_weeks(course, monday, week) else spaced
+                counts[peer.pk, monday] = counts.get((peer.pk, monday), 0) + 1
+        return {
+            key: max(0.0, wanted[key[0]] - weekly.get(key, 0)) / count
+            for key, count in spaced.items()
+        }
+
+    def _conversation_weeks(
+        self, course: Course, last: datetime.date, room: dict[tuple[int, datetime.date], float]
+    ) -> list[datetime.date]:
+        """The Mondays of the weeks a course has a conversation: weekly for the first twelve
+        weeks and the three weeks either side of a discharge (now and then a week lost to
+        illness or a holiday), otherwise as often as the peer's week has room for, from
+        every third week to weekly (three weeks in four at most in the follow-up months),
+        never more than three weeks apart."""
+        rng = self.rng
+        weeks: list[datetime.date] = []
+        since = 0
+        for week, monday in self._mondays(course, last):
+            since += 1
+            if self._close_weeks(course, monday, week):
+                meets = rng.random() < 0.9
             else:
-                gap = 2
-            weeks.append(monday)
-            step = gap if rng.random() < 0.9 else gap + 1  # a week lost to illness, a holiday
-            monday += datetime.timedelta(weeks=step)
-            week += step
+                follow_up = (
+                    course.discharged_on is not None and (monday - course.discharged_on).days > 60
+                )
+                share = min(
+                    max(room.get((course.peer_id, monday), 0.5), 1 / 3), 0.75 if follow_up else 1.0
+                )
+                meets = since >= 3 or rng.random() < share
+            if meets:
+                weeks.append(monday)
+                since = 0
         return weeks
 
     def _times(
@@ -118,17 +170,24 @@ class ActivityMixin:
         now = timezone.now()
         # record_past, book and cancel, checked in memory and written at the end (bulk_calendar.py).
         calendar = Calendar()
-        courses = Course.objects.select_related("person", "peer__user").order_by("pk")
-        for course in courses:
-            peer_windows = windows.get(course.peer_id)
-            if not peer_windows:
-                continue
-            last = course.ended_on or self.today + datetime.timedelta(days=14)
-            for monday in self._conversation_weeks(course, last):
+        courses = [
+            (course, course.ended_on or self.today + datetime.timedelta(days=14))
+            for course in Course.objects.select_related("person", "peer__user").order_by("pk")
+            if course.peer_id in windows
+        ]
+        room = self._room(courses)
+        for course, last in courses:
+            peer_windows = windows[course.peer_id]
+            for monday in self._conversation_weeks(course, last, room):
                 mode = rng.choices(["in_person", "phone", "video"], weights=[6, 3, 1])[0]
                 place_kind = rng.choice(["ward", "clinic", "other"]) if mode == "in_person" else ""
                 # In person: a talk, a walk, or going along to the job centre or the GP.
-                minutes = {"in_person": [60, 75, 90, 90, 120], "phone": [30, 45], "video": [45, 60]}
+                # Going along to the job centre or the GP takes the afternoon.
+                minutes = {
+                    "in_person": [60, 75, 90, 90, 120, 150],
+                    "phone": [30, 45, 45],
+                    "video": [45, 60],
+                }
                 length = rng.choice(minutes[mode])
                 for day, start in self._times(peer_windows, monday, course, last, length):
                     try:

@@ -122,15 +122,26 @@ def create_persons(
     return persons
 
 
+HOUR = datetime.timedelta(hours=1)
+DAY = datetime.timedelta(days=1)
+
+
+def in_the_past(moment: datetime.datetime, now: datetime.datetime) -> datetime.datetime:
+    """The one rule for when a referral's step happened in the demo's story: at `moment`,
+    but never later than an hour before the load's `now` (a step an hour old has its
+    audit event, status and page history in the past). Every step the demo writes
+    (create_referrals, Courses) is dated through here."""
+    return min(moment, now - HOUR)
+
+
 def step_moment(
     received: datetime.datetime, step: int, now: datetime.datetime
 ) -> datetime.datetime:
     """When the `step`th status change after a referral came happened in the demo's
-    story: a working day or two apart, never in the last hour before the load."""
-    return max(received, min(received + datetime.timedelta(days=2 * step), now - HOUR))
-
-
-HOUR = datetime.timedelta(hours=1)
+    story: a working day or two apart, closer together for a referral that came in the
+    last days, and never after the load (`in_the_past`)."""
+    gap = min(2 * DAY, max(now - HOUR - received, datetime.timedelta(0)) / 4)
+    return max(received, in_the_past(received + gap * step, now))
 
 
 @dataclass
@@ -150,12 +161,12 @@ class ReferralSpec:
     steps: list[tuple[str, str, Any]] = field(default_factory=list)
 
 
-def create_referrals(specs: list[ReferralSpec]) -> list[Referral]:
+def create_referrals(specs: list[ReferralSpec], *, now: datetime.datetime) -> list[Referral]:
     """`referrals.services.create_referral` for a person on file, then `transition` to
     each status of `spec.steps`: the referrals, wanted tags, consents, audit events and
     access-log entries those services write. Ends before a peer is matched (that needs
-    a consent check and the matching engine: the services do it)."""
-    now = timezone.now()
+    a consent check and the matching engine: the services do it). `now` is the load's
+    first moment: every step is dated before it (`in_the_past`)."""
     referrals = []
     for spec in specs:
         if ConsentKind.CONTACT not in spec.consents:
@@ -265,9 +276,11 @@ def create_referrals(specs: list[ReferralSpec]) -> list[Referral]:
 class Courses:
     """The matching waves' `transition(to="matched")`, `assign_peer`, `update_course` and
     `end_course` (with `sync_schedule`'s questionnaire plan): checked in memory, written
-    by `save` once per wave, since the next wave's peer pool counts the courses."""
+    by `save` once per wave, since the next wave's peer pool counts the courses. `now` is
+    the load's first moment: every step is dated before it (`in_the_past`)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, now: datetime.datetime) -> None:
+        self.now = now
         from brobygger.outcomes.models import InstrumentVersion
         from brobygger.outcomes.schedule import MAIN_INSTRUMENT_KEYS
 
@@ -314,7 +327,12 @@ class Courses:
         if to in CONTACT_STATUSES and referral.person_id not in self.contact:
             raise ValueError("The person has not consented to be contacted.")
         # When it happened in the demo's story (the audit event's own time is the load's).
-        moment = at or step_moment(referral.received_at, 1, timezone.now())
+        moment = max(
+            referral.received_at,
+            in_the_past(at, self.now)
+            if at is not None
+            else step_moment(referral.received_at, 1, self.now),
+        )
         data = {"from": referral.status, "to": to, **happened(moment)}
         referral.status = to
         referral.status_reason = reason.strip()
@@ -422,8 +440,15 @@ class Courses:
                 referral,
                 ReferralStatus.CLOSED,
                 str(EndReason(reason).label),
-                at=min(local_datetime(ended_on, datetime.time(15)), timezone.now() - HOUR),
+                at=local_datetime(ended_on, datetime.time(15)),
             )
+
+    def close(
+        self, *, actor: Any, referral: Referral, to: str, reason: str, at: datetime.datetime
+    ) -> None:
+        """`transition` of a referral still waiting for a peer to a closing status (no
+        contact, withdrawn, declined) with its reason."""
+        self._transition(actor, referral, to, reason, at=at)
 
     def save(self) -> None:
         """This wave's referral changes, courses, questionnaire plans and events."""

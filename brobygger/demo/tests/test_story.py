@@ -17,6 +17,8 @@ from brobygger.audit.models import AuditEvent
 from brobygger.audit.services import verify_chain
 from brobygger.concerns.models import Concern, CrisisCard
 from brobygger.conversations.models import ConversationRecord, CourseTopic
+from brobygger.demo.builder import DemoBuilder
+from brobygger.demo.figures import peers_in_band
 from brobygger.groups.models import GroupSession
 from brobygger.matching.models import MatchDecline
 from brobygger.notifications.models import Notification, NotificationKind
@@ -153,6 +155,38 @@ class DemoStoryTests(TestCase):
         self.assertTrue(0.03 <= totals["supervision"] / whole <= 0.12, totals)
         travel = IndirectEntry.objects.filter(category="travel").exists()
         self.assertTrue(travel)
+
+    def test_the_open_queue_is_recent_and_the_long_waits_were_closed(self):
+        # A running programme's queue: new referrals days old, triaged ones waiting days
+        # to a few weeks; none waiting since long ago (issue 19).
+        ages = {
+            status: [
+                (self.loaded - received).days
+                for received in Referral.objects.filter(status=status).values_list(
+                    "received_at", flat=True
+                )
+            ]
+            for status in ("new", "triaged", "matched")
+        }
+        self.assertTrue(ages["new"] and ages["triaged"], ages)
+        self.assertLessEqual(max(ages["new"]), 7, ages)
+        self.assertLessEqual(max(ages["matched"], default=0), 21, ages)
+        self.assertLessEqual(max(ages["triaged"]), DemoBuilder.LONGEST_WAIT, ages)
+        self.assertLess(sorted(ages["triaged"])[len(ages["triaged"]) // 2], 21, ages)
+        # Those no peer could take closed with a reason, when they gave up waiting.
+        reasons = {reason for _status, reason in DemoBuilder.GAVE_UP}
+        gave_up = Referral.objects.filter(status_reason__in=reasons)
+        self.assertTrue(gave_up.exists())
+        for received, changed in gave_up.values_list("received_at", "status_changed_at"):
+            self.assertLessEqual(changed - received, datetime.timedelta(days=43))
+        # Every step of every referral happened before the load.
+        self.assertFalse(Referral.objects.filter(status_changed_at__gte=self.loaded).exists())
+        self.assertFalse(Referral.objects.filter(received_at__gte=self.loaded).exists())
+
+    def test_most_active_peers_worked_inside_their_contract_band_last_month(self):
+        band = peers_in_band()
+        self.assertGreaterEqual(band.active, 10)
+        self.assertGreaterEqual(band.inside, 0.6 * band.active, band)
 
     def test_loading_sends_nothing_and_keeps_every_notification_kind(self):
         self.assertEqual(self.sent, 0)
