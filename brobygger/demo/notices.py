@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from brobygger.accounts.models import User
+from brobygger.accounts.models import Membership, User
 from brobygger.matching.services import decline_match
 from brobygger.notifications.models import Notification, NotificationKind
 from brobygger.notifications.services import mark_read
@@ -46,21 +46,29 @@ def _low_answers(builder: Any, *, count: int = 2) -> None:
     consented = Consent.objects.current().filter(
         person=OuterRef("course__person"), kind=ConsentKind.QUESTIONNAIRES
     )
+    # Persons of the demo coordinator's units first: the coordinators of the person's
+    # unit are told too (a person without a unit tells the peer only).
+    coordinators_unit = Membership.objects.filter(
+        user__username="koordinator", unit=OuterRef("course__person__unit")
+    )
     open_ones = (
         Administration.objects.open()
         .filter(course__peer__user__username="peer", course__ended_on__isnull=True)
         .filter(Exists(consented))
+        .annotate(coordinators=Exists(coordinators_unit))
         .select_related("version", "course__peer__user")
-        .order_by("due_on", "pk")
+        .order_by("-coordinators", "due_on", "pk")
     )
-    # Until the peer has been told `count` times: an answer crosses the threshold only
-    # when the course's scores allow it, so one course more is tried while any is left.
-    told = Notification.objects.filter(
-        recipient__username="peer", kind=NotificationKind.SCORE_THRESHOLD
-    )
+    # Until the peer has been told `count` times and the coordinator at least once: an
+    # answer crosses the threshold only when the course's scores allow it, so one course
+    # more is tried while any is left.
+    told = Notification.objects.filter(kind=NotificationKind.SCORE_THRESHOLD)
     courses: set[int] = set()
     for administration in open_ones:
-        if told.count() >= count:
+        if (
+            told.filter(recipient__username="peer").count() >= count
+            and told.filter(recipient__username="koordinator").exists()
+        ):
             break
         if administration.course_id in courses:
             continue
