@@ -1,12 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from brobygger.desk import urls as desk_urls
+
 urlpatterns = [
     path("", include("brobygger.public.urls")),
     path("", include("brobygger.accounts.urls")),
     path("", include("brobygger.people.urls")),
     path("", include("brobygger.notifications.urls")),
-    path("", include("brobygger.audit.urls")),
+    path("", include((desk_urls.audit_urlpatterns, "audit"))),
     path("", include("brobygger.referrals.urls")),
     path("", include("brobygger.matching.urls")),
     path("", include("brobygger.scheduling.urls")),
@@ -27,7 +29,7 @@ urlpatterns = [
     path("", include("brobygger.rights.urls")),
     path("api/", include("brobygger.api.urls")),
     path("", include("brobygger.interop.urls")),
-    path("", include("brobygger.jobs.urls")),
+    path("", include((desk_urls.jobs_urlpatterns, "jobs"))),
     path("", include("brobygger.sso.urls")),
     path("admin/", admin.site.urls),
 ]

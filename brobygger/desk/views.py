@@ -1,11 +1,19 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_safe
 
-from brobygger.accounts.access import any_staff
+from brobygger.accounts.access import any_staff, public, role_required
+from brobygger.accounts.models import Role
+from brobygger.jobs import health as health_checks
+from brobygger.jobs.selectors import job_states
+from brobygger.lib.paging import page_of
 
 from . import access
+from .forms import ReportSearchForm
 
 
 @any_staff
@@ -23,3 +31,59 @@ def ping(request: HttpRequest) -> HttpResponse:
     measured (issue 19).
     """
     return render(request, "desk/ping.html")
+
+
+# The administrator's "who looked at this person" report (the access log by person).
+
+
+@role_required(Role.ADMINISTRATOR)
+@require_http_methods(["GET", "POST"])
+def access_report_search(request: HttpRequest) -> HttpResponse:
+    form = ReportSearchForm(request.POST or None)
+    results = None
+    if request.method == "POST" and form.is_valid():
+        results = access.find_persons_for_report(request.user, form.cleaned_data["q"])
+    return render(
+        request,
+        "desk/access_report_search.html",
+        {"form": form, "results": results},
+        status=422 if request.method == "POST" and not form.is_valid() else 200,
+    )
+
+
+@role_required(Role.ADMINISTRATOR)
+def access_report(request: HttpRequest, pk: int) -> HttpResponse:
+    person = access.get_person_for_report(request.user, pk)
+    # Every entry, a page at a time (a person in care for a year is named in thousands of
+    # list entries); it used to stop silently at the newest 1,000.
+    page = page_of(access.access_entries_for(person), request.GET.get("page"), per_page=50)
+    entries = access.glass_reasons_for(person, list(page.object_list))
+    context = {"person": person, "page": page, "entries": entries}
+    return render(request, "desk/access_report.html", context)
+
+
+# The scheduled jobs (brobygger/jobs): the administrator's page and /health/.
+
+
+@role_required(Role.ADMINISTRATOR)
+@require_safe
+def jobs_overview(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    rows = [
+        {"state": s, "overdue": s.overdue(now), "red": not s.healthy(now)} for s in job_states()
+    ]
+    return render(
+        request,
+        "desk/jobs.html",
+        {"rows": rows, "red_count": sum(r["red"] for r in rows)},
+    )
+
+
+@public
+@require_safe
+@never_cache
+def health(request: HttpRequest) -> HttpResponse:
+    """For monitoring: 200 when all is well, 503 when the database is down or a job is
+    overdue or failed. No login; nothing personal in it (jobs/health.py)."""
+    ok, body = health_checks.report()
+    return JsonResponse(body, status=200 if ok else 503)
