@@ -21,6 +21,7 @@ from brobygger.lib.instances import kept_on_failure
 from brobygger.lib.when import format_period, format_when
 from brobygger.people import services as people_services
 from brobygger.people.models import ConsentKind, PeerWorker
+from brobygger.people.signals import announce_day_change
 from brobygger.referrals.models import Course
 
 from . import selectors
@@ -239,11 +240,10 @@ def _check_month_open(appointment: Appointment) -> None:
     put into an approved month could never be marked held without changing approved hours
     (issue 17 item 4). Cancelling a booked conversation or moving it out is never refused:
     that changes no hours, and it is how the peer clears such a booking; ending (consent
-    withdrawn, a course closed) must always be able to cancel what is booked."""
-    from brobygger.timesheets.services import ensure_month_open
-
+    withdrawn, a course closed) must always be able to cancel what is booked. The
+    timesheets app, above this one, words the refusal (people/signals.py)."""
     day = timezone.localtime(appointment.starts_at).date()
-    ensure_month_open(peer_id=appointment.peer_id, day=day)
+    announce_day_change(peer_id=appointment.peer_id, day=day)
 
 
 def _check_times(starts_at: datetime.datetime, minutes: int) -> datetime.datetime:
