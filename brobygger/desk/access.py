@@ -16,8 +16,10 @@ from brobygger.accounts.models import PEER_ROLES, Role
 from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction, AccessLogEntry, Purpose
 from brobygger.people.models import MergedPerson, Person
+from brobygger.workforce import access as workforce_access
 
 from . import selectors
+from .workforce_overview import overview
 
 
 @dataclass(frozen=True)
@@ -128,3 +130,21 @@ def access_entries_for(person: Person) -> QuerySet[AccessLogEntry]:
     merged = MergedPerson.objects.filter(into=person).values("merged_id")
     entries = AccessLogEntry.objects.naming(person.pk, merged=merged)
     return entries.select_related("user").order_by("-seq")
+
+
+# The coordinator's workforce overview (workforce_overview.py).
+
+
+def workforce_overview_for(
+    user: Any,
+    *,
+    unit: Any = None,
+    kind: str = "",
+    flags_only: bool = False,
+    page_number: Any = None,
+) -> dict[str, Any]:
+    """The coordinator's peers: names, contracts, education, supervision. One entry."""
+    peers = workforce_access.peers_for(user)
+    page = overview(peers, unit=unit, kind=kind, flags_only=flags_only, page_number=page_number)
+    workforce_access.log_overview(user, "overview")
+    return page

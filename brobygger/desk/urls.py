@@ -6,6 +6,7 @@ app_name = "desk"
 urlpatterns = [
     path("hjem/", views.home, name="home"),
     path("hjem/ping/", views.ping, name="ping"),
+    path("medarbejdere/", views.workforce_overview, name="workforce_overview"),
 ]
 
 # The report and the jobs' pages kept their names (audit:..., jobs:...) when they moved

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -11,9 +13,13 @@ from brobygger.accounts.models import Role
 from brobygger.jobs import health as health_checks
 from brobygger.jobs.selectors import job_states
 from brobygger.lib.paging import page_of
+from brobygger.people.models import PeerKind
+from brobygger.people.selectors import units_for
+from brobygger.workforce.forms import PeerFilterForm
 
 from . import access
 from .forms import ReportSearchForm
+from .workforce_overview import CONTRACT_WARNING_DAYS
 
 
 @any_staff
@@ -87,3 +93,29 @@ def health(request: HttpRequest) -> HttpResponse:
     overdue or failed. No login; nothing personal in it (jobs/health.py)."""
     ok, body = health_checks.report()
     return JsonResponse(body, status=200 if ok else 503)
+
+
+# The coordinator's workforce overview: one row per peer, the flags and their counts.
+
+
+@role_required(Role.COORDINATOR)
+def workforce_overview(request: HttpRequest) -> HttpResponse:
+    units = units_for(request.user)
+    form = PeerFilterForm(request.GET or None, units=units)
+    chosen: dict[str, Any] = {"unit": None, "kind": "", "flags": False}
+    if form.is_bound and form.is_valid():
+        chosen = form.cleaned_data
+    page = access.workforce_overview_for(
+        request.user,
+        unit=chosen["unit"],
+        kind=chosen["kind"],
+        flags_only=chosen["flags"],
+        page_number=request.GET.get("page"),
+    )
+    context = {
+        "form": form,
+        "contract_warning_days": CONTRACT_WARNING_DAYS,
+        "peer_kinds": PeerKind,
+        **page,
+    }
+    return render(request, "desk/workforce_overview.html", context)

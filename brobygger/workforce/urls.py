@@ -4,7 +4,6 @@ from . import supervision_views, views
 
 app_name = "workforce"
 urlpatterns = [
-    path("medarbejdere/", views.overview, name="overview"),
     path("medarbejdere/uddannelse/", views.education_overview, name="education_overview"),
     path("medarbejdere/<int:pk>/uddannelse/", views.peer_education, name="peer_education"),
     path("medarbejdere/<int:pk>/uddannelse/ny/", views.education_create, name="education_create"),
