@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from brobygger.desk import urls as desk_urls
+from brobygger.workforce import urls as workforce_urls
 
 urlpatterns = [
     path("", include("brobygger.public.urls")),
@@ -17,7 +18,10 @@ urlpatterns = [
     path("", include("brobygger.recruitment.urls")),
     path("", include("brobygger.outcomes.urls")),
     path("", include("brobygger.onboarding.urls")),
-    path("", include("brobygger.workforce.urls")),
+    path(
+        "",
+        include((workforce_urls.urlpatterns + desk_urls.workforce_urlpatterns, "workforce")),
+    ),
     path("", include("brobygger.timesheets.urls")),
     path("", include("brobygger.admissions.urls")),
     path("", include("brobygger.concerns.urls")),

@@ -149,7 +149,7 @@ class PhoneCardMarkupTests(BaseTestCase):
             reverse("people:person_list"),
             reverse("people:person_detail", args=[self.alice.pk]),
             reverse("groups:group_list"),
-            reverse("desk:workforce_overview"),
+            reverse("workforce:overview"),
             reverse("timesheets:overview"),
             reverse("scheduling:planning"),
             reverse("recruitment:posting_list"),

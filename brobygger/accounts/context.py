@@ -64,7 +64,7 @@ def menu(
             (reverse("referrals:queue"), _("Referrals")),
             (reverse("concerns:list"), _("Concerns")),
             (reverse("people:person_list"), _("Persons")),
-            (reverse("desk:workforce_overview"), _("Workforce")),
+            (reverse("workforce:overview"), _("Workforce")),
             (reverse("groups:group_list"), _("Recovery groups")),
             (reverse("outcomes:due"), _("Questionnaires")),
             (reverse("scheduling:planning"), _("Planning")),

@@ -3,6 +3,8 @@ from django.urls import path
 from . import supervision_views, views
 
 app_name = "workforce"
+# The overview (workforce:overview, /medarbejdere/) is in brobygger/desk, above the apps
+# it reads; brobygger/urls.py adds it to this namespace.
 urlpatterns = [
     path("medarbejdere/uddannelse/", views.education_overview, name="education_overview"),
     path("medarbejdere/<int:pk>/uddannelse/", views.peer_education, name="peer_education"),

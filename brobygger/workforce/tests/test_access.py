@@ -23,7 +23,7 @@ class RoleMatrixTests(WorkforceTestCase):
     def test_role_matrix(self):
         peer, record, group, session = self.peer.pk, self.record.pk, self.group.pk, self.held.pk
         lists = [
-            reverse("desk:workforce_overview"),
+            reverse("workforce:overview"),
             reverse("workforce:education_overview"),
             reverse("workforce:group_list"),
             reverse("workforce:group_create"),
@@ -72,7 +72,7 @@ class RoleMatrixTests(WorkforceTestCase):
                 self.assertEqual(self.client.get(url).status_code, status)
 
     def test_anonymous_visitors_are_sent_to_the_login(self):
-        for url in (reverse("desk:workforce_overview"), reverse("workforce:my_supervision")):
+        for url in (reverse("workforce:overview"), reverse("workforce:my_supervision")):
             with self.subTest(url=url):
                 response = self.client.get(url)
                 self.assertEqual(response.status_code, 302)
@@ -113,7 +113,7 @@ class RoleMatrixTests(WorkforceTestCase):
         ):
             with self.subTest(url=url):
                 self.assertEqual(self.client.get(url).status_code, 404)
-        response = self.client.get(reverse("desk:workforce_overview"), {"unit": "abc", "kind": "x"})
+        response = self.client.get(reverse("workforce:overview"), {"unit": "abc", "kind": "x"})
         self.assertEqual(response.status_code, 200)
 
 
@@ -134,7 +134,7 @@ class OverviewTests(WorkforceTestCase):
             status="planned",
         )
         self.login(self.coordinator)
-        response = self.client.get(reverse("desk:workforce_overview"))
+        response = self.client.get(reverse("workforce:overview"))
         rows = {row.peer.pk: row for row in response.context["rows"]}
         self.assertEqual(set(rows), {self.peer.pk, self.other_peer.pk, self.relative_peer.pk})
         self.assertEqual(rows[self.peer.pk].flags, [])
@@ -165,7 +165,7 @@ class OverviewTests(WorkforceTestCase):
 
     def test_filters_by_unit_kind_and_flags(self):
         self.login(self.coordinator)
-        url = reverse("desk:workforce_overview")
+        url = reverse("workforce:overview")
         flagged = self.client.get(url, {"flags": "on"}).context["rows"]
         self.assertEqual({r.peer for r in flagged}, {self.other_peer, self.relative_peer})
         relatives = self.client.get(url, {"kind": "relative_peer"}).context["rows"]
@@ -178,7 +178,7 @@ class OverviewTests(WorkforceTestCase):
     def test_the_overview_is_logged_without_names(self):
         self.login(self.coordinator)
         before = AccessLogEntry.objects.count()
-        self.client.get(reverse("desk:workforce_overview"))
+        self.client.get(reverse("workforce:overview"))
         entry = AccessLogEntry.objects.latest("seq")
         self.assertEqual(AccessLogEntry.objects.count(), before + 1)
         self.assertEqual((entry.action, entry.purpose), ("search", "coordination"))
@@ -187,7 +187,7 @@ class OverviewTests(WorkforceTestCase):
         group = make_group([self.peer], unit=self.unit)
         session = make_session(group, timezone.now() - datetime.timedelta(days=4))
         urls = [
-            reverse("desk:workforce_overview"),
+            reverse("workforce:overview"),
             reverse("workforce:education_overview"),
             reverse("workforce:peer_education", args=[self.peer.pk]),
             reverse("workforce:peer_supervision", args=[self.peer.pk]),
@@ -248,8 +248,8 @@ class QueryBudgetTests(WorkforceTestCase):
     def test_main_pages_use_a_constant_number_of_queries(self):
         self.login(self.coordinator)
         urls = [
-            reverse("desk:workforce_overview"),
-            reverse("desk:workforce_overview") + "?flags=on&kind=patient_peer",
+            reverse("workforce:overview"),
+            reverse("workforce:overview") + "?flags=on&kind=patient_peer",
             reverse("workforce:education_overview"),
             reverse("workforce:group_list"),
             reverse("workforce:group_detail", args=[self.group.pk]),
