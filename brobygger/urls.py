@@ -2,12 +2,14 @@ from django.contrib import admin
 from django.urls import include, path
 
 from brobygger.desk import urls as desk_urls
+from brobygger.matching import urls as matching_urls
+from brobygger.people import urls as people_urls
 from brobygger.workforce import urls as workforce_urls
 
 urlpatterns = [
     path("", include("brobygger.public.urls")),
     path("", include("brobygger.accounts.urls")),
-    path("", include("brobygger.people.urls")),
+    path("", include((people_urls.urlpatterns + matching_urls.people_urlpatterns, "people"))),
     path("", include("brobygger.notifications.urls")),
     path("", include((desk_urls.audit_urlpatterns, "audit"))),
     path("", include("brobygger.referrals.urls")),

@@ -139,23 +139,6 @@ def get_managed_peer_for(user: Any, pk: int) -> PeerWorker:
     return peer
 
 
-def handover_page_for(user: Any, peer: PeerWorker) -> dict[str, Any]:
-    """The handover page of a leaving peer: the courses `user` may see and their
-    conversations to be cancelled. Every person it names is logged with the look."""
-    page = selectors.handover_page(peer, user)
-    persons = [row["course"].person_id for row in page["rows"]]
-    persons += [a.person_id for a in page["appointments"]]
-    shown(
-        user=user,
-        action=AccessAction.SEARCH,
-        purpose=Purpose.COORDINATION,
-        criterion=f"people:handover:{peer.pk}",
-        person_ids=persons,
-        obj=peer,
-    )
-    return page
-
-
 def get_pause_for(user: Any, peer: PeerWorker, pk: int) -> PeerPause:
     pause = PeerPause.objects.filter(peer=peer, pk=pk).first()
     if pause is None:

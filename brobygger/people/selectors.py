@@ -272,50 +272,6 @@ def pause_history(peer: PeerWorker) -> QuerySet[PeerPause]:
     return PeerPause.objects.filter(peer=peer).select_related("created_by").order_by("-starts_on")
 
 
-def handover_page(peer: PeerWorker, user: Any) -> dict[str, Any]:
-    """Everything the handover page shows, in a number of queries that does not grow with
-    the courses: each active course with suggested new peers (and why), the conversations
-    that will be cancelled, and the groups the peer runs (handled in the groups pages)."""
-    from brobygger.groups.models import RecoveryGroup
-    from brobygger.matching.selectors import handover_proposal
-    from brobygger.referrals.models import Course
-    from brobygger.scheduling.models import Appointment, AppointmentStatus
-
-    active = (
-        Course.objects.active()
-        .filter(peer=peer)
-        .select_related("person", "unit", "referral")
-        .prefetch_related("referral__wanted_tags")
-        .order_by("person__given_name", "person__family_name", "pk")
-    )
-    visible = set(Course.objects.visible_to(user).filter(peer=peer).values_list("pk", flat=True))
-    courses = [c for c in active if c.pk in visible]
-    hidden = [c for c in active if c.pk not in visible]
-    appointments = (
-        Appointment.objects.filter(
-            peer=peer,
-            status=AppointmentStatus.BOOKED,
-            starts_at__gte=timezone.now(),
-            course__in=[c.pk for c in courses],
-        )
-        .select_related("person")
-        .order_by("starts_at")
-    )
-    groups = (
-        RecoveryGroup.objects.open()
-        .filter(facilitators=peer)
-        .select_related("unit")
-        .order_by("title", "pk")
-    )
-    return {
-        **handover_proposal(courses, peer),
-        "hidden_units": sorted({str(c.unit or "—") for c in hidden}),
-        "hidden_count": len(hidden),
-        "appointments": list(appointments),
-        "groups": list(groups),
-    }
-
-
 def own_peer(user: Any) -> PeerWorker | None:
     return PeerWorker.objects.filter(user=user).first()
 

@@ -3,6 +3,8 @@ from django.urls import path
 from . import hr_import_views, views
 
 app_name = "people"
+# Pages of this namespace that gather apps above people live in those apps, and
+# brobygger/urls.py adds them here: the handover (matching).
 urlpatterns = [
     path("personer/", views.person_list, name="person_list"),
     path("personer/ny/", views.person_create, name="person_create"),
@@ -30,5 +32,4 @@ urlpatterns = [
     ),
     path("peers/<int:pk>/fratraedelse/", views.peer_leave, name="peer_leave"),
     path("peers/<int:pk>/fratraedelse/annuller/", views.departure_cancel, name="departure_cancel"),
-    path("peers/<int:pk>/overdragelse/", views.peer_handover, name="peer_handover"),
 ]

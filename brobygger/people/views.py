@@ -8,7 +8,6 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from brobygger.accounts import policy
@@ -417,58 +416,3 @@ def departure_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("The departure was cancelled. The peer stays."))
     return redirect("people:peer_detail", pk=peer.pk)
-
-
-def _handover_choices(request: HttpRequest, page: dict[str, Any]) -> dict[int, Any]:
-    """Each course's new peer from the form (or the optimal plan), also put into the rows
-    so that a refused handover shows the page again with every choice kept."""
-    peers, chosen = page["peers"], {}
-    use_plan = request.method == "POST" and request.POST.get("plan") == "optimal"
-    for row in page["rows"]:
-        pk = row["course"].pk
-        if request.method == "POST" and not use_plan:
-            row["selected"] = request.POST.get(f"course-{pk}", "")
-        else:
-            row["selected"] = str(row["optimal"] or "")
-        if row["selected"].isdigit() and int(row["selected"]) in peers:
-            chosen[pk] = peers[int(row["selected"])]
-    return chosen
-
-
-@role_required(Role.COORDINATOR)
-@require_http_methods(["GET", "POST"])
-def peer_handover(request: HttpRequest, pk: int) -> HttpResponse:
-    """Every active course of a leaving peer gets a new peer; then the peer has left."""
-    peer = access.get_managed_peer_for(request.user, pk)
-    departure = selectors.departure_of(peer)
-    if departure is None:
-        return redirect("people:peer_leave", pk=peer.pk)
-    if departure.is_completed:
-        raise Http404
-    page = access.handover_page_for(request.user, peer)
-    chosen = _handover_choices(request, page)
-    errors: list[str] = []
-    if request.method == "POST":
-        if page["hidden_count"]:
-            errors.append(_("Some courses are in units you do not coordinate."))
-        else:
-            try:
-                moved = workforce_services.complete_departure(
-                    actor=request.user, departure=departure, new_peers=chosen
-                )
-            except ValidationError as error:
-                errors = list(error.messages)
-            else:
-                messages.success(
-                    request,
-                    ngettext(
-                        "The handover is done: %(n)d course was handed over.",
-                        "The handover is done: %(n)d courses were handed over.",
-                        len(moved),
-                    )
-                    % {"n": len(moved)},
-                )
-                return redirect("people:peer_detail", pk=peer.pk)
-    context = {"peer": peer, "departure": departure, "errors": errors, **page}
-    status = 422 if errors else 200
-    return render(request, "people/peer_handover.html", context, status=status)

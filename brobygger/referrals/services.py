@@ -27,6 +27,7 @@ from brobygger.people.models import (
     Person,
     PersonKind,
 )
+from brobygger.people.workforce_services import check_open_for_new_courses
 
 from . import ending, notices
 
@@ -316,8 +317,6 @@ def assign_peer(
     seen_status: str = "",
 ) -> Course:
     """The coordinator's choice of peer: matched, and the course (forløb) starts."""
-    from brobygger.matching.services import check_open_for_new_courses
-
     # A peer on pause or leaving takes no new courses, whichever way they are chosen.
     check_open_for_new_courses(peer)
     with transaction.atomic():
