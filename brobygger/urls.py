@@ -4,12 +4,23 @@ from django.urls import include, path
 from brobygger.desk import urls as desk_urls
 from brobygger.matching import urls as matching_urls
 from brobygger.people import urls as people_urls
+from brobygger.referrals import urls as referrals_urls
 from brobygger.workforce import urls as workforce_urls
+
+# A namespace is one include: the pages of the people namespace that gather apps above
+# people (the person pages, the peer's page, the handover) live in those apps and join
+# it here.
+PEOPLE = (
+    people_urls.urlpatterns
+    + referrals_urls.people_urlpatterns
+    + workforce_urls.people_urlpatterns
+    + matching_urls.people_urlpatterns
+)
 
 urlpatterns = [
     path("", include("brobygger.public.urls")),
     path("", include("brobygger.accounts.urls")),
-    path("", include((people_urls.urlpatterns + matching_urls.people_urlpatterns, "people"))),
+    path("", include((PEOPLE, "people"))),
     path("", include("brobygger.notifications.urls")),
     path("", include((desk_urls.audit_urlpatterns, "audit"))),
     path("", include("brobygger.referrals.urls")),

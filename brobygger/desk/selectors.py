@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -16,11 +17,10 @@ from brobygger.accounts.models import Role, User
 from brobygger.audit.models import AccessLogEntry
 from brobygger.audit.selectors import latest_check
 from brobygger.groups.selectors import sessions_run_by
-from brobygger.lib.dates import week_bounds, week_start
+from brobygger.lib.dates import local_datetime, week_bounds, week_start
 from brobygger.lib.suppress import suppress
 from brobygger.matching.selectors import proposals_for_peer
 from brobygger.people.models import PeerWorker, Person, PersonAccessRequest, PersonKind
-from brobygger.people.selectors import contract_warnings
 from brobygger.recruitment.selectors import sits_on_a_panel
 from brobygger.referrals.models import Course, Referral, ReferralStatus, SupportModel
 from brobygger.scheduling.models import Appointment
@@ -156,3 +156,66 @@ def admin_home() -> dict[str, Any]:
         "recent_access": AccessLogEntry.objects.select_related("user").order_by("-seq")[:20],
         "audit_check": latest_check(),
     }
+
+
+def contract_warnings(
+    user: Any, *, today: datetime.date | None = None, days: int | None = None
+) -> list[dict[str, Any]]:
+    """The coordinator's peers whose contract ends within `days` (or has ended), or who
+    are leaving, while they still have active courses or booked conversations: soonest
+    end first. Three queries whatever the number of peers (one when none is near the end):
+    the peers near their end, then their active courses and their booked conversations
+    counted per peer (a join of both would multiply one by the other, and a count per peer
+    in a subquery makes SQLite walk every booked conversation of the region once per
+    peer)."""
+    today = today or timezone.localdate()
+    days = settings.CONTRACT_END_WARNING_DAYS if days is None else days
+    horizon = today + datetime.timedelta(days=days)
+    since = local_datetime(today, datetime.time())
+    near_end = (
+        PeerWorker.objects.visible_to(user)
+        .active()
+        .filter(
+            Q(contract_end__lte=horizon)
+            | Q(departure__isnull=False, departure__completed_at__isnull=True)
+        )
+    )
+    peers = list(near_end.select_related("user", "departure"))
+    if not peers:
+        return []
+    ids = [peer.pk for peer in peers]
+    active = dict(
+        Course.objects.filter(peer__in=ids, ended_on__isnull=True)
+        .values_list("peer")
+        .annotate(n=Count("pk"))
+        .values_list("peer", "n")
+    )
+    booked = dict(
+        # The status counted, not filtered: SQLite then walks the (peer, start) index of
+        # these peers instead of every booked conversation of the region.
+        Appointment.objects.filter(peer__in=ids, starts_at__gte=since)
+        .values_list("peer")
+        .annotate(n=Count("pk", filter=Q(status="booked")))
+        .values_list("peer", "n")
+    )
+    rows = []
+    for peer in peers:
+        courses, appointments = active.get(peer.pk, 0), booked.get(peer.pk, 0)
+        departure = getattr(peer, "departure", None)
+        leaving = departure is not None and not departure.is_completed
+        ends = departure.last_day if leaving and departure else peer.contract_end
+        if ends is None or not (courses or appointments):
+            continue
+        rows.append(
+            {
+                "peer": peer,
+                "ends_on": ends,
+                "days_left": (ends - today).days,
+                "ended": ends < today,
+                "leaving": leaving,
+                "active_courses": courses,
+                "future_appointments": appointments,
+            }
+        )
+    rows.sort(key=lambda row: (row["ends_on"], row["peer"].name))
+    return rows

@@ -5,17 +5,32 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from brobygger.accounts import policy
+from brobygger.accounts.models import Unit
 from brobygger.audit.models import AuditEvent
 from brobygger.people.models import (
     Consent,
     ConsentKind,
     PeerPause,
     PeerWorker,
+    Person,
+    PersonCorrection,
+    ProcessingStop,
     RelativeLink,
     SharedItem,
 )
@@ -243,4 +258,91 @@ def export_person(person: Any) -> dict[str, list[dict[str, Any]]]:
         "referrals.RelativePlan": rows(
             RelativePlan.objects.filter(course__person=person).select_related("written_by")
         ),
+    }
+
+
+# The person pages (people:person_list, people:person_detail): a person with their courses.
+
+
+def person_list(
+    user: Any, *, kind: str = "", unit: Unit | None = None, text: str = ""
+) -> QuerySet[Person]:
+    # Only what a row of the list shows (templates/referrals/person_list.html).
+    people = (
+        Person.objects.visible_to(user)
+        .select_related("unit")
+        .only("given_name", "family_name", "kind", "unit__name")
+    )
+    if kind:
+        people = people.filter(kind=kind)
+    if unit is not None:
+        people = people.filter(unit=unit)
+    if text:
+        people = people.search(text)
+    # A count per row in a subquery, not a join with GROUP BY over every visible person:
+    # the database walks the name index and counts only for the page's rows (issue 19).
+    active = (
+        Course.objects.filter(person=OuterRef("pk"), ended_on__isnull=True)
+        .order_by()
+        .values("person")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return people.annotate(
+        active_courses=Coalesce(Subquery(active, output_field=IntegerField()), 0)
+    ).order_by("family_name", "given_name", "id")
+
+
+def person_page(person: Person, user: Any, *, glass: bool = False) -> dict[str, Any]:
+    """What the person page shows beside the person: links, consents and courses, each
+    as far as the user's role needs it (accounts/policy.py). `glass`: the page was opened
+    by breaking the glass, so the person's courses open (read only) too."""
+    fields = policy.person_fields(user)
+    # Every course of the person, each with whether the user may open it, in one query.
+    courses = list(
+        Course.objects.filter(person=person)
+        .select_related("peer__user")
+        .annotate(
+            may_open=ExpressionWrapper(
+                policy.course_q(user, glass=glass), output_field=BooleanField()
+            )
+        )
+        .order_by("-started_on")
+    )
+    visible = {course.pk for course in courses if getattr(course, "may_open", False)}
+    # The links on both sides of the person (as a patient, as a relative) in one query.
+    links = list(
+        RelativeLink.objects.visible_to(user)
+        .filter(Q(patient=person) | Q(relative=person))
+        .select_related("relative", "patient")
+        .order_by("pk")
+    )
+    relatives = [link for link in links if link.patient_id == person.pk]
+    patients = [link for link in links if link.relative_id == person.pk]
+    others = [link.relative_id for link in relatives] + [link.patient_id for link in patients]
+    person_links = (
+        set(Person.objects.visible_to(user).filter(pk__in=others).values_list("pk", flat=True))
+        if others
+        else set()
+    )
+    return {
+        "fields": fields,
+        "course_links": visible,
+        "person_links": person_links,
+        "consents": (
+            Consent.objects.filter(person=person).select_related("recipient")
+            if "consents" in fields
+            else None
+        ),
+        "relatives": relatives,
+        "patients": patients,
+        "courses": courses,
+        # The history of corrections: for those who correct (the coordinator).
+        "corrections": (
+            list(PersonCorrection.objects.filter(person=person).select_related("changed_by"))
+            if "consents" in fields
+            else None
+        ),
+        # A death, a move or a restriction: the banner at the top of the page.
+        "stops": list(ProcessingStop.objects.current().filter(person=person).order_by("on")),
     }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import person_views, views
 
 app_name = "referrals"
 urlpatterns = [
@@ -45,4 +45,12 @@ urlpatterns = [
         {"kind": "restricted"},
         name="person_restrict_lift",
     ),
+]
+
+# The person pages keep their names in the people namespace (people:person_list, ...):
+# brobygger/urls.py adds this list to it.
+people_urlpatterns = [
+    path("personer/", person_views.person_list, name="person_list"),
+    path("personer/<int:pk>/", person_views.person_detail, name="person_detail"),
+    path("personer/<int:pk>/cpr/", person_views.person_reveal_cpr, name="person_reveal_cpr"),
 ]

@@ -37,3 +37,9 @@ urlpatterns = [
         name="session_delete",
     ),
 ]
+
+# The peer's page keeps its name in the people namespace (people:peer_detail):
+# brobygger/urls.py adds this list to it.
+people_urlpatterns = [
+    path("peers/<int:pk>/", views.peer_detail, name="peer_detail"),
+]

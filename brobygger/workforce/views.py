@@ -18,6 +18,7 @@ from brobygger.accounts.access import role_required
 from brobygger.accounts.models import Role
 from brobygger.audit.models import AccessAction
 from brobygger.lib.forms import apply_validation_error
+from brobygger.people import access as people_access
 from brobygger.people.models import EducationStatus
 
 from . import access, selectors, services
@@ -137,3 +138,20 @@ def my_supervision(request: HttpRequest) -> HttpResponse:
         "own_page": True,
     }
     return render(request, "workforce/my_supervision.html", context)
+
+
+@role_required(Role.COORDINATOR, Role.ADMINISTRATOR, Role.PEER_WORKER, Role.RELATIVE_PEER)
+def peer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The peer's page (people:peer_detail): here, since it counts the peer's courses."""
+    peer = people_access.get_peer_for(request.user, pk)
+    return render(
+        request,
+        "workforce/peer_detail.html",
+        {
+            "peer": peer,
+            "can_edit": people_access.can_edit_peer(request.user),
+            "can_manage": people_access.can_manage_peer(request.user, peer),
+            "is_self": peer.user_id == request.user.pk,
+            "status": selectors.peer_status(peer),
+        },
+    )

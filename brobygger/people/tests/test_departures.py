@@ -6,13 +6,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from brobygger.audit.models import AuditEvent
+from brobygger.desk.selectors import contract_warnings
 from brobygger.groups import services as group_services
 from brobygger.lib.dates import local_datetime
 from brobygger.matching import selectors as matching
 from brobygger.matching import services as matching_services
 from brobygger.people import workforce_services as services
 from brobygger.people.models import ExperienceTag, PeerDeparture
-from brobygger.people.selectors import contract_warnings
 from brobygger.referrals import services as referral_services
 from brobygger.referrals.models import Course, Referral
 from brobygger.scheduling import services as scheduling
