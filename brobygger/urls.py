@@ -5,6 +5,7 @@ from brobygger.desk import urls as desk_urls
 from brobygger.matching import urls as matching_urls
 from brobygger.people import urls as people_urls
 from brobygger.referrals import urls as referrals_urls
+from brobygger.scheduling import urls as scheduling_urls
 from brobygger.workforce import urls as workforce_urls
 
 # A namespace is one include: the pages of the people namespace that gather apps above
@@ -25,7 +26,10 @@ urlpatterns = [
     path("", include((desk_urls.audit_urlpatterns, "audit"))),
     path("", include("brobygger.referrals.urls")),
     path("", include("brobygger.matching.urls")),
-    path("", include("brobygger.scheduling.urls")),
+    path(
+        "",
+        include((scheduling_urls.urlpatterns + desk_urls.scheduling_urlpatterns, "scheduling")),
+    ),
     path("", include("brobygger.groups.urls")),
     path("", include("brobygger.conversations.urls")),
     path("", include("brobygger.recruitment.urls")),

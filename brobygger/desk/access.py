@@ -4,6 +4,7 @@ access log (audit) by person (people): a page above both."""
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,7 @@ from brobygger.accounts.models import PEER_ROLES, Role
 from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction, AccessLogEntry, Purpose
 from brobygger.people.models import MergedPerson, Person
+from brobygger.scheduling import access as scheduling_access
 from brobygger.workforce import access as workforce_access
 
 from . import selectors
@@ -148,3 +150,19 @@ def workforce_overview_for(
     page = overview(peers, unit=unit, kind=kind, flags_only=flags_only, page_number=page_number)
     workforce_access.log_overview(user, "overview")
     return page
+
+
+# The peer's own week (scheduling:my_week).
+
+
+def own_week(user: Any, monday: datetime.date) -> dict[str, Any]:
+    """The peer's own week. It names the persons of the conversations whose course the
+    peer may still read; the others show as a time only, and are not a look at anyone."""
+    peer = scheduling_access.own_peer_profile(user)
+    week = selectors.peer_week(user, peer, monday)
+    shown(
+        user=user,
+        purpose=Purpose.SUPPORT,
+        person_ids=[a.person_id for day in week["days"] for a in day["appointments"] if a.shown],
+    )
+    return {"peer": peer, **week}

@@ -22,3 +22,7 @@ jobs_urlpatterns = [
 workforce_urlpatterns = [
     path("medarbejdere/", views.workforce_overview, name="overview"),
 ]
+scheduling_urlpatterns = [
+    path("min-uge/", views.my_week, name="my_week"),
+    path("planlaegning/", views.planning, name="planning"),
+]

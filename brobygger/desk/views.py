@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -12,12 +13,14 @@ from brobygger.accounts.access import any_staff, public, role_required
 from brobygger.accounts.models import Role
 from brobygger.jobs import health as health_checks
 from brobygger.jobs.selectors import job_states
+from brobygger.lib.dates import week_start
 from brobygger.lib.paging import page_of
 from brobygger.people.models import PeerKind
 from brobygger.people.selectors import units_for
+from brobygger.scheduling import selectors as scheduling_selectors
 from brobygger.workforce.forms import PeerFilterForm
 
-from . import access
+from . import access, selectors
 from .forms import ReportSearchForm
 from .workforce_overview import CONTRACT_WARNING_DAYS
 
@@ -119,3 +122,47 @@ def workforce_overview(request: HttpRequest) -> HttpResponse:
         **page,
     }
     return render(request, "desk/workforce_overview.html", context)
+
+
+# The peer's week and the coordinator's planning (scheduling:my_week, scheduling:planning).
+
+
+def _monday(request: HttpRequest) -> datetime.date:
+    raw = request.GET.get("uge", "")
+    try:
+        day = datetime.date.fromisoformat(raw) if raw else timezone.localdate()
+    except ValueError:
+        day = timezone.localdate()
+    return week_start(day)
+
+
+@role_required(Role.PEER_WORKER, Role.RELATIVE_PEER)
+def my_week(request: HttpRequest) -> HttpResponse:
+    context = access.own_week(request.user, _monday(request))
+    return render(request, "desk/my_week.html", context)
+
+
+@role_required(Role.COORDINATOR)
+def planning(request: HttpRequest) -> HttpResponse:
+    """The coordinator's view across peers: load for the coming weeks and this week."""
+    monday = _monday(request)
+    peers = scheduling_selectors.coordinator_peers(
+        request.user, unit_pk=request.GET.get("enhed", "")
+    )
+    # One page of peers for the chart and both tables (a region has about 1,400).
+    page = page_of(peers, request.GET.get("page"))
+    shown = list(page.object_list)
+    load = selectors.peers_load(shown, monday)
+    context = {
+        "monday": monday,
+        "page": page,
+        "load": load,
+        "chart": scheduling_selectors.load_chart(load),
+        "week": scheduling_selectors.day_overview(shown, monday),
+        "days": [monday + datetime.timedelta(days=i) for i in range(7)],
+        "units": units_for(request.user),
+        "unit": request.GET.get("enhed", ""),
+        "previous": monday - datetime.timedelta(days=7),
+        "next": monday + datetime.timedelta(days=7),
+    }
+    return render(request, "desk/planning.html", context)

@@ -356,3 +356,24 @@ def save_interview_note(
             },
         )
     return note
+
+
+def refuse_conversation_on_panel(
+    *,
+    peer_id: int,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    **_kwargs: Any,
+) -> None:
+    """The `scheduling.signals.conversation_booking` receiver: a conversation may not
+    overlap an interview panel the peer sits on."""
+    seat = selectors.peer_interview_clash(peer_id, starts_at, ends_at)
+    if seat is not None:
+        raise ValidationError(
+            _("The peer sits on a job interview panel from %(start)s to %(end)s.")
+            % {
+                "start": format_when(seat.starts_at, "time"),
+                "end": format_when(seat.ends_at, "time"),
+            },
+            code="double_booked",
+        )
