@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from brobygger.conversations import urls as conversations_urls
 from brobygger.desk import urls as desk_urls
 from brobygger.matching import urls as matching_urls
 from brobygger.people import urls as people_urls
@@ -18,13 +19,21 @@ PEOPLE = (
     + matching_urls.people_urlpatterns
 )
 
+# Likewise in the referrals namespace: the referral's page shows the matching engine's
+# suggestions (matching), the course page the course's conversations (conversations).
+REFERRALS = (
+    referrals_urls.urlpatterns
+    + matching_urls.referrals_urlpatterns
+    + conversations_urls.referrals_urlpatterns
+)
+
 urlpatterns = [
     path("", include("brobygger.public.urls")),
     path("", include("brobygger.accounts.urls")),
     path("", include((PEOPLE, "people"))),
     path("", include("brobygger.notifications.urls")),
     path("", include((desk_urls.audit_urlpatterns, "audit"))),
-    path("", include("brobygger.referrals.urls")),
+    path("", include((REFERRALS, "referrals"))),
     path("", include("brobygger.matching.urls")),
     path(
         "",

@@ -14,16 +14,19 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from brobygger.admissions.services import move_admissions
 from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction, Purpose
 from brobygger.audit.services import record_event
+from brobygger.conversations.services import carry_over_guide
 from brobygger.notifications.models import NotificationKind
 from brobygger.notifications.selectors import coordinators_for_unit
 from brobygger.notifications.services import notify
+from brobygger.outcomes.services import move_series, sync_schedule
 from brobygger.people import workforce_services
 from brobygger.people.models import PeerDeparture, PeerPause, PeerWorker
 from brobygger.referrals import services as referral_services
-from brobygger.referrals.models import Course, Referral, ReferralStatus
+from brobygger.referrals.models import Course, EndReason, Referral, ReferralStatus
 from brobygger.referrals.notices import reference
 
 from .engine import ALLOWED_PEER_KINDS, Weights
@@ -240,9 +243,7 @@ def complete_departure(
         )
         moved = []
         for course, new in choices.items():
-            successor = referral_services.hand_over_course(
-                actor=actor, course=course, peer=new, handed_over_on=today
-            )
+            successor = hand_over_course(actor=actor, course=course, peer=new, handed_over_on=today)
             # Joins the handover page's one entry (a request), or is written now.
             shown(
                 user=actor,
@@ -275,3 +276,74 @@ def complete_departure(
             },
         )
     return moved
+
+
+def hand_over_course(
+    *, actor: Any, course: Course, peer: PeerWorker, handed_over_on: datetime.date
+) -> Course:
+    """The course's peer leaves: the course ends (the peer left) and the person goes on
+    with `peer` in a new course, which is returned.
+
+    A course is one person with one peer (SCREENS.md), so a new peer means a new course.
+    The conversation records stay on the old course: the new peer cannot open them (a peer
+    sees their own courses only), the coordinator sees both. Phase and dates carry over;
+    the referral moves to the new course and stays active, now naming the new peer.
+    The support goes on, so the person's questionnaires move to the new course (one
+    series, one "start"; no "end" for a peer who left: outcomes.schedule.NOT_AN_END) and
+    the new course starts where the discharge guide stood (the old rows stay as history).
+    The registered admissions move too, so readmissions are counted within one course.
+
+    Here, above referrals, since it moves what admissions, conversations and outcomes keep
+    of the course; a leaving peer's handover (complete_departure) is its caller.
+    """
+    referral_services.check_peer_fits(peer, course.person)
+    with transaction.atomic():
+        current = Course.objects.select_for_update().get(pk=course.pk)
+        if current.ended_on is not None:
+            raise ValidationError(_("The course has already ended."), code="ended")
+        if current.peer_id == peer.pk:
+            raise ValidationError(
+                {"peer": _("Choose another peer than the one who leaves.")}, code="same_peer"
+            )
+        referral = current.referral
+        if referral is not None:
+            # Detached first, so ending the old course does not close the referral.
+            current.referral = None
+            current.save(update_fields=["referral"])
+        day = max(handed_over_on, current.started_on)
+        referral_services.end_course(
+            actor=actor, course=current, ended_on=day, reason=EndReason.PEER_LEFT
+        )
+        successor = referral_services.start_course(
+            actor=actor,
+            person=course.person,
+            peer=peer,
+            started_on=day,
+            referral=referral,
+            support_model=current.support_model,
+            phase=current.phase,
+            admitted_on=current.admitted_on,
+            discharged_on=current.discharged_on,
+            plan_questionnaires=False,
+            continuing=True,
+        )
+        if current.follow_up_until:
+            successor.follow_up_until = current.follow_up_until
+            successor.save(update_fields=["follow_up_until"])
+        move_series(actor=actor, source=current, target=successor)
+        move_admissions(actor=actor, source=current, target=successor)
+        # Questionnaires follow the course's phases (referrals.services.update_course).
+        sync_schedule(actor=actor, course=successor)
+        carry_over_guide(actor=actor, source=current, target=successor)
+        if referral is not None:
+            referral.peer = peer
+            referral.save(update_fields=["peer"])
+        record_event(
+            actor=actor,
+            verb="course.handed_over",
+            obj=successor,
+            person_id=current.person_id,
+            data={"from_course": current.pk, "from_peer": current.peer_id, "to_peer": peer.pk},
+        )
+    course.refresh_from_db()
+    return successor

@@ -15,3 +15,9 @@ urlpatterns = [
 people_urlpatterns = [
     path("peers/<int:pk>/overdragelse/", views.peer_handover, name="peer_handover"),
 ]
+
+# The referral's page keeps its name in the referrals namespace (referrals:referral_detail):
+# brobygger/urls.py adds this list to it.
+referrals_urlpatterns = [
+    path("henvisninger/<int:pk>/", views.referral_detail, name="referral_detail"),
+]

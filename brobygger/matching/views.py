@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -19,8 +20,11 @@ from brobygger.people import access as people_access
 from brobygger.people import selectors as people_selectors
 from brobygger.people.access import get_peer_for
 from brobygger.referrals import access as referral_access
+from brobygger.referrals import selectors as referral_selectors
+from brobygger.referrals.forms import AssignForm, TransitionForm
+from brobygger.referrals.models import ReferralStatus
 
-from . import access, services
+from . import access, selectors, services
 from .engine import Weights
 from .forms import DeclineForm, SettingsForm
 from .models import MatchingSettings
@@ -190,3 +194,18 @@ def peer_handover(request: HttpRequest, pk: int) -> HttpResponse:
     context = {"peer": peer, "departure": departure, "errors": errors, **page}
     status = 422 if errors else 200
     return render(request, "matching/peer_handover.html", context, status=status)
+
+
+@role_required(Role.COORDINATOR, Role.CLINICIAN)
+def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The referral's page (referrals:referral_detail, brobygger/urls.py): here, since a
+    triaged referral shows the matching engine's suggested peers."""
+    referral = referral_access.get_referral_for(request.user, pk)
+    context: dict[str, Any] = {"referral": referral, "now": timezone.now()}
+    if referral_access.can_manage_referral(request.user):
+        context |= referral_selectors.referral_page(referral)
+        context["transition_form"] = TransitionForm()
+        context["assign_form"] = AssignForm(peers=referral_selectors.compatible_peers(referral))
+        if referral.status == ReferralStatus.TRIAGED:
+            context |= selectors.suggestions_page(referral)
+    return render(request, "referrals/referral_detail.html", context)

@@ -96,18 +96,6 @@ def get_course_for(
     return course
 
 
-def course_page_for(user: Any, course: Course) -> dict[str, Any]:
-    """What the course page shows beside the course (selectors.course_page); every other
-    person it names (consent recipients, relatives, shared patients) is logged."""
-    page = selectors.course_page(course, user=user)
-    others = list(page["shown_recipients"])
-    others += [link.relative_id for link in page["relatives"]]
-    others += [shared["patient"].pk for shared in page["shared_patients"]]
-    purpose = policy.purpose_for(user, glass=policy.through_glass(course))
-    shown(user=user, purpose=purpose, person_ids=others, obj=course)
-    return page
-
-
 def relative_plans_for(user: Any, course: Course) -> list[Any]:
     """Every version of the plan agreed with the relative, newest first; 404 for a course
     that is not a relative's. Call after `get_course_for` (which logged the look): the

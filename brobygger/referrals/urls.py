@@ -3,14 +3,14 @@ from django.urls import path
 from . import person_views, views
 
 app_name = "referrals"
+# The referral's page and the course page are in matching and conversations, above the
+# apps they show; brobygger/urls.py adds them to this namespace.
 urlpatterns = [
     path("henvisninger/", views.referral_queue, name="queue"),
     path("henvisninger/ny/", views.referral_create, name="referral_create"),
-    path("henvisninger/<int:pk>/", views.referral_detail, name="referral_detail"),
     path("henvisninger/<int:pk>/status/", views.referral_transition, name="referral_transition"),
     path("henvisninger/<int:pk>/tildel/", views.referral_assign, name="referral_assign"),
     path("henvisninger/<int:pk>/flet/", views.referral_merge, name="referral_merge"),
-    path("forloeb/<int:pk>/", views.course_detail, name="course_detail"),
     path("forloeb/<int:pk>/ret/", views.course_change, name="course_change"),
     path("forloeb/<int:pk>/plan/", views.relative_plan, name="relative_plan"),
     path("personer/<int:person_pk>/samtykke/ny/", views.consent_create, name="consent_create"),
