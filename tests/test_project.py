@@ -89,17 +89,6 @@ def test_views_never_write_the_access_log():
     assert offenders == []
 
 
-@pytest.mark.timeless
-def test_no_app_imports_another_apps_private_names():
-    offenders = []
-    for path, module, names in _imports():
-        app = path.relative_to(ROOT / "brobygger").parts[0]
-        if module.split(".")[1] == app or "tests" in path.parts:
-            continue
-        offenders += [f"{path.relative_to(ROOT)}: {module}.{n}" for n in names if n[0] == "_"]
-    assert offenders == []
-
-
 def test_the_suite_runs_on_the_frozen_clock():
     from django.utils import timezone
 

@@ -112,6 +112,15 @@ def find_clash(slots: Iterable[Slot]) -> Busy | None:
     return Busy.objects.filter(which).order_by("starts_at", "pk").first()
 
 
+def busy_minutes(party: str, start: datetime.datetime, end: datetime.datetime, *, kind: str) -> int:
+    """Minutes `party` is busy with `kind` within [start, end), each row clipped to the
+    range (one query): the group sessions a peer runs, for the week's contract hours."""
+    rows = Busy.objects.filter(
+        party=party, kind=kind, starts_at__lt=end, ends_at__gt=start
+    ).values_list("starts_at", "ends_at")
+    return sum(int((min(e, end) - max(s, start)).total_seconds() // 60) for s, e in rows)
+
+
 def _write(action: object) -> None:
     """Run a write in a savepoint; the exclusion constraint's refusal becomes the message."""
     try:

@@ -9,12 +9,15 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404
 
+from brobygger.accounts import policy
+from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction
 from brobygger.referrals import access as referral_access
 from brobygger.referrals.models import Course
 from brobygger.scheduling import access as scheduling_access
 from brobygger.scheduling.models import Appointment
 
+from . import selectors
 from .models import Topic
 
 
@@ -63,3 +66,15 @@ def unique_topic_key(base: str) -> str:
     while Topic.objects.filter(key=key).exists():
         key, n = f"{base[:42]}-{n}", n + 1
     return key
+
+
+def course_page_for(user: Any, course: Course) -> dict[str, Any]:
+    """What the course page shows beside the course (selectors.course_page); every other
+    person it names (consent recipients, relatives, shared patients) is logged."""
+    page = selectors.course_page(course, user=user)
+    others = list(page["shown_recipients"])
+    others += [link.relative_id for link in page["relatives"]]
+    others += [shared["patient"].pk for shared in page["shared_patients"]]
+    purpose = policy.purpose_for(user, glass=policy.through_glass(course))
+    shown(user=user, purpose=purpose, person_ids=others, obj=course)
+    return page

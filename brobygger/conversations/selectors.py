@@ -7,11 +7,14 @@ from collections import Counter
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
 
-from brobygger.people.models import PersonKind
-from brobygger.referrals.models import Course
+from brobygger.accounts import policy
+from brobygger.people.models import Consent, ConsentKind, PersonKind, RelativeLink, SharedItem
+from brobygger.referrals.models import Course, Phase
+from brobygger.referrals.relatives import current_plan
+from brobygger.scheduling.models import Appointment, AppointmentStatus
 
 from .models import Audience, ConversationRecord, CourseTopic, GuidePhase, Topic, TopicStatus
 
@@ -113,3 +116,98 @@ def export_person(person: Any) -> dict[str, list[dict[str, Any]]]:
             CourseTopic.objects.filter(course__person=person).select_related("course", "topic")
         ),
     }
+
+
+# The course page (referrals:course_detail, conversations/views.py).
+
+
+def course_page(course: Course, *, user: Any) -> dict[str, Any]:
+    """What a course page shows (referrals:course_detail): its conversations and the
+    discharge guide with the course. Relatives only where the patient consented to sharing."""
+
+    consents = list(
+        Consent.objects.filter(person_id=course.person_id)
+        .select_related("recipient")
+        .order_by("-given_at")
+    )
+    # The same rule as the person page: the patient's consent to share names the relative
+    # (accounts/policy.py). A withdrawn consent no longer names them, except to the
+    # coordinator, who records consents.
+    shown_recipients = {
+        c.recipient_id
+        for c in consents
+        if c.recipient_id is not None and (c.withdrawn_at is None or policy.is_coordinator(user))
+    }
+    links = RelativeLink.objects.visible_to(user)
+    relatives = list(links.filter(patient_id=course.person_id).select_related("relative"))
+    shared_patients: list[dict[str, Any]] = []
+    plan = None
+    if course.person.kind == "relative":
+        plan = current_plan(course)
+        shared_patients = _shared_with_relative(course, links)
+    # Whether each conversation has its note, in the same query: the page's last 20 only.
+    appointments = list(
+        Appointment.objects.filter(course=course)
+        .only("id", "starts_at", "mode", "status")
+        .annotate(noted=Exists(ConversationRecord.objects.filter(appointment=OuterRef("pk"))))
+        .order_by("-starts_at")[:20]
+    )
+    noted = {a.pk for a in appointments if getattr(a, "noted", False)}
+    return {
+        "consents": consents,
+        "shown_recipients": shown_recipients,
+        "relatives": relatives,
+        "appointments": appointments,
+        "noted": noted,
+        "progress": guide_progress(course),
+        "now": timezone.now(),
+        "shared_patients": shared_patients,
+        "relative_plan": plan,
+        "phase_choices": Phase.choices,
+    }
+
+
+def _shared_with_relative(course: Course, links: Any) -> list[dict[str, Any]]:
+    """What each patient let this relative's peer know. A patient's information reaches
+    the relative's peer only with the patient's current consent naming this relative, and
+    only the items it names (Sundhedsloven §§ 40, 43): a withdrawal hides them at once."""
+    granted = {
+        c.person_id: c
+        for c in Consent.objects.current().filter(
+            kind=ConsentKind.SHARE_WITH_RELATIVES, recipient=course.person
+        )
+    }
+    shared = []
+    for link in links.filter(relative=course.person, patient_id__in=granted).select_related(
+        "patient"
+    ):
+        consent = granted[link.patient_id]
+        items = set(consent.shared_items)
+        patient_course = (
+            Course.objects.filter(person_id=link.patient_id, ended_on__isnull=True)
+            .order_by("-started_on", "id")
+            .first()
+        )
+        entry: dict[str, Any] = {
+            "patient": link.patient,
+            "relationship": link.get_relationship_display(),
+            "scope": consent.scope,
+            "items": items,
+            "phase": "",
+            "appointments": [],
+            "progress": None,
+        }
+        if patient_course is not None and SharedItem.PHASE in items:
+            entry["phase"] = patient_course.get_phase_display()
+        if patient_course is not None and SharedItem.APPOINTMENTS in items:
+            entry["appointments"] = list(
+                Appointment.objects.filter(
+                    course=patient_course,
+                    status=AppointmentStatus.BOOKED,
+                    starts_at__gte=timezone.now(),
+                ).order_by("starts_at")[:5]
+            )
+        if patient_course is not None and SharedItem.GUIDE in items:
+            entry["progress"] = guide_progress(patient_course)
+        shared.append(entry)
+    return shared

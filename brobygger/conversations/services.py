@@ -15,6 +15,7 @@ from brobygger.lib.instances import kept_on_failure
 from brobygger.lib.when import format_when
 from brobygger.people import services as people_services
 from brobygger.people.models import ConsentKind
+from brobygger.people.signals import announce_day_change
 from brobygger.referrals.models import Course
 from brobygger.scheduling import services as scheduling
 from brobygger.scheduling.models import Appointment, AppointmentStatus
@@ -63,11 +64,10 @@ def _cover_topics(*, course: Course, topics: list[Topic], day: datetime.date) ->
 
 def _check_month_open(appointment: Appointment) -> None:
     """A held conversation counts in the peer's timesheet with the note's minutes (else the
-    booked length), on the local day it starts; an approved month is locked."""
-    from brobygger.timesheets.services import ensure_month_open
-
+    booked length), on the local day it starts; an approved month is locked (the
+    timesheets app words the refusal, people/signals.py)."""
     day = timezone.localtime(appointment.starts_at).date()
-    ensure_month_open(peer_id=appointment.peer_id, day=day)
+    announce_day_change(peer_id=appointment.peer_id, day=day)
 
 
 def record_conversation(

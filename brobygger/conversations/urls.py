@@ -12,3 +12,9 @@ urlpatterns = [
     path("udskrivningsguide/emner/ny/", views.topic_edit, name="topic_create"),
     path("udskrivningsguide/emner/<int:pk>/", views.topic_edit, name="topic_edit"),
 ]
+
+# The course page keeps its name in the referrals namespace (referrals:course_detail):
+# brobygger/urls.py adds this list to it.
+referrals_urlpatterns = [
+    path("forloeb/<int:pk>/", views.course_detail, name="course_detail"),
+]

@@ -11,9 +11,12 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from brobygger.accounts import policy
 from brobygger.accounts.access import role_required
 from brobygger.accounts.models import Role
 from brobygger.lib.forms import apply_validation_error
+from brobygger.referrals import access as referral_access
+from brobygger.referrals import views as referral_views
 
 from . import access, selectors, services
 from .forms import RecordForm, TopicForm
@@ -187,3 +190,27 @@ def topic_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
         {"form": form, "topic": topic},
         status=422 if request.method == "POST" else 200,
     )
+
+
+@role_required(Role.COORDINATOR, *PEERS)
+@require_http_methods(["GET", "POST"])
+def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The course as its peer and coordinator use it every day. Changing the phase and
+    dates or ending the course has its own page (`course_change`), so the page everyone
+    opens renders no forms and computes no ending preview (issue 19); a post here is
+    handled as there, for forms and bookmarks that still post to this address.
+
+    Here, above referrals and scheduling, since it shows the conversations and the
+    discharge guide with the course (referrals:course_detail, brobygger/urls.py)."""
+    if request.method == "POST":
+        return referral_views.course_change(request, pk)
+    # Reading may go through a break-the-glass grant; a change never does.
+    course = referral_access.get_course_for(request.user, pk, glass=True)
+    context = {
+        "course": course,
+        "person": course.person,
+        "can_edit": referral_access.can_edit_course(request.user, course),
+        "through_glass": policy.through_glass(course),
+        **access.course_page_for(request.user, course),
+    }
+    return render(request, "conversations/course_detail.html", context)

@@ -7,20 +7,24 @@ hands them to the view and records whom they show.
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.conf import settings
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, OuterRef, Q
 from django.utils import timezone
 
+from brobygger.accounts import policy
 from brobygger.accounts.models import Role, User
 from brobygger.audit.models import AccessLogEntry
 from brobygger.audit.selectors import latest_check
-from brobygger.groups.selectors import sessions_run_by
-from brobygger.lib.dates import week_bounds, week_start
+from brobygger.groups.selectors import sessions_for_peer, sessions_in_range, sessions_run_by
+from brobygger.lib.dates import elapsed_minutes, local_datetime, week_bounds, week_start
 from brobygger.lib.suppress import suppress
 from brobygger.matching.selectors import proposals_for_peer
 from brobygger.people.models import PeerWorker, Person, PersonAccessRequest, PersonKind
-from brobygger.people.selectors import contract_warnings
 from brobygger.recruitment.selectors import sits_on_a_panel
 from brobygger.referrals.models import Course, Referral, ReferralStatus, SupportModel
 from brobygger.scheduling.models import Appointment
@@ -156,3 +160,152 @@ def admin_home() -> dict[str, Any]:
         "recent_access": AccessLogEntry.objects.select_related("user").order_by("-seq")[:20],
         "audit_check": latest_check(),
     }
+
+
+def contract_warnings(
+    user: Any, *, today: datetime.date | None = None, days: int | None = None
+) -> list[dict[str, Any]]:
+    """The coordinator's peers whose contract ends within `days` (or has ended), or who
+    are leaving, while they still have active courses or booked conversations: soonest
+    end first. Three queries whatever the number of peers (one when none is near the end):
+    the peers near their end, then their active courses and their booked conversations
+    counted per peer (a join of both would multiply one by the other, and a count per peer
+    in a subquery makes SQLite walk every booked conversation of the region once per
+    peer)."""
+    today = today or timezone.localdate()
+    days = settings.CONTRACT_END_WARNING_DAYS if days is None else days
+    horizon = today + datetime.timedelta(days=days)
+    since = local_datetime(today, datetime.time())
+    near_end = (
+        PeerWorker.objects.visible_to(user)
+        .active()
+        .filter(
+            Q(contract_end__lte=horizon)
+            | Q(departure__isnull=False, departure__completed_at__isnull=True)
+        )
+    )
+    peers = list(near_end.select_related("user", "departure"))
+    if not peers:
+        return []
+    ids = [peer.pk for peer in peers]
+    active = dict(
+        Course.objects.filter(peer__in=ids, ended_on__isnull=True)
+        .values_list("peer")
+        .annotate(n=Count("pk"))
+        .values_list("peer", "n")
+    )
+    booked = dict(
+        # The status counted, not filtered: SQLite then walks the (peer, start) index of
+        # these peers instead of every booked conversation of the region.
+        Appointment.objects.filter(peer__in=ids, starts_at__gte=since)
+        .values_list("peer")
+        .annotate(n=Count("pk", filter=Q(status="booked")))
+        .values_list("peer", "n")
+    )
+    rows = []
+    for peer in peers:
+        courses, appointments = active.get(peer.pk, 0), booked.get(peer.pk, 0)
+        departure = getattr(peer, "departure", None)
+        leaving = departure is not None and not departure.is_completed
+        ends = departure.last_day if leaving and departure else peer.contract_end
+        if ends is None or not (courses or appointments):
+            continue
+        rows.append(
+            {
+                "peer": peer,
+                "ends_on": ends,
+                "days_left": (ends - today).days,
+                "ended": ends < today,
+                "leaving": leaving,
+                "active_courses": courses,
+                "future_appointments": appointments,
+            }
+        )
+    rows.sort(key=lambda row: (row["ends_on"], row["peer"].name))
+    return rows
+
+
+# The peer's week and the coordinator's planning (scheduling:my_week, scheduling:planning):
+# conversations and group sessions together.
+
+
+def peer_week(user: Any, peer: PeerWorker, monday: datetime.date) -> dict[str, Any]:
+    """A peer's conversations and the group sessions they run in one week, by day, with
+    hours against the contract (scheduling:my_week).
+
+    Every conversation counts in the hours; `shown` says whether `user` may still see
+    whom it was with (accounts/policy.py: not once the course's read period is over).
+    """
+    start, end = week_bounds(monday)
+    appointments = list(
+        Appointment.objects.filter(peer=peer)
+        .overlapping(start, end)
+        .annotate(
+            shown=ExpressionWrapper(policy.course_q(user, "course__"), output_field=BooleanField())
+        )
+        .select_related("person", "course")
+        .order_by("starts_at")
+    )
+    sessions = list(sessions_for_peer(peer, start, end))
+    days = []
+    for offset in range(7):
+        day = monday + datetime.timedelta(days=offset)
+        days.append(
+            {
+                "date": day,
+                "appointments": [
+                    a for a in appointments if timezone.localtime(a.starts_at).date() == day
+                ],
+                "sessions": [s for s in sessions if timezone.localtime(s.starts_at).date() == day],
+            }
+        )
+    minutes = sum(a.minutes for a in appointments if a.status != "cancelled") + sum(
+        elapsed_minutes(s.starts_at, s.ends_at) for s in sessions
+    )
+    held = sum(a.minutes for a in appointments if a.status == "held")
+    return {
+        "days": days,
+        "booked_hours": Decimal(minutes) / 60,
+        "held_hours": Decimal(held) / 60,
+        "monday": monday,
+        "previous": monday - datetime.timedelta(days=7),
+        "next": monday + datetime.timedelta(days=7),
+    }
+
+
+def peers_load(
+    peers: Iterable[PeerWorker], first_monday: datetime.date, weeks: int = 6
+) -> list[dict[str, Any]]:
+    """Booked hours per peer per week for the coming weeks, against the contract band."""
+    peer_list = list(peers)
+    start, _ = week_bounds(first_monday)
+    _, end = week_bounds(first_monday + datetime.timedelta(weeks=weeks - 1))
+    totals: dict[tuple[int, datetime.date], int] = defaultdict(int)
+    rows = (
+        Appointment.objects.active()
+        .filter(peer__in=peer_list)
+        .overlapping(start, end)
+        .values_list("peer_id", "starts_at", "ends_at")
+    )
+    for peer_id, s, e in rows:
+        monday = week_start(timezone.localtime(s).date())
+        totals[(peer_id, monday)] += int((e - s).total_seconds() // 60)
+    mondays = [first_monday + datetime.timedelta(weeks=i) for i in range(weeks)]
+    for peer_id, s, e in sessions_in_range([p.pk for p in peer_list], start, end):
+        totals[(peer_id, week_start(timezone.localtime(s).date()))] += int(
+            (e - s).total_seconds() // 60
+        )
+    return [
+        {
+            "peer": peer,
+            "weeks": [
+                {
+                    "monday": m,
+                    "hours": Decimal(totals[(peer.pk, m)]) / 60,
+                    "over": Decimal(totals[(peer.pk, m)]) / 60 > peer.hours_max,
+                }
+                for m in mondays
+            ],
+        }
+        for peer in peer_list
+    ]

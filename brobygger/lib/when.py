@@ -13,6 +13,7 @@ import datetime
 
 from django import template
 from django.utils import dateformat, timezone, translation
+from django.utils.formats import date_format
 
 # style: (Danish, English). Escaped letters (\k\l) are literal text.
 STYLES: dict[str, tuple[str, str]] = {
@@ -71,6 +72,12 @@ def when(value: Value | None, style: str = "date") -> str:
     if not isinstance(value, datetime.date | datetime.time):
         return ""
     return format_when(value, style)
+
+
+def day_words(day: datetime.date) -> str:
+    """'12. januar', with the year when it is not this year."""
+    this_year = day.year == timezone.localdate().year
+    return date_format(day, "j. F" if this_year else "j. F Y")
 
 
 def format_period(first: datetime.date, last: datetime.date) -> str:

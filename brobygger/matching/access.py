@@ -8,6 +8,7 @@ from django.http import Http404
 
 from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction, Purpose
+from brobygger.people.models import PeerWorker
 from brobygger.referrals.models import Referral, ReferralStatus
 
 from . import selectors
@@ -59,3 +60,20 @@ def proposals_for(user: Any) -> list[Referral]:
         person_ids=[r.person_id for r in proposals],
     )
     return proposals
+
+
+def handover_page_for(user: Any, peer: PeerWorker) -> dict[str, Any]:
+    """The handover page of a leaving peer: the courses `user` may see and their
+    conversations to be cancelled. Every person it names is logged with the look."""
+    page = selectors.handover_page(peer, user)
+    persons = [row["course"].person_id for row in page["rows"]]
+    persons += [a.person_id for a in page["appointments"]]
+    shown(
+        user=user,
+        action=AccessAction.SEARCH,
+        purpose=Purpose.COORDINATION,
+        criterion=f"people:handover:{peer.pk}",
+        person_ids=persons,
+        obj=peer,
+    )
+    return page

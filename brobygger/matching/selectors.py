@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
+from brobygger.lib.when import day_words
 from brobygger.people.models import PeerPause, PeerWorker
 from brobygger.referrals.models import Course, Referral, ReferralStatus
 from brobygger.scheduling.models import AvailabilityException
@@ -297,14 +298,6 @@ def batch_proposal(user: Any) -> dict[str, Any]:
     }
 
 
-def day_words(day: Any) -> str:
-    """'12. januar', with the year when it is not this year."""
-    from django.utils.formats import date_format
-
-    this_year = day.year == timezone.localdate().year
-    return date_format(day, "j. F" if this_year else "j. F Y")
-
-
 def away_words(absence: ComingAbsence) -> str:
     """Why a peer away for all the coming weeks gets no new persons, in words."""
     from django.utils.translation import gettext as _
@@ -481,4 +474,47 @@ def export_person(person: Any) -> dict[str, list[dict[str, Any]]]:
             .select_related("peer__user", "declined_by", "referral")
             .order_by("declined_at", "pk")
         )
+    }
+
+
+def handover_page(peer: PeerWorker, user: Any) -> dict[str, Any]:
+    """Everything the handover page of a leaving peer shows (people:peer_handover), in a
+    number of queries that does not grow with the courses: each active course with
+    suggested new peers (and why), the conversations that will be cancelled, and the
+    groups the peer runs (handled in the groups pages)."""
+    from brobygger.groups.models import RecoveryGroup
+    from brobygger.scheduling.models import Appointment, AppointmentStatus
+
+    active = (
+        Course.objects.active()
+        .filter(peer=peer)
+        .select_related("person", "unit", "referral")
+        .prefetch_related("referral__wanted_tags")
+        .order_by("person__given_name", "person__family_name", "pk")
+    )
+    visible = set(Course.objects.visible_to(user).filter(peer=peer).values_list("pk", flat=True))
+    courses = [c for c in active if c.pk in visible]
+    hidden = [c for c in active if c.pk not in visible]
+    appointments = (
+        Appointment.objects.filter(
+            peer=peer,
+            status=AppointmentStatus.BOOKED,
+            starts_at__gte=timezone.now(),
+            course__in=[c.pk for c in courses],
+        )
+        .select_related("person")
+        .order_by("starts_at")
+    )
+    groups = (
+        RecoveryGroup.objects.open()
+        .filter(facilitators=peer)
+        .select_related("unit")
+        .order_by("title", "pk")
+    )
+    return {
+        **handover_proposal(courses, peer),
+        "hidden_units": sorted({str(c.unit or "—") for c in hidden}),
+        "hidden_count": len(hidden),
+        "appointments": list(appointments),
+        "groups": list(groups),
     }

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.paginator import Page
 from django.db.models import BooleanField, ExpressionWrapper
 from django.http import Http404
 
 from brobygger.accounts import policy
-from brobygger.accounts.models import Role, Unit
+from brobygger.accounts.models import Role
 from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction, Purpose
 from brobygger.lib import cpr
-from brobygger.lib.paging import page_of
 
-from . import selectors
 from .models import PeerPause, PeerWorker, Person, PersonAccessRequest
 
 
@@ -38,44 +35,6 @@ def get_person_for(
         purpose = policy.purpose_for(user, glass=True)
     shown(user=user, action=action, purpose=purpose, person_id=person.pk, obj=person)
     return person
-
-
-def person_page_for(user: Any, person: Person) -> dict[str, Any]:
-    """What the person page shows beside the person (selectors.person_page: the links
-    and consents the policy lets `user` see); every other person it names is logged
-    with the page's look at `person`."""
-    glass = policy.through_glass(person)
-    page = selectors.person_page(person, user, glass=glass)
-    others = [link.relative_id for link in page["relatives"]]
-    others += [link.patient_id for link in page["patients"]]
-    if page["consents"] is not None:
-        page["consents"] = list(page["consents"])
-        others += [c.recipient_id for c in page["consents"] if c.recipient_id is not None]
-    shown(user=user, purpose=policy.purpose_for(user, glass=glass), person_ids=others, obj=person)
-    return page
-
-
-def person_list_page_for(
-    user: Any,
-    *,
-    kind: str = "",
-    unit: Unit | None = None,
-    text: str = "",
-    page_number: Any = None,
-    per_page: int = 50,
-) -> Page[Person]:
-    """One page of the persons `user` may see (and the search, if any). The criterion
-    and the persons on the page are logged: the persons rendered, not the whole list."""
-    people = selectors.person_list(user, kind=kind, unit=unit, text=text)
-    page = page_of(people, page_number, per_page=per_page)
-    shown(
-        user=user,
-        action=AccessAction.SEARCH,
-        purpose=Purpose.COORDINATION,
-        criterion=f"kind={kind};unit={unit.pk if unit else ''};text={text}",
-        person_ids=[p.pk for p in page.object_list],
-    )
-    return page
 
 
 def get_person_to_reveal_for(user: Any, pk: int, *, purpose: str) -> Person:
@@ -137,23 +96,6 @@ def get_managed_peer_for(user: Any, pk: int) -> PeerWorker:
     if peer is None:
         raise Http404
     return peer
-
-
-def handover_page_for(user: Any, peer: PeerWorker) -> dict[str, Any]:
-    """The handover page of a leaving peer: the courses `user` may see and their
-    conversations to be cancelled. Every person it names is logged with the look."""
-    page = selectors.handover_page(peer, user)
-    persons = [row["course"].person_id for row in page["rows"]]
-    persons += [a.person_id for a in page["appointments"]]
-    shown(
-        user=user,
-        action=AccessAction.SEARCH,
-        purpose=Purpose.COORDINATION,
-        criterion=f"people:handover:{peer.pk}",
-        person_ids=persons,
-        obj=peer,
-    )
-    return page
 
 
 def get_pause_for(user: Any, peer: PeerWorker, pk: int) -> PeerPause:

@@ -12,9 +12,11 @@ from typing import Any
 
 from django.conf import settings
 
+from brobygger.matching import selectors as matching_selectors
+from brobygger.matching import services as matching_services
 from brobygger.referrals.models import Course
 
-from . import selectors, services, workforce_services
+from . import services, workforce_services
 from .models import PeerKind, PeerWorker
 
 
@@ -60,12 +62,12 @@ def build_demo(builder: Any) -> None:
         last_day=today - datetime.timedelta(days=3),
         note="Nyt job",
     )
-    page = selectors.handover_page(left, coordinator)
+    page = matching_selectors.handover_page(left, coordinator)
     new_peers = {}
     for row in page["rows"]:
         pick = row["optimal"] or (row["others"][0].pk if row["others"] else None)
         if pick is not None:
             new_peers[row["course"].pk] = page["peers"][pick]
-    workforce_services.complete_departure(
+    matching_services.complete_departure(
         actor=coordinator, departure=departure, new_peers=new_peers
     )

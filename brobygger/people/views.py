@@ -8,15 +8,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from brobygger.accounts import policy
 from brobygger.accounts.access import role_required
 from brobygger.accounts.models import Role
 from brobygger.audit.models import Purpose
 from brobygger.lib.forms import apply_validation_error
-from brobygger.lib.htmx import HtmxHttpRequest
 from brobygger.lib.links import object_links
 from brobygger.lib.paging import page_of
 
@@ -27,81 +24,10 @@ from .forms import (
     PauseForm,
     PeerFilterForm,
     PeerForm,
-    PersonFilterForm,
     PersonForm,
     RelativeLinkForm,
-    SearchForm,
 )
 from .models import PersonKind
-
-PAGE_SIZE = 25
-PERSON_READERS = (Role.COORDINATOR, Role.PEER_WORKER, Role.RELATIVE_PEER, Role.CLINICIAN)
-
-
-def _purpose_for(user: Any) -> str:
-    return policy.purpose_for(user)
-
-
-@role_required(Role.COORDINATOR)
-@require_http_methods(["GET", "POST"])
-def person_list(request: HtmxHttpRequest) -> HttpResponse:
-    units = selectors.units_for(request.user)
-    filters = PersonFilterForm(request.GET or None, units=units)
-    kind, unit = "", None
-    if filters.is_valid():
-        kind, unit = filters.cleaned_data["kind"], filters.cleaned_data["unit"]
-    # Search text travels in the POST body: names and CPR numbers never go in a URL.
-    search = SearchForm(request.POST or None)
-    text = search.cleaned_data["q"] if search.is_valid() else ""
-    page = access.person_list_page_for(
-        request.user,
-        kind=kind,
-        unit=unit,
-        text=text,
-        page_number=request.GET.get("page"),
-        per_page=PAGE_SIZE,
-    )
-    person_url = object_links("people:person_detail")  # one reversal for the page's rows
-    for person in page.object_list:
-        person.detail_url = person_url(person.pk)
-    context = {"filters": filters, "search": search, "page": page, "searching": bool(text)}
-    template = "people/person_list.html"
-    if request.htmx:
-        template += "#results"
-    return render(request, template, context)
-
-
-@role_required(*PERSON_READERS)
-def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    person = access.get_person_for(request.user, pk, purpose=_purpose_for(request.user), glass=True)
-    context = {
-        "person": person,
-        "through_glass": policy.through_glass(person),
-        "can_edit": access.can_edit_person(request.user, person),
-        **access.person_page_for(request.user, person),
-    }
-    return render(request, "people/person_detail.html", context)
-
-
-@role_required(*PERSON_READERS)
-@require_POST
-def person_reveal_cpr(request: HtmxHttpRequest, pk: int) -> HttpResponse:
-    person = access.get_person_to_reveal_for(request.user, pk, purpose=_purpose_for(request.user))
-    if not person.cpr:
-        raise Http404
-    number = access.reveal_cpr(request.user, person, purpose=_purpose_for(request.user))
-    context = {"person": person, "revealed_cpr": number}
-    if request.htmx:
-        return render(request, "people/person_detail.html#cpr", context)
-    return render(
-        request,
-        "people/person_detail.html",
-        context
-        | {
-            "can_edit": access.can_edit_person(request.user, person),
-            **access.person_page_for(request.user, person),
-        },
-    )
 
 
 def _cpr_refusal(number: str | None, error: ValidationError) -> dict[str, Any]:
@@ -240,22 +166,6 @@ def peer_list(request: HttpRequest) -> HttpResponse:
     for peer in page.object_list:
         peer.detail_url = peer_url(peer.pk)
     return render(request, "people/peer_list.html", {"filters": filters, "page": page})
-
-
-@role_required(Role.COORDINATOR, Role.ADMINISTRATOR, Role.PEER_WORKER, Role.RELATIVE_PEER)
-def peer_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    peer = access.get_peer_for(request.user, pk)
-    return render(
-        request,
-        "people/peer_detail.html",
-        {
-            "peer": peer,
-            "can_edit": access.can_edit_peer(request.user),
-            "can_manage": access.can_manage_peer(request.user, peer),
-            "is_self": peer.user_id == request.user.pk,
-            "status": selectors.peer_status(peer),
-        },
-    )
 
 
 def _peer_form_data(form: PeerForm) -> dict[str, Any]:
@@ -417,58 +327,3 @@ def departure_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("The departure was cancelled. The peer stays."))
     return redirect("people:peer_detail", pk=peer.pk)
-
-
-def _handover_choices(request: HttpRequest, page: dict[str, Any]) -> dict[int, Any]:
-    """Each course's new peer from the form (or the optimal plan), also put into the rows
-    so that a refused handover shows the page again with every choice kept."""
-    peers, chosen = page["peers"], {}
-    use_plan = request.method == "POST" and request.POST.get("plan") == "optimal"
-    for row in page["rows"]:
-        pk = row["course"].pk
-        if request.method == "POST" and not use_plan:
-            row["selected"] = request.POST.get(f"course-{pk}", "")
-        else:
-            row["selected"] = str(row["optimal"] or "")
-        if row["selected"].isdigit() and int(row["selected"]) in peers:
-            chosen[pk] = peers[int(row["selected"])]
-    return chosen
-
-
-@role_required(Role.COORDINATOR)
-@require_http_methods(["GET", "POST"])
-def peer_handover(request: HttpRequest, pk: int) -> HttpResponse:
-    """Every active course of a leaving peer gets a new peer; then the peer has left."""
-    peer = access.get_managed_peer_for(request.user, pk)
-    departure = selectors.departure_of(peer)
-    if departure is None:
-        return redirect("people:peer_leave", pk=peer.pk)
-    if departure.is_completed:
-        raise Http404
-    page = access.handover_page_for(request.user, peer)
-    chosen = _handover_choices(request, page)
-    errors: list[str] = []
-    if request.method == "POST":
-        if page["hidden_count"]:
-            errors.append(_("Some courses are in units you do not coordinate."))
-        else:
-            try:
-                moved = workforce_services.complete_departure(
-                    actor=request.user, departure=departure, new_peers=chosen
-                )
-            except ValidationError as error:
-                errors = list(error.messages)
-            else:
-                messages.success(
-                    request,
-                    ngettext(
-                        "The handover is done: %(n)d course was handed over.",
-                        "The handover is done: %(n)d courses were handed over.",
-                        len(moved),
-                    )
-                    % {"n": len(moved)},
-                )
-                return redirect("people:peer_detail", pk=peer.pk)
-    context = {"peer": peer, "departure": departure, "errors": errors, **page}
-    status = 422 if errors else 200
-    return render(request, "people/peer_handover.html", context, status=status)

@@ -25,6 +25,7 @@ from brobygger.agenda.models import Kind, Source
 from brobygger.audit.services import record_event
 from brobygger.lib.when import format_when
 from brobygger.people.models import PeerWorker
+from brobygger.people.signals import announce_day_change
 from brobygger.scheduling.models import Appointment, Mode
 from brobygger.scheduling.services import check_availability
 
@@ -129,14 +130,13 @@ def _check_months_open(
     user_ids: Iterable[int], start: datetime.datetime, end: datetime.datetime
 ) -> None:
     """Panel time counts in a peer's timesheet (clipped to each month), and an approved
-    month is locked (issue 17 item 4); the timesheets app words the refusal."""
-    from brobygger.timesheets.services import ensure_month_open
-
+    month is locked (issue 17 item 4); the timesheets app, above this one, words the
+    refusal (people/signals.py)."""
     days = {timezone.localdate(start), timezone.localdate(end - datetime.timedelta(seconds=1))}
     peers = PeerWorker.objects.filter(user_id__in=list(user_ids)).values_list("pk", flat=True)
     for peer_id in sorted(peers):
         for day in sorted(days):
-            ensure_month_open(peer_id=peer_id, day=day)
+            announce_day_change(peer_id=peer_id, day=day)
 
 
 def _occupy_panel(interview: Interview, users: list[Any]) -> None:
@@ -356,3 +356,24 @@ def save_interview_note(
             },
         )
     return note
+
+
+def refuse_conversation_on_panel(
+    *,
+    peer_id: int,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    **_kwargs: Any,
+) -> None:
+    """The `scheduling.signals.conversation_booking` receiver: a conversation may not
+    overlap an interview panel the peer sits on."""
+    seat = selectors.peer_interview_clash(peer_id, starts_at, ends_at)
+    if seat is not None:
+        raise ValidationError(
+            _("The peer sits on a job interview panel from %(start)s to %(end)s.")
+            % {
+                "start": format_when(seat.starts_at, "time"),
+                "end": format_when(seat.ends_at, "time"),
+            },
+            code="double_booked",
+        )

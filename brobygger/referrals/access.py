@@ -11,7 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from brobygger.accounts import policy
-from brobygger.accounts.models import Role
+from brobygger.accounts.models import Role, Unit
 from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction, Purpose
 from brobygger.lib.paging import page_of
@@ -94,18 +94,6 @@ def get_course_for(
     purpose = policy.purpose_for(user, glass=policy.through_glass(course))
     shown(user=user, action=action, purpose=purpose, person_id=course.person_id, obj=course)
     return course
-
-
-def course_page_for(user: Any, course: Course) -> dict[str, Any]:
-    """What the course page shows beside the course (selectors.course_page); every other
-    person it names (consent recipients, relatives, shared patients) is logged."""
-    page = selectors.course_page(course, user=user)
-    others = list(page["shown_recipients"])
-    others += [link.relative_id for link in page["relatives"]]
-    others += [shared["patient"].pk for shared in page["shared_patients"]]
-    purpose = policy.purpose_for(user, glass=policy.through_glass(course))
-    shown(user=user, purpose=purpose, person_ids=others, obj=course)
-    return page
 
 
 def relative_plans_for(user: Any, course: Course) -> list[Any]:
@@ -218,3 +206,44 @@ def current_stop_for(user: Any, person_pk: int, kind: str) -> tuple[Person, Proc
     if stop is None:
         raise Http404
     return person, stop
+
+
+# The person pages (people:person_list, people:person_detail, referrals/person_views.py).
+
+
+def person_page_for(user: Any, person: Person) -> dict[str, Any]:
+    """What the person page shows beside the person (selectors.person_page: the courses, links
+    and consents the policy lets `user` see); every other person it names is logged
+    with the page's look at `person`."""
+    glass = policy.through_glass(person)
+    page = selectors.person_page(person, user, glass=glass)
+    others = [link.relative_id for link in page["relatives"]]
+    others += [link.patient_id for link in page["patients"]]
+    if page["consents"] is not None:
+        page["consents"] = list(page["consents"])
+        others += [c.recipient_id for c in page["consents"] if c.recipient_id is not None]
+    shown(user=user, purpose=policy.purpose_for(user, glass=glass), person_ids=others, obj=person)
+    return page
+
+
+def person_list_page_for(
+    user: Any,
+    *,
+    kind: str = "",
+    unit: Unit | None = None,
+    text: str = "",
+    page_number: Any = None,
+    per_page: int = 50,
+) -> Page[Person]:
+    """One page of the persons `user` may see (and the search, if any). The criterion
+    and the persons on the page are logged: the persons rendered, not the whole list."""
+    people = selectors.person_list(user, kind=kind, unit=unit, text=text)
+    page = page_of(people, page_number, per_page=per_page)
+    shown(
+        user=user,
+        action=AccessAction.SEARCH,
+        purpose=Purpose.COORDINATION,
+        criterion=f"kind={kind};unit={unit.pk if unit else ''};text={text}",
+        person_ids=[p.pk for p in page.object_list],
+    )
+    return page

@@ -5,22 +5,34 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from brobygger.accounts import policy
+from brobygger.accounts.models import Unit
 from brobygger.audit.models import AuditEvent
 from brobygger.people.models import (
     Consent,
-    ConsentKind,
     PeerPause,
     PeerWorker,
+    Person,
+    PersonCorrection,
+    ProcessingStop,
     RelativeLink,
-    SharedItem,
 )
 
-from .models import OPEN_STATUSES, Course, Phase, Referral, ReferralStatus, RelativePlan
+from .models import OPEN_STATUSES, Course, Referral, ReferralStatus, RelativePlan
 from .services import PEER_KINDS_FOR, allowed_transitions
 
 QUEUE_ROW_FIELDS = (
@@ -122,107 +134,6 @@ def referral_page(referral: Referral) -> dict[str, Any]:
     }
 
 
-def course_page(course: Course, *, user: Any) -> dict[str, Any]:
-    """What a course page shows. Relatives only where the patient consented to sharing."""
-
-    consents = list(
-        Consent.objects.filter(person_id=course.person_id)
-        .select_related("recipient")
-        .order_by("-given_at")
-    )
-    # The same rule as the person page: the patient's consent to share names the relative
-    # (accounts/policy.py). A withdrawn consent no longer names them, except to the
-    # coordinator, who records consents.
-    shown_recipients = {
-        c.recipient_id
-        for c in consents
-        if c.recipient_id is not None and (c.withdrawn_at is None or policy.is_coordinator(user))
-    }
-    links = RelativeLink.objects.visible_to(user)
-    relatives = list(links.filter(patient_id=course.person_id).select_related("relative"))
-    from brobygger.scheduling.models import Appointment
-
-    shared_patients: list[dict[str, Any]] = []
-    plan = None
-    if course.person.kind == "relative":
-        from .relatives import current_plan
-
-        plan = current_plan(course)
-        shared_patients = _shared_with_relative(course, links)
-    from brobygger.conversations.models import ConversationRecord
-    from brobygger.conversations.selectors import guide_progress
-
-    # Whether each conversation has its note, in the same query: the page's last 20 only.
-    appointments = list(
-        Appointment.objects.filter(course=course)
-        .only("id", "starts_at", "mode", "status")
-        .annotate(noted=Exists(ConversationRecord.objects.filter(appointment=OuterRef("pk"))))
-        .order_by("-starts_at")[:20]
-    )
-    noted = {a.pk for a in appointments if getattr(a, "noted", False)}
-    return {
-        "consents": consents,
-        "shown_recipients": shown_recipients,
-        "relatives": relatives,
-        "appointments": appointments,
-        "noted": noted,
-        "progress": guide_progress(course),
-        "now": timezone.now(),
-        "shared_patients": shared_patients,
-        "relative_plan": plan,
-        "phase_choices": Phase.choices,
-    }
-
-
-def _shared_with_relative(course: Course, links: Any) -> list[dict[str, Any]]:
-    """What each patient let this relative's peer know. A patient's information reaches
-    the relative's peer only with the patient's current consent naming this relative, and
-    only the items it names (Sundhedsloven §§ 40, 43): a withdrawal hides them at once."""
-    from brobygger.conversations.selectors import guide_progress
-    from brobygger.scheduling.models import Appointment, AppointmentStatus
-
-    granted = {
-        c.person_id: c
-        for c in Consent.objects.current().filter(
-            kind=ConsentKind.SHARE_WITH_RELATIVES, recipient=course.person
-        )
-    }
-    shared = []
-    for link in links.filter(relative=course.person, patient_id__in=granted).select_related(
-        "patient"
-    ):
-        consent = granted[link.patient_id]
-        items = set(consent.shared_items)
-        patient_course = (
-            Course.objects.filter(person_id=link.patient_id, ended_on__isnull=True)
-            .order_by("-started_on", "id")
-            .first()
-        )
-        entry: dict[str, Any] = {
-            "patient": link.patient,
-            "relationship": link.get_relationship_display(),
-            "scope": consent.scope,
-            "items": items,
-            "phase": "",
-            "appointments": [],
-            "progress": None,
-        }
-        if patient_course is not None and SharedItem.PHASE in items:
-            entry["phase"] = patient_course.get_phase_display()
-        if patient_course is not None and SharedItem.APPOINTMENTS in items:
-            entry["appointments"] = list(
-                Appointment.objects.filter(
-                    course=patient_course,
-                    status=AppointmentStatus.BOOKED,
-                    starts_at__gte=timezone.now(),
-                ).order_by("starts_at")[:5]
-            )
-        if patient_course is not None and SharedItem.GUIDE in items:
-            entry["progress"] = guide_progress(patient_course)
-        shared.append(entry)
-    return shared
-
-
 def export_person(person: Any) -> dict[str, list[dict[str, Any]]]:
     """The referrals and courses of one person, as plain data (GDPR art. 15). A referral's
     pointer to a possible duplicate names another person: it is left out."""
@@ -243,4 +154,91 @@ def export_person(person: Any) -> dict[str, list[dict[str, Any]]]:
         "referrals.RelativePlan": rows(
             RelativePlan.objects.filter(course__person=person).select_related("written_by")
         ),
+    }
+
+
+# The person pages (people:person_list, people:person_detail): a person with their courses.
+
+
+def person_list(
+    user: Any, *, kind: str = "", unit: Unit | None = None, text: str = ""
+) -> QuerySet[Person]:
+    # Only what a row of the list shows (templates/referrals/person_list.html).
+    people = (
+        Person.objects.visible_to(user)
+        .select_related("unit")
+        .only("given_name", "family_name", "kind", "unit__name")
+    )
+    if kind:
+        people = people.filter(kind=kind)
+    if unit is not None:
+        people = people.filter(unit=unit)
+    if text:
+        people = people.search(text)
+    # A count per row in a subquery, not a join with GROUP BY over every visible person:
+    # the database walks the name index and counts only for the page's rows (issue 19).
+    active = (
+        Course.objects.filter(person=OuterRef("pk"), ended_on__isnull=True)
+        .order_by()
+        .values("person")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return people.annotate(
+        active_courses=Coalesce(Subquery(active, output_field=IntegerField()), 0)
+    ).order_by("family_name", "given_name", "id")
+
+
+def person_page(person: Person, user: Any, *, glass: bool = False) -> dict[str, Any]:
+    """What the person page shows beside the person: links, consents and courses, each
+    as far as the user's role needs it (accounts/policy.py). `glass`: the page was opened
+    by breaking the glass, so the person's courses open (read only) too."""
+    fields = policy.person_fields(user)
+    # Every course of the person, each with whether the user may open it, in one query.
+    courses = list(
+        Course.objects.filter(person=person)
+        .select_related("peer__user")
+        .annotate(
+            may_open=ExpressionWrapper(
+                policy.course_q(user, glass=glass), output_field=BooleanField()
+            )
+        )
+        .order_by("-started_on")
+    )
+    visible = {course.pk for course in courses if getattr(course, "may_open", False)}
+    # The links on both sides of the person (as a patient, as a relative) in one query.
+    links = list(
+        RelativeLink.objects.visible_to(user)
+        .filter(Q(patient=person) | Q(relative=person))
+        .select_related("relative", "patient")
+        .order_by("pk")
+    )
+    relatives = [link for link in links if link.patient_id == person.pk]
+    patients = [link for link in links if link.relative_id == person.pk]
+    others = [link.relative_id for link in relatives] + [link.patient_id for link in patients]
+    person_links = (
+        set(Person.objects.visible_to(user).filter(pk__in=others).values_list("pk", flat=True))
+        if others
+        else set()
+    )
+    return {
+        "fields": fields,
+        "course_links": visible,
+        "person_links": person_links,
+        "consents": (
+            Consent.objects.filter(person=person).select_related("recipient")
+            if "consents" in fields
+            else None
+        ),
+        "relatives": relatives,
+        "patients": patients,
+        "courses": courses,
+        # The history of corrections: for those who correct (the coordinator).
+        "corrections": (
+            list(PersonCorrection.objects.filter(person=person).select_related("changed_by"))
+            if "consents" in fields
+            else None
+        ),
+        # A death, a move or a restriction: the banner at the top of the page.
+        "stops": list(ProcessingStop.objects.current().filter(person=person).order_by("on")),
     }

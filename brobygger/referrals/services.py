@@ -27,6 +27,7 @@ from brobygger.people.models import (
     Person,
     PersonKind,
 )
+from brobygger.people.workforce_services import check_open_for_new_courses
 
 from . import ending, notices
 
@@ -176,7 +177,7 @@ def transition(
         if to == S.MATCHED:
             if peer is None:
                 raise ValidationError({"peer": _("Choose a peer.")}, code="peer")
-            _check_peer_fits(peer, current.person)
+            check_peer_fits(peer, current.person)
             current.peer = peer
         if to == S.TRIAGED and current.status == S.MATCHED:
             current.peer = None  # the proposed peer declined: back to the queue
@@ -196,7 +197,7 @@ def transition(
     return referral
 
 
-def _check_peer_fits(peer: PeerWorker, person: Person) -> None:
+def check_peer_fits(peer: PeerWorker, person: Person) -> None:
     if peer.kind not in PEER_KINDS_FOR[PersonKind(person.kind)]:
         raise ValidationError(
             {
@@ -316,8 +317,6 @@ def assign_peer(
     seen_status: str = "",
 ) -> Course:
     """The coordinator's choice of peer: matched, and the course (forløb) starts."""
-    from brobygger.matching.services import check_open_for_new_courses
-
     # A peer on pause or leaving takes no new courses, whichever way they are chosen.
     check_open_for_new_courses(peer)
     with transaction.atomic():
@@ -368,7 +367,7 @@ def start_course(
     `plan_questionnaires` is off (a handover moves the person's series over first).
     `continuing`: the course goes on with a new peer (a handover), which a restriction of
     processing does not stop; anything else new is refused for a stopped person."""
-    _check_peer_fits(peer, person)
+    check_peer_fits(peer, person)
     if not continuing:
         people_services.ensure_may_start(person)
         if people_services.withdrew_consent(person, ConsentKind.CONTACT):
@@ -481,75 +480,6 @@ def end_course(
                 actor=actor, referral=referral, to=S.CLOSED, reason=str(EndReason(reason).label)
             )
     return course
-
-
-def hand_over_course(
-    *, actor: Any, course: Course, peer: PeerWorker, handed_over_on: datetime.date
-) -> Course:
-    """The course's peer leaves: the course ends (the peer left) and the person goes on
-    with `peer` in a new course, which is returned.
-
-    A course is one person with one peer (SCREENS.md), so a new peer means a new course.
-    The conversation records stay on the old course: the new peer cannot open them (a peer
-    sees their own courses only), the coordinator sees both. Phase and dates carry over;
-    the referral moves to the new course and stays active, now naming the new peer.
-    The support goes on, so the person's questionnaires move to the new course (one
-    series, one "start"; no "end" for a peer who left: outcomes.schedule.NOT_AN_END) and
-    the new course starts where the discharge guide stood (the old rows stay as history).
-    The registered admissions move too, so readmissions are counted within one course.
-    """
-    from brobygger.admissions.services import move_admissions
-    from brobygger.conversations.services import carry_over_guide
-    from brobygger.outcomes.services import move_series
-
-    _check_peer_fits(peer, course.person)
-    with transaction.atomic():
-        current = Course.objects.select_for_update().get(pk=course.pk)
-        if current.ended_on is not None:
-            raise ValidationError(_("The course has already ended."), code="ended")
-        if current.peer_id == peer.pk:
-            raise ValidationError(
-                {"peer": _("Choose another peer than the one who leaves.")}, code="same_peer"
-            )
-        referral = current.referral
-        if referral is not None:
-            # Detached first, so ending the old course does not close the referral.
-            current.referral = None
-            current.save(update_fields=["referral"])
-        day = max(handed_over_on, current.started_on)
-        end_course(actor=actor, course=current, ended_on=day, reason=EndReason.PEER_LEFT)
-        successor = start_course(
-            actor=actor,
-            person=course.person,
-            peer=peer,
-            started_on=day,
-            referral=referral,
-            support_model=current.support_model,
-            phase=current.phase,
-            admitted_on=current.admitted_on,
-            discharged_on=current.discharged_on,
-            plan_questionnaires=False,
-            continuing=True,
-        )
-        if current.follow_up_until:
-            successor.follow_up_until = current.follow_up_until
-            successor.save(update_fields=["follow_up_until"])
-        move_series(actor=actor, source=current, target=successor)
-        move_admissions(actor=actor, source=current, target=successor)
-        _sync_outcomes(actor=actor, course=successor)
-        carry_over_guide(actor=actor, source=current, target=successor)
-        if referral is not None:
-            referral.peer = peer
-            referral.save(update_fields=["peer"])
-        record_event(
-            actor=actor,
-            verb="course.handed_over",
-            obj=successor,
-            person_id=current.person_id,
-            data={"from_course": current.pk, "from_peer": current.peer_id, "to_peer": peer.pk},
-        )
-    course.refresh_from_db()
-    return successor
 
 
 def withdraw_consent(*, actor: Any, consent: Consent, note: str = "") -> Consent:

@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from brobygger.accounts import policy
 from brobygger.accounts.access import role_required
 from brobygger.accounts.models import Role
 from brobygger.audit.models import AccessAction, Purpose
@@ -40,7 +39,7 @@ from .forms import (
     TransitionForm,
     WithdrawForm,
 )
-from .models import EndReason, ReferralSource, ReferralStatus
+from .models import EndReason, ReferralSource
 
 PAGE_SIZE = 25
 PEERS = (Role.PEER_WORKER, Role.RELATIVE_PEER)
@@ -83,21 +82,6 @@ def _with_links(referrals: Any) -> None:
     for referral in referrals:
         referral.detail_url = detail(referral.pk)
         referral.transition_url = transition(referral.pk)
-
-
-@role_required(Role.COORDINATOR, Role.CLINICIAN)
-def referral_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    referral = access.get_referral_for(request.user, pk)
-    context: dict[str, Any] = {"referral": referral, "now": timezone.now()}
-    if access.can_manage_referral(request.user):
-        context |= selectors.referral_page(referral)
-        context["transition_form"] = TransitionForm()
-        context["assign_form"] = AssignForm(peers=selectors.compatible_peers(referral))
-        if referral.status == ReferralStatus.TRIAGED:
-            from brobygger.matching.selectors import suggestions_page
-
-            context |= suggestions_page(referral)
-    return render(request, "referrals/referral_detail.html", context)
 
 
 @role_required(Role.COORDINATOR)
@@ -272,27 +256,6 @@ def referral_create(request: HttpRequest) -> HttpResponse:
             return redirect("referrals:referral_detail", pk=referral.pk)
     status = 422 if request.method == "POST" else 200
     return render(request, "referrals/referral_form.html", {"form": form}, status=status)
-
-
-@role_required(Role.COORDINATOR, *PEERS)
-@require_http_methods(["GET", "POST"])
-def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """The course as its peer and coordinator use it every day. Changing the phase and
-    dates or ending the course has its own page (`course_change`), so the page everyone
-    opens renders no forms and computes no ending preview (issue 19); a post here is
-    handled as there, for forms and bookmarks that still post to this address."""
-    if request.method == "POST":
-        return course_change(request, pk)
-    # Reading may go through a break-the-glass grant; a change never does.
-    course = access.get_course_for(request.user, pk, glass=True)
-    context = {
-        "course": course,
-        "person": course.person,
-        "can_edit": access.can_edit_course(request.user, course),
-        "through_glass": policy.through_glass(course),
-        **access.course_page_for(request.user, course),
-    }
-    return render(request, "referrals/course_detail.html", context)
 
 
 @role_required(Role.COORDINATOR, *PEERS)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from typing import Any
 
 from django.http import Http404
@@ -14,7 +13,6 @@ from brobygger.people.models import PeerWorker
 from brobygger.referrals import access as referral_access
 from brobygger.referrals.models import Course
 
-from . import selectors
 from .models import Appointment, AvailabilityException
 
 
@@ -50,19 +48,6 @@ def course_to_book(user: Any, pk: int) -> Course:
     if not referral_access.can_edit_course(user, course) or course.ended_on:
         raise Http404
     return course
-
-
-def own_week(user: Any, monday: datetime.date) -> dict[str, Any]:
-    """The peer's own week. It names the persons of the conversations whose course the
-    peer may still read; the others show as a time only, and are not a look at anyone."""
-    peer = own_peer_profile(user)
-    week = selectors.peer_week(user, peer, monday)
-    shown(
-        user=user,
-        purpose=Purpose.SUPPORT,
-        person_ids=[a.person_id for day in week["days"] for a in day["appointments"] if a.shown],
-    )
-    return {"peer": peer, **week}
 
 
 def exception_for(user: Any, pk: int) -> AvailabilityException:

@@ -6,22 +6,18 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 import holidays
-from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from brobygger.accounts import policy
 from brobygger.lib.dates import (
     TZ,
     day_start,
-    elapsed_minutes,
     local_datetime,
     week_bounds,
-    week_start,
 )
 from brobygger.lib.when import format_period, format_when
 from brobygger.people.models import PeerWorker, Person
@@ -222,91 +218,6 @@ def _hours_message(
         "weekday": weekday,
         "hours": hours,
     }
-
-
-def peer_week(user: Any, peer: PeerWorker, monday: datetime.date) -> dict[str, Any]:
-    """A peer's conversations in one week, by day, with hours against the contract.
-
-    Every conversation counts in the hours; `shown` says whether `user` may still see
-    whom it was with (accounts/policy.py: not once the course's read period is over).
-    """
-    start, end = week_bounds(monday)
-    appointments = list(
-        Appointment.objects.filter(peer=peer)
-        .overlapping(start, end)
-        .annotate(
-            shown=ExpressionWrapper(policy.course_q(user, "course__"), output_field=BooleanField())
-        )
-        .select_related("person", "course")
-        .order_by("starts_at")
-    )
-    from brobygger.groups.selectors import sessions_for_peer
-
-    sessions = list(sessions_for_peer(peer, start, end))
-    days = []
-    for offset in range(7):
-        day = monday + datetime.timedelta(days=offset)
-        days.append(
-            {
-                "date": day,
-                "appointments": [
-                    a for a in appointments if timezone.localtime(a.starts_at).date() == day
-                ],
-                "sessions": [s for s in sessions if timezone.localtime(s.starts_at).date() == day],
-            }
-        )
-    minutes = sum(a.minutes for a in appointments if a.status != "cancelled") + sum(
-        elapsed_minutes(s.starts_at, s.ends_at) for s in sessions
-    )
-    held = sum(a.minutes for a in appointments if a.status == "held")
-    return {
-        "days": days,
-        "booked_hours": Decimal(minutes) / 60,
-        "held_hours": Decimal(held) / 60,
-        "monday": monday,
-        "previous": monday - datetime.timedelta(days=7),
-        "next": monday + datetime.timedelta(days=7),
-    }
-
-
-def peers_load(
-    peers: Iterable[PeerWorker], first_monday: datetime.date, weeks: int = 6
-) -> list[dict[str, Any]]:
-    """Booked hours per peer per week for the coming weeks, against the contract band."""
-    peer_list = list(peers)
-    start, _ = week_bounds(first_monday)
-    _, end = week_bounds(first_monday + datetime.timedelta(weeks=weeks - 1))
-    totals: dict[tuple[int, datetime.date], int] = defaultdict(int)
-    rows = (
-        Appointment.objects.active()
-        .filter(peer__in=peer_list)
-        .overlapping(start, end)
-        .values_list("peer_id", "starts_at", "ends_at")
-    )
-    for peer_id, s, e in rows:
-        monday = week_start(timezone.localtime(s).date())
-        totals[(peer_id, monday)] += int((e - s).total_seconds() // 60)
-    mondays = [first_monday + datetime.timedelta(weeks=i) for i in range(weeks)]
-    from brobygger.groups.selectors import sessions_in_range
-
-    for peer_id, s, e in sessions_in_range([p.pk for p in peer_list], start, end):
-        totals[(peer_id, week_start(timezone.localtime(s).date()))] += int(
-            (e - s).total_seconds() // 60
-        )
-    return [
-        {
-            "peer": peer,
-            "weeks": [
-                {
-                    "monday": m,
-                    "hours": Decimal(totals[(peer.pk, m)]) / 60,
-                    "over": Decimal(totals[(peer.pk, m)]) / 60 > peer.hours_max,
-                }
-                for m in mondays
-            ],
-        }
-        for peer in peer_list
-    ]
 
 
 def load_chart(

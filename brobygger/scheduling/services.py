@@ -21,6 +21,7 @@ from brobygger.lib.instances import kept_on_failure
 from brobygger.lib.when import format_period, format_when
 from brobygger.people import services as people_services
 from brobygger.people.models import ConsentKind, PeerWorker
+from brobygger.people.signals import announce_day_change
 from brobygger.referrals.models import Course
 
 from . import selectors
@@ -31,6 +32,7 @@ from .models import (
     AvailabilityException,
     AvailabilityWindow,
 )
+from .signals import announce_booking
 
 MIN_MINUTES, MAX_MINUTES = 10, 240
 NO_OVERLAP_CONSTRAINTS = ("appointment_peer_no_overlap", "appointment_person_no_overlap")
@@ -61,37 +63,13 @@ def _guarded_save(appointment: Appointment, *, update_fields: list[str] | None =
     )
     if clash is not None:
         raise ValidationError(_clash_message(appointment, clash), code="double_booked")
-    from brobygger.groups.selectors import group_session_clash, participant_session_clash
-
-    if (
-        participant_session_clash(appointment.person_id, appointment.starts_at, appointment.ends_at)
-        is not None
-    ):
-        raise ValidationError(
-            _("The person is in a recovery group session at that time."), code="double_booked"
-        )
-    session = group_session_clash(appointment.peer_id, appointment.starts_at, appointment.ends_at)
-    if session is not None:
-        raise ValidationError(
-            _("The peer runs a recovery group from %(start)s to %(end)s.")
-            % {
-                "start": format_when(session.starts_at, "time"),
-                "end": format_when(session.ends_at, "time"),
-            },
-            code="double_booked",
-        )
-    from brobygger.recruitment.selectors import peer_interview_clash
-
-    seat = peer_interview_clash(appointment.peer_id, appointment.starts_at, appointment.ends_at)
-    if seat is not None:
-        raise ValidationError(
-            _("The peer sits on a job interview panel from %(start)s to %(end)s.")
-            % {
-                "start": format_when(seat.starts_at, "time"),
-                "end": format_when(seat.ends_at, "time"),
-            },
-            code="double_booked",
-        )
+    # A group session or an interview panel at that time: those apps word the refusal.
+    announce_booking(
+        peer_id=appointment.peer_id,
+        person_id=appointment.person_id,
+        starts_at=appointment.starts_at,
+        ends_at=appointment.ends_at,
+    )
     try:
         with transaction.atomic():
             appointment.save(update_fields=update_fields)
@@ -136,10 +114,9 @@ def week_minutes(peer_id: int, day: datetime.date, *, exclude_pk: int | None = N
         .exclude(pk=exclude_pk or 0)
         .values_list("starts_at", "ends_at")
     )
-    from brobygger.groups.selectors import facilitator_minutes
-
-    # Group sessions the peer runs count in the same hours (issue: groups in hours).
-    groups = facilitator_minutes([peer_id], start, end).get(peer_id, 0)
+    # Group sessions the peer runs count in the same hours (issue: groups in hours): the
+    # one agenda holds one row per session and facilitator (groups/services/_common.py).
+    groups = agenda.busy_minutes(peer_party(peer_id), start, end, kind=Kind.GROUP_FACILITATOR)
     return sum(int((e - s).total_seconds() // 60) for s, e in rows) + groups
 
 
@@ -239,11 +216,10 @@ def _check_month_open(appointment: Appointment) -> None:
     put into an approved month could never be marked held without changing approved hours
     (issue 17 item 4). Cancelling a booked conversation or moving it out is never refused:
     that changes no hours, and it is how the peer clears such a booking; ending (consent
-    withdrawn, a course closed) must always be able to cancel what is booked."""
-    from brobygger.timesheets.services import ensure_month_open
-
+    withdrawn, a course closed) must always be able to cancel what is booked. The
+    timesheets app, above this one, words the refusal (people/signals.py)."""
     day = timezone.localtime(appointment.starts_at).date()
-    ensure_month_open(peer_id=appointment.peer_id, day=day)
+    announce_day_change(peer_id=appointment.peer_id, day=day)
 
 
 def _check_times(starts_at: datetime.datetime, minutes: int) -> datetime.datetime:

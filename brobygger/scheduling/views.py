@@ -13,12 +13,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from brobygger.accounts.access import role_required
 from brobygger.accounts.models import Role
-from brobygger.lib.dates import week_start
 from brobygger.lib.forms import apply_validation_error
-from brobygger.lib.paging import page_of
 from brobygger.lib.redirects import back_to
 from brobygger.people.access import get_peer_for
-from brobygger.people.selectors import units_for
 
 from . import access, selectors, services
 from .forms import (
@@ -32,15 +29,6 @@ from .forms import (
 from .models import AppointmentStatus
 
 PEERS = (Role.PEER_WORKER, Role.RELATIVE_PEER)
-
-
-def _monday(request: HttpRequest) -> datetime.date:
-    raw = request.GET.get("uge", "")
-    try:
-        day = datetime.date.fromisoformat(raw) if raw else timezone.localdate()
-    except ValueError:
-        day = timezone.localdate()
-    return week_start(day)
 
 
 def _needs_confirmation(error: ValidationError, code: str = "over_contract") -> bool:
@@ -203,36 +191,6 @@ def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context,
         status=422 if request.method == "POST" else 200,
     )
-
-
-@role_required(*PEERS)
-def my_week(request: HttpRequest) -> HttpResponse:
-    context = access.own_week(request.user, _monday(request))
-    return render(request, "scheduling/my_week.html", context)
-
-
-@role_required(Role.COORDINATOR)
-def planning(request: HttpRequest) -> HttpResponse:
-    """The coordinator's view across peers: load for the coming weeks and this week."""
-    monday = _monday(request)
-    peers = selectors.coordinator_peers(request.user, unit_pk=request.GET.get("enhed", ""))
-    # One page of peers for the chart and both tables (a region has about 1,400).
-    page = page_of(peers, request.GET.get("page"))
-    shown = list(page.object_list)
-    load = selectors.peers_load(shown, monday)
-    context = {
-        "monday": monday,
-        "page": page,
-        "load": load,
-        "chart": selectors.load_chart(load),
-        "week": selectors.day_overview(shown, monday),
-        "days": [monday + datetime.timedelta(days=i) for i in range(7)],
-        "units": units_for(request.user),
-        "unit": request.GET.get("enhed", ""),
-        "previous": monday - datetime.timedelta(days=7),
-        "next": monday + datetime.timedelta(days=7),
-    }
-    return render(request, "scheduling/planning.html", context)
 
 
 def _availability(request: HttpRequest, peer: Any, back: str) -> HttpResponse:

@@ -100,6 +100,30 @@ def ensure_month_open(*, peer_id: int, day: datetime.date) -> None:
         _refuse_if_closed(sheet)
 
 
+def refuse_in_approved_months(*, months: frozenset[tuple[int, int, int]], **_kwargs: Any) -> None:
+    """The `people.signals.hours_changing` receiver: the apps below announce a change to a
+    peer's hours, (peer id, year, month) each, and an approved month refuses it.
+
+    One month: `ensure_month_open` locks its timesheet until the change commits. Several
+    (a group's sessions): one query finds the first approved one, which then refuses."""
+    if len(months) == 1:
+        ((peer_id, year, month),) = months
+        ensure_month_open(peer_id=peer_id, day=datetime.date(year, month, 1))
+        return
+    which = Q()
+    for peer_id, year, month in sorted(months):
+        which |= Q(peer_id=peer_id, year=year, month=month)
+    locked = (
+        Timesheet.objects.filter(which, state=S.APPROVED)
+        .order_by("year", "month", "peer_id")
+        .values_list("peer_id", "year", "month")
+        .first()
+    )
+    if locked is not None:
+        peer_id, year, month = locked
+        ensure_month_open(peer_id=peer_id, day=datetime.date(year, month, 1))
+
+
 def ensure_months_open(days_by_peer: dict[int, set[datetime.date]]) -> None:
     """`ensure_month_open` for many peers and days at once (bulk loads): one query."""
     wanted = {

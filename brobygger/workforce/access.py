@@ -18,7 +18,6 @@ from brobygger.people.models import PeerWorker
 
 from . import selectors
 from .models import EducationRecord, SupervisionGroup, SupervisionSession
-from .overview import overview
 
 
 def is_coordinator(user: Any) -> bool:
@@ -110,7 +109,9 @@ def session_rows_for(user: Any, pk: int) -> tuple[SupervisionSession, list[dict[
     return session, selectors.session_rows(session)
 
 
-def _log_overview(user: Any, criterion: str) -> None:
+def log_overview(user: Any, criterion: str) -> None:
+    """One access-log entry for a coordinator's list of their peers (the workforce overview
+    in brobygger/desk, the education overview here)."""
     shown(
         user=user,
         action=AccessAction.SEARCH,
@@ -119,26 +120,10 @@ def _log_overview(user: Any, criterion: str) -> None:
     )
 
 
-def overview_for(
-    user: Any,
-    *,
-    unit: Any = None,
-    kind: str = "",
-    flags_only: bool = False,
-    page_number: Any = None,
-) -> dict[str, Any]:
-    """The coordinator's peers: names, contracts, education, supervision. One entry."""
-    page = overview(
-        peers_for(user), unit=unit, kind=kind, flags_only=flags_only, page_number=page_number
-    )
-    _log_overview(user, "overview")
-    return page
-
-
 def education_overview_for(user: Any, *, page_number: Any = None) -> dict[str, Any]:
     """Who lacks completed peer education (a page of them), whether it is planned, the
     cost per year. One entry."""
     peers = peers_for(user)
-    _log_overview(user, "education")
+    log_overview(user, "education")
     page = selectors.lacking_education(selectors.active_peers(peers), page_number=page_number)
     return {"page": page, "lacking": page.object_list, "years": selectors.cost_per_year(peers)}

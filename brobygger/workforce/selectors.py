@@ -8,13 +8,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.paginator import Page
 from django.db.models import Count, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
 from brobygger.lib.dates import day_start
 from brobygger.lib.paging import page_of
-from brobygger.people.models import EducationStatus, PeerWorker
+from brobygger.people.models import EducationStatus, PeerDeparture, PeerPause, PeerWorker
+from brobygger.referrals.models import Course
 
 from .models import (
     AttendanceStatus,
@@ -357,3 +359,24 @@ def peer_sessions(peer: PeerWorker, *, since: datetime.date | None = None) -> li
     return [
         {"session": s, "status": own.get(s.pk, ""), "future": s.starts_at > now} for s in listed
     ]
+
+
+def peer_status(peer: PeerWorker, *, today: datetime.date | None = None) -> dict[str, Any]:
+    """What the peer page (people:peer_detail) says about pauses, the contract's end and a
+    departure, with the peer's active courses."""
+    today = today or timezone.localdate()
+    pauses = list(PeerPause.objects.not_over(today).filter(peer=peer).order_by("starts_on"))
+    departure = PeerDeparture.objects.filter(peer=peer).first()
+    active = Course.objects.active().filter(peer=peer).count()
+    horizon = today + datetime.timedelta(days=settings.CONTRACT_END_WARNING_DAYS)
+    ends = departure.last_day if departure else peer.contract_end
+    return {
+        "pauses": pauses,
+        "paused_now": next((p for p in pauses if p.starts_on <= today), None),
+        "departure": departure,
+        "active_courses": active,
+        "ending_soon": bool(ends and ends <= horizon and active),
+        "ends_on": ends,
+        "days_left": (ends - today).days if ends else None,
+        "today": today,
+    }

@@ -18,6 +18,7 @@ from brobygger.audit.services import record_event
 from brobygger.groups import notes
 from brobygger.people import services as people_services
 from brobygger.people.models import EducationStatus, PeerWorker, Person
+from brobygger.people.signals import announce_hours_change
 from brobygger.scheduling.services import check_availability, check_availability_at
 
 from .models import (
@@ -64,11 +65,10 @@ def _field_error(field: str, message: str, code: str) -> ValidationError:
 
 def _check_months_open(peer_id: int, days: Iterable[datetime.date]) -> None:
     """Supervision attended and education count in the peer's timesheet, and an approved
-    month is locked (issue 17 item 4); the timesheets app words the refusal."""
-    from brobygger.timesheets.services import ensure_month_open
-
+    month is locked (issue 17 item 4); the timesheets app, above this one, words the
+    refusal (people/signals.py)."""
     for year, month in sorted({(day.year, day.month) for day in days}):
-        ensure_month_open(peer_id=peer_id, day=datetime.date(year, month, 1))
+        announce_hours_change([(peer_id, year, month)])
 
 
 def _education_days(record: EducationRecord) -> list[datetime.date]:

@@ -3,8 +3,9 @@ from django.urls import path
 from . import supervision_views, views
 
 app_name = "workforce"
+# The overview (workforce:overview, /medarbejdere/) is in brobygger/desk, above the apps
+# it reads; brobygger/urls.py adds it to this namespace.
 urlpatterns = [
-    path("medarbejdere/", views.overview, name="overview"),
     path("medarbejdere/uddannelse/", views.education_overview, name="education_overview"),
     path("medarbejdere/<int:pk>/uddannelse/", views.peer_education, name="peer_education"),
     path("medarbejdere/<int:pk>/uddannelse/ny/", views.education_create, name="education_create"),
@@ -35,4 +36,10 @@ urlpatterns = [
         supervision_views.session_delete,
         name="session_delete",
     ),
+]
+
+# The peer's page keeps its name in the people namespace (people:peer_detail):
+# brobygger/urls.py adds this list to it.
+people_urlpatterns = [
+    path("peers/<int:pk>/", views.peer_detail, name="peer_detail"),
 ]

@@ -1,4 +1,5 @@
-"""The coordinator's workforce pages: overview, peer education, supervision."""
+"""The coordinator's workforce pages: peer education, supervision (the overview is in
+brobygger/desk, above the apps it reads)."""
 
 from __future__ import annotations
 
@@ -17,39 +18,15 @@ from brobygger.accounts.access import role_required
 from brobygger.accounts.models import Role
 from brobygger.audit.models import AccessAction
 from brobygger.lib.forms import apply_validation_error
-from brobygger.people.models import EducationStatus, PeerKind
-from brobygger.people.selectors import units_for
+from brobygger.people import access as people_access
+from brobygger.people.models import EducationStatus
 
 from . import access, selectors, services
-from .forms import EducationForm, PeerFilterForm
+from .forms import EducationForm
 from .models import EducationRecord
-from .overview import CONTRACT_WARNING_DAYS
 
 PEER_ROLES = (Role.PEER_WORKER, Role.RELATIVE_PEER)
 HISTORY_DAYS = 365
-
-
-@role_required(Role.COORDINATOR)
-def overview(request: HttpRequest) -> HttpResponse:
-    units = units_for(request.user)
-    form = PeerFilterForm(request.GET or None, units=units)
-    chosen: dict[str, Any] = {"unit": None, "kind": "", "flags": False}
-    if form.is_bound and form.is_valid():
-        chosen = form.cleaned_data
-    page = access.overview_for(
-        request.user,
-        unit=chosen["unit"],
-        kind=chosen["kind"],
-        flags_only=chosen["flags"],
-        page_number=request.GET.get("page"),
-    )
-    context = {
-        "form": form,
-        "contract_warning_days": CONTRACT_WARNING_DAYS,
-        "peer_kinds": PeerKind,
-        **page,
-    }
-    return render(request, "workforce/overview.html", context)
 
 
 @role_required(Role.COORDINATOR)
@@ -161,3 +138,20 @@ def my_supervision(request: HttpRequest) -> HttpResponse:
         "own_page": True,
     }
     return render(request, "workforce/my_supervision.html", context)
+
+
+@role_required(Role.COORDINATOR, Role.ADMINISTRATOR, Role.PEER_WORKER, Role.RELATIVE_PEER)
+def peer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The peer's page (people:peer_detail): here, since it counts the peer's courses."""
+    peer = people_access.get_peer_for(request.user, pk)
+    return render(
+        request,
+        "workforce/peer_detail.html",
+        {
+            "peer": peer,
+            "can_edit": people_access.can_edit_peer(request.user),
+            "can_manage": people_access.can_manage_peer(request.user, peer),
+            "is_self": peer.user_id == request.user.pk,
+            "status": selectors.peer_status(peer),
+        },
+    )

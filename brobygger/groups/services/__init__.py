@@ -19,6 +19,7 @@ from .series import (
     cancel_session,
     close_group,
     create_group,
+    refuse_conversation_in_session,
     update_group,
     update_session_topic,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "leave_all_groups",
     "note_warnings",
     "record_attendance",
+    "refuse_conversation_in_session",
     "save_group_note",
     "update_group",
     "update_session_topic",

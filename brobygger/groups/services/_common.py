@@ -7,13 +7,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from brobygger.agenda import services as agenda
 from brobygger.agenda.models import Kind, Source, peer_party, person_party
 from brobygger.lib.when import format_when
+from brobygger.people.signals import announce_hours_change
 
 from ..models import (
     GroupSession,
@@ -55,29 +55,13 @@ def _check_months_open(pairs: Iterable[tuple[int, datetime.datetime]]) -> None:
     in the local month it starts (once it has ended), and an approved month is locked.
 
     `pairs` are (facilitator id, session start). One query for every peer and month at
-    once; the timesheets app words the refusal.
+    once; the timesheets app, above this one, words the refusal (people/signals.py).
     """
     wanted = set()
     for peer_id, starts_at in pairs:
         local = timezone.localtime(starts_at)
         wanted.add((peer_id, local.year, local.month))
-    if not wanted:
-        return
-    from brobygger.timesheets.models import Timesheet, TimesheetState
-    from brobygger.timesheets.services import ensure_month_open
-
-    which = Q()
-    for peer_id, year, month in sorted(wanted):
-        which |= Q(peer_id=peer_id, year=year, month=month)
-    locked = (
-        Timesheet.objects.filter(which, state=TimesheetState.APPROVED)
-        .order_by("year", "month", "peer_id")
-        .values_list("peer_id", "year", "month")
-        .first()
-    )
-    if locked is not None:
-        peer_id, year, month = locked
-        ensure_month_open(peer_id=peer_id, day=datetime.date(year, month, 1))
+    announce_hours_change(wanted)
 
 
 def _session_facilitator_pairs(sessions: Iterable[int]) -> list[tuple[int, datetime.datetime]]:

@@ -511,3 +511,29 @@ def cancel_session(*, actor: Any, session: GroupSession) -> GroupSession:
 
 
 # -- participants -------------------------------------------------------------------
+
+
+def refuse_conversation_in_session(
+    *,
+    peer_id: int,
+    person_id: int,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    **_kwargs: Any,
+) -> None:
+    """The `scheduling.signals.conversation_booking` receiver: a conversation may not
+    overlap a session of a group the person is in, nor one the peer runs."""
+    if selectors.participant_session_clash(person_id, starts_at, ends_at) is not None:
+        raise ValidationError(
+            _("The person is in a recovery group session at that time."), code="double_booked"
+        )
+    session = selectors.group_session_clash(peer_id, starts_at, ends_at)
+    if session is not None:
+        raise ValidationError(
+            _("The peer runs a recovery group from %(start)s to %(end)s.")
+            % {
+                "start": format_when(session.starts_at, "time"),
+                "end": format_when(session.ends_at, "time"),
+            },
+            code="double_booked",
+        )

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from brobygger.people import services, workforce_services
 from brobygger.people.models import ConsentKind, ConsentSource, Person
-from brobygger.people.views import PAGE_SIZE
+from brobygger.referrals.person_views import PAGE_SIZE
 from brobygger.testing import TODAY, BaseTestCase, make_person
 
 

@@ -6,12 +6,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from brobygger.audit.models import AuditEvent
+from brobygger.desk.selectors import contract_warnings
 from brobygger.groups import services as group_services
 from brobygger.lib.dates import local_datetime
 from brobygger.matching import selectors as matching
+from brobygger.matching import services as matching_services
 from brobygger.people import workforce_services as services
 from brobygger.people.models import ExperienceTag, PeerDeparture
-from brobygger.people.selectors import contract_warnings
 from brobygger.referrals import services as referral_services
 from brobygger.referrals.models import Course, Referral
 from brobygger.scheduling import services as scheduling
@@ -208,7 +209,7 @@ class HandoverTests(DepartureTestCase):
 
     def test_a_last_day_in_the_past_closes_the_account_at_once(self):
         departure = self.plan(self.today - 2 * DAY)
-        services.complete_departure(
+        matching_services.complete_departure(
             actor=self.coordinator,
             departure=departure,
             new_peers={self.alice_course.pk: self.kurt, self.dorte_course.pk: self.kurt},
@@ -247,7 +248,9 @@ class HandoverTests(DepartureTestCase):
         departure.refresh_from_db()
         self.assertFalse(departure.is_completed)
         with self.assertRaises(ValidationError) as caught:
-            services.complete_departure(actor=self.coordinator, departure=departure, new_peers={})
+            matching_services.complete_departure(
+                actor=self.coordinator, departure=departure, new_peers={}
+            )
         self.assertEqual(caught.exception.code, "unassigned")
 
     def test_refused_when_a_chosen_peer_is_paused_or_the_leaving_peer(self):
@@ -256,7 +259,7 @@ class HandoverTests(DepartureTestCase):
         )
         departure = self.plan()
         with self.assertRaises(ValidationError) as caught:
-            services.complete_departure(
+            matching_services.complete_departure(
                 actor=self.coordinator,
                 departure=departure,
                 new_peers={self.alice_course.pk: self.kurt, self.dorte_course.pk: self.peer},
@@ -269,7 +272,7 @@ class HandoverTests(DepartureTestCase):
     def test_refused_when_a_chosen_peer_is_the_wrong_kind_for_the_person(self):
         departure = self.plan()
         with self.assertRaises(ValidationError) as caught:
-            services.complete_departure(
+            matching_services.complete_departure(
                 actor=self.coordinator,
                 departure=departure,
                 new_peers={

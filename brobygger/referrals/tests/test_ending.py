@@ -16,6 +16,7 @@ from brobygger.audit.models import AccessLogEntry, AuditEvent
 from brobygger.groups import services as group_services
 from brobygger.groups.models import Enrolment, EnrolmentStatus
 from brobygger.lib.dates import week_start
+from brobygger.matching import services as matching_services
 from brobygger.notifications import messaging
 from brobygger.outcomes.models import Administration, AdministrationStatus, Timepoint
 from brobygger.outcomes.services import issue_link, link_is_usable
@@ -194,7 +195,7 @@ class EndingTests(BaseTestCase):
 
     def test_a_handover_cancels_the_leaving_peers_conversations(self):
         appointment = self.book(hours=3)
-        services.hand_over_course(
+        matching_services.hand_over_course(
             actor=self.coordinator,
             course=self.alice_course,
             peer=self.other_peer,

@@ -11,6 +11,7 @@ from django.urls import reverse
 from brobygger.audit.models import AuditEvent
 from brobygger.conversations.models import CourseTopic, Topic, TopicStatus
 from brobygger.conversations.services import carry_over_guide, set_topic
+from brobygger.matching import services as matching_services
 from brobygger.outcomes.models import Administration, AdministrationStatus, AnsweredBy, Score
 from brobygger.outcomes.schedule import NOT_AN_END, planned
 from brobygger.outcomes.services import (
@@ -42,7 +43,7 @@ class HandoverOutcomesTests(BaseTestCase):
         give_questionnaire_consent(cls.alice)
 
     def hand_over(self, course: Course | None = None, peer=None) -> Course:
-        return services.hand_over_course(
+        return matching_services.hand_over_course(
             actor=self.coordinator,
             course=course or self.alice_course,
             peer=peer or self.other_peer,
@@ -274,7 +275,7 @@ class HandoverAdmissionTests(BaseTestCase):
             admitted_on=TODAY - datetime.timedelta(days=40),
             discharged_on=TODAY - datetime.timedelta(days=30),
         )
-        successor = services.hand_over_course(
+        successor = matching_services.hand_over_course(
             actor=self.coordinator,
             course=self.alice_course,
             peer=self.other_peer,

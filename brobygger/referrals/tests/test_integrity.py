@@ -38,6 +38,7 @@ from brobygger.groups.models import (
     GroupSession,
     RecoveryGroup,
 )
+from brobygger.matching import services as matching_services
 from brobygger.outcomes.models import Administration, AdministrationStatus, Answer, AnsweredBy
 from brobygger.outcomes.services import save_answers
 from brobygger.people import services as people_services
@@ -232,7 +233,10 @@ class Lifecycle(RuleBasedStateMachine):
         course = self.course(n)
         if course is not None:
             self.attempt(
-                services.hand_over_course, course=course, peer=self.peers[p], handed_over_on=TODAY
+                matching_services.hand_over_course,
+                course=course,
+                peer=self.peers[p],
+                handed_over_on=TODAY,
             )
 
     @rule(keep=who, other=who)

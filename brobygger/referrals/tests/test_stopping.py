@@ -303,7 +303,7 @@ class GuardTests(BaseTestCase):
                 actor=self.coordinator, person=self.alice, peer=self.other_peer, started_on=TODAY
             )
         # The peer leaves: the support goes on with a new peer, frozen as it was.
-        successor = services.hand_over_course(
+        successor = matching_services.hand_over_course(
             actor=self.coordinator,
             course=self.alice_course,
             peer=self.other_peer,

@@ -1,7 +1,7 @@
 """The coordinator's workforce overview: one row per peer, the flags and their counts.
 
-In a module of its own because it reads from onboarding and timesheets, and
-timesheets reads this app's selectors (supervision and education minutes).
+In the desk, the app above, because it reads from workforce, onboarding and timesheets,
+and timesheets reads the workforce app's selectors (supervision and education minutes).
 """
 
 from __future__ import annotations
@@ -19,9 +19,8 @@ from brobygger.onboarding.selectors import OnboardingStatus, onboarding_status
 from brobygger.people.models import EducationStatus, PeerWorker
 from brobygger.timesheets.models import TimesheetState
 from brobygger.timesheets.selectors import MonthSummary, month_summary
-
-from .models import EducationRecord
-from .selectors import SupervisionStatus, next_education, supervision_status
+from brobygger.workforce.models import EducationRecord
+from brobygger.workforce.selectors import SupervisionStatus, next_education, supervision_status
 
 CONTRACT_WARNING_DAYS = 60
 FLAGS = ("contract", "education", "overdue", "no_group", "onboarding")
