@@ -133,7 +133,7 @@ class HandoverRollbackTests(RollbackTestCase):
 
     def test_a_handover_that_fails_at_its_last_step_hands_nothing_over(self):
         before = snapshot()
-        with fails_after("brobygger.people.workforce_services.record_event") as last_step:
+        with fails_after("brobygger.matching.services.record_event") as last_step:
             response = self.client.post(self.url, self.data)
         last_step.assert_called_once()  # the course was handed over before it
         self.assertContains(response, FAILURE, status_code=422)
