@@ -48,6 +48,12 @@ load average 3-4 (two helpers' test runs on the 2 cores), three runs, medians:
     then current 0.09 s; funder report (PDF) after a change 0.01 s, refresh 2.70 s, then
     current 0.01 s. `--fresh` at the same load: dashboard 1.24 s, funder report 2.90 s.
 
+Idle (load average 0.1-0.7), same database, commit 2e47fe2, three runs, medians:
+
+    after a change: dashboard 0.05 s, funder report 0.01 s (kept figures); the worker's
+    refresh 1.01 s and 2.33 s; then current 0.05 s and 0.01 s. `--fresh`: dashboard
+    1.11 s, funder report 2.27 s (what a request paid before the background refresh).
+
 ``--fresh`` empties the cache before each timed request (every request computes, as
 before the background refresh).
 2026-12-03, h_reports100 (scale 100: 17,038 courses, 223,970 appointments, 179,771 notes,
