@@ -55,5 +55,6 @@ JOBS: tuple[Job, ...] = (
     Job("close_departed_peers", _("Close the accounts of departed peers"), DAY, 6 * HOUR),
     Job("apply_retention", _("Retention and deletion"), DAY, 6 * HOUR),
     Job("verify_audit", _("Verify the audit log"), DAY, 6 * HOUR),
+    Job("prune_tasks", _("Delete the results of finished tasks"), DAY, 6 * HOUR),
 )
 BY_NAME = {job.name: job for job in JOBS}

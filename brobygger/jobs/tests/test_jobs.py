@@ -68,6 +68,21 @@ class HeartbeatTests(BaseTestCase):
         row = Heartbeat.objects.get(name="send_digest")
         self.assertTrue(row.last_error.startswith("CommandError: Give --base-url"))
 
+    @override_settings(TASKS=DATABASE)
+    def test_finished_tasks_are_deleted_after_two_weeks_and_waiting_ones_stay(self):
+        old, recent, waiting = (run_job.enqueue("seal_audit") for _ in range(3))
+        now = timezone.now()
+        for result, age in ((old, 15), (recent, 13)):
+            DBTaskResult.objects.filter(pk=result.id).update(
+                status="SUCCESSFUL", finished_at=now - datetime.timedelta(days=age)
+            )
+        out = StringIO()
+        call_command("prune_tasks", stdout=out)
+        self.assertEqual(out.getvalue().strip(), "1 finished task(s) deleted.")
+        self.assertFalse(DBTaskResult.objects.filter(pk=old.id).exists())
+        self.assertEqual(DBTaskResult.objects.filter(pk__in=[recent.id, waiting.id]).count(), 2)
+        self.assertEqual(Heartbeat.objects.get(name="prune_tasks").last_outcome, Outcome.OK)
+
     def test_a_dry_run_of_retention_is_no_run(self):
         call_command("apply_retention", "--dry-run", stdout=StringIO())
         self.assertFalse(Heartbeat.objects.filter(name="apply_retention").exists())
