@@ -18,6 +18,12 @@ scheduling's absences) that fall on those working days are not expected work: th
 off the working days before the band is computed (issue 19), so a peer on a week's
 holiday is held to four fifths of the month, not to the hours of a month at work.
 Absences of a few hours on one day do not lower the norm: the day is still a working day.
+
+A period that is still running (this month, on the timesheet and the overviews) is judged
+against the band of its days so far, up to and including today, as the dashboard judges
+its period up to today (`reports.scope.Scope.until`): on the 4th of a month nobody is
+"under the contract" for not yet having worked the whole month. The whole band is still
+shown, and it is the one a confirmed month keeps.
 """
 
 from __future__ import annotations
@@ -84,6 +90,9 @@ class Norm:
     contract_max: int
     absence_min: int = 0
     absence_max: int = 0
+    # While the period runs: the band of its days so far, a Norm whose `until` is today.
+    so_far: Norm | None = None
+    until: datetime.date | None = None
 
 
 def contract_band(contract: Contract, first: datetime.date, last: datetime.date) -> Norm:
@@ -120,14 +129,28 @@ def with_absences(
 
 
 def norms(
-    contracts: Mapping[int, Contract], first: datetime.date, last: datetime.date
+    contracts: Mapping[int, Contract],
+    first: datetime.date,
+    last: datetime.date,
+    *,
+    today: datetime.date | None = None,
 ) -> dict[int, Norm]:
     """Each peer's norm over first..last with their absences: the one function every page
-    that says "under/over contract" uses. One query."""
+    that says "under/over contract" uses. One query.
+
+    With `today` before `last`, the period is still running: each norm also carries the
+    band of first..today (`so_far`), which is what its hours are judged against."""
     if not contracts:
         return {}
     filled = with_absences(contracts, first, last)
-    return {pk: contract_band(contract, first, last) for pk, contract in filled.items()}
+    result = {}
+    for pk, contract in filled.items():
+        whole = contract_band(contract, first, last)
+        if today is not None and today < last:
+            so_far = replace(contract_band(contract, first, today), until=today)
+            whole = replace(whole, so_far=so_far)
+        result[pk] = whole
+    return result
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import FilteredRelation, Q, QuerySet
+from django.utils import timezone
 
 from brobygger.lib.dates import week_start
 from brobygger.lib.paging import page_of
@@ -31,14 +32,19 @@ class MonthSummary:
     minutes_total: int
     minutes_contract_min: int
     minutes_contract_max: int
+    # A draft of the month still running: the band of its working days so far (hours.norms).
+    so_far: hours.Norm | None = None
+    working_days: int = 0
 
     @property
     def under(self) -> bool:
-        return self.minutes_total < self.minutes_contract_min
+        low = self.so_far.contract_min if self.so_far else self.minutes_contract_min
+        return self.minutes_total < low
 
     @property
     def over(self) -> bool:
-        return self.minutes_total > self.minutes_contract_max
+        high = self.so_far.contract_max if self.so_far else self.minutes_contract_max
+        return self.minutes_total > high
 
 
 @dataclass
@@ -57,6 +63,9 @@ class MonthFigures:
     absent_days: int = 0
     absence_min: int = 0
     absence_max: int = 0
+    # A draft of the month still running is judged against the band of its working days
+    # up to and including today, as the dashboard judges its period (timesheets.hours).
+    so_far: hours.Norm | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -70,14 +79,21 @@ class MonthFigures:
 
     @property
     def under(self) -> bool:
-        return self.total < self.contract_min
+        return self.total < (self.so_far.contract_min if self.so_far else self.contract_min)
 
     @property
     def over(self) -> bool:
-        return self.total > self.contract_max
+        return self.total > (self.so_far.contract_max if self.so_far else self.contract_max)
 
     def summary(self) -> MonthSummary:
-        return MonthSummary(self.state, self.total, self.contract_min, self.contract_max)
+        return MonthSummary(
+            self.state,
+            self.total,
+            self.contract_min,
+            self.contract_max,
+            self.so_far,
+            self.working_days,
+        )
 
 
 def _with_sheet(peers: QuerySet[PeerWorker], year: int, month: int, *extra: str) -> QuerySet[Any]:
@@ -121,7 +137,7 @@ def _figures(rows: list[dict[str, Any]], year: int, month: int) -> dict[int, Mon
     }
     # A confirmed month keeps the band of its snapshot (absences taken off then); its days
     # away are read as on the peer's month page (month_page), so both say the same.
-    bands = hours.norms(contracts, first, last)
+    bands = hours.norms(contracts, first, last, today=timezone.localdate())
     for row in rows:
         band = bands[row["pk"]]
         days = band.working_days
@@ -138,6 +154,7 @@ def _figures(rows: list[dict[str, Any]], year: int, month: int) -> dict[int, Mon
                 absent_days=band.absent_days,
                 absence_min=band.absence_min,
                 absence_max=band.absence_max,
+                so_far=band.so_far,
             )
         else:
             result[row["pk"]] = MonthFigures(
@@ -181,9 +198,11 @@ def contract_of(peer: PeerWorker) -> hours.Contract:
 
 
 def norm_of(peer: PeerWorker, year: int, month: int) -> hours.Norm:
-    """The peer's norm of the month, absences taken off (timesheets.hours.norms)."""
+    """The peer's norm of the month, absences taken off, with the band so far while the
+    month runs (timesheets.hours.norms)."""
     first, last = months.first_day(year, month), months.last_day(year, month)
-    return hours.norms({peer.pk: contract_of(peer)}, first, last)[peer.pk]
+    contracts = {peer.pk: contract_of(peer)}
+    return hours.norms(contracts, first, last, today=timezone.localdate())[peer.pk]
 
 
 def live_figures(peer: PeerWorker, year: int, month: int) -> dict[str, int]:
@@ -264,6 +283,7 @@ def month_page(peer: PeerWorker, year: int, month: int) -> dict[str, Any]:
             absent_days=band.absent_days,
             absence_min=band.absence_min,
             absence_max=band.absence_max,
+            so_far=band.so_far,
         )
     drift = [
         {"source": s, "snapshot": snapshot[s], "live": live[s]}

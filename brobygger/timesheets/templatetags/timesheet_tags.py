@@ -10,6 +10,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from brobygger.lib.when import format_when
 from brobygger.timesheets import months
 from brobygger.timesheets.hours import KIND_LABELS
 from brobygger.timesheets.models import SOURCE_LABELS
@@ -91,4 +92,33 @@ def contract_norm(figures: Any, month_label: str) -> str:
         "band": contract_band(figures.contract_min, figures.contract_max),
         "month": month_label,
         "days": norm_days(figures),
+    }
+
+
+@register.simple_tag
+def contract_so_far(figures: Any) -> str:
+    """While the month runs, what its hours are judged against (timesheets.hours): "Hidtil,
+    til og med 4. december: 6,40-12,00 timer, 4 af 22 arbejdsdage." Empty for a month
+    that has ended or is confirmed."""
+    so_far = getattr(figures, "so_far", None)
+    if so_far is None:
+        return ""
+    sentence = _(
+        "So far, up to and including %(day)s: %(band)s, %(done)s of %(days)s working days."
+    )
+    return sentence % {
+        "day": format_when(so_far.until, "day_month"),
+        "band": contract_band(so_far.contract_min, so_far.contract_max),
+        "done": so_far.working_days,
+        "days": int(figures.working_days or 0),
+    }
+
+
+@register.inclusion_tag("timesheets/_flag.html")
+def contract_flag(figures: Any) -> dict[str, Any]:
+    """The month against the contract, as one badge on every page that judges it: under,
+    within or over, and "so far" while the month runs."""
+    return {
+        "band": "under" if figures.under else "over" if figures.over else "within",
+        "so_far": getattr(figures, "so_far", None) is not None,
     }
