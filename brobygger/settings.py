@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "brobygger.agenda",
     "brobygger.notifications",
     "brobygger.referrals",
+    "brobygger.lifecycle",
     "brobygger.matching",
     "brobygger.scheduling",
     "brobygger.groups",

@@ -17,6 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from brobygger.accounts.middleware import start_session_clock
 from brobygger.accounts.models import Role, Unit, User
 from brobygger.audit.models import AccessLogEntry
+from brobygger.lifecycle import services as lifecycle
 from brobygger.people import services as people_services
 from brobygger.people.models import (
     ConsentKind,
@@ -26,7 +27,6 @@ from brobygger.people.models import (
     Person,
     PersonKind,
 )
-from brobygger.referrals import services as referral_services
 from brobygger.referrals.models import Course
 from brobygger.testclock import frozen_today
 
@@ -93,7 +93,7 @@ def make_person(
 
 
 def make_course(person: Person, peer: PeerWorker) -> Course:
-    return referral_services.start_course(
+    return lifecycle.start_course(
         actor=None, person=person, peer=peer, started_on=TODAY - datetime.timedelta(days=10)
     )
 

@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from brobygger.conversations import urls as conversations_urls
 from brobygger.desk import urls as desk_urls
+from brobygger.lifecycle import urls as lifecycle_urls
 from brobygger.matching import urls as matching_urls
 from brobygger.people import urls as people_urls
 from brobygger.referrals import urls as referrals_urls
@@ -20,9 +21,11 @@ PEOPLE = (
 )
 
 # Likewise in the referrals namespace: the referral's page shows the matching engine's
-# suggestions (matching), the course page the course's conversations (conversations).
+# suggestions (matching), the course page the course's conversations (conversations), and
+# the steps that start, change and end a course are the lifecycle's (lifecycle).
 REFERRALS = (
     referrals_urls.urlpatterns
+    + lifecycle_urls.referrals_urlpatterns
     + matching_urls.referrals_urlpatterns
     + conversations_urls.referrals_urlpatterns
 )

@@ -29,6 +29,7 @@ from brobygger.groups.models import Enrolment, RecoveryGroup
 from brobygger.jobs.heartbeat import beat
 from brobygger.jobs.schedule import JOBS
 from brobygger.lib.dates import local_datetime
+from brobygger.lifecycle import services as lifecycle
 from brobygger.onboarding.tests.helpers import make_application as make_offered_application
 from brobygger.onboarding.tests.helpers import make_hire
 from brobygger.onboarding.tests.helpers import make_posting as make_onboarding_posting
@@ -248,11 +249,11 @@ class CrawlerWorld(BaseTestCase):
             concerns.save_crisis_card(actor=cls.peer.user, person=cls.alice, what_helps="Gåture")
         with s.step():  # Ended courses: long ago (out of the peer's sight) and just now
             erna = _person("Erna", "Eriksen", "0606601789", unit=cls.unit)
-            old = referrals.start_course(
+            old = lifecycle.start_course(
                 actor=None, person=erna, peer=cls.peer, started_on=TODAY - 120 * DAY
             )
             _held(old, 100, "Erna fik styr på medicinen")
-            referrals.end_course(
+            lifecycle.end_course(
                 actor=None, course=old, ended_on=TODAY - 60 * DAY, reason="completed"
             )
         with s.step():  # A relative of Alice's, whom Alice lets the peers hear about
@@ -290,10 +291,10 @@ class CrawlerWorld(BaseTestCase):
             )
         with s.step():
             frida = _person("Frida", "Frandsen", "0707701890", unit=cls.unit)
-            recent = referrals.start_course(
+            recent = lifecycle.start_course(
                 actor=None, person=frida, peer=cls.peer, started_on=TODAY - 60 * DAY
             )
-            referrals.end_course(
+            lifecycle.end_course(
                 actor=None, course=recent, ended_on=TODAY - 2 * DAY, reason="completed"
             )
         cls._referrals()
@@ -303,7 +304,7 @@ class CrawlerWorld(BaseTestCase):
         with s.step():  # A research export, made by the evaluator: five alike are enough
             for n, family in enumerate(["Dahl", "Damm", "Dons", "Dreyer", "Due"], start=1):
                 twin = _person("Dagny", family, f"0{n}08751{n}00", unit=cls.unit)
-                referrals.start_course(
+                lifecycle.start_course(
                     actor=None, person=twin, peer=cls.other_peer, started_on=TODAY - 30 * DAY
                 )
             _export, token = research.create_export(
@@ -385,17 +386,17 @@ class CrawlerWorld(BaseTestCase):
         with s.step():
             active = _referral(cls, "Karen", "Knudsen", "1301831237")
             referrals.transition(actor=cls.coordinator, referral=active, to="triaged")
-            referrals.assign_peer(actor=cls.coordinator, referral=active, peer=cls.other_peer)
+            lifecycle.assign_peer(actor=cls.coordinator, referral=active, peer=cls.other_peer)
         with s.step():
             closed = _referral(cls, "Lars", "Larsen", "1402841238")
             referrals.transition(actor=cls.coordinator, referral=closed, to="triaged")
-            course = referrals.assign_peer(
+            course = lifecycle.assign_peer(
                 actor=cls.coordinator,
                 referral=closed,
                 peer=cls.other_peer,
                 started_on=TODAY - 40 * DAY,
             )
-            referrals.end_course(
+            lifecycle.end_course(
                 actor=cls.coordinator, course=course, ended_on=TODAY - 20 * DAY, reason="completed"
             )
         for given, family, cpr, to in [

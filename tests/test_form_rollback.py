@@ -22,6 +22,7 @@ from django.urls import reverse
 
 from brobygger.audit.models import AccessLogEntry, AccessLogPerson, AuditEvent
 from brobygger.lib.dates import local_datetime
+from brobygger.lifecycle import services as lifecycle
 from brobygger.people import workforce_services
 from brobygger.people.models import ConsentKind, PeerDeparture, Person
 from brobygger.referrals import services as referral_services
@@ -98,7 +99,7 @@ class MergeRollbackTests(RollbackTestCase):
         )
         self.assertEqual(self.referral.possible_duplicate, self.alice)
         self.duplicate = self.referral.person
-        course = referral_services.start_course(
+        course = lifecycle.start_course(
             actor=None, person=self.duplicate, peer=self.other_peer, started_on=TODAY - 5 * DAY
         )
         self.book_ahead(course)
@@ -107,7 +108,7 @@ class MergeRollbackTests(RollbackTestCase):
 
     def test_a_merge_that_fails_at_its_last_step_moves_nothing(self):
         before = snapshot()
-        with fails_after("brobygger.referrals.merging.record_event") as last_step:
+        with fails_after("brobygger.lifecycle.merging.record_event") as last_step:
             response = self.client.post(self.url, follow=True)
         last_step.assert_called_once()  # every move before it was made
         self.assertEqual(response.status_code, 200)
@@ -163,7 +164,7 @@ class CourseEndRollbackTests(RollbackTestCase):
     def test_a_course_end_that_fails_at_its_last_step_ends_nothing(self):
         before = snapshot()
         # What depended on the course stops last: the booking is cancelled, then it fails.
-        with fails_after("brobygger.referrals.ending.apply") as last_step:
+        with fails_after("brobygger.lifecycle.ending.apply") as last_step:
             response = self.client.post(self.url, self.data)
         last_step.assert_called_once()
         self.assertContains(response, FAILURE, status_code=422)

@@ -77,32 +77,8 @@ def source_files() -> Iterator[tuple[Path, str]]:
             yield path, app
 
 
-# Not yet down: the one tangle left, the referral lifecycle. Ending a course, withdrawing a
-# consent or recording a death, a move or a restriction ends what depends on it in
-# scheduling, outcomes and groups (referrals/ending.py: one preview and one apply, so the
-# confirm page and the outcome agree), a merge joins the two records' group places
-# (referrals/merging.py), and a course's dates re-plan its questionnaires (_sync_outcomes).
-# Those apps sit above referrals. The way down is to move ending.py, stopping.py and
-# merging.py with the pages that preview them into an app above all four, keeping
-# referrals.services' names for their callers. Each entry is one module and the app above
-# it imports: the loop test leaves exactly these out and fails on any other, and the
-# next test fails on an entry that no longer imports that app (delete it then).
-NOT_YET_DOWN: frozenset[tuple[str, str]] = frozenset(
-    {
-        ("referrals/ending.py", "groups"),
-        ("referrals/ending.py", "outcomes"),
-        ("referrals/ending.py", "scheduling"),
-        ("referrals/merging.py", "groups"),
-        ("referrals/services.py", "outcomes"),
-        ("referrals/services.py", "scheduling"),
-        ("referrals/stopping.py", "scheduling"),
-    }
-)
-
-
-def import_graph(*, leave_out: frozenset[tuple[str, str]] = frozenset()) -> Graph:
-    """App -> imported app -> the import sites, for every import between two apps, but
-    those of a (module, app) in `leave_out`."""
+def import_graph() -> Graph:
+    """App -> imported app -> the import sites, for every import between two apps."""
     graph: Graph = defaultdict(lambda: defaultdict(list))
     for path, app in source_files():
         module_path = str(path.relative_to(PACKAGE))
@@ -111,7 +87,7 @@ def import_graph(*, leave_out: frozenset[tuple[str, str]] = frozenset()) -> Grap
             if parts[0] != "brobygger" or len(parts) < 2 or parts[1] not in APPS:
                 continue
             target = parts[1]
-            if target != app and (module_path, target) not in leave_out:
+            if target != app:
                 graph[app][target].append(f"{module_path}:{node.lineno}")
     return {app: dict(targets) for app, targets in graph.items()}
 
@@ -197,7 +173,10 @@ def layers(graph: Graph) -> list[list[str]]:
 
 @pytest.mark.timeless
 def test_apps_import_each_other_without_loops():
-    graph = import_graph(leave_out=NOT_YET_DOWN)
+    """No tangle at all (the referral lifecycle, the last one, went up into `lifecycle`:
+    starting, changing and ending a course reach outcomes, scheduling and groups, which
+    sit above referrals)."""
+    graph = import_graph()
     loops = [
         f"tangle of {len(c)} apps: {', '.join(sorted(c))}\n  shortest loop through {min(c)}: "
         f"{' -> '.join(loop)}\n    {describe(graph, loop)}"
@@ -208,24 +187,16 @@ def test_apps_import_each_other_without_loops():
 
 
 @pytest.mark.timeless
-def test_the_imports_not_yet_down_are_still_there():
-    """An entry of NOT_YET_DOWN whose import is gone is deleted, so the list only shrinks."""
+def test_the_lifecycle_sits_above_every_app_it_ends_things_in():
+    """Referrals, scheduling, outcomes and groups never reach up into the lifecycle: the
+    steps that end what hangs on a course are called, not announced (STYLE rule 12)."""
     graph = import_graph()
-    sites = {
-        (site.rsplit(":", 1)[0], target)
-        for targets in graph.values()
-        for target, found in targets.items()
-        for site in found
-    }
-    assert sorted(NOT_YET_DOWN - sites) == []
-
-
-@pytest.mark.timeless
-def test_the_loop_left_is_the_referral_lifecycle_alone():
-    """Without the list the graph has one tangle, of the four apps the lifecycle reaches."""
-    assert [sorted(c) for c in strongly_connected(import_graph())] == [
-        ["groups", "outcomes", "referrals", "scheduling"]
-    ]
+    for app in ("referrals", "scheduling", "outcomes", "groups", "people"):
+        assert "lifecycle" not in graph.get(app, {}), graph[app]["lifecycle"]
+    for below in ("referrals", "scheduling", "outcomes", "groups"):
+        assert below in graph["lifecycle"]
+    height = {app: h for h, layer in enumerate(layers(graph)) for app in layer}
+    assert height["lifecycle"] > max(height[a] for a in ("scheduling", "outcomes", "groups"))
 
 
 @pytest.mark.timeless

@@ -262,7 +262,7 @@ def _apply(*, actor: Any, plan: ImportPlan) -> AdmissionImport:
 
 def move_admissions(*, actor: Any, source: Course, target: Course) -> int:
     """The admissions of `source` go on in `target`, the course that continues it with a
-    new peer (referrals.services.hand_over_course); returns how many moved.
+    new peer (matching.services.hand_over_course); returns how many moved.
 
     Readmissions are counted within one course (the discharge, or an earlier admission of
     the same course), so a handover must not split them. One the target already has (same

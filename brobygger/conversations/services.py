@@ -222,7 +222,7 @@ def save_topic(*, actor: Any, topic: Topic) -> Topic:
 
 def carry_over_guide(*, actor: Any, source: Course, target: Course) -> int:
     """The discharge guide goes on where it stood when the person goes on with a new peer
-    in `target` (referrals.services.hand_over_course); returns how many topics were copied.
+    in `target` (matching.services.hand_over_course); returns how many topics were copied.
 
     Each topic's status, first date and what the person wants followed up is copied, so
     the new peer does not start over. The source keeps its rows as they were (history); a

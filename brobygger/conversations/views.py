@@ -15,8 +15,8 @@ from brobygger.accounts import policy
 from brobygger.accounts.access import role_required
 from brobygger.accounts.models import Role
 from brobygger.lib.forms import apply_validation_error
+from brobygger.lifecycle import views as lifecycle_views
 from brobygger.referrals import access as referral_access
-from brobygger.referrals import views as referral_views
 
 from . import access, selectors, services
 from .forms import RecordForm, TopicForm
@@ -203,7 +203,7 @@ def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
     Here, above referrals and scheduling, since it shows the conversations and the
     discharge guide with the course (referrals:course_detail, brobygger/urls.py)."""
     if request.method == "POST":
-        return referral_views.course_change(request, pk)
+        return lifecycle_views.course_change(request, pk)
     # Reading may go through a break-the-glass grant; a change never does.
     course = referral_access.get_course_for(request.user, pk, glass=True)
     context = {

@@ -18,6 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from brobygger.accounts.models import Role, Unit, User
 from brobygger.lib import cpr
+from brobygger.lifecycle import services as lifecycle
 from brobygger.onboarding import demo as onboarding_demo
 from brobygger.people import services as people_services
 from brobygger.people.models import (
@@ -36,7 +37,6 @@ from brobygger.people.models import (
     Relationship,
     RelativeLink,
 )
-from brobygger.referrals import services as referral_services
 from brobygger.referrals.models import (
     Course,
     EndReason,
@@ -664,6 +664,6 @@ class DemoBuilder(ActivityMixin):
                 )
         consents = list(Consent.objects.filter(kind=ConsentKind.QUESTIONNAIRES).order_by("pk"))
         for consent in rng.sample(consents, max(1, len(consents) // 20)):
-            referral_services.withdraw_consent(
+            lifecycle.withdraw_consent(
                 actor=self.coordinator, consent=consent, note="Ønsker ikke spørgeskemaer"
             )

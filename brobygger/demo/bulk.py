@@ -21,6 +21,7 @@ from brobygger.audit.models import AccessAction, Purpose
 from brobygger.audit.services import append_many, happened, new_access_entry, new_event
 from brobygger.lib.dates import local_datetime
 from brobygger.lib.rows import insert_rows, update_rows
+from brobygger.lifecycle.services import COURSE_FIELDS
 from brobygger.outcomes.models import Administration
 from brobygger.outcomes.schedule import planned
 from brobygger.people.models import (
@@ -46,7 +47,6 @@ from brobygger.referrals.models import (
 )
 from brobygger.referrals.services import (
     CONTACT_STATUSES,
-    COURSE_FIELDS,
     PEER_KINDS_FOR,
     REASON_REQUIRED,
     TRANSITIONS,

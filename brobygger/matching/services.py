@@ -19,6 +19,7 @@ from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction, Purpose
 from brobygger.audit.services import record_event
 from brobygger.conversations.services import carry_over_guide
+from brobygger.lifecycle import services as lifecycle
 from brobygger.notifications.models import NotificationKind
 from brobygger.notifications.selectors import coordinators_for_unit
 from brobygger.notifications.services import notify
@@ -55,7 +56,7 @@ def accept_match(*, actor: Any, referral: Referral) -> Course:
 
     if referral.peer is None or referral.peer.user_id != actor.pk:
         raise ValidationError(_("This match was not proposed to you."), code="not_yours")
-    return referral_services.start_course_from_referral(
+    return lifecycle.start_course_from_referral(
         actor=actor, referral=referral, started_on=timezone.localdate()
     )
 
@@ -189,7 +190,7 @@ def complete_departure(
     day; the account is closed at once if that day is past, otherwise by the daily
     `close_departed_peers` job the day after (the peer may still work until then).
     """
-    from brobygger.referrals import ending
+    from brobygger.lifecycle import ending
     from brobygger.scheduling.models import Appointment, AppointmentStatus, CancelledBy
 
     today = timezone.localdate()
@@ -231,7 +232,7 @@ def complete_departure(
         future = Appointment.objects.filter(
             course__in=courses, peer=peer, status=AppointmentStatus.BOOKED
         ).filter(starts_at__gte=timezone.now())
-        # The same ending as every other (referrals.ending); the handover's end_course
+        # The same ending as every other (lifecycle.ending); the handover's end_course
         # then finds nothing left to cancel.
         cancelled = len(
             ending.apply(
@@ -311,10 +312,8 @@ def hand_over_course(
             current.referral = None
             current.save(update_fields=["referral"])
         day = max(handed_over_on, current.started_on)
-        referral_services.end_course(
-            actor=actor, course=current, ended_on=day, reason=EndReason.PEER_LEFT
-        )
-        successor = referral_services.start_course(
+        lifecycle.end_course(actor=actor, course=current, ended_on=day, reason=EndReason.PEER_LEFT)
+        successor = lifecycle.start_course(
             actor=actor,
             person=course.person,
             peer=peer,
@@ -332,7 +331,7 @@ def hand_over_course(
             successor.save(update_fields=["follow_up_until"])
         move_series(actor=actor, source=current, target=successor)
         move_admissions(actor=actor, source=current, target=successor)
-        # Questionnaires follow the course's phases (referrals.services.update_course).
+        # Questionnaires follow the course's phases (lifecycle.services.update_course).
         sync_schedule(actor=actor, course=successor)
         carry_over_guide(actor=actor, source=current, target=successor)
         if referral is not None:

@@ -24,7 +24,7 @@ SCHEDULES: dict[str, list[tuple[str, int]]] = {
 }
 
 # End reasons that are no end of support: the peer left, and the person goes on with a new
-# peer in a successor course (referrals.services.hand_over_course) that takes over the
+# peer in a successor course (matching.services.hand_over_course) that takes over the
 # person's questionnaires. Such a course plans nothing more: no "end" (the person is asked
 # when the support ends, not when the peer changes) and no second "start" if synced again.
 NOT_AN_END: frozenset[str] = frozenset({"peer_left"})

@@ -112,7 +112,7 @@ def _main_version() -> InstrumentVersion | None:
     return None
 
 
-# Withdrawn, these stop every questionnaire (referrals.ending.for_consent), so none is planned.
+# Withdrawn, these stop every questionnaire (lifecycle.ending.for_consent), so none is planned.
 WITHDRAWN_STOPS_PLANNING = (ConsentKind.CONTACT, ConsentKind.QUESTIONNAIRES)
 
 
@@ -159,7 +159,7 @@ def sync_schedule(*, actor: Any, course: Course) -> list[Administration]:
 
 def move_series(*, actor: Any, source: Course, target: Course) -> int:
     """The person's questionnaires go on in `target`, the course that continues `source`
-    with a new peer (referrals.services.hand_over_course); returns how many moved.
+    with a new peer (matching.services.hand_over_course); returns how many moved.
 
     Every administration moves, answered, declined or open alike, with its answers and
     score, and so do the source's other scores: one series per person, so there is one
@@ -400,7 +400,7 @@ def decline(
 
 def stop(*, actor: Any, administration: Administration, reason: str) -> Administration:
     """The person will not be asked: the support ended or consent was withdrawn
-    (referrals.ending). The link stops working and no reminder goes out for it; what was
+    (lifecycle.ending). The link stops working and no reminder goes out for it; what was
     partly answered stays as it was (a health record is never removed here)."""
     with transaction.atomic():
         current = _locked(administration)

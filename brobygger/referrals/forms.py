@@ -309,7 +309,7 @@ class WithdrawForm(forms.Form):
 
 
 class StopForm(forms.Form):
-    """A death, a move away or a restriction of processing (referrals.stopping)."""
+    """A death, a move away or a restriction of processing (lifecycle.stopping)."""
 
     on = forms.DateField(label=_("Date"), widget=DateInput())
     reason = forms.CharField(

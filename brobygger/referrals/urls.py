@@ -4,47 +4,14 @@ from . import person_views, views
 
 app_name = "referrals"
 # The referral's page and the course page are in matching and conversations, above the
-# apps they show; brobygger/urls.py adds them to this namespace.
+# apps they show, and the lifecycle's steps in lifecycle: brobygger/urls.py adds them to
+# this namespace.
 urlpatterns = [
     path("henvisninger/", views.referral_queue, name="queue"),
     path("henvisninger/ny/", views.referral_create, name="referral_create"),
     path("henvisninger/<int:pk>/status/", views.referral_transition, name="referral_transition"),
-    path("henvisninger/<int:pk>/tildel/", views.referral_assign, name="referral_assign"),
-    path("henvisninger/<int:pk>/flet/", views.referral_merge, name="referral_merge"),
-    path("forloeb/<int:pk>/ret/", views.course_change, name="course_change"),
     path("forloeb/<int:pk>/plan/", views.relative_plan, name="relative_plan"),
     path("personer/<int:person_pk>/samtykke/ny/", views.consent_create, name="consent_create"),
-    path("samtykke/<int:pk>/tilbagetraek/", views.consent_withdraw, name="consent_withdraw"),
-    path(
-        "personer/<int:person_pk>/doedsfald/",
-        views.person_stop,
-        {"kind": "died"},
-        name="person_died",
-    ),
-    path(
-        "personer/<int:person_pk>/flyttet/",
-        views.person_stop,
-        {"kind": "moved"},
-        name="person_moved",
-    ),
-    path(
-        "personer/<int:person_pk>/flyttet/ophaev/",
-        views.person_lift,
-        {"kind": "moved"},
-        name="person_moved_lift",
-    ),
-    path(
-        "personer/<int:person_pk>/begraensning/",
-        views.person_stop,
-        {"kind": "restricted"},
-        name="person_restrict",
-    ),
-    path(
-        "personer/<int:person_pk>/begraensning/ophaev/",
-        views.person_lift,
-        {"kind": "restricted"},
-        name="person_restrict_lift",
-    ),
 ]
 
 # The person pages keep their names in the people namespace (people:person_list, ...):

@@ -8,8 +8,8 @@ import datetime
 from django.utils import timezone
 
 from brobygger.conversations.models import ConversationRecord, CourseTopic
+from brobygger.lifecycle.services import update_course
 from brobygger.people.services import record_consent
-from brobygger.referrals.services import update_course
 from brobygger.scheduling import services as scheduling
 from brobygger.testing import make_course, make_peer, make_person, make_unit
 

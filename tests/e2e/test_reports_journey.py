@@ -14,12 +14,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from pypdf import PdfReader
 
 from brobygger.accounts.models import Role
+from brobygger.lifecycle import services as lifecycle
 from brobygger.outcomes import loader
 from brobygger.outcomes.models import Administration, AnsweredBy, Score
 from brobygger.outcomes.services import issue_link, save_answers
 from brobygger.people import services as people_services
 from brobygger.people.models import ConsentKind, ConsentSource
-from brobygger.referrals import services as referral_services
 from brobygger.testing import make_course, make_peer, make_person, make_unit, make_user
 
 from .conftest import assert_accessible, screenshot
@@ -57,7 +57,7 @@ def test_answer_moves_the_dashboard_and_the_pdf_hides_small_counts(
         administered_on=timezone.localdate() - datetime.timedelta(days=21)
     )
     # ... and the person was discharged yesterday, which plans the discharge questionnaire.
-    referral_services.update_course(
+    lifecycle.update_course(
         actor=coordinator,
         course=course,
         admitted_on=timezone.localdate() - datetime.timedelta(days=30),

@@ -14,7 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from brobygger.accounts.models import Role, User
 from brobygger.audit.models import AccessLogEntry
 from brobygger.lib.dates import local_datetime
-from brobygger.referrals import services as referral_services
+from brobygger.lifecycle import services as lifecycle
 from brobygger.scheduling import services as scheduling
 from brobygger.testing import make_peer, make_person, make_unit, make_user
 from brobygger.timesheets import months
@@ -41,7 +41,7 @@ def test_peer_confirms_coordinator_approves_and_the_month_locks(
     today = timezone.localdate()
     year, month = months.add_months(today.year, today.month, -1)
     person = make_person("Vera", unit=unit)
-    course = referral_services.start_course(
+    course = lifecycle.start_course(
         actor=None, person=person, peer=peer, started_on=months.first_day(year, month)
     )
     scheduling.record_past(

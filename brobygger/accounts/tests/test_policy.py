@@ -17,12 +17,12 @@ from django.utils import timezone
 from brobygger.accounts import policy
 from brobygger.conversations import services as conversation_services
 from brobygger.lib.dates import local_datetime
+from brobygger.lifecycle import services as lifecycle
 from brobygger.outcomes.models import Administration
 from brobygger.outcomes.reminders import due_counts
 from brobygger.outcomes.services import sync_schedule
 from brobygger.people import services as people_services
 from brobygger.people.models import ConsentKind, ConsentSource, Person
-from brobygger.referrals import services as referral_services
 from brobygger.referrals.models import Course
 from brobygger.scheduling import feeds
 from brobygger.scheduling import services as scheduling_services
@@ -48,7 +48,7 @@ class EndedCourseTests(BaseTestCase):
             people_services.record_consent(
                 actor=None, person=cls.dora, kind=kind, source=ConsentSource.VERBAL
             )
-        cls.course = referral_services.start_course(
+        cls.course = lifecycle.start_course(
             actor=None,
             person=cls.dora,
             peer=cls.peer,
@@ -79,7 +79,7 @@ class EndedCourseTests(BaseTestCase):
     def end(self, *, readable: bool) -> None:
         """End the course on the last day still readable, or the day before it."""
         cutoff = policy.read_after_end_cutoff()
-        referral_services.end_course(
+        lifecycle.end_course(
             actor=None,
             course=self.course,
             ended_on=cutoff if readable else cutoff - ONE_DAY,

@@ -14,8 +14,8 @@ from brobygger.admissions.importing import plan_import
 from brobygger.admissions.models import Admission, AdmissionImport, AdmissionSource
 from brobygger.admissions.views import SESSION_KEY
 from brobygger.audit.models import AccessAction, AccessLogEntry, AuditEvent
+from brobygger.lifecycle import services as lifecycle
 from brobygger.people.models import Person, PersonKind
-from brobygger.referrals import services as referral_services
 from brobygger.referrals.models import Course
 from brobygger.testing import BaseTestCase, count_queries, make_course, make_peer, make_person
 
@@ -50,13 +50,13 @@ class ImportTestCase(BaseTestCase):
         super().setUpTestData()
         # Dora: two courses in the coordinator's unit, one ended long ago, one current.
         cls.dora = make_person("Dora", unit=cls.unit, cpr="0202851234")
-        cls.dora_old = referral_services.start_course(
+        cls.dora_old = lifecycle.start_course(
             actor=None, person=cls.dora, peer=cls.other_peer, started_on=day(300)
         )
-        referral_services.end_course(
+        lifecycle.end_course(
             actor=None, course=cls.dora_old, ended_on=day(200), reason="completed", summary=""
         )
-        cls.dora_new = referral_services.start_course(
+        cls.dora_new = lifecycle.start_course(
             actor=None, person=cls.dora, peer=cls.peer, started_on=day(60)
         )
         # Erik: a course in the other coordinator's unit only.

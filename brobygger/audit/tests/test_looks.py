@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from brobygger.audit.looks import LookMiddleware, gathering, shown
 from brobygger.audit.services import record_event
-from brobygger.referrals import services as referral_services
+from brobygger.lifecycle import services as lifecycle
 from brobygger.testing import TODAY, BaseTestCase
 
 
@@ -22,7 +22,7 @@ class LookTests(BaseTestCase):
 
     def test_a_refused_request_writes_nothing(self):
         self.login(self.peer)
-        referral_services.end_course(
+        lifecycle.end_course(
             actor=None, course=self.alice_course, ended_on=TODAY, reason="completed"
         )
         before = self.last_seq()

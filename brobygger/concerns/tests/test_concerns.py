@@ -312,7 +312,7 @@ class ConcernFlowTests(BaseTestCase):
         self.assertLess(len(shown), PAGE_SIZE)
 
     def test_button_on_the_conversation_note_and_not_on_an_ended_course(self):
-        from brobygger.referrals import services as referral_services
+        from brobygger.lifecycle import services as lifecycle
         from brobygger.scheduling import services as scheduling
 
         held = scheduling.record_past(
@@ -328,7 +328,7 @@ class ConcernFlowTests(BaseTestCase):
         self.login(self.peer)
         note = self.client.get(reverse("conversations:record", args=[held.pk]))
         self.assertContains(note, f'href="{raise_url}"')
-        referral_services.end_course(
+        lifecycle.end_course(
             actor=None,
             course=self.alice_course,
             ended_on=timezone.localdate(),

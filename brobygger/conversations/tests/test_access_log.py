@@ -11,9 +11,9 @@ from django.utils import timezone
 from brobygger.audit.models import AccessLogEntry
 from brobygger.conversations import services
 from brobygger.conversations.models import Topic
+from brobygger.lifecycle import services as lifecycle
 from brobygger.people.models import ConsentKind
 from brobygger.people.services import record_consent
-from brobygger.referrals import services as referral_services
 from brobygger.scheduling import services as scheduling
 from brobygger.testing import TODAY, BaseTestCase
 
@@ -95,7 +95,7 @@ class ConversationAccessLogTests(BaseTestCase):
         self.assertContains(self.client.get(url), self.alice.full_name)
         [view] = self.entries_since_last_look()
         self.assertEqual((view.action, view.persons), ("view", {self.alice.pk}))
-        referral_services.end_course(
+        lifecycle.end_course(
             actor=None, course=self.alice_course, ended_on=TODAY, reason="completed"
         )
         self.entries_since_last_look()

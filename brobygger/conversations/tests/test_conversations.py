@@ -290,7 +290,7 @@ class RelativeSupportTests(BaseTestCase):
 
 class BridgeTests(BaseTestCase):
     def test_follow_up_calls_are_proposed_after_discharge_and_booked(self):
-        from brobygger.referrals.services import update_course
+        from brobygger.lifecycle.services import update_course
 
         today = timezone.localdate()
         scheduling.set_windows(
@@ -316,7 +316,7 @@ class BridgeTests(BaseTestCase):
         self.assertEqual(Appointment.objects.filter(course=self.alice_course).count(), 3)
 
     def test_without_a_free_time_the_page_says_what_to_do_and_offers_no_button(self):
-        from brobygger.referrals.services import update_course
+        from brobygger.lifecycle.services import update_course
 
         today = timezone.localdate()
         update_course(  # the peer has no availability: no day gets a proposed time

@@ -16,8 +16,8 @@ from brobygger.groups.models import (
     RecoveryGroup,
 )
 from brobygger.lib.when import format_when
+from brobygger.lifecycle import services as lifecycle
 from brobygger.people.models import Person
-from brobygger.referrals import services as referral_services
 from brobygger.scheduling import services as scheduling
 from brobygger.testing import make_peer, make_person
 
@@ -125,7 +125,7 @@ class FacilitatorGuardTests(GroupTestCase):
         )
 
     def test_new_facilitator_must_be_free_at_the_planned_sessions(self):
-        course = referral_services.start_course(
+        course = lifecycle.start_course(
             actor=None,
             person=make_person("Dan", unit=self.unit),
             peer=self.other_peer,

@@ -96,7 +96,7 @@ class DemoAnswersTests(TestCase):
             and a.course.person_id not in self.consenting
         ]
         # Consent withdrawn after answering is the only way; the demo withdraws before.
-        # Withdrawal stops what was not answered (referrals.ending): expired, not answered.
+        # Withdrawal stops what was not answered (lifecycle.ending): expired, not answered.
         self.assertEqual(touched, [])
 
     def test_every_answered_questionnaire_has_a_score_dated_when_it_was_answered(self):

@@ -11,12 +11,12 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from brobygger.audit.models import AuditEvent
+from brobygger.lifecycle import services as lifecycle
 from brobygger.notifications import messaging
 from brobygger.outcomes import reminders
 from brobygger.outcomes.models import Administration, AdministrationStatus, PeerDigest, Timepoint
 from brobygger.outcomes.services import sync_schedule
 from brobygger.people.models import Consent, ConsentKind
-from brobygger.referrals import services as referral_services
 from brobygger.testing import TODAY, count_queries, make_course, make_person
 
 from .helpers import OutcomesTestCase, give_questionnaire_consent
@@ -41,7 +41,7 @@ class PeerDigestTests(OutcomesTestCase):
         dora = make_person("Dora", unit=self.unit)
         give_questionnaire_consent(dora)
         course = make_course(dora, self.peer)
-        referral_services.update_course(actor=None, course=course, discharged_on=TODAY)
+        lifecycle.update_course(actor=None, course=course, discharged_on=TODAY)
         self.assertEqual(self.send(), 1)
         [message] = mail.outbox
         self.assertEqual(message.to, ["peer@region.example"])

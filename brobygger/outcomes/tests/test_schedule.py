@@ -7,6 +7,7 @@ import datetime
 from django.utils import timezone
 
 from brobygger.audit.models import AuditEvent
+from brobygger.lifecycle import services as lifecycle
 from brobygger.notifications import messaging
 from brobygger.outcomes import reminders
 from brobygger.outcomes.models import Administration, AdministrationStatus
@@ -14,7 +15,6 @@ from brobygger.outcomes.schedule import MAIN_INSTRUMENT_KEYS, SCHEDULES
 from brobygger.outcomes.selectors import due_for
 from brobygger.outcomes.services import sync_schedule
 from brobygger.people.models import Consent, ConsentKind
-from brobygger.referrals import services as referral_services
 from brobygger.testing import TODAY, count_queries, make_course, make_person
 
 from .helpers import OutcomesTestCase, give_questionnaire_consent
@@ -51,7 +51,7 @@ class SyncScheduleTests(OutcomesTestCase):
         sync_schedule(actor=None, course=course)
         self.assertEqual(len(timepoints(course)), 1)
         discharged = TODAY - datetime.timedelta(days=2)
-        referral_services.update_course(
+        lifecycle.update_course(
             actor=None, course=course, phase="discharged", discharged_on=discharged
         )
         sync_schedule(actor=None, course=course)
@@ -64,16 +64,16 @@ class SyncScheduleTests(OutcomesTestCase):
                 "after_3_months": discharged + datetime.timedelta(days=90),
             },
         )
-        referral_services.end_course(actor=None, course=course, ended_on=TODAY, reason="completed")
+        lifecycle.end_course(actor=None, course=course, ended_on=TODAY, reason="completed")
         self.assertEqual(sync_schedule(actor=None, course=course), [])
         self.assertEqual(Administration.objects.filter(course=course).count(), 3)
 
     def test_relative_and_group_courses_are_asked_at_start_and_end(self):
         self.assertEqual(SCHEDULES["relative"], SCHEDULES["group"])
         course = self.alice_course
-        referral_services.update_course(actor=None, course=course, support_model="group")
+        lifecycle.update_course(actor=None, course=course, support_model="group")
         sync_schedule(actor=None, course=course)
-        referral_services.end_course(actor=None, course=course, ended_on=TODAY, reason="completed")
+        lifecycle.end_course(actor=None, course=course, ended_on=TODAY, reason="completed")
         sync_schedule(actor=None, course=course)
         self.assertEqual(timepoints(course), {"start": course.started_on, "end": TODAY})
 
@@ -92,7 +92,7 @@ class DueListTests(OutcomesTestCase):
         # Alice's start questionnaire was due ten days ago: overdue.
         self.overdue = self.start_administration()
         # A discharge next week: due.
-        referral_services.update_course(
+        lifecycle.update_course(
             actor=None,
             course=self.alice_course,
             discharged_on=TODAY + datetime.timedelta(days=5),

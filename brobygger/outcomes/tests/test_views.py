@@ -9,10 +9,10 @@ from django.urls import get_resolver, reverse
 
 from brobygger.audit.models import AccessLogEntry
 from brobygger.lib.paging import PAGE_SIZE
+from brobygger.lifecycle import services as lifecycle
 from brobygger.outcomes import urls as outcomes_urls
 from brobygger.outcomes.models import Administration, AdministrationStatus, AnsweredBy, Score
 from brobygger.outcomes.services import hash_token, save_answers, sync_schedule
-from brobygger.referrals import services as referral_services
 from brobygger.testing import TODAY, count_queries, make_course, make_person
 
 from .helpers import URLS, OutcomesTestCase, give_questionnaire_consent
@@ -157,7 +157,7 @@ class StaffPageTests(OutcomesTestCase):
 
     def test_trend_shows_chart_and_table(self):
         course = self.alice_course
-        referral_services.update_course(
+        lifecycle.update_course(
             actor=None, course=course, discharged_on=TODAY - datetime.timedelta(days=1)
         )
         sync_schedule(actor=None, course=course)
@@ -214,7 +214,7 @@ class StaffPageTests(OutcomesTestCase):
         self.client.get(url)
         with count_queries() as first:
             self.client.get(url)
-        referral_services.update_course(
+        lifecycle.update_course(
             actor=None, course=self.alice_course, discharged_on=TODAY - datetime.timedelta(days=1)
         )
         sync_schedule(actor=None, course=self.alice_course)
@@ -329,7 +329,7 @@ class CourseQueryBudgetTests(OutcomesTestCase):
         self.client.get(url)
         with count_queries() as first:
             self.client.get(url)
-        referral_services.update_course(
+        lifecycle.update_course(
             actor=None, course=self.alice_course, discharged_on=TODAY - datetime.timedelta(days=1)
         )
         sync_schedule(actor=None, course=self.alice_course)

@@ -9,6 +9,7 @@ from brobygger.audit.models import AuditEvent
 from brobygger.desk.selectors import contract_warnings
 from brobygger.groups import services as group_services
 from brobygger.lib.dates import local_datetime
+from brobygger.lifecycle import services as lifecycle
 from brobygger.matching import selectors as matching
 from brobygger.matching import services as matching_services
 from brobygger.people import workforce_services as services
@@ -34,7 +35,7 @@ class DepartureTestCase(BaseTestCase):
             person_fields={"kind": "patient", "given_name": "Dorte", "family_name": "Dahl"},
         )
         referral_services.transition(actor=self.coordinator, referral=referral, to="triaged")
-        self.dorte_course = referral_services.assign_peer(
+        self.dorte_course = lifecycle.assign_peer(
             actor=self.coordinator,
             referral=referral,
             peer=self.peer,

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from brobygger.audit.models import AuditEvent
+from brobygger.lifecycle import services as lifecycle
 from brobygger.matching import selectors as matching
 from brobygger.matching import services as matching_services
 from brobygger.people import workforce_services as services
@@ -117,12 +118,12 @@ class PauseServiceTests(BaseTestCase):
         self.pause(0, 20)
         referral = make_triaged_referral(self)
         with self.assertRaises(ValidationError) as caught:
-            referral_services.assign_peer(actor=self.coordinator, referral=referral, peer=self.peer)
+            lifecycle.assign_peer(actor=self.coordinator, referral=referral, peer=self.peer)
         self.assertEqual(caught.exception.code, "paused")
         referral.refresh_from_db()
         self.assertEqual((referral.status, referral.peer), ("triaged", None))
         # Another peer is fine.
-        course = referral_services.assign_peer(
+        course = lifecycle.assign_peer(
             actor=self.coordinator, referral=referral, peer=self.other_peer
         )
         self.assertEqual(course.peer, self.other_peer)

@@ -5,6 +5,7 @@ import datetime
 
 from django.urls import reverse
 
+from brobygger.lifecycle import services as lifecycle
 from brobygger.people import services as people_services
 from brobygger.people.models import ConsentKind, ConsentSource, Person
 from brobygger.referrals import services
@@ -104,7 +105,7 @@ class ReferralAccessLogTests(BaseTestCase):
             source=ConsentSource.VERBAL,
             recipient=self.rita,
         )
-        services.withdraw_consent(actor=self.coordinator, consent=consent, note="")
+        lifecycle.withdraw_consent(actor=self.coordinator, consent=consent, note="")
         url = reverse("referrals:course_detail", args=[self.alice_course.pk])
         self.login(self.peer)
         before = self.last_seq()
@@ -182,7 +183,7 @@ class ReferralAccessLogTests(BaseTestCase):
         self.no_entry(before)
 
     def test_a_change_on_an_ended_course_writes_nothing(self):
-        services.end_course(
+        lifecycle.end_course(
             actor=None, course=self.alice_course, ended_on=TODAY, reason="completed"
         )
         self.login(self.peer)

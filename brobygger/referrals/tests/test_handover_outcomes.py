@@ -11,6 +11,7 @@ from django.urls import reverse
 from brobygger.audit.models import AuditEvent
 from brobygger.conversations.models import CourseTopic, Topic, TopicStatus
 from brobygger.conversations.services import carry_over_guide, set_topic
+from brobygger.lifecycle import services as lifecycle
 from brobygger.matching import services as matching_services
 from brobygger.outcomes.models import Administration, AdministrationStatus, AnsweredBy, Score
 from brobygger.outcomes.schedule import NOT_AN_END, planned
@@ -23,7 +24,6 @@ from brobygger.outcomes.services import (
 )
 from brobygger.outcomes.tests.helpers import give_questionnaire_consent
 from brobygger.people.models import PeerKind, PersonKind
-from brobygger.referrals import services
 from brobygger.referrals.models import Course, EndReason, SupportModel
 from brobygger.reports.effects import outcomes
 from brobygger.reports.scope import Scope
@@ -87,7 +87,7 @@ class HandoverOutcomesTests(BaseTestCase):
 
     def test_open_and_declined_move_too_and_only_what_is_missing_is_planned(self):
         discharged = TODAY - datetime.timedelta(days=3)
-        services.update_course(
+        lifecycle.update_course(
             actor=self.coordinator, course=self.alice_course, discharged_on=discharged
         )
         self.answer(self.start())
@@ -154,7 +154,7 @@ class HandoverOutcomesTests(BaseTestCase):
         self.assertEqual(timepoints(course), [])
         self.assertEqual(timepoints(successor), ["start"])
         # When the support itself ends, the person is asked at the end, once.
-        services.end_course(
+        lifecycle.end_course(
             actor=self.coordinator, course=successor, ended_on=TODAY, reason=EndReason.COMPLETED
         )
         self.assertEqual(timepoints(successor), ["end", "start"])
@@ -212,10 +212,10 @@ class HandoverOutcomesTests(BaseTestCase):
     def test_what_the_target_already_has_stays_as_the_target_has_it(self):
         crisis = Topic.objects.get(key="kriseplan")
         set_topic(actor=None, course=self.alice_course, topic=crisis, status=TopicStatus.DISCUSSED)
-        services.end_course(
+        lifecycle.end_course(
             actor=None, course=self.alice_course, ended_on=TODAY, reason=EndReason.OTHER
         )
-        target = services.start_course(
+        target = lifecycle.start_course(
             actor=None, person=self.alice, peer=self.other_peer, started_on=TODAY
         )
         set_topic(actor=None, course=target, topic=crisis, status=TopicStatus.NOT_RELEVANT)
@@ -239,7 +239,7 @@ class HandoverOutcomesTests(BaseTestCase):
         started = self.alice_course.started_on
         self.answer(self.start(), lyttet=2)
         Score.objects.update(administered_on=started)
-        services.update_course(
+        lifecycle.update_course(
             actor=self.coordinator,
             course=self.alice_course,
             discharged_on=TODAY - datetime.timedelta(days=5),

@@ -38,6 +38,8 @@ from brobygger.groups.models import (
     GroupSession,
     RecoveryGroup,
 )
+from brobygger.lifecycle import ending
+from brobygger.lifecycle import services as lifecycle
 from brobygger.matching import services as matching_services
 from brobygger.outcomes.models import Administration, AdministrationStatus, Answer, AnsweredBy
 from brobygger.outcomes.services import save_answers
@@ -51,7 +53,6 @@ from brobygger.people.models import (
     ProcessingStop,
     StopKind,
 )
-from brobygger.referrals import ending, services
 from brobygger.referrals.models import Course, EndReason
 from brobygger.scheduling import services as scheduling_services
 from brobygger.scheduling.models import Appointment, AppointmentStatus, Mode
@@ -194,7 +195,7 @@ class Lifecycle(RuleBasedStateMachine):
         person = self.person(n)
         consent = Consent.objects.current().filter(person=person, kind=kind).first()
         if consent is not None:
-            self.attempt(services.withdraw_consent, consent=consent)
+            self.attempt(lifecycle.withdraw_consent, consent=consent)
 
     @rule(n=who, kind=st.sampled_from([ConsentKind.CONTACT, ConsentKind.QUESTIONNAIRES]))
     def give_consent(self, n: int, kind: str) -> None:
@@ -211,7 +212,9 @@ class Lifecycle(RuleBasedStateMachine):
     def start_course(self, n: int, p: int) -> None:
         person = self.person(n)
         if person is not None:
-            self.attempt(services.start_course, person=person, peer=self.peers[p], started_on=TODAY)
+            self.attempt(
+                lifecycle.start_course, person=person, peer=self.peers[p], started_on=TODAY
+            )
 
     @rule(
         n=who,
@@ -222,7 +225,7 @@ class Lifecycle(RuleBasedStateMachine):
         course = self.course(n)
         if course is not None:
             self.attempt(
-                services.end_course,
+                lifecycle.end_course,
                 course=course,
                 ended_on=TODAY + datetime.timedelta(days=days),
                 reason=reason,
@@ -243,20 +246,20 @@ class Lifecycle(RuleBasedStateMachine):
     def merge(self, keep: int, other: int) -> None:
         a, b = self.person(keep), self.person(other)
         if a is not None and b is not None and a.pk != b.pk:
-            self.attempt(services.merge_persons, keep=a, duplicate=b)
+            self.attempt(lifecycle.merge_persons, keep=a, duplicate=b)
 
     @rule(n=who, kind=st.sampled_from(StopKind.values))
     def stop(self, n: int, kind: str) -> None:
         person = self.person(n)
         if person is not None:
-            self.attempt(services.record_stop, person=person, kind=kind, on=TODAY, reason="x")
+            self.attempt(lifecycle.record_stop, person=person, kind=kind, on=TODAY, reason="x")
 
     @rule(n=who)
     def lift(self, n: int) -> None:
         person = self.person(n)
         stop = ProcessingStop.objects.current().filter(person=person).exclude(kind="died").first()
         if stop is not None:
-            self.attempt(services.lift_stop, stop=stop, reason="y")
+            self.attempt(lifecycle.lift_stop, stop=stop, reason="y")
 
     @rule(n=who, final=st.booleans())
     def answer(self, n: int, final: bool) -> None:

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 
 from brobygger.audit.models import AuditEvent
 from brobygger.lib.dates import local_datetime
+from brobygger.lifecycle import services as lifecycle
 from brobygger.people.models import Consent, ConsentKind, Person
 from brobygger.people.services import record_consent
 from brobygger.referrals import services
@@ -55,7 +56,9 @@ class LocalDateTests(Builders):
             referral = self.make_referral(treatment_setting="inpatient", received_at=received)
             self.move(referral, S.TRIAGED)
             referral = Referral.objects.get(pk=referral.pk)  # received_at read back in UTC
-            course = services.assign_peer(actor=self.coordinator, referral=referral, peer=self.peer)
+            course = lifecycle.assign_peer(
+                actor=self.coordinator, referral=referral, peer=self.peer
+            )
         self.assertEqual((course.started_on, course.admitted_on), (new_year, new_year))
 
 
@@ -64,12 +67,12 @@ class LifecycleTests(Builders):
         referral = self.make_referral()
         self.assertEqual(referral.status, S.NEW)
         self.move(referral, S.TRIAGED)
-        course = services.assign_peer(actor=self.coordinator, referral=referral, peer=self.peer)
+        course = lifecycle.assign_peer(actor=self.coordinator, referral=referral, peer=self.peer)
         referral.refresh_from_db()
         self.assertEqual(
             (referral.status, course.peer, course.referral), (S.ACTIVE, self.peer, referral)
         )
-        services.end_course(
+        lifecycle.end_course(
             actor=self.coordinator, course=course, ended_on=course.started_on, reason="completed"
         )
         referral.refresh_from_db()
@@ -129,7 +132,9 @@ class LifecycleTests(Builders):
     def test_relative_peer_cannot_take_a_patient(self):
         referral = self.move(self.make_referral(), S.TRIAGED)
         with self.assertRaises(ValidationError):
-            services.assign_peer(actor=self.coordinator, referral=referral, peer=self.relative_peer)
+            lifecycle.assign_peer(
+                actor=self.coordinator, referral=referral, peer=self.relative_peer
+            )
 
     def test_nothing_without_consent_to_be_contacted(self):
         with self.assertRaises(ValidationError):
@@ -140,10 +145,10 @@ class LifecycleTests(Builders):
 class ConsentTests(Builders):
     def test_withdrawal_stops_all_contact_everywhere(self):
         referral = self.move(self.make_referral(), S.TRIAGED)
-        course = services.assign_peer(actor=self.coordinator, referral=referral, peer=self.peer)
+        course = lifecycle.assign_peer(actor=self.coordinator, referral=referral, peer=self.peer)
         second = self.make_referral(person=referral.person)
         consent = Consent.objects.get(person=referral.person, kind=ConsentKind.CONTACT)
-        services.withdraw_consent(actor=self.coordinator, consent=consent, note="Ønsker det ikke")
+        lifecycle.withdraw_consent(actor=self.coordinator, consent=consent, note="Ønsker det ikke")
         course.refresh_from_db()
         second.refresh_from_db()
         self.assertEqual(course.end_reason, "consent_withdrawn")
@@ -152,7 +157,7 @@ class ConsentTests(Builders):
         Referral.objects.filter(pk=second.pk).update(status=S.TRIAGED)
         second.refresh_from_db()
         with self.assertRaises(ValidationError):
-            services.assign_peer(actor=self.coordinator, referral=second, peer=self.other_peer)
+            lifecycle.assign_peer(actor=self.coordinator, referral=second, peer=self.other_peer)
 
     def test_sharing_with_relatives_names_the_recipient(self):
         with self.assertRaises(ValidationError):
@@ -197,7 +202,7 @@ class DuplicateTests(Builders):
         )
         self.assertEqual(referral.possible_duplicate, first)
         duplicate = referral.person
-        services.merge_persons(actor=self.coordinator, keep=first, duplicate=duplicate)
+        lifecycle.merge_persons(actor=self.coordinator, keep=first, duplicate=duplicate)
         referral.refresh_from_db()
         self.assertEqual(referral.person, first)
         self.assertIsNone(referral.possible_duplicate)
@@ -207,16 +212,16 @@ class DuplicateTests(Builders):
     def test_different_cpr_numbers_are_never_merged(self):
         other = make_person("Alice", unit=self.unit, cpr="0202801234")
         with self.assertRaises(ValidationError):
-            services.merge_persons(actor=self.coordinator, keep=self.alice, duplicate=other)
+            lifecycle.merge_persons(actor=self.coordinator, keep=self.alice, duplicate=other)
 
 
 class CourseTests(Builders):
     def test_a_person_can_have_courses_over_time(self):
         course = Course.objects.get(person=self.alice)
-        services.end_course(
+        lifecycle.end_course(
             actor=self.peer.user, course=course, ended_on=course.started_on, reason="completed"
         )
-        again = services.start_course(
+        again = lifecycle.start_course(
             actor=self.coordinator, person=self.alice, peer=self.peer, started_on=course.started_on
         )
         self.assertEqual(Course.objects.filter(person=self.alice).count(), 2)
@@ -226,7 +231,7 @@ class CourseTests(Builders):
         import datetime
 
         with self.assertRaises(ValidationError):
-            services.update_course(
+            lifecycle.update_course(
                 actor=self.peer.user,
                 course=self.alice_course,
                 admitted_on=datetime.date(2026, 5, 2),

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from brobygger.accounts.models import Role
+from brobygger.lifecycle import services as lifecycle
 from brobygger.people.models import PeerKind
 from brobygger.people.workforce_services import plan_departure, set_pause
 from brobygger.referrals import selectors, services
@@ -45,7 +46,7 @@ class LosingClickTests(BaseTestCase):
         self.login(self.second)
         page = self.client.get(reverse("referrals:referral_detail", args=[self.referral.pk]))
         self.assertContains(page, 'name="seen" value="triaged"')
-        services.assign_peer(
+        lifecycle.assign_peer(
             actor=self.coordinator,
             referral=Referral.objects.get(pk=self.referral.pk),
             peer=self.relative_peer,
@@ -105,7 +106,7 @@ class LosingClickTests(BaseTestCase):
     def test_losing_proposal_names_the_peer_it_went_to(self):
         services.transition(actor=self.coordinator, referral=self.referral, to="triaged")
         self.login(self.second)
-        services.assign_peer(
+        lifecycle.assign_peer(
             actor=self.coordinator,
             referral=Referral.objects.get(pk=self.referral.pk),
             peer=self.relative_peer,

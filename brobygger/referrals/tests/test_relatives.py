@@ -216,7 +216,7 @@ class SharedItemsTests(RelativeCourseTestCase):
         return response.content.decode()
 
     def test_only_the_consented_items_are_shown(self):
-        from brobygger.referrals.services import update_course
+        from brobygger.lifecycle.services import update_course
 
         update_course(actor=self.coordinator, course=self.alice_course, phase="admitted")
         self.share(["phase"])

@@ -15,6 +15,7 @@ from brobygger.conversations.models import Topic, TopicStatus
 from brobygger.groups import services as groups
 from brobygger.groups.models import AttendanceStatus
 from brobygger.lib.dates import local_datetime
+from brobygger.lifecycle import services as lifecycle
 from brobygger.outcomes import loader
 from brobygger.outcomes.models import InstrumentVersion
 from brobygger.outcomes.services import store_score
@@ -91,10 +92,10 @@ def build_programme(
                 received_at=timezone.now() - datetime.timedelta(days=60 + i),
             )
             referrals.transition(actor=actor, referral=referral, to="triaged")
-            course = referrals.assign_peer(
+            course = lifecycle.assign_peer(
                 actor=actor, referral=referral, peer=peer, started_on=days_ago(50)
             )
-            referrals.update_course(
+            lifecycle.update_course(
                 actor=actor,
                 course=course,
                 support_model=model,
@@ -155,7 +156,7 @@ def build_programme(
                 )
         relative = make_person(f"{prefix}{copy}r", kind=PersonKind.RELATIVE, unit=unit)
         courses.append(
-            referrals.start_course(
+            lifecycle.start_course(
                 actor=actor,
                 person=relative,
                 peer=relative_peer,

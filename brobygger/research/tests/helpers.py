@@ -14,11 +14,11 @@ from brobygger.admissions.services import add_admission
 from brobygger.conversations import services as conversation_services
 from brobygger.groups import services as group_services
 from brobygger.lib.dates import local_datetime
+from brobygger.lifecycle import services as lifecycle
 from brobygger.outcomes.models import Administration, AnsweredBy, Timepoint
 from brobygger.outcomes.services import save_answers
 from brobygger.people import services as people_services
 from brobygger.people.models import ConsentKind, ConsentSource, Person
-from brobygger.referrals import services as referral_services
 from brobygger.referrals.models import Course
 from brobygger.research.models import ResearchExport
 from brobygger.scheduling import services as scheduling
@@ -73,7 +73,7 @@ def build_dora(case: Any, *, n: int = 0, unit: Any = None, **person: Any) -> Cou
     that Dora is one of several alike (k-anonymity); `n` keeps their talks apart."""
     dora = make_person(unit=unit or case.unit, **(person or DORA))
     consent(dora, ConsentKind.STORE_NOTES, ConsentKind.QUESTIONNAIRES)
-    course = referral_services.start_course(
+    course = lifecycle.start_course(
         actor=None,
         person=dora,
         peer=case.peer,
@@ -81,7 +81,7 @@ def build_dora(case: Any, *, n: int = 0, unit: Any = None, **person: Any) -> Cou
         admitted_on=TODAY - datetime.timedelta(days=70),
         phase="admitted",
     )
-    referral_services.update_course(
+    lifecycle.update_course(
         actor=None,
         course=course,
         discharged_on=TODAY - datetime.timedelta(days=20),
@@ -152,7 +152,7 @@ def build_dora(case: Any, *, n: int = 0, unit: Any = None, **person: Any) -> Cou
     add_admission(
         actor=case.coordinator, course=course, admitted_on=TODAY - datetime.timedelta(days=5)
     )
-    referral_services.end_course(
+    lifecycle.end_course(
         actor=None, course=course, ended_on=TODAY, reason="completed", summary=SUMMARY_TEXT
     )
     return course

@@ -14,9 +14,9 @@ from openpyxl import load_workbook
 
 from brobygger.accounts.models import Role
 from brobygger.audit.models import AccessLogEntry, AuditEvent
+from brobygger.lifecycle import services as lifecycle
 from brobygger.outcomes.models import Instrument
 from brobygger.outcomes.services import sync_schedule
-from brobygger.referrals import services as referral_services
 from brobygger.research import services
 from brobygger.research.models import ResearchExport
 from brobygger.research.pseudonym import Pseudonymiser
@@ -135,9 +135,7 @@ class ExportFileTests(ExportTestCase):
         other = Instrument.objects.create(key="andet", name_da="Andet", name_en="Other")
         export, _token = self.make(instrument=other)
         self.assertEqual((export.course_rows, export.administration_rows), (ALIKE, 0))
-        referral_services.update_course(
-            actor=None, course=self.alice_course, support_model="bridge"
-        )
+        lifecycle.update_course(actor=None, course=self.alice_course, support_model="bridge")
         export, _token = self.make(support_models=["individual"])
         self.assertEqual({r["support_model"] for r in table(csv_bytes(export), 0)}, {"individual"})
         self.assertEqual(export.course_rows, ALIKE)
@@ -376,7 +374,7 @@ class ExportPageTests(ExportTestCase):
             self.make()
         for n in range(4):
             person = make_person(f"Ekstra{n}", unit=self.unit, consent=True)
-            course = referral_services.start_course(
+            course = lifecycle.start_course(
                 actor=None,
                 person=person,
                 peer=self.other_peer,

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import formats, translation
 
 from brobygger.audit.models import AccessLogEntry, AuditEvent
+from brobygger.lifecycle import services as lifecycle
 from brobygger.people import services as people_services
 from brobygger.people.models import ConsentKind, ConsentSource, Person, PersonKind
 from brobygger.referrals import services as referral_services
@@ -100,7 +101,7 @@ class ErasureTests(BaseTestCase):
         self.assertIn("open_course", event.data["reasons"])
 
     def test_an_ended_course_is_kept_until_five_years_after_the_last_entry(self):
-        referral_services.end_course(
+        lifecycle.end_course(
             actor=self.coordinator, course=self.alice_course, ended_on=TODAY, reason="completed"
         )
         self.login(self.admin)

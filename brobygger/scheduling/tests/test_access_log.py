@@ -13,12 +13,12 @@ from django.utils import timezone
 from brobygger.accounts import policy
 from brobygger.audit.models import AccessLogEntry
 from brobygger.lib.dates import local_datetime, week_start
+from brobygger.lifecycle import services as lifecycle
+from brobygger.lifecycle.services import withdraw_consent
 from brobygger.notifications import messaging
 from brobygger.people import services as people_services
 from brobygger.people.models import Consent, ConsentKind
-from brobygger.referrals import services as referral_services
 from brobygger.referrals.models import Course
-from brobygger.referrals.services import withdraw_consent
 from brobygger.scheduling import feeds, services
 from brobygger.scheduling.models import (
     Appointment,
@@ -84,13 +84,11 @@ class SchedulingAccessLogTests(BaseTestCase):
         held_on = cutoff - datetime.timedelta(days=5)
         dora, eva = make_person("Dora", unit=self.unit), make_person("Eva", unit=self.unit)
         for hour, person, ended_on in ((9, dora, cutoff - ONE_DAY), (11, eva, cutoff)):
-            course = referral_services.start_course(
+            course = lifecycle.start_course(
                 actor=None, person=person, peer=self.peer, started_on=held_on - ONE_DAY * 30
             )
             record_past(self, course, local_datetime(held_on, datetime.time(hour)))
-            referral_services.end_course(
-                actor=None, course=course, ended_on=ended_on, reason="completed"
-            )
+            lifecycle.end_course(actor=None, course=course, ended_on=ended_on, reason="completed")
         self.login(self.peer)
         self.entries_since_last_look()
         week = self.client.get(reverse("scheduling:my_week"), {"uge": held_on.isoformat()})

@@ -126,8 +126,8 @@ class BookingTests(BaseTestCase):
             self.book(starts_at=self.at(next_weekday(0), 9), minutes=500)
 
     def test_no_booking_without_consent_or_after_the_course(self):
+        from brobygger.lifecycle.services import end_course
         from brobygger.people.models import Consent
-        from brobygger.referrals.services import end_course
 
         end_course(
             actor=self.peer.user,

@@ -15,10 +15,10 @@ from django.utils.translation import gettext
 from brobygger.accounts.models import User
 from brobygger.audit.models import AuditEvent
 from brobygger.lib.dates import TZ
+from brobygger.lifecycle.services import withdraw_consent
 from brobygger.notifications import messaging
 from brobygger.people import services as people_services
 from brobygger.people.models import Consent, ConsentKind
-from brobygger.referrals.services import withdraw_consent
 from brobygger.scheduling import services
 from brobygger.scheduling.models import Appointment, Mode, Reminder, ReminderRecipient
 from brobygger.scheduling.reminders import due_appointments, remind, send_due_reminders
@@ -123,7 +123,7 @@ class ReminderTests(BaseTestCase):
         self.book()
         consent = Consent.objects.current().get(person=self.alice, kind=ConsentKind.CONTACT)
         withdraw_consent(actor=self.coordinator, consent=consent)
-        # Ending is one operation (referrals.ending): the conversation is cancelled.
+        # Ending is one operation (lifecycle.ending): the conversation is cancelled.
         self.assertEqual(self.committed(send_due_reminders), 0)
         self.assertEqual((messaging.sms_outbox, mail.outbox), ([], []))
 

@@ -10,8 +10,8 @@ from django.utils import timezone
 from brobygger.groups import services as group_services
 from brobygger.groups.models import GroupSession
 from brobygger.lib.dates import local_datetime
+from brobygger.lifecycle import services as lifecycle
 from brobygger.people.models import PeerWorker
-from brobygger.referrals import services as referral_services
 from brobygger.referrals.models import Course
 from brobygger.scheduling import services as scheduling
 from brobygger.scheduling.models import Appointment
@@ -38,7 +38,7 @@ class TimesheetTestCase(BaseTestCase):
     def setUpTestData(cls) -> None:
         super().setUpTestData()
         dorte = make_person("Dorte", unit=cls.unit)
-        cls.dorte_course = referral_services.start_course(
+        cls.dorte_course = lifecycle.start_course(
             actor=None, person=dorte, peer=cls.peer, started_on=datetime.date(2026, 1, 2)
         )
 

@@ -34,8 +34,8 @@ from brobygger.people.models import (
     RelativeLink,
 )
 from brobygger.people.services import withdrew_consent
+from brobygger.referrals.models import Course, Referral
 
-from .models import Course, Referral
 from .stopping import end_what_depends
 
 
@@ -194,7 +194,7 @@ def merge_persons(*, actor: Any, keep: Person, duplicate: Person) -> MergeResult
                 result.moved.append((label, str(model._meta.verbose_name_plural), count))
         result.moved.extend(_carried_with_courses(course_ids))
         # A death, a move or a restriction of either now holds for the kept person: what
-        # the other record had booked ends as it would have (referrals.stopping).
+        # the other record had booked ends as it would have (lifecycle.stopping).
         for stop in ProcessingStop.objects.current().filter(person=keep):
             end_what_depends(actor=actor, person=keep, kind=stop.kind, on=stop.on)
         # Likewise a consent the kept person withdrew (and did not give again) holds for

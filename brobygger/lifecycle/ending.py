@@ -1,7 +1,7 @@
 """Ending is one operation: what depends on a consent or a course stops with it.
 
 Issue 17 item 1. When a person withdraws a consent, or a course ends (also when its peer
-leaves: referrals.services.hand_over_course), the future conversations are cancelled
+leaves: matching.services.hand_over_course), the future conversations are cancelled
 with the reason, questionnaires not yet answered stop (their links no longer work), and
 group places end where the person can no longer take part. The reminder job only
 reminds of booked conversations, and the peer's week and calendar feed show the
@@ -17,20 +17,20 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
+from brobygger.groups.models import Enrolment, EnrolmentStatus
+from brobygger.groups.services import leave
 from brobygger.lib.dates import TZ
-from brobygger.people.models import Consent, ConsentKind, Person
-
-from .models import Course, EndReason
-
-if TYPE_CHECKING:
-    from brobygger.groups.models import Enrolment
-    from brobygger.outcomes.models import Administration
-    from brobygger.scheduling.models import Appointment
+from brobygger.outcomes.models import Administration, AdministrationStatus, Timepoint
+from brobygger.outcomes.services import stop
+from brobygger.people.models import Consent, ConsentKind, Person, StopKind
+from brobygger.referrals.models import Course, EndReason
+from brobygger.scheduling.models import Appointment, AppointmentStatus, CancelledBy
+from brobygger.scheduling.services import cancel
 
 
 @dataclass
@@ -54,8 +54,6 @@ class Ending:
 
 
 def _future_booked(**filters: Any) -> list[Appointment]:
-    from brobygger.scheduling.models import Appointment, AppointmentStatus
-
     return list(
         Appointment.objects.filter(
             status=AppointmentStatus.BOOKED, starts_at__gt=timezone.now(), **filters
@@ -66,8 +64,6 @@ def _future_booked(**filters: Any) -> list[Appointment]:
 
 
 def _open_administrations(**filters: Any) -> list[Administration]:
-    from brobygger.outcomes.models import Administration
-
     return list(
         Administration.objects.open()
         .filter(**filters)
@@ -77,8 +73,6 @@ def _open_administrations(**filters: Any) -> list[Administration]:
 
 
 def _group_places(person: Person) -> list[Enrolment]:
-    from brobygger.groups.models import Enrolment, EnrolmentStatus
-
     return list(
         Enrolment.objects.filter(
             person=person, status__in=[EnrolmentStatus.ENROLLED, EnrolmentStatus.WAITING]
@@ -113,7 +107,7 @@ ALL_QUESTIONNAIRES_STOP = frozenset({EndReason.CONSENT_WITHDRAWN, EndReason.DIED
 
 def for_stop(person: Person, kind: str) -> Ending:
     """What recording a death, a move or a restriction of processing for `person` ends
-    (referrals.stopping).
+    (lifecycle.stopping).
 
     Death or move: everything, as when contact consent is withdrawn (every future
     conversation, every group place, every questionnaire not yet answered). Restriction
@@ -122,9 +116,6 @@ def for_stop(person: Person, kind: str) -> Ending:
     not yet sent stay planned and are simply not sent while the restriction lasts
     (outcomes.reminders.send_link asks `people.services.ensure_may_start`).
     """
-    from brobygger.outcomes.models import AdministrationStatus
-    from brobygger.people.models import StopKind
-
     administrations = _open_administrations(course__person_id=person.pk)
     if kind == StopKind.RESTRICTED:
         administrations = [a for a in administrations if a.status != AdministrationStatus.DUE]
@@ -151,8 +142,6 @@ def for_course(course: Course, *, ended_on: datetime.date, reason: str) -> Endin
     discharged within the course). Group places do not belong to a course: they end with
     the contact consent.
     """
-    from brobygger.outcomes.models import Timepoint
-
     # Ended today (or earlier): from now on. Ending on a later day keeps the
     # conversations up to and including that day.
     cutoff = timezone.now() if ended_on <= timezone.localdate() else _after(ended_on)
@@ -173,12 +162,6 @@ def for_course(course: Course, *, ended_on: datetime.date, reason: str) -> Endin
 def apply(*, actor: Any, ending: Ending, reason: str, by: str = "") -> Ending:
     """End everything in `ending`, with `reason` (shown to the peer and in the audit);
     `by` is who cancelled the conversations (scheduling.models.CancelledBy)."""
-    from brobygger.groups.models import EnrolmentStatus
-    from brobygger.groups.services import leave
-    from brobygger.outcomes.services import stop
-    from brobygger.scheduling.models import AppointmentStatus, CancelledBy
-    from brobygger.scheduling.services import cancel
-
     with transaction.atomic():
         for appointment in ending.appointments:
             appointment.refresh_from_db()

@@ -16,13 +16,14 @@ from brobygger.audit.models import AccessLogEntry, AuditEvent
 from brobygger.groups import services as group_services
 from brobygger.groups.models import Enrolment, EnrolmentStatus
 from brobygger.lib.dates import week_start
+from brobygger.lifecycle import ending
+from brobygger.lifecycle import services as lifecycle
 from brobygger.matching import services as matching_services
 from brobygger.notifications import messaging
 from brobygger.outcomes.models import Administration, AdministrationStatus, Timepoint
 from brobygger.outcomes.services import issue_link, link_is_usable
 from brobygger.outcomes.tests.helpers import give_questionnaire_consent
 from brobygger.people.models import Consent, ConsentKind
-from brobygger.referrals import ending, services
 from brobygger.referrals.models import Course, EndReason
 from brobygger.scheduling import feeds
 from brobygger.scheduling import services as scheduling_services
@@ -151,7 +152,7 @@ class EndingTests(BaseTestCase):
         appointment = self.book(hours=3)
         start = Administration.objects.get(course=self.alice_course, timepoint=Timepoint.START)
         consent = Consent.objects.current().get(person=self.alice, kind=ConsentKind.QUESTIONNAIRES)
-        services.withdraw_consent(actor=self.coordinator, consent=consent)
+        lifecycle.withdraw_consent(actor=self.coordinator, consent=consent)
         start.refresh_from_db()
         appointment.refresh_from_db()
         self.assertEqual(start.status, AdministrationStatus.EXPIRED)
@@ -164,7 +165,7 @@ class EndingTests(BaseTestCase):
         self.assert_ended_everywhere(soon, "Forløbet sluttede: Afsluttet som planlagt")
 
     def test_closing_a_course_stops_questionnaires_due_after_it_but_keeps_the_end_ones(self):
-        services.update_course(
+        lifecycle.update_course(
             actor=self.coordinator,
             course=self.alice_course,
             discharged_on=TODAY + datetime.timedelta(days=20),
@@ -182,7 +183,7 @@ class EndingTests(BaseTestCase):
 
     def test_a_course_ending_later_keeps_the_conversations_until_then(self):
         soon, later = self.book(hours=3), self.book(hours=24 * 5)
-        services.end_course(
+        lifecycle.end_course(
             actor=self.coordinator,
             course=self.alice_course,
             ended_on=TODAY + datetime.timedelta(days=2),

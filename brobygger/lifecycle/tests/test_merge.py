@@ -18,6 +18,7 @@ from brobygger.conversations import services as conversation_services
 from brobygger.conversations.models import ConversationRecord
 from brobygger.groups import services as group_services
 from brobygger.groups.models import Attendance, Enrolment, EnrolmentStatus
+from brobygger.lifecycle import services as lifecycle
 from brobygger.outcomes.models import Administration, Answer, Timepoint
 from brobygger.outcomes.services import save_answers, sync_schedule
 from brobygger.people.models import ConsentKind, MergedPerson, Person
@@ -49,7 +50,7 @@ class MergeMovesEverythingTests(BaseTestCase):
         self.duplicate = self.referral.person
         # delete() clears the instance's pk; the id is kept here to look for it afterwards.
         self.duplicate_id = self.duplicate.pk
-        self.course = services.start_course(
+        self.course = lifecycle.start_course(
             actor=None,
             person=self.duplicate,
             peer=self.other_peer,
@@ -147,7 +148,7 @@ class MergeMovesEverythingTests(BaseTestCase):
             {k: v > 0 for k, v in duplicate_had.items()}, dict.fromkeys(duplicate_had, True)
         )
         totals = self.totals()
-        services.merge_persons(actor=self.coordinator, keep=self.alice, duplicate=self.duplicate)
+        lifecycle.merge_persons(actor=self.coordinator, keep=self.alice, duplicate=self.duplicate)
         self.assertFalse(Person.objects.filter(pk=self.duplicate_id).exists())
         self.assertEqual(
             self.held_by(self.alice.pk),
@@ -156,7 +157,7 @@ class MergeMovesEverythingTests(BaseTestCase):
         self.assertEqual(self.totals(), totals)  # nothing deleted
 
     def test_the_merge_is_audited_with_both_ids_and_what_moved(self):
-        services.merge_persons(actor=self.coordinator, keep=self.alice, duplicate=self.duplicate)
+        lifecycle.merge_persons(actor=self.coordinator, keep=self.alice, duplicate=self.duplicate)
         event = AuditEvent.objects.get(verb="person.merged")
         self.assertEqual(event.person_id, self.alice.pk)
         self.assertEqual(event.data["kept_person_id"], self.alice.pk)
@@ -181,7 +182,7 @@ class MergeMovesEverythingTests(BaseTestCase):
         # A look at the duplicate before anyone knew it was Alice, written at once.
         shown(user=self.clinician, purpose=Purpose.REFERRAL, person_id=self.duplicate_id)
         old = AccessLogEntry.objects.filter(person_id=self.duplicate_id).latest("seq")
-        services.merge_persons(actor=self.coordinator, keep=self.alice, duplicate=self.duplicate)
+        lifecycle.merge_persons(actor=self.coordinator, keep=self.alice, duplicate=self.duplicate)
         self.login(self.admin)
         response = self.client.get(reverse("audit:access_report", args=[self.alice.pk]))
         self.assertEqual(response.status_code, 200)
@@ -189,12 +190,12 @@ class MergeMovesEverythingTests(BaseTestCase):
 
     def test_a_clash_refuses_the_merge_and_nothing_changes(self):
         # Both records with an active course with the same peer: one must be ended first.
-        services.start_course(
+        lifecycle.start_course(
             actor=None, person=self.duplicate, peer=self.peer, started_on=timezone.localdate()
         )
         before = self.held_by(self.duplicate_id)
         with self.assertRaises(ValidationError):
-            services.merge_persons(
+            lifecycle.merge_persons(
                 actor=self.coordinator, keep=self.alice, duplicate=self.duplicate
             )
         self.assertEqual(self.held_by(self.duplicate_id), before)
@@ -204,7 +205,7 @@ class MergeMovesEverythingTests(BaseTestCase):
         duplicate_rows = Busy.objects.filter(party=person_party(self.duplicate_id)).count()
         self.assertGreater(duplicate_rows, 0)
         kept_before = Busy.objects.filter(party=person_party(self.alice.pk)).count()
-        services.merge_persons(actor=self.coordinator, keep=self.alice, duplicate=self.duplicate)
+        lifecycle.merge_persons(actor=self.coordinator, keep=self.alice, duplicate=self.duplicate)
         self.assertFalse(Busy.objects.filter(party=person_party(self.duplicate_id)).exists())
         self.assertEqual(
             Busy.objects.filter(party=person_party(self.alice.pk)).count(),
@@ -237,7 +238,7 @@ class MergeMovesEverythingTests(BaseTestCase):
         )
         before = self.held_by(self.duplicate_id)
         with self.assertRaises(ValidationError) as refused:
-            services.merge_persons(
+            lifecycle.merge_persons(
                 actor=self.coordinator, keep=self.alice, duplicate=self.duplicate
             )
         self.assertIn("Personen er optaget", refused.exception.messages[0])
@@ -250,11 +251,11 @@ class MergeMovesEverythingTests(BaseTestCase):
         from brobygger.people.models import Consent
 
         contact = Consent.objects.get(person=self.alice, kind=ConsentKind.CONTACT)
-        services.withdraw_consent(actor=self.coordinator, consent=contact)
+        lifecycle.withdraw_consent(actor=self.coordinator, consent=contact)
         # The duplicate's own contact consent was never recorded (a consent given on
         # another record is not one given on this): only the withdrawal stands after.
         Consent.objects.filter(person=self.duplicate, kind=ConsentKind.CONTACT).delete()
-        services.merge_persons(actor=self.coordinator, keep=self.alice, duplicate=self.duplicate)
+        lifecycle.merge_persons(actor=self.coordinator, keep=self.alice, duplicate=self.duplicate)
         self.assertFalse(
             Appointment.objects.filter(
                 person=self.alice, status="booked", starts_at__gt=timezone.now()
@@ -271,7 +272,7 @@ class MergeMovesEverythingTests(BaseTestCase):
     def test_two_enrolments_in_one_group_become_the_stronger_one(self):
         group_services.enrol(actor=self.coordinator, group=self.group, person=self.alice)
         group_services.leave(actor=self.coordinator, group=self.group, person=self.alice)
-        services.merge_persons(actor=self.coordinator, keep=self.alice, duplicate=self.duplicate)
+        lifecycle.merge_persons(actor=self.coordinator, keep=self.alice, duplicate=self.duplicate)
         enrolment = Enrolment.objects.get(group=self.group, person=self.alice)
         self.assertEqual(enrolment.status, EnrolmentStatus.ENROLLED)
         self.assertEqual(Attendance.objects.filter(person=self.alice).count(), 1)
@@ -279,5 +280,5 @@ class MergeMovesEverythingTests(BaseTestCase):
     def test_consents_of_both_stay(self):
         consents = self.duplicate.consents.count() + self.alice.consents.count()
         self.assertGreater(self.duplicate.consents.count(), 0)
-        services.merge_persons(actor=self.coordinator, keep=self.alice, duplicate=self.duplicate)
+        lifecycle.merge_persons(actor=self.coordinator, keep=self.alice, duplicate=self.duplicate)
         self.assertEqual(self.alice.consents.count(), consents)

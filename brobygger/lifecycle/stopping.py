@@ -3,7 +3,7 @@
 One mechanism, `people.models.ProcessingStop`, and one guard,
 `people.services.ensure_may_start`, which every path that starts something calls. This
 module records and lifts the stops, and ends what depends on the person in the same
-transaction, with the same `referrals.ending` functions the confirm page previews.
+transaction, with the same `lifecycle.ending` functions the confirm page previews.
 
 - Death and a move end every open course (end reason "died"/"moved"), withdraw the open
   referrals, cancel every future conversation, end the group places and stop every
@@ -29,9 +29,11 @@ from django.utils.translation import gettext as _
 
 from brobygger.audit.services import record_event
 from brobygger.people.models import Person, ProcessingStop, StopKind
+from brobygger.referrals.models import OPEN_STATUSES, Course, EndReason, Referral, ReferralStatus
+from brobygger.referrals.services import transition
+from brobygger.scheduling.models import CancelledBy
 
 from . import ending
-from .models import OPEN_STATUSES, Course, EndReason, Referral, ReferralStatus
 
 END_REASON: dict[str, str] = {StopKind.DIED: EndReason.DIED, StopKind.MOVED: EndReason.MOVED}
 
@@ -100,10 +102,8 @@ def record_stop(
 def end_what_depends(*, actor: Any, person: Person, kind: str, on: datetime.date) -> None:
     """End what depends on `person` under a stop of `kind` (in the caller's transaction):
     at its recording, and again when a merge brings a stop and another record's bookings
-    together (referrals.merging)."""
-    from brobygger.scheduling.models import CancelledBy
-
-    from .services import end_course, transition
+    together (lifecycle.merging)."""
+    from .services import end_course  # services re-exports this module's functions
 
     text = cancel_text(kind)
     ending.apply(

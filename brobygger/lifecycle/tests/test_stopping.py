@@ -14,6 +14,7 @@ from django.utils import timezone
 from brobygger.audit.models import AuditEvent
 from brobygger.groups import services as group_services
 from brobygger.groups.models import Enrolment, EnrolmentStatus, RecoveryGroup
+from brobygger.lifecycle import services as lifecycle
 from brobygger.matching import services as matching_services
 from brobygger.notifications import messaging
 from brobygger.outcomes import reminders as outcome_reminders
@@ -74,7 +75,7 @@ class StoppingTests(BaseTestCase):
         )
 
     def record(self, kind: str) -> ProcessingStop:
-        return services.record_stop(
+        return lifecycle.record_stop(
             actor=self.coordinator,
             person=self.alice,
             kind=kind,
@@ -106,7 +107,7 @@ class StoppingTests(BaseTestCase):
         group_services.enrol(actor=self.coordinator, group=group, person=self.alice)
         start = Administration.objects.get(course=self.alice_course, timepoint=Timepoint.START)
         issue_link(actor=self.coordinator, administration=start)
-        other_course = services.start_course(
+        other_course = lifecycle.start_course(
             actor=self.coordinator, person=self.alice, peer=self.other_peer, started_on=TODAY
         )
         referral = self.referral()
@@ -141,7 +142,7 @@ class StoppingTests(BaseTestCase):
     def test_a_death_cannot_be_lifted_or_recorded_twice(self):
         stop = self.record(StopKind.DIED)
         with self.assertRaises(ValidationError):
-            services.lift_stop(actor=self.coordinator, stop=stop, reason="Fejl")
+            lifecycle.lift_stop(actor=self.coordinator, stop=stop, reason="Fejl")
         with self.assertRaises(ValidationError):
             self.record(StopKind.MOVED)
 
@@ -169,7 +170,7 @@ class StoppingTests(BaseTestCase):
         self.alice_course.refresh_from_db()
         self.assertEqual(self.alice_course.end_reason, EndReason.MOVED)
         with self.assertRaisesMessage(ValidationError, "flyttet fra regionen"):
-            services.start_course(
+            lifecycle.start_course(
                 actor=self.coordinator, person=self.alice, peer=self.peer, started_on=TODAY
             )
         self.login(self.coordinator)
@@ -178,7 +179,7 @@ class StoppingTests(BaseTestCase):
         response = self.client.post(url, {"reason": "Flyttet tilbage"})
         self.assertEqual(response.status_code, 302)
         ensure_may_start(self.alice)
-        services.start_course(
+        lifecycle.start_course(
             actor=self.coordinator, person=self.alice, peer=self.peer, started_on=TODAY
         )
 
@@ -240,7 +241,7 @@ class GuardTests(BaseTestCase):
         cls.dave = make_person("Dave", unit=cls.unit)
 
     def restrict(self, person=None) -> None:
-        services.record_stop(
+        lifecycle.record_stop(
             actor=self.coordinator,
             person=person or self.alice,
             kind=StopKind.RESTRICTED,
@@ -292,14 +293,14 @@ class GuardTests(BaseTestCase):
         self.assertEqual(saved, 0)
         self.assertIn("begrænset", problems[0])
         with self.assert_stopped():
-            services.assign_peer(actor=self.coordinator, referral=referral, peer=self.other_peer)
+            lifecycle.assign_peer(actor=self.coordinator, referral=referral, peer=self.other_peer)
         referral.refresh_from_db()
         self.assertEqual(referral.status, ReferralStatus.TRIAGED)
 
     def test_a_new_course_but_not_a_handover(self):
         self.restrict()
         with self.assert_stopped():
-            services.start_course(
+            lifecycle.start_course(
                 actor=self.coordinator, person=self.alice, peer=self.other_peer, started_on=TODAY
             )
         # The peer leaves: the support goes on with a new peer, frozen as it was.
@@ -374,7 +375,7 @@ class GuardTests(BaseTestCase):
         self.restrict()
         with self.assert_stopped():
             issue_link(actor=self.coordinator, administration=start)
-        services.update_course(
+        lifecycle.update_course(
             actor=self.coordinator,
             course=self.alice_course,
             discharged_on=TODAY + datetime.timedelta(days=5),
