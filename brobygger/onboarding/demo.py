@@ -125,7 +125,7 @@ def build_demo(builder: Any) -> None:
 
 def _accept_invitation(builder: Any, record: Any, *, show_login: bool) -> None:
     """The new peer has used the link: a password and a confirmed authenticator."""
-    from brobygger.demo.builder import DEMO_PASSWORD
+    from brobygger.demo.cast import DEMO_PASSWORD
 
     invitation = record.invitations.get()
     device = invitations.begin_two_factor(invitation=invitation)

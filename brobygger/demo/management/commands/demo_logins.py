@@ -7,7 +7,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from brobygger.accounts.models import User
-from brobygger.demo.builder import DEMO_PASSWORD
+from brobygger.demo.cast import DEMO_PASSWORD
 
 # sofiel set up two-factor through the demo's invitation, so she is asked for a code too.
 DEMO_USERS = [
