@@ -18,8 +18,9 @@ Sources:
 - indirect: the entries in this app; transport: those of them in the category "travel".
 
 `period_totals` is the one count of minutes per source; a month (`live_totals`) is the
-period of its days. `brobygger.timesheets.hours` groups the sources into the kinds of
-hours (direct, indirect, transport, supervision, education) that every page shows.
+period of its days so far (up to and including today). `brobygger.timesheets.hours`
+groups the sources into the kinds of hours (direct, indirect, transport, supervision,
+education) that every page shows.
 """
 
 from __future__ import annotations
@@ -176,6 +177,10 @@ def period_totals(
 
 
 def live_totals(peer_users: Mapping[int, int], year: int, month: int) -> dict[int, dict[str, int]]:
-    """Minutes per source per peer id for the month, every source present (zero if none):
-    the period of the month's days, counted by `period_totals`."""
-    return period_totals(peer_users, months.first_day(year, month), months.last_day(year, month))
+    """Minutes per source per peer id for the month so far, every source present (zero if
+    none): the month's days up to and including today, counted by `period_totals`. A
+    month still running counts what has happened (education spread over the rest of the
+    month comes day by day), as the dashboard counts its period up to today; a month that
+    has ended counts all its days, and a month to come nothing."""
+    first, last = months.first_day(year, month), months.last_day(year, month)
+    return period_totals(peer_users, first, min(last, timezone.localdate()))

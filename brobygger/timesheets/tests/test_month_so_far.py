@@ -5,13 +5,15 @@ made every peer "under the contract" until late in the month)."""
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
 import pytest
 import time_machine
 from django.urls import reverse
 
 from brobygger.lib.dates import local_datetime
-from brobygger.timesheets import hours, months, selectors
+from brobygger.timesheets import hours, months, selectors, sources
+from brobygger.workforce import services as workforce
 
 from .helpers import TimesheetTestCase, at
 
@@ -79,6 +81,31 @@ class MonthSoFarTests(TimesheetTestCase):
             (period.contract_min, period.contract_max),
             (figures.so_far.contract_min, figures.so_far.contract_max),
         )
+
+    def test_education_later_in_the_month_is_not_counted_before_its_days(self):
+        # 20 hours over Tuesday 1 to Monday 14 December: 10 weekdays, 120 minutes each.
+        workforce.create_education_record(
+            actor=self.coordinator,
+            peer=self.peer,
+            provider="Peer-uddannelsen",
+            title="Grundforløb",
+            starts_on=datetime.date(2026, 12, 1),
+            ends_on=datetime.date(2026, 12, 14),
+            status="ongoing",
+            hours=Decimal(20),
+            cost=Decimal(0),
+            paid_by_employer=True,
+            note="",
+        )
+        peers = {self.peer.pk: self.peer.user_id}
+        self.assertEqual(sources.live_totals(peers, YEAR, MONTH)[self.peer.pk]["education"], 480)
+        self.assertEqual(selectors.figures_for(self.peer, YEAR, MONTH).total, 480)
+        with time_machine.travel(local_datetime(datetime.date(2027, 1, 4), datetime.time(9))):
+            self.assertEqual(
+                sources.live_totals(peers, YEAR, MONTH)[self.peer.pk]["education"], 1200
+            )
+        # A month to come has no hours yet.
+        self.assertEqual(sum(sources.live_totals(peers, 2027, 1)[self.peer.pk].values()), 0)
 
     def test_a_month_that_has_ended_is_judged_against_its_whole_band(self):
         november = selectors.figures_for(self.peer, 2026, 11)
