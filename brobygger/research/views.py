@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from brobygger.accounts.access import role_required
 from brobygger.accounts.models import Role
 from brobygger.lib.forms import apply_validation_error
+from brobygger.lib.paging import page_of
 
 from . import access, selectors, services
 from .forms import ExportForm
@@ -73,7 +74,7 @@ def export_list(request: HttpRequest) -> HttpResponse:
             return redirect("research:export_detail", pk=export.pk)
     context = {
         "form": form,
-        "exports": selectors.exports_of(request.user),
+        "exports": page_of(selectors.exports_of(request.user), request.GET.get("page")),
         "now": timezone.now(),
         "k": settings.RESEARCH_EXPORT_K,
     }

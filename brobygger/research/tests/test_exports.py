@@ -331,6 +331,20 @@ class ExportPageTests(ExportTestCase):
         self.assertContains(response, "export-", count=5)
         self.assertEqual(len(many), len(few))
 
+    def test_the_list_is_paged(self):
+        export, _token = self.make()
+        for n in range(25):  # copies of the row: the list does not open the files
+            export.pk = None
+            export.token_hash = f"copy-{n}"
+            export.save()
+        self.login(self.evaluator)
+        first = self.client.get(LIST)
+        self.assertContains(first, 'id="export-', count=25)
+        self.assertContains(first, "1\u201325 af 26")
+        second = self.client.get(LIST, {"page": 2})
+        self.assertContains(second, 'id="export-', count=1)
+        self.assertContains(second, "26\u201326 af 26")
+
     def test_expired_link_says_so_in_danish_and_deletes_the_files(self):
         yesterday = timezone.now() - datetime.timedelta(hours=24, seconds=1)
         export, token = self.make(now=yesterday)
