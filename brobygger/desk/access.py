@@ -8,7 +8,6 @@ import datetime
 from dataclasses import dataclass
 from typing import Any
 
-from django.apps import apps
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -16,6 +15,7 @@ from brobygger.accounts import policy
 from brobygger.accounts.models import PEER_ROLES, Role
 from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction, AccessLogEntry, Purpose
+from brobygger.breakglass.models import GlassAccess
 from brobygger.people.models import MergedPerson, Person
 from brobygger.scheduling import access as scheduling_access
 from brobygger.workforce import access as workforce_access
@@ -105,14 +105,12 @@ def glass_reasons_for(person: Person, entries: list[AccessLogEntry]) -> list[Acc
     """Each break-the-glass entry gets `glass_reason`: the reason of the grant its user
     held on this person at that moment ("Nødadgang: Akut situation"). One query.
 
-    The grant model is reached by name, as accounts/policy.py does: this page reads the
-    access log, and the grants are breakglass's business."""
+    This page reads the access log; the grants are breakglass's, below desk."""
     glass = [e for e in entries if e.purpose == Purpose.BREAK_GLASS and e.user_id]
     if not glass:
         return entries
-    grant = apps.get_model("breakglass", "GlassAccess")
     grants = list(
-        grant.objects.filter(person=person, user_id__in={e.user_id for e in glass}).order_by(
+        GlassAccess.objects.filter(person=person, user_id__in={e.user_id for e in glass}).order_by(
             "granted_at"
         )
     )
