@@ -253,6 +253,18 @@ def test_peer_day_on_a_phone(browser, live_server, transactional_db):
     assert ConversationRecord.objects.get(appointment=held).how_doing == "Mere ro end sidst"
     assert_fits(page, "course after the note")
 
+    # The month so far: the 45 minutes just held, against the band of the days so far.
+    go_by_menu(page, "Mine timer")
+    page.get_by_test_id("contract").wait_for()
+    assert page.get_by_test_id("total").inner_text() == "0,75"
+    today = timezone.localdate()
+    if (today + datetime.timedelta(days=1)).month == today.month:  # not the month's last day
+        assert "Hidtil, til og med" in page.get_by_test_id("so-far").inner_text()
+        assert "hidtil" in page.get_by_test_id("flag").inner_text()
+    assert_fits(page, "my hours")
+    assert_accessible(page, "my hours on a phone")
+    screenshot(page, "phone-peer-hours")
+
     go_by_menu(page, "Spørgeskemaer")
     page.get_by_role("heading", name="Spørgeskemaer, der skal besvares").wait_for()
     assert_fits(page, "questionnaires")
