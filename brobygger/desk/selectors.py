@@ -28,6 +28,7 @@ from brobygger.people.models import PeerWorker, Person, PersonAccessRequest, Per
 from brobygger.recruitment.selectors import sits_on_a_panel
 from brobygger.referrals.models import Course, Referral, ReferralStatus, SupportModel
 from brobygger.scheduling.models import Appointment
+from brobygger.workforce import selectors as workforce_selectors
 
 OLDEST_REFERRALS = 10
 CONTRACT_WARNINGS = 10
@@ -276,7 +277,10 @@ def peer_week(user: Any, peer: PeerWorker, monday: datetime.date) -> dict[str, A
 def peers_load(
     peers: Iterable[PeerWorker], first_monday: datetime.date, weeks: int = 6
 ) -> list[dict[str, Any]]:
-    """Booked hours per peer per week for the coming weeks, against the contract band."""
+    """Planned hours per peer per week for the coming weeks, against the contract band:
+    booked conversations, group sessions run, supervision sessions of the peer's groups
+    and peer education (workforce.selectors.planned_minutes), as the timesheet counts
+    them once they have happened. Four queries whatever the number of peers."""
     peer_list = list(peers)
     start, _ = week_bounds(first_monday)
     _, end = week_bounds(first_monday + datetime.timedelta(weeks=weeks - 1))
@@ -295,6 +299,11 @@ def peers_load(
         totals[(peer_id, week_start(timezone.localtime(s).date()))] += int(
             (e - s).total_seconds() // 60
         )
+    last_day = first_monday + datetime.timedelta(weeks=weeks, days=-1)
+    planned = workforce_selectors.planned_minutes([p.pk for p in peer_list], first_monday, last_day)
+    for peer_id, days in planned.items():
+        for day, minutes in days.items():
+            totals[(peer_id, week_start(day))] += minutes
     return [
         {
             "peer": peer,

@@ -21,6 +21,7 @@ from brobygger.referrals.models import Course
 from .models import (
     AttendanceStatus,
     EducationRecord,
+    EducationRecordStatus,
     SupervisionAttendance,
     SupervisionGroup,
     SupervisionSession,
@@ -103,6 +104,46 @@ def education_minutes(
             continue
         minutes = spread_minutes(record)
         result[record.peer_id] += sum(m for day, m in minutes.items() if start <= day <= end)
+    return result
+
+
+def planned_minutes(
+    peer_ids: Iterable[int], start: datetime.date, end: datetime.date
+) -> dict[int, dict[datetime.date, int]]:
+    """Time the workforce app takes from each peer's weeks, per local day from `start` to
+    `end` (both included), for planning: the sessions of the supervision groups the peer
+    is a member of, and peer education that is planned, ongoing or completed (its hours
+    spread over the course's weekdays as on the timesheet, `spread_minutes`). Two
+    queries whatever the number of peers."""
+    ids = list(peer_ids)
+    result: dict[int, dict[datetime.date, int]] = {pk: {} for pk in ids}
+    if not ids or end < start:
+        return result
+    # The members in the filter and in the values are one join: one row per session and
+    # member asked for.
+    sessions = SupervisionSession.objects.filter(
+        group__members__in=ids,
+        starts_at__gte=day_start(start),
+        starts_at__lt=day_start(end + datetime.timedelta(days=1)),
+    ).values_list("group__members", "starts_at", "minutes")
+    for peer_id, starts_at, minutes in sessions:
+        day = timezone.localdate(starts_at)
+        result[peer_id][day] = result[peer_id].get(day, 0) + int(minutes)
+    records = EducationRecord.objects.filter(
+        peer_id__in=ids,
+        status__in=[
+            EducationRecordStatus.PLANNED,
+            EducationRecordStatus.ONGOING,
+            EducationRecordStatus.COMPLETED,
+        ],
+        starts_on__lte=end,
+        ends_on__gte=start,
+        hours__gt=0,
+    ).only("peer_id", "starts_on", "ends_on", "hours")
+    for record in records:
+        for day, minutes in spread_minutes(record).items():
+            if start <= day <= end:
+                result[record.peer_id][day] = result[record.peer_id].get(day, 0) + minutes
     return result
 
 
