@@ -67,7 +67,7 @@ def test_peer_books_from_free_times_and_the_feed_has_it(browser, live_server, tr
     page = desk.new_page()
     sign_in(page, base, "koordinator", device)
     page.goto(f"{base}/planlaegning/?uge={when.date().isoformat()}")
-    page.get_by_role("img", name="Bookede timer pr. peer i forhold til kontrakten").wait_for()
+    page.get_by_role("img", name="Planlagte timer pr. peer i forhold til kontrakten").wait_for()
     assert_accessible(page, "planning")
     screenshot(page, "planning")
     row = page.locator("tr", has_text="Sanne Peer").last
