@@ -36,7 +36,6 @@ from .forms import (
 from .models import ReferralSource
 
 PAGE_SIZE = 25
-PEERS = (Role.PEER_WORKER, Role.RELATIVE_PEER)
 
 
 @role_required(Role.COORDINATOR)
