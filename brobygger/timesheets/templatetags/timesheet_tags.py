@@ -96,22 +96,26 @@ def contract_norm(figures: Any, month_label: str) -> str:
 
 
 @register.simple_tag
-def contract_so_far(figures: Any) -> str:
+def contract_so_far(figures: Any, short: bool = False) -> str:
     """While the month runs, what its hours are judged against (timesheets.hours): "Hidtil,
-    til og med 4. december: 6,40-12,00 timer, 4 af 22 arbejdsdage." Empty for a month
-    that has ended or is confirmed."""
+    til og med 4. december: 6,40-12,00 timer, 4 af 22 arbejdsdage." on the timesheet;
+    `short` for a table cell: "Hidtil: 6,40-12,00 timer (4 af 22 arbejdsdage)". Empty for
+    a month that has ended or is confirmed."""
     so_far = getattr(figures, "so_far", None)
     if so_far is None:
         return ""
-    sentence = _(
-        "So far, up to and including %(day)s: %(band)s, %(done)s of %(days)s working days."
-    )
-    return sentence % {
+    values = {
         "day": format_when(so_far.until, "day_month"),
         "band": contract_band(so_far.contract_min, so_far.contract_max),
         "done": so_far.working_days,
         "days": int(figures.working_days or 0),
     }
+    if short:
+        return _("So far: %(band)s (%(done)s of %(days)s working days)") % values
+    sentence = _(
+        "So far, up to and including %(day)s: %(band)s, %(done)s of %(days)s working days."
+    )
+    return sentence % values
 
 
 @register.inclusion_tag("timesheets/_flag.html")

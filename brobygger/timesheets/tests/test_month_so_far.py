@@ -134,10 +134,11 @@ class MonthSoFarTests(TimesheetTestCase):
         self.hold_seven_and_a_half_hours()
         self.login(self.coordinator)
         overview = self.client.get(reverse("timesheets:overview_of", args=[YEAR, MONTH]))
-        self.assertContains(overview, f"4 af {WORKING_DAYS} arbejdsdage")
+        short = f"Hidtil: 6,40\u201312,00 timer (4 af {WORKING_DAYS} arbejdsdage)"
+        self.assertContains(overview, short)
         self.assertContains(overview, "Inden for kontrakten hidtil")
         workforce = self.client.get(reverse("workforce:overview"))
-        self.assertContains(workforce, f"4 af {WORKING_DAYS} arbejdsdage")
+        self.assertContains(workforce, short)
         self.assertContains(workforce, "Inden for kontrakten hidtil")
 
     def test_english(self):
