@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from brobygger.accounts import policy
 from brobygger.accounts.access import role_required
-from brobygger.accounts.models import Role
+from brobygger.accounts.models import PEER_ROLES, Role
 from brobygger.lib.forms import apply_validation_error
 from brobygger.lifecycle import views as lifecycle_views
 from brobygger.referrals import access as referral_access
@@ -22,10 +22,8 @@ from . import access, selectors, services
 from .forms import RecordForm, TopicForm
 from .models import TopicStatus
 
-PEERS = (Role.PEER_WORKER, Role.RELATIVE_PEER)
 
-
-@role_required(Role.COORDINATOR, *PEERS)
+@role_required(Role.COORDINATOR, *PEER_ROLES)
 @require_http_methods(["GET", "POST"])
 def record(request: HttpRequest, pk: int) -> HttpResponse:
     """Write (or change) the note of one conversation, with the person."""
@@ -80,7 +78,7 @@ def record(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@role_required(Role.COORDINATOR, *PEERS)
+@role_required(Role.COORDINATOR, *PEER_ROLES)
 @require_http_methods(["GET", "POST"])
 def guide(request: HttpRequest, pk: int) -> HttpResponse:
     course, can_edit = access.course_for_guide(request.user, pk)
@@ -116,7 +114,7 @@ def guide(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "conversations/guide.html", context, status=422 if errors else 200)
 
 
-@role_required(Role.COORDINATOR, *PEERS)
+@role_required(Role.COORDINATOR, *PEER_ROLES)
 def printout(request: HttpRequest, pk: int) -> HttpResponse:
     """The person's copy: notes, topics covered and the closing summary."""
     course = access.course_to_print(request.user, pk)
@@ -130,7 +128,7 @@ def printout(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "conversations/printout.html", context)
 
 
-@role_required(Role.COORDINATOR, *PEERS)
+@role_required(Role.COORDINATOR, *PEER_ROLES)
 @require_http_methods(["GET", "POST"])
 def bridge(request: HttpRequest, pk: int) -> HttpResponse:
     course = access.course_to_follow_up(request.user, pk)
@@ -192,7 +190,7 @@ def topic_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     )
 
 
-@role_required(Role.COORDINATOR, *PEERS)
+@role_required(Role.COORDINATOR, *PEER_ROLES)
 @require_http_methods(["GET", "POST"])
 def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The course as its peer and coordinator use it every day. Changing the phase and

@@ -7,15 +7,13 @@ from typing import Any
 from django.http import Http404
 
 from brobygger.accounts import policy
-from brobygger.accounts.models import Role
+from brobygger.accounts.models import PEER_ROLES, Role
 from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction, Purpose
 from brobygger.people.models import Person
 
 from . import selectors
 from .models import Enrolment, EnrolmentStatus, GroupSession, RecoveryGroup
-
-PEER_ROLES = (Role.PEER_WORKER, Role.RELATIVE_PEER)
 
 
 def purpose_for(user: Any) -> str:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from brobygger.accounts.access import role_required
-from brobygger.accounts.models import Role
+from brobygger.accounts.models import PEER_ROLES, Role
 from brobygger.audit.models import AccessAction, Purpose
 from brobygger.lib.forms import apply_validation_error
 from brobygger.people import access as people_access
@@ -38,8 +38,6 @@ from brobygger.referrals.forms import (
 from brobygger.referrals.models import EndReason
 
 from . import access, services, stopping
-
-PEERS = (Role.PEER_WORKER, Role.RELATIVE_PEER)
 
 
 @role_required(Role.COORDINATOR)
@@ -99,7 +97,7 @@ def referral_merge(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("referrals:referral_detail", pk=referral.pk)
 
 
-@role_required(Role.COORDINATOR, *PEERS)
+@role_required(Role.COORDINATOR, *PEER_ROLES)
 @require_http_methods(["GET", "POST"])
 def course_change(request: HttpRequest, pk: int) -> HttpResponse:
     """Change the phase and dates, or end the course (with a preview of what stops)."""

@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from brobygger.accounts.access import role_required
-from brobygger.accounts.models import Role
+from brobygger.accounts.models import PEER_ROLES, Role
 from brobygger.audit.models import AccessAction
 from brobygger.lib.forms import apply_validation_error
 from brobygger.people import access as people_access
@@ -28,8 +28,6 @@ from . import access, selectors, services
 from .engine import Weights
 from .forms import DeclineForm, SettingsForm
 from .models import MatchingSettings
-
-PEERS = (Role.PEER_WORKER, Role.RELATIVE_PEER)
 
 
 @role_required(Role.COORDINATOR)
@@ -111,7 +109,7 @@ def settings_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-@role_required(*PEERS)
+@role_required(*PEER_ROLES)
 @require_http_methods(["GET", "POST"])
 def answer(request: HttpRequest, pk: int) -> HttpResponse:
     referral = access.get_proposal_for(request.user, pk)

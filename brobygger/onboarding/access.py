@@ -8,15 +8,13 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page
 from django.http import Http404
 
-from brobygger.accounts.models import Role, User
+from brobygger.accounts.models import PEER_ROLES, Role, User
 from brobygger.audit.looks import shown
 from brobygger.audit.models import AccessAction, Purpose
 from brobygger.people.models import PeerWorker
 
 from . import selectors
 from .models import OnboardingItem, Responsible, onboarding_visible
-
-PEER_ROLES = (Role.PEER_WORKER, Role.RELATIVE_PEER)
 
 
 def get_peer_for(user: Any, pk: int, *, action: str = AccessAction.VIEW) -> PeerWorker:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from brobygger.accounts.access import role_required
-from brobygger.accounts.models import Role
+from brobygger.accounts.models import PEER_ROLES, Role
 from brobygger.audit.models import AccessAction
 from brobygger.lib.forms import apply_validation_error
 from brobygger.lib.htmx import HtmxHttpRequest
@@ -26,7 +26,6 @@ from . import access, invitations, selectors, services
 from .forms import HireForm, ItemForm
 from .models import Hire, Invitation
 
-PEER_ROLES = (Role.PEER_WORKER, Role.RELATIVE_PEER)
 # The new link, shown once on the peer's page right after it was made; never stored.
 LINK_SESSION_KEY = "brobygger_onboarding_link"
 

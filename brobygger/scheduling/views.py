@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from brobygger.accounts.access import role_required
-from brobygger.accounts.models import Role
+from brobygger.accounts.models import PEER_ROLES, Role
 from brobygger.lib.forms import apply_validation_error
 from brobygger.lib.redirects import back_to
 from brobygger.people.access import get_peer_for
@@ -28,8 +28,6 @@ from .forms import (
 )
 from .models import AppointmentStatus
 
-PEERS = (Role.PEER_WORKER, Role.RELATIVE_PEER)
-
 
 def _needs_confirmation(error: ValidationError, code: str = "over_contract") -> bool:
     return hasattr(error, "error_list") and any(
@@ -44,7 +42,7 @@ def _over_contract(form: Any, error: ValidationError | None = None) -> bool:
     return form.is_bound and bool(form.data.get(form.add_prefix("allow_over_contract")))
 
 
-@role_required(Role.COORDINATOR, *PEERS)
+@role_required(Role.COORDINATOR, *PEER_ROLES)
 @require_http_methods(["GET", "POST"])
 def book(request: HttpRequest, course_pk: int) -> HttpResponse:
     course = access.course_to_book(request.user, course_pk)
@@ -101,7 +99,7 @@ def book(request: HttpRequest, course_pk: int) -> HttpResponse:
     )
 
 
-@role_required(Role.COORDINATOR, *PEERS)
+@role_required(Role.COORDINATOR, *PEER_ROLES)
 @require_http_methods(["GET", "POST"])
 def appointment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     appointment = access.get_appointment_for(request.user, pk)
@@ -230,7 +228,7 @@ def _availability(request: HttpRequest, peer: Any, back: str) -> HttpResponse:
     )
 
 
-@role_required(*PEERS)
+@role_required(*PEER_ROLES)
 @require_http_methods(["GET", "POST"])
 def my_availability(request: HttpRequest) -> HttpResponse:
     peer = access.own_peer_profile(request.user)
@@ -244,7 +242,7 @@ def peer_availability(request: HttpRequest, pk: int) -> HttpResponse:
     return _availability(request, peer, request.path)
 
 
-@role_required(Role.COORDINATOR, *PEERS)
+@role_required(Role.COORDINATOR, *PEER_ROLES)
 @require_POST
 def delete_exception(request: HttpRequest, pk: int) -> HttpResponse:
     exception = access.exception_for(request.user, pk)

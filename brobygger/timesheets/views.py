@@ -22,8 +22,6 @@ from . import access, months, payroll, selectors, services
 from .forms import EntryForm, MonthForm, ReasonForm
 from .models import IndirectEntry, TimesheetState
 
-PEERS = tuple(PEER_ROLES)
-
 
 def _this_month() -> tuple[int, int]:
     today = timezone.localdate()
@@ -91,7 +89,7 @@ def _peer_context(
     }
 
 
-@role_required(*PEERS)
+@role_required(*PEER_ROLES)
 def my_month(
     request: HttpRequest, year: int | None = None, month: int | None = None
 ) -> HttpResponse:
@@ -105,7 +103,7 @@ def my_month(
     return render(request, "timesheets/my_month.html", _peer_context(peer, year, month))
 
 
-@role_required(*PEERS)
+@role_required(*PEER_ROLES)
 @require_POST
 def entry_create(request: HttpRequest, year: int, month: int) -> HttpResponse:
     peer = access.own_peer(request.user)
@@ -132,7 +130,7 @@ def entry_create(request: HttpRequest, year: int, month: int) -> HttpResponse:
     return render(request, "timesheets/my_month.html", context, status=422)
 
 
-@role_required(*PEERS)
+@role_required(*PEER_ROLES)
 @require_http_methods(["GET", "POST"])
 def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
     entry = access.get_entry_for(request.user, pk)
@@ -172,7 +170,7 @@ def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "timesheets/entry_form.html", context, status=status)
 
 
-@role_required(*PEERS)
+@role_required(*PEER_ROLES)
 @require_POST
 def entry_delete(request: HttpRequest, pk: int) -> HttpResponse:
     entry: IndirectEntry = access.get_entry_for(request.user, pk)
@@ -187,7 +185,7 @@ def entry_delete(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("timesheets:my_month_of", year=sheet.year, month=sheet.month)
 
 
-@role_required(*PEERS)
+@role_required(*PEER_ROLES)
 @require_POST
 def confirm(request: HttpRequest, year: int, month: int) -> HttpResponse:
     peer = access.own_peer(request.user)
@@ -204,7 +202,7 @@ def confirm(request: HttpRequest, year: int, month: int) -> HttpResponse:
     return redirect("timesheets:my_month_of", year=year, month=month)
 
 
-@role_required(*PEERS)
+@role_required(*PEER_ROLES)
 @require_POST
 def withdraw(request: HttpRequest, year: int, month: int) -> HttpResponse:
     peer = access.own_peer(request.user)

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from brobygger.accounts.access import role_required
-from brobygger.accounts.models import Role
+from brobygger.accounts.models import PEER_ROLES, Role
 from brobygger.audit.models import AccessAction
 from brobygger.lib.forms import apply_validation_error
 from brobygger.people import access as people_access
@@ -25,7 +25,6 @@ from . import access, selectors, services
 from .forms import EducationForm
 from .models import EducationRecord
 
-PEER_ROLES = (Role.PEER_WORKER, Role.RELATIVE_PEER)
 HISTORY_DAYS = 365
 
 
