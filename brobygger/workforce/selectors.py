@@ -78,6 +78,15 @@ def spread_minutes(record: EducationRecord) -> dict[datetime.date, int]:
     return {day: base + (1 if n < extra else 0) for n, day in enumerate(days)}
 
 
+def _education_touching(
+    records: QuerySet[EducationRecord], ids: list[int], start: datetime.date, end: datetime.date
+) -> QuerySet[EducationRecord]:
+    """The peers' courses of `records` with hours that share a day with start..end."""
+    return records.filter(
+        peer_id__in=ids, starts_on__lte=end, ends_on__gte=start, hours__gt=0
+    ).only("peer_id", "starts_on", "ends_on", "hours")
+
+
 def education_minutes(
     peer_ids: Iterable[int], start: datetime.date, end: datetime.date
 ) -> dict[int, int]:
@@ -92,12 +101,7 @@ def education_minutes(
     result = dict.fromkeys(ids, 0)
     if not ids or end < start:
         return result
-    records = (
-        EducationRecord.objects.taking_time()
-        .filter(peer_id__in=ids, starts_on__lte=end, ends_on__gte=start, hours__gt=0)
-        .only("peer_id", "starts_on", "ends_on", "hours")
-    )
-    for record in records:
+    for record in _education_touching(EducationRecord.objects.taking_time(), ids, start, end):
         if start <= record.starts_on and record.ends_on <= end:
             # The whole course is inside: its days add up to exactly its minutes.
             result[record.peer_id] += int((record.hours * 60).to_integral_value())
@@ -129,18 +133,8 @@ def planned_minutes(
     for peer_id, starts_at, minutes in sessions:
         day = timezone.localdate(starts_at)
         result[peer_id][day] = result[peer_id].get(day, 0) + int(minutes)
-    records = EducationRecord.objects.filter(
-        peer_id__in=ids,
-        status__in=[
-            EducationRecordStatus.PLANNED,
-            EducationRecordStatus.ONGOING,
-            EducationRecordStatus.COMPLETED,
-        ],
-        starts_on__lte=end,
-        ends_on__gte=start,
-        hours__gt=0,
-    ).only("peer_id", "starts_on", "ends_on", "hours")
-    for record in records:
+    planned_or_taking_time = EducationRecord.objects.exclude(status=EducationRecordStatus.DROPPED)
+    for record in _education_touching(planned_or_taking_time, ids, start, end):
         for day, minutes in spread_minutes(record).items():
             if start <= day <= end:
                 result[record.peer_id][day] = result[record.peer_id].get(day, 0) + minutes
