@@ -1,13 +1,24 @@
-"""Navigation for the signed-in user's role."""
+"""Navigation for the signed-in user's role, and the frame every page shares (base.html).
+
+What the frame shows is the same for every page of a role in a language: its menu, its
+language buttons, its links and its asset URLs are built once per process and kept as
+finished markup (issue 19: rendered node by node, the frame cost every page about a
+third of the smallest page's time).
+"""
 
 from __future__ import annotations
 
 from functools import lru_cache
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
+from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
-from django.utils.translation import get_language
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.text import capfirst
+from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext as _
 
 from .access import TwoFactorState
@@ -17,20 +28,67 @@ from .models import Role
 def navigation(request: HttpRequest) -> dict[str, Any]:
     """The menu of the user's role and the links every page's frame shows (base.html)."""
     key = (get_language(), get_script_prefix(), get_urlconf())
-    links = site_links(*key[1:])
+    frame = {
+        "site_links": site_links(*key[1:]),
+        "frame_assets": frame_assets(settings.STATIC_URL, settings.STORAGES["staticfiles"]),
+        "language_buttons": language_buttons(key[0]),
+    }
     user = request.user
     if not user.is_authenticated:
-        return {"nav_items": [], "site_links": links}
+        return {"nav_menu": "", **frame}
     if getattr(request, "two_factor_state", None) == TwoFactorState.CODE_NEEDED:
         # Before the code step nothing but the code page and logout is open: no menu.
-        return {"nav_items": [], "code_step_pending": True, "site_links": links}
-    items = menu(getattr(user, "role", None), *key)
-    current = request.path
+        return {"nav_menu": "", "code_step_pending": True, **frame}
+    role = getattr(user, "role", None)
+    current = request.path if request.path in dict(menu(role, *key)) else None
+    return {"nav_menu": menu_markup(role, *key, current), **frame}
+
+
+@lru_cache(maxsize=256)
+def menu_markup(
+    role: str | None, language: str, script_prefix: str, urlconf: str | None, current: str | None
+) -> SafeString:
+    """The role's menu as the list base.html shows, the item of the page at `current`
+    marked as the current page; escaped as a template would."""
+    items = format_html_join(
+        "",
+        '<li><a href="{}"{}>{}</a></li>',
+        (
+            (url, format_html(' aria-current="page"') if url == current else "", label)
+            for url, label in menu(role, language, script_prefix, urlconf)
+        ),
+    )
+    return format_html("<ul>{}</ul>", items)
+
+
+@lru_cache(maxsize=16)
+def language_buttons(language: str) -> SafeString:
+    """The buttons of the header's language form: one for each language but the page's,
+    named in its own language."""
+    return format_html_join(
+        "",
+        '<button type="submit" name="language" value="{0}" lang="{0}" class="link-button">'
+        "{1}</button>",
+        (
+            (code, capfirst(get_language_info(code)["name_local"]))
+            for code, _name in settings.LANGUAGES
+            if code != language
+        ),
+    )
+
+
+def frame_assets(static_url: str, storage: dict[str, Any]) -> dict[str, str]:
+    """The URLs of the style sheet and scripts every page loads, looked up in the static
+    files' manifest once per process (per static URL and storage: tests change them)."""
+    return _frame_assets(static_url, repr(sorted(storage.items())))
+
+
+@lru_cache(maxsize=8)
+def _frame_assets(static_url: str, storage: str) -> dict[str, str]:
     return {
-        "nav_items": [
-            {"url": url, "label": label, "current": url == current} for url, label in items
-        ],
-        "site_links": links,
+        "css": static("css/app.css"),
+        "htmx": static("vendor/htmx-2.0.11.min.js"),
+        "js": static("js/app.js"),
     }
 
 
