@@ -4,8 +4,8 @@ from django.test import TestCase
 
 from brobygger.accounts.models import Membership, Role, Unit
 from brobygger.audit.models import AccessAction, AccessLogEntry, AccessLogPerson, Purpose
-from brobygger.audit.services import append_many, new_access_entry, verify_chain
-from brobygger.lib.rows import insert_rows, update_rows
+from brobygger.audit.services import append_many, log_access, new_access_entry, verify_chain
+from brobygger.lib.rows import add_rows, insert_rows, update_rows
 from brobygger.testing import make_user
 
 
@@ -52,6 +52,63 @@ class InsertRowsTests(TestCase):
         )
         self.assertEqual(AccessLogEntry.objects.get(pk=entries[1].pk).person_id, 5)
         self.assertEqual(verify_chain(AccessLogEntry), [])
+
+
+class AddRowsTests(TestCase):
+    """The request path's plain INSERT (the access log): what save and bulk_create wrote."""
+
+    def test_rows_with_their_keys_are_stored_as_given_and_count_as_saved(self) -> None:
+        units = [Unit(pk=900 + n, name=f"Afsnit K{n}", kind="ward") for n in range(2)]
+        add_rows(units)
+        stored = list(Unit.objects.filter(pk__gte=900).order_by("pk").values_list("pk", "name"))
+        self.assertEqual(stored, [(900, "Afsnit K0"), (901, "Afsnit K1")])
+        self.assertFalse(units[0]._state.adding)
+        self.assertEqual(units[0]._state.db, "default")
+
+    def test_rows_without_keys_get_them_from_the_database(self) -> None:
+        before = Unit.objects.count()
+        add_rows([Unit(name="Afsnit U1", kind="ward"), Unit(name="Afsnit U2", kind="clinic")])
+        self.assertEqual(Unit.objects.count(), before + 2)
+        self.assertEqual(Unit.objects.get(name="Afsnit U2").kind, "clinic")
+
+    def test_some_keys_given_and_some_not_is_refused(self) -> None:
+        with self.assertRaises(ValueError):
+            add_rows([Unit(pk=950, name="A", kind="ward"), Unit(name="B", kind="ward")])
+        self.assertFalse(Unit.objects.filter(pk=950).exists())
+
+    def test_more_rows_than_one_statement_takes_go_in_batches(self) -> None:
+        user = make_user("rows3", Role.COORDINATOR)
+        many = range(1, 1501)
+        entry = log_access(
+            user=user, action=AccessAction.VIEW, purpose=Purpose.COORDINATION, person_ids=many
+        )
+        shown = AccessLogPerson.objects.filter(entry=entry)
+        self.assertEqual(shown.count(), 1500)
+        self.assertEqual(set(shown.values_list("at", flat=True)), {entry.at})
+
+    def test_an_entry_reads_back_as_written_and_the_chain_holds(self) -> None:
+        user = make_user("rows4", Role.COORDINATOR)
+        entry = log_access(
+            user=user,
+            action=AccessAction.VIEW,
+            purpose=Purpose.COORDINATION,
+            person_ids=[9, 4],
+            criterion="Hansen",
+        )
+        stored = AccessLogEntry.objects.get(pk=entry.pk)
+        self.assertEqual(
+            (stored.at, stored.mac, stored.person_ids, stored.user_id, stored.criterion_hash),
+            (entry.at, entry.mac, [4, 9], user.pk, entry.criterion_hash),
+        )
+        self.assertEqual(
+            sorted(
+                AccessLogPerson.objects.filter(entry=stored).values_list("person_id", flat=True)
+            ),
+            [4, 9],
+        )
+        self.assertEqual(verify_chain(AccessLogEntry), [])
+        with self.assertRaises(PermissionError):
+            entry.save()  # an appended row counts as saved: append-only
 
 
 class UpdateRowsTests(TestCase):

@@ -18,7 +18,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from brobygger.lib.rows import insert_rows
+from brobygger.lib.rows import add_rows, insert_rows
 
 from .current import note_change
 from .keyed import Keys
@@ -92,7 +92,7 @@ def _append(entry: E) -> E:
         entry.seq = _next_seq(type(entry))
         entry.at = timezone.now()
         entry.mac = entry.compute_mac(Keys.from_settings())
-        entry.save(force_insert=True)
+        add_rows([entry])  # one row, its seq given: as save(force_insert=True) would
     return entry
 
 
@@ -191,10 +191,9 @@ def log_access(
     )
     with transaction.atomic(savepoint=False):
         _append(entry)
-        if entry.person_ids:
-            AccessLogPerson.objects.bulk_create(
-                AccessLogPerson(entry=entry, person_id=pk, at=entry.at) for pk in entry.person_ids
-            )
+        add_rows(
+            [AccessLogPerson(entry=entry, person_id=pk, at=entry.at) for pk in entry.person_ids]
+        )
     return entry
 
 
