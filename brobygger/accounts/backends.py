@@ -3,6 +3,7 @@ same query as the user on every request (issue 19)."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
@@ -16,12 +17,19 @@ from .models import User
 DEVICE_FLAG = "brobygger_has_device_at_load"
 
 
+@cache
+def device_models() -> tuple[type[Any], ...]:
+    """The installed kinds of second-factor device: found once per process (django_otp
+    walks every model of every app to find them)."""
+    return tuple(device_classes())
+
+
 def _device_annotations() -> dict[str, Exists]:
     return {
         f"brobygger_device_{index}": Exists(
             model.objects.filter(user=OuterRef("pk"), confirmed=True)
         )
-        for index, model in enumerate(device_classes())
+        for index, model in enumerate(device_models())
     }
 
 
