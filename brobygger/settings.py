@@ -130,7 +130,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    "django_otp.middleware.OTPMiddleware",
+    "brobygger.accounts.middleware.OTPMiddleware",  # django_otp's, see there
     "brobygger.accounts.middleware.SessionLimitsMiddleware",
     "brobygger.accounts.middleware.UserLanguageMiddleware",
     "brobygger.accounts.middleware.TwoFactorRequiredMiddleware",

@@ -7,7 +7,7 @@ from functools import cache
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
-from django.db.models import Exists, OuterRef
+from django.db.models import OuterRef, Subquery
 from django_otp import device_classes
 
 from .models import User
@@ -15,6 +15,10 @@ from .models import User
 # Set on the user each request loads: whether any confirmed second-factor device existed
 # when the request began. Only the two-factor gate, which runs before the view, reads it.
 DEVICE_FLAG = "brobygger_has_device_at_load"
+# Set with it: the first confirmed device of each kind, by its persistent id (as the
+# session names the device that verified it), as (model, pk). The two-factor middleware
+# (accounts/middleware.py) needs no query of its own when the session names one of them.
+FIRST_DEVICES = "brobygger_first_devices_at_load"
 
 
 @cache
@@ -24,10 +28,16 @@ def device_models() -> tuple[type[Any], ...]:
     return tuple(device_classes())
 
 
-def _device_annotations() -> dict[str, Exists]:
+def _device_annotations() -> dict[str, tuple[type[Any], Subquery]]:
+    """Per kind of device: the key of the user's first confirmed one, or None."""
     return {
-        f"brobygger_device_{index}": Exists(
-            model.objects.filter(user=OuterRef("pk"), confirmed=True)
+        f"brobygger_device_{index}": (
+            model,
+            Subquery(
+                model.objects.filter(user=OuterRef("pk"), confirmed=True)
+                .order_by("pk")
+                .values("pk")[:1]
+            ),
         )
         for index, model in enumerate(device_models())
     }
@@ -40,9 +50,16 @@ class StaffBackend(ModelBackend):
 
     def get_user(self, user_id: Any) -> User | None:
         annotations = _device_annotations()
+        queries = {name: query for name, (_model, query) in annotations.items()}
         try:
-            user = User._default_manager.annotate(**annotations).get(pk=user_id)
+            user = User._default_manager.annotate(**queries).get(pk=user_id)
         except User.DoesNotExist:
             return None
-        setattr(user, DEVICE_FLAG, any(getattr(user, name) for name in annotations))
+        first = {
+            f"{model._meta.label_lower}/{pk}": (model, pk)
+            for name, (model, _query) in annotations.items()
+            if (pk := getattr(user, name)) is not None
+        }
+        setattr(user, DEVICE_FLAG, bool(first))
+        setattr(user, FIRST_DEVICES, first)
         return user if self.user_can_authenticate(user) else None

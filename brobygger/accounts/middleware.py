@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib import auth, messages
@@ -12,7 +13,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp import middleware as otp_middleware
+
+from .backends import FIRST_DEVICES
 
 LOGIN_AT_KEY = "brobygger_login_at"
 # When the session's idle expiry was last renewed (a POSIX timestamp).
@@ -25,6 +31,31 @@ def start_session_clock(session: SessionBase) -> None:
     now = timezone.now().timestamp()
     session[LOGIN_AT_KEY] = now
     session[RENEWED_AT_KEY] = now
+
+
+class OTPMiddleware(otp_middleware.OTPMiddleware):
+    """django_otp's middleware (`request.user.otp_device`, `user.is_verified()`), without
+    a query of its own on most requests (issue 19).
+
+    The user's own query (accounts/backends.py) already found the first confirmed
+    device of each kind. When the session names one of those, it is the device that
+    verified the session, it is the user's and it is still confirmed: the very checks
+    django_otp makes after loading it. The device itself is then loaded only if a page
+    reads it. Any other session (another device, a device since removed or unconfirmed,
+    an old form of the id) goes through django_otp's own check, which loads the device
+    and forgets it when it fails.
+    """
+
+    def _verify_user_sync(self, request: HttpRequest, user: Any) -> Any:
+        persistent_id = request.session.get(DEVICE_ID_SESSION_KEY)
+        first = getattr(user, FIRST_DEVICES, None) if user.is_authenticated else None
+        known = first.get(persistent_id) if first and persistent_id else None
+        if known is None:
+            return super()._verify_user_sync(request, user)
+        model, pk = known
+        self._init_user_fields(user)
+        user.otp_device = SimpleLazyObject(lambda: model.objects.get(pk=pk))
+        return user
 
 
 class SessionLimitsMiddleware:
