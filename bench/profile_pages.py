@@ -8,6 +8,14 @@ a peer worker (the two-factor step passed as a real login would), and for each p
 prints the queries of one request (grouped by their statement, so that a query repeated
 per row stands out), the median time of ``--requests`` requests, and the functions with
 the most cumulative time in the profile of those requests.
+
+With ``--layers`` it prints instead, per page, how the profiled time divides between the
+layers of the stack (each function's own time, a built-in's shared out over its callers):
+the database driver, Django's ORM (building and compiling queries, rows into objects), the
+template engine, Brobygger's own code, Django's utilities that all of these use (lazy
+objects, escaping, translation), the rest of Django's request path (handlers, middleware,
+URL resolving, sessions) and the rest. Profiling slows Python code more than
+the database, so the shares are of the profiled time, not of wall time.
 """
 
 from __future__ import annotations
@@ -37,6 +45,7 @@ def main() -> None:
     parser.add_argument("--page", action="append", help="only the pages with this label")
     parser.add_argument("--dir", default=str(ROOT / "var" / "bench"))
     parser.add_argument("--sql", action="store_true", help="print every statement")
+    parser.add_argument("--layers", action="store_true", help="time per layer of the stack")
     args = parser.parse_args()
 
     import throughput
@@ -105,11 +114,59 @@ def main() -> None:
                 print(f"  {n:4d} x {shape}")
         for shape, seconds in sorted(slow.items(), key=lambda item: -item[1])[:3]:
             print(f"  slowest: {seconds * 1000:.1f} ms  {shape[:600]}")
+        if args.layers:
+            print_layers(pstats.Stats(profile))
+            continue
         out = io.StringIO()
         pstats.Stats(profile, stream=out).sort_stats(
             os.environ.get("BENCH_SORT", "cumulative")
         ).print_stats(args.top)
         print("\n".join(line for line in out.getvalue().splitlines() if line.strip())[:6000])
+
+
+LAYERS = (
+    ("database driver", ("sqlite3", "SQLiteCursorWrapper.execute", "/psycopg/", "psycopg_")),
+    ("ORM", ("/django/db/",)),
+    ("templates", ("/django/template/", "/templatetags/", "/brobygger/lib/when.py")),
+    ("Brobygger code", ("/brobygger/",)),
+    ("Django utilities", ("/django/utils/",)),
+    ("Django request path", ("/django/",)),
+)
+
+
+def layer_of(function: tuple[str, int, str]) -> str | None:
+    """The layer a profiled function belongs to; None for a built-in (shared out)."""
+    filename, _line, name = function
+    if filename == "~":
+        text = name
+        if "sqlite3" not in text and "psycopg" not in text and "execute" not in text:
+            return None
+    else:
+        text = filename
+    if "/django/test/" in text:
+        return "test client"
+    for layer, marks in LAYERS:
+        if any(mark in text or mark in name for mark in marks):
+            return layer
+    return "other libraries"
+
+
+def print_layers(stats: pstats.Stats) -> None:
+    """Each function's own time added to its layer; a built-in's own time shared out over
+    its callers' layers in proportion to the calls each made."""
+    totals: collections.Counter[str] = collections.Counter()
+    for function, (_cc, _nc, own, _cum, callers) in stats.stats.items():  # type: ignore[attr-defined]
+        layer = layer_of(function)
+        if layer is not None:
+            totals[layer] += own
+            continue
+        calls = sum(entry[1] for entry in callers.values()) or 1
+        for caller, entry in callers.items():
+            totals[layer_of(caller) or "other libraries"] += own * entry[1] / calls
+    totals.pop("test client", None)
+    whole = sum(totals.values()) or 1.0
+    for layer, seconds in totals.most_common():
+        print(f"  {layer:22s} {seconds / whole:6.1%}")
 
 
 if __name__ == "__main__":
