@@ -3,6 +3,7 @@ same query as the user on every request (issue 19)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -21,6 +22,19 @@ DEVICE_FLAG = "brobygger_has_device_at_load"
 FIRST_DEVICES = "brobygger_first_devices_at_load"
 
 
+# What apps above accounts read with the signed-in user on every request, in the user's
+# own query instead of one query each: an attribute name and a function giving the
+# annotation (an expression over the user row), registered in the app's ready().
+_USER_LOAD: dict[str, Callable[[], Any]] = {}
+
+
+def read_with_user(name: str, expression: Callable[[], Any]) -> None:
+    """Have every request's user carry `name`, computed in the user's own query (e.g. the
+    header's unread count, brobygger/notifications/apps.py). A user loaded another way
+    (single sign-on, a test's own instance) lacks it: read the attribute with a fallback."""
+    _USER_LOAD[name] = expression
+
+
 @cache
 def device_models() -> tuple[type[Any], ...]:
     """The installed kinds of second-factor device: found once per process (django_otp
@@ -28,8 +42,10 @@ def device_models() -> tuple[type[Any], ...]:
     return tuple(device_classes())
 
 
+@cache
 def _device_annotations() -> dict[str, tuple[type[Any], Subquery]]:
-    """Per kind of device: the key of the user's first confirmed one, or None."""
+    """Per kind of device: the key of the user's first confirmed one, or None. Built once:
+    a query copies an expression when it takes it in."""
     return {
         f"brobygger_device_{index}": (
             model,
@@ -51,6 +67,7 @@ class StaffBackend(ModelBackend):
     def get_user(self, user_id: Any) -> User | None:
         annotations = _device_annotations()
         queries = {name: query for name, (_model, query) in annotations.items()}
+        queries.update({name: expression() for name, expression in _USER_LOAD.items()})
         try:
             user = User._default_manager.annotate(**queries).get(pk=user_id)
         except User.DoesNotExist:

@@ -1,4 +1,5 @@
-"""The unread count in the header: computed only when a page shows it, once per request."""
+"""The unread count in the header: read with the user when the request began (apps.py,
+accounts/backends.py), else counted when a page shows it; once per request."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from brobygger.accounts.access import TwoFactorState
 
 from . import access
 
+# The attribute the user of each request carries: the unread count when it was loaded.
+UNREAD_AT_LOAD = "brobygger_unread_at_load"
+
 
 def unread_notifications(request: HttpRequest) -> dict[str, Any]:
     user = request.user
@@ -21,6 +25,8 @@ def unread_notifications(request: HttpRequest) -> dict[str, Any]:
 
     def count() -> int:
         cached: int | None = getattr(request, "brobygger_unread_notifications", None)
+        if cached is None:
+            cached = getattr(user, UNREAD_AT_LOAD, None)
         if cached is None:
             cached = access.unread_count(user)
             request.brobygger_unread_notifications = cached  # type: ignore[attr-defined]

@@ -34,12 +34,12 @@ class PingTests(BaseTestCase):
         self.assertEqual(AccessLogEntry.objects.count(), before)
 
     def test_ping_query_budget(self):
-        # The session, the user (with the device that verified the session: accounts/
-        # middleware.py's OTPMiddleware) and the header's unread count: what every
-        # signed-in page pays before its own queries. No write.
+        # The session and the user, with the device that verified the session (accounts/
+        # middleware.py's OTPMiddleware) and the header's unread count (notifications/
+        # apps.py): what every signed-in page pays before its own queries. No write.
         for user in (self.coordinator, self.peer):
             self.login(user)
-            with self.subTest(user=str(user)), self.assertNumQueries(3):
+            with self.subTest(user=str(user)), self.assertNumQueries(2):
                 self.assertEqual(self.client.get(PING).status_code, 200)
 
     def test_ping_query_budget_without_an_authenticator(self):
@@ -47,5 +47,5 @@ class PingTests(BaseTestCase):
         # a device is read with the user (accounts/backends.py), not one query per kind.
         self.assertTrue(settings.DEMO_MODE)
         self.login(self.peer, verified=False)
-        with self.assertNumQueries(3):
+        with self.assertNumQueries(2):
             self.assertEqual(self.client.get(PING).status_code, 200)

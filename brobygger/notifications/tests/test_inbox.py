@@ -121,11 +121,30 @@ class InboxTests(BaseTestCase):
         self.assertEqual(len(page.context["rows"]), 50)
         self.assertEqual(len(small), len(large))
 
-    def test_the_header_count_is_one_query(self):
+    def test_the_header_count_is_read_with_the_user(self):
+        # No query of its own: the count comes in the user's query (apps.py, issue 19).
         self.note(self.coordinator)
+        self.note(self.coordinator)
+        services.mark_read(self.note(self.coordinator), user=self.coordinator)
+        self.note(self.other_coordinator)
         self.login(self.coordinator)
         with count_queries() as queries:
             page = self.client.get(reverse("accounts:two_factor"))
-        self.assertContains(page, '<span class="count-badge">1')
-        counting = [q for q in queries.captured_queries if "notifications_notification" in q["sql"]]
+        self.assertContains(page, '<span class="count-badge">2')
+        counting = [q["sql"] for q in queries.captured_queries if "notifications_notif" in q["sql"]]
         self.assertEqual(len(counting), 1)
+        self.assertTrue(counting[0].startswith('SELECT "accounts_user"'), counting[0])
+
+    def test_a_user_loaded_another_way_still_gets_the_count(self):
+        # A user not loaded by accounts' backend (single sign-on) lacks the attribute.
+        from django.test import RequestFactory
+
+        from brobygger.accounts.models import User
+        from brobygger.notifications.context import unread_notifications
+
+        self.note(self.coordinator)
+        request = RequestFactory().get("/")
+        request.user = User.objects.get(pk=self.coordinator.pk)
+        with count_queries() as queries:
+            self.assertEqual(str(unread_notifications(request)["unread_notifications"]), "1")
+        self.assertEqual(len(queries), 1)
