@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from brobygger.accounts.models import CODE_LENGTH, Unit, code_validator
 from brobygger.lib import cpr
+from brobygger.lib.widgets import FastSelect
 
 from .models import (
     AgeBand,
@@ -130,11 +131,19 @@ class AccessRequestForm(forms.Form):
 
 
 class PersonFilterForm(forms.Form):
+    # FastSelect: the unit filter lists every unit of the coordinator (lib/widgets.py).
     kind = forms.ChoiceField(
-        label=_("Kind"), required=False, choices=[("", _("All")), *PersonKind.choices]
+        label=_("Kind"),
+        required=False,
+        choices=[("", _("All")), *PersonKind.choices],
+        widget=FastSelect,
     )
     unit = forms.ModelChoiceField(
-        label=_("Unit"), required=False, queryset=Unit.objects.none(), empty_label=_("All units")
+        label=_("Unit"),
+        required=False,
+        queryset=Unit.objects.none(),
+        empty_label=_("All units"),
+        widget=FastSelect,
     )
 
     def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from brobygger.accounts.models import Unit
 from brobygger.lib import cpr
+from brobygger.lib.widgets import FastSelect
 from brobygger.people.forms import DateInput
 from brobygger.people.models import (
     AgeBand,
@@ -33,20 +34,29 @@ WAITING_CHOICES = [
 
 
 class QueueFilterForm(forms.Form):
+    # FastSelect: the unit filter lists every unit of the coordinator (lib/widgets.py).
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
         choices=[("", _("Open referrals")), ("all", _("All")), *ReferralStatus.choices],
+        widget=FastSelect,
     )
     unit = forms.ModelChoiceField(
-        label=_("Unit"), required=False, queryset=Unit.objects.none(), empty_label=_("All units")
+        label=_("Unit"),
+        required=False,
+        queryset=Unit.objects.none(),
+        empty_label=_("All units"),
+        widget=FastSelect,
     )
     kind = forms.ChoiceField(
         label=_("Kind"),
         required=False,
         choices=[("", _("Patients and relatives")), *PersonKind.choices],
+        widget=FastSelect,
     )
-    waiting = forms.ChoiceField(label=_("Waiting"), required=False, choices=WAITING_CHOICES)
+    waiting = forms.ChoiceField(
+        label=_("Waiting"), required=False, choices=WAITING_CHOICES, widget=FastSelect
+    )
 
     def __init__(self, *args: Any, units: QuerySet[Unit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
