@@ -85,3 +85,14 @@ def test_fast_select_leaves_groups_and_several_values_to_the_template():
         "g", "2"
     )
     assert '<optgroup label="Nord">' in FastSelect(choices=grouped).render("g", "2")
+
+
+def test_fast_select_of_model_choices_reads_the_choices_once(db, django_assert_num_queries):
+    Unit.objects.create(name="Nord", code="N")
+
+    class Sample(forms.Form):
+        unit = forms.ModelChoiceField(Unit.objects.all(), required=False, widget=FastSelect)
+
+    # One SELECT, no COUNT first (list() would ask the choices for their length).
+    with django_assert_num_queries(1):
+        assert ">Nord</option>" in str(Sample()["unit"])

@@ -38,7 +38,8 @@ class FastSelect(forms.Select):
     def render(
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
     ) -> SafeString:
-        choices = list(self.choices)
+        # Not list(): it asks a ModelChoiceIterator its length, a COUNT query.
+        choices = [choice for choice in self.choices]
         if self.allow_multiple_selected or any(
             isinstance(label, (list, tuple)) for _value, label in choices
         ):
