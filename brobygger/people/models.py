@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from brobygger.accounts import policy
 from brobygger.accounts.models import Role, Unit
-from brobygger.lib import cpr
+from brobygger.lib import choices, cpr
 
 
 class PersonKind(models.TextChoices):
@@ -184,6 +184,11 @@ class Person(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.given_name} {self.family_name}".strip()
+
+    @property
+    def kind_label(self) -> str:
+        """get_kind_display() for the rows of lists (lib/choices.py)."""
+        return choices.label(PersonKind, self.kind)
 
     @property
     def masked_cpr(self) -> str:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from brobygger.accounts import policy
 from brobygger.accounts.models import Unit
+from brobygger.lib import choices
 from brobygger.people.models import (
     AgeBand,
     ExperienceTag,
@@ -154,6 +155,15 @@ class Referral(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk}"
+
+    # get_status_display() and get_source_display() for the queue's rows (lib/choices.py).
+    @property
+    def status_label(self) -> str:
+        return choices.label(ReferralStatus, self.status)
+
+    @property
+    def source_label(self) -> str:
+        return choices.label(ReferralSource, self.source)
 
 
 class Phase(models.TextChoices):

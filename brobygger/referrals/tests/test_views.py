@@ -169,6 +169,9 @@ class ReferralViewTests(BaseTestCase):
         )
         self.assertContains(response, 'id="referral-')
         self.assertContains(response, "Visiteret")
+        # The row alone carries its words (queue.html's labels partial), as on the page.
+        self.assertContains(response, '<td data-label="Ventetid">')
+        self.assertContains(response, '#assign">Vælg en peer</a>')
         # The counts above the queue come along, swapped out of band, and still mark
         # the status the coordinator was looking at.
         html = response.content.decode()
@@ -192,6 +195,7 @@ class ReferralViewTests(BaseTestCase):
             url, {"to": "closed", "reason": "x"}, headers={"HX-Request": "true"}
         )
         self.assertEqual(response.status_code, 422)
+        self.assertContains(response, '<td data-label="Næste skridt">', status_code=422)
 
     def test_assign_relative_peer_starts_the_course_the_peer_sees(self):
         services.transition(actor=self.coordinator, referral=self.referral, to="triaged")
