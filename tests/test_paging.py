@@ -6,6 +6,7 @@ from django.template import Context, Template
 from django.test import RequestFactory
 from django.utils import translation
 
+from brobygger.accounts.models import Unit
 from brobygger.lib.paging import page_of, query_without_page
 
 pytestmark = pytest.mark.timeless
@@ -55,3 +56,14 @@ def test_a_second_list_pages_by_its_own_parameter_and_keeps_the_first_lists_page
             Context({"request": request, "page": page})
         )
     assert 'href="?page=2&amp;due_page=2"' in html
+
+
+@pytest.mark.django_db
+def test_a_count_given_is_not_asked_again(django_assert_num_queries):
+    for i in range(30):
+        Unit.objects.create(name=f"U{i:02}", code=f"U{i:02}")
+    rows = Unit.objects.order_by("name")
+    with django_assert_num_queries(1):  # the page's rows only, no COUNT
+        page = page_of(rows, "2", per_page=25, count=30)
+        assert [u.name for u in page.object_list] == [f"U{i:02}" for i in range(25, 30)]
+    assert page.paginator.num_pages == 2

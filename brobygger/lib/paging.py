@@ -25,9 +25,19 @@ PAGE_SIZE = 25
 T = TypeVar("T")
 
 
-def page_of(rows: QuerySet[Any] | Sequence[T], number: Any, *, per_page: int = PAGE_SIZE) -> Page:
-    """The page `number` (as typed in the URL; anything else gives page 1 or the last)."""
-    return Paginator(rows, per_page).get_page(number)
+def page_of(
+    rows: QuerySet[Any] | Sequence[T],
+    number: Any,
+    *,
+    per_page: int = PAGE_SIZE,
+    count: int | None = None,
+) -> Page:
+    """The page `number` (as typed in the URL; anything else gives page 1 or the last).
+    `count`: the number of rows, when a query the page makes anyway counted them."""
+    paginator = Paginator(rows, per_page)
+    if count is not None:
+        paginator.count = count  # Paginator.count is a cached_property: no COUNT query
+    return paginator.get_page(number)
 
 
 def query_without_page(params: QueryDict, param: str = "page") -> str:

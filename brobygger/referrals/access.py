@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.paginator import Page
-from django.db.models import BooleanField, ExpressionWrapper, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.http import Http404
 
 from brobygger.accounts import policy
@@ -49,15 +49,17 @@ def get_referral_for(user: Any, pk: int, *, action: str = AccessAction.VIEW) -> 
 def referral_queue_page_for(
     user: Any,
     *,
+    wanted: Q,
+    count: int,
     criterion: str,
     page_number: Any = None,
     per_page: int = 50,
-    **options: Any,
 ) -> Page[Referral]:
-    """One page of the coordinator's queue (selectors.queue applies the scope). The
-    filter and the persons on the page are logged: the persons rendered, not the queue."""
-    referrals = selectors.queue(user, **options)
-    page = page_of(referrals, page_number, per_page=per_page)
+    """One page of the coordinator's queue (selectors.queue applies the scope; `wanted`
+    and its `count` from selectors.queue_filter and queue_counts). The filter and the
+    persons on the page are logged: the persons rendered, not the queue."""
+    referrals = selectors.queue(user, wanted)
+    page = page_of(referrals, page_number, per_page=per_page, count=count)
     shown(
         user=user,
         action=AccessAction.SEARCH,

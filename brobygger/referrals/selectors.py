@@ -50,34 +50,43 @@ QUEUE_ROW_FIELDS = (
 )
 
 
-def queue(
-    user: Any,
-    *,
-    status: str = "",
-    unit: Any = None,
-    kind: str = "",
-    waiting_days: int | None = None,
-) -> QuerySet[Referral]:
-    # Only what a row of the queue shows (templates/referrals/queue.html#row).
-    referrals = (
+def queue_filter(
+    *, status: str = "", unit: Any = None, kind: str = "", waiting_days: int | None = None
+) -> Q:
+    """The referrals the queue's filters let through (of those the user may see): for
+    `queue` and `queue_counts`, which must agree (the cutoff of `waiting_days` too)."""
+    if status == "all":
+        wanted = Q()
+    elif status:
+        wanted = Q(status=status)
+    else:
+        wanted = Q(status__in=OPEN_STATUSES)
+    if unit is not None:
+        wanted &= Q(unit=unit)
+    if kind:
+        wanted &= Q(person__kind=kind)
+    if waiting_days:
+        wanted &= Q(received_at__lt=timezone.now() - datetime.timedelta(days=waiting_days))
+    return wanted
+
+
+def queue(user: Any, wanted: Q) -> QuerySet[Referral]:
+    """The queue's referrals (`wanted`: `queue_filter`), oldest first."""
+    # Only what a row of the queue shows (templates/referrals/queue.html#queue_row).
+    return (
         Referral.objects.visible_to(user)
+        .filter(wanted)
         .select_related("person", "unit", "peer__user")
         .only(*QUEUE_ROW_FIELDS)
+        .order_by("received_at", "id")
     )
-    if status == "all":
-        pass
-    elif status:
-        referrals = referrals.filter(status=status)
-    else:
-        referrals = referrals.filter(status__in=OPEN_STATUSES)
-    if unit is not None:
-        referrals = referrals.filter(unit=unit)
-    if kind:
-        referrals = referrals.filter(person__kind=kind)
-    if waiting_days:
-        cutoff = timezone.now() - datetime.timedelta(days=waiting_days)
-        referrals = referrals.filter(received_at__lt=cutoff)
-    return referrals.order_by("received_at", "id")
+
+
+def _status_list(counts: dict[str, int]) -> list[dict[str, Any]]:
+    return [
+        {"status": s, "label": label, "count": counts.get(s, 0)}
+        for s, label in ReferralStatus.choices
+    ]
 
 
 def status_counts(user: Any) -> list[dict[str, Any]]:
@@ -87,10 +96,22 @@ def status_counts(user: Any) -> list[dict[str, Any]]:
         .annotate(n=Count("id"))
         .values_list("status", "n")
     )
-    return [
-        {"status": s, "label": label, "count": counts.get(s, 0)}
-        for s, label in ReferralStatus.choices
-    ]
+    return _status_list(counts)
+
+
+def queue_counts(user: Any, wanted: Q) -> tuple[list[dict[str, Any]], int]:
+    """The counts above the queue (`status_counts`) and the number of referrals `wanted`
+    lets through (the pager's count), in one query instead of two (issue 19)."""
+    # Grouped by status as `status_counts`, with the wanted ones counted in each group:
+    # faster in SQLite than a FILTER per status (issue 19).
+    rows = list(
+        Referral.objects.visible_to(user)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"), matching=Count("pk", filter=wanted))
+    )
+    counts = {status: n for status, n, _matching in rows}
+    return _status_list(counts), sum(matching for _status, _n, matching in rows)
 
 
 def compatible_peers(referral: Referral) -> QuerySet[PeerWorker]:

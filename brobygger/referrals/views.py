@@ -50,18 +50,21 @@ def referral_queue(request: HtmxHttpRequest) -> HttpResponse:
             "kind": data["kind"],
             "waiting_days": int(data["waiting"]) if data["waiting"] else None,
         }
+    wanted = selectors.queue_filter(**options)
+    counts, matching = selectors.queue_counts(request.user, wanted)
     page = access.referral_queue_page_for(
         request.user,
+        wanted=wanted,
+        count=matching,
         criterion=request.GET.urlencode(),
         page_number=request.GET.get("page"),
         per_page=PAGE_SIZE,
-        **options,
     )
     _with_links(page.object_list)
     context = {
         "filters": filters,
         "page": page,
-        "counts": selectors.status_counts(request.user),
+        "counts": counts,
         "current_status": request.GET.get("status", ""),
         "now": timezone.now(),
     }

@@ -132,6 +132,31 @@ class ReferralViewTests(BaseTestCase):
         response = self.client.get(reverse("referrals:queue"), {"status": "nonsense"})
         self.assertEqual(response.status_code, 200)
 
+    def test_queue_counts_agree_with_the_rows_whatever_the_filters(self):
+        # The pager's count comes with the status counts (selectors.queue_counts).
+        services.transition(actor=self.coordinator, referral=self.referral, to="triaged")
+        self.login(self.coordinator)
+        rita = {self.referral.pk}  # Sune's referral is in a unit the coordinator is not in
+        for params, expected in [
+            ({}, rita),
+            ({"status": "all"}, rita),
+            ({"status": "triaged"}, rita),
+            ({"status": "new"}, set()),
+            ({"kind": "relative"}, rita),
+            ({"kind": "patient", "status": "all"}, set()),
+            ({"unit": str(self.unit.pk)}, rita),
+            ({"waiting": "7"}, set()),
+            ({"status": "nonsense"}, rita),
+        ]:
+            with self.subTest(**params):
+                response = self.client.get(reverse("referrals:queue"), params)
+                page = response.context["page"]
+                self.assertEqual({r.pk for r in page.object_list}, expected)
+                self.assertEqual(page.paginator.count, len(expected))
+                counts = response.context["counts"]
+                self.assertEqual(counts, selectors.status_counts(self.coordinator))
+                self.assertEqual({c["status"]: c["count"] for c in counts}["triaged"], 1)
+
     def test_queue_query_count_is_constant(self):
         self.login(self.coordinator)
 
@@ -158,6 +183,10 @@ class ReferralViewTests(BaseTestCase):
         with count_queries() as large:
             self.client.get(reverse("referrals:queue"))
         self.assertEqual(len(small), len(large))
+        # The request's own 3 (session, user with devices), the status counts with the
+        # pager's count (one query), the page's rows, the unread notifications, the units
+        # of the filter, and the access-log entry (3).
+        self.assertEqual(len(large), 10)
 
     def test_inline_triage_with_htmx_and_as_plain_post(self):
         self.login(self.coordinator)
