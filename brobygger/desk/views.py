@@ -14,6 +14,7 @@ from brobygger.accounts.models import Role
 from brobygger.jobs import health as health_checks
 from brobygger.jobs.selectors import job_states
 from brobygger.lib.dates import week_start
+from brobygger.lib.links import object_links
 from brobygger.lib.paging import page_of
 from brobygger.people.models import PeerKind
 from brobygger.people.selectors import units_for
@@ -28,7 +29,21 @@ from .workforce_overview import CONTRACT_WARNING_DAYS
 @any_staff
 def home(request: HttpRequest) -> HttpResponse:
     page = access.home_page_for(request.user)
+    if "oldest_referrals" in page.context:  # the coordinator's
+        _with_links(page.context)
     return render(request, page.template, page.context)
+
+
+def _with_links(context: dict[str, Any]) -> None:
+    """The coordinator's home's row links, from one reversed pattern each (lib/links.py):
+    a referral's page; a peer's page, or their handover while they are leaving."""
+    referral = object_links("referrals:referral_detail")
+    for row in context["oldest_referrals"]:
+        row.detail_url = referral(row.pk)
+    handover, peer = object_links("people:peer_handover"), object_links("people:peer_detail")
+    for warning in context["contract_warnings"]:
+        key = warning["peer"].pk
+        warning["url"] = handover(key) if warning["leaving"] else peer(key)
 
 
 @any_staff

@@ -168,6 +168,16 @@ class HomePageAccessLogTests(BaseTestCase):
         self.assertEqual((entry.action, entry.purpose), ("view", "coordination"))
         self.assertEqual(entry.user, self.coordinator)
 
+    def test_the_oldest_referrals_link_to_their_pages_with_their_words(self):
+        referral = make_referral(self, "Nora")
+        self.login(self.coordinator)
+        page = self.client.get(reverse("desk:home"))
+        detail = reverse("referrals:referral_detail", args=[referral.pk])
+        self.assertContains(page, f'<td data-label="Henvisning"><a href="{detail}">Nora')
+        self.assertContains(page, f'<td data-label="Status">{referral.get_status_display()}</td>')
+        queue = reverse("referrals:queue")
+        self.assertContains(page, f'href="{queue}?status=new"')
+
     def test_coordinator_home_names_only_the_ten_referrals_it_shows(self):
         now = timezone.now()
         referrals = [

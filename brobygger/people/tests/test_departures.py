@@ -114,6 +114,16 @@ class ContractWarningTests(DepartureTestCase):
         page = self.client.get(reverse("people:peer_detail", args=[self.peer.pk]))
         self.assertContains(page, "2 aktive forløb skal overdrages")
 
+    def test_a_leaving_peers_row_on_the_home_page_links_to_the_handover(self):
+        self.plan(self.today + 200 * DAY)
+        self.login(self.coordinator)
+        home = self.client.get(reverse("desk:home"))
+        handover = reverse("people:peer_handover", args=[self.peer.pk])
+        self.assertContains(
+            home, f'<td data-label="Peer-medarbejder"><a href="{handover}">', html=False
+        )
+        self.assertContains(home, "Stopper")
+
     def test_a_contract_that_has_ended_is_not_offered_by_matching(self):
         self.kurt.contract_end = self.today - DAY
         self.kurt.save(update_fields=["contract_end"])
