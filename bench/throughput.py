@@ -68,6 +68,30 @@ page: bench/profile_pages.py (template rendering of the rows, Django's SQL compi
     person page           91-104       224-271          26 %
     peer home / week / course page: 29 % / 46 % / 15 % of the peer's ping (379-404 /s)
     No goal met; the coordinator home renders a row per peer of the units.
+
+    2026-12-04, ninth session, idle machine (load average 0.4-2.4), scale 10 on SQLite,
+    ``--seconds 8``; before: cc708e6, one round; after: the session's last commit, two
+    rounds. Every signed-in request now asks 2 queries of its own, not 4 (the device that
+    verified the session and the header's unread count come with the user), the frame is
+    built once per process, the access log inserts without Django's INSERT compiler, the
+    queue's and the person list's filters and rows and the coordinator's home render less:
+                          before               after
+    ping (coordinator)    366 /s  p99  69 ms   550-558 /s  p99  44-47 ms   11 % of bare
+    coordinator home       72        335        91-93          261-280     17 % of ping
+    referral queue         57        366       101-109         220-261     19 %
+    person list            83        332       123-126         194-223     22 %
+    person page           100        233       123-128         172-176     23 %
+    ping (peer)           354         86       570-595          48-49      12 % of bare
+    peer home             118        184       144-154         139-166     26 %
+    peer week             149        161       164-169         146-148     29 %
+    course page           105        245       105-116         175-207     19 %
+    bare Django view    5,104          4      4,727-5,070        5-6
+    On PostgreSQL (scale 10, one round, before the home's last change): ping 380 /s, main
+    pages 52-135 /s, 14-36 % of the ping. With ``--connections 2`` (no request waits for
+    another) every main page's p99 is 26-49 ms but the person list's (104 ms once): the
+    p99 over 100 ms at 16 connections is the queue of 8 requests before each worker.
+    Where the time goes: ``bench/profile_pages.py --layers`` (Django's ORM 30-57 % of a
+    page's profiled time, templates 7-25 %, the database driver 3-12 %).
 """
 
 from __future__ import annotations
