@@ -30,7 +30,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     key = (get_language(), get_script_prefix(), get_urlconf())
     frame = {
         "site_links": site_links(*key[1:]),
-        "frame_assets": frame_assets(settings.STATIC_URL, settings.STORAGES["staticfiles"]),
+        "frame_assets": frame_assets(
+            settings.STATIC_URL, settings.STORAGES["staticfiles"]["BACKEND"]
+        ),
         "language_buttons": language_buttons(key[0]),
     }
     user = request.user
@@ -77,14 +79,11 @@ def language_buttons(language: str) -> SafeString:
     )
 
 
-def frame_assets(static_url: str, storage: dict[str, Any]) -> dict[str, str]:
-    """The URLs of the style sheet and scripts every page loads, looked up in the static
-    files' manifest once per process (per static URL and storage: tests change them)."""
-    return _frame_assets(static_url, repr(sorted(storage.items())))
-
-
 @lru_cache(maxsize=8)
-def _frame_assets(static_url: str, storage: str) -> dict[str, str]:
+def frame_assets(static_url: str, storage: str) -> dict[str, str]:
+    """The URLs of the style sheet and scripts every page loads, looked up in the static
+    files' manifest once per process (per static URL and storage backend: tests change
+    them)."""
     return {
         "css": static("css/app.css"),
         "htmx": static("vendor/htmx-2.0.11.min.js"),
