@@ -392,6 +392,8 @@ AXES_VERBOSE = False
 # Attempts are removed only by the audited unlock, not from Django's admin.
 AXES_ENABLE_ADMIN = False
 
+# Database sessions, read with a query compiled once per process (accounts/sessions.py).
+SESSION_ENGINE = "brobygger.accounts.sessions"
 # Sessions: 30 minutes idle, 10 hours absolute. The idle expiry is renewed by
 # SessionLimitsMiddleware at most once every SESSION_REFRESH_SECONDS, not by a session
 # write on every request (issue 19): the idle limit is SESSION_COOKIE_AGE after the last
