@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from brobygger.conversations import urls as conversations_urls
 from brobygger.desk import urls as desk_urls
+from brobygger.lib.routing import by_first_segment
 from brobygger.lifecycle import urls as lifecycle_urls
 from brobygger.matching import urls as matching_urls
 from brobygger.people import urls as people_urls
@@ -30,7 +31,9 @@ REFERRALS = (
     + conversations_urls.referrals_urlpatterns
 )
 
-urlpatterns = [
+# Each path is tried only against the patterns that could match its first segment
+# (lib/routing.py); the order below still decides between those.
+PATTERNS = [
     path("", include("brobygger.public.urls")),
     path("", include("brobygger.accounts.urls")),
     path("", include((PEOPLE, "people"))),
@@ -66,6 +69,7 @@ urlpatterns = [
     path("", include("brobygger.sso.urls")),
     path("admin/", admin.site.urls),
 ]
+urlpatterns = by_first_segment(PATTERNS)
 
 # A database outage answers 503 with a calm page; anything else the plain 500 page.
 handler500 = "brobygger.jobs.outage.server_error"
