@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from brobygger.lib import choices
+
 
 class Role(models.TextChoices):
     COORDINATOR = "coordinator", _("Coordinator")
@@ -127,6 +129,12 @@ class User(AbstractUser):
     @property
     def is_peer(self) -> bool:
         return self.role in PEER_ROLES
+
+    @property
+    def role_label(self) -> str:
+        """The role as `get_role_display()` shows it, without its dict of every choice
+        (lib/choices.py): the header shows it on every page."""
+        return choices.label(Role, self.role)
 
     @property
     def display_name(self) -> str:

@@ -39,7 +39,7 @@ def access_report_rows(
         {
             "at": plain(timezone.localtime(entry.at)),
             "user": entry.user.display_name if entry.user else "",
-            "role": str(entry.user.get_role_display()) if entry.user else "",
+            "role": entry.user.role_label if entry.user else "",
             "action": entry.action,
             "action_text": str(entry.get_action_display()),
             "purpose": entry.purpose,

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
+from django.utils import translation
 
 from brobygger.accounts import services
 from brobygger.accounts.models import Membership, Role, User
@@ -226,3 +227,15 @@ class RoleChangeReportTests(BaseTestCase):
         self.assertContains(last, 'data-testid="role-change"', count=total - PAGE_SIZE)
         # The oldest change is on the last page: from clinician to coordinator.
         self.assertContains(last, "Henvisende behandler: Afsnit R1")
+
+
+class RoleLabelTests(BaseTestCase):
+    def test_role_label_is_get_role_display_in_each_language(self) -> None:
+        for language in ("da", "en"):
+            with translation.override(language):
+                for role in [*Role.values, ""]:
+                    with self.subTest(language=language, role=role):
+                        user = User(username="x", role=role)
+                        self.assertEqual(user.role_label, str(user.get_role_display()))
+        with translation.override("da"):
+            self.assertEqual(User(role=Role.COORDINATOR).role_label, "Koordinator")

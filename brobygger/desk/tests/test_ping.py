@@ -49,3 +49,32 @@ class PingTests(BaseTestCase):
         self.login(self.peer, verified=False)
         with self.assertNumQueries(2):
             self.assertEqual(self.client.get(PING).status_code, 200)
+
+    def test_the_frame_speaks_the_users_language_with_role_links_and_footer(self):
+        # The frame's words are translated once per process and language
+        # (accounts/context.py): each user still gets their own language.
+        self.login(self.coordinator)
+        danish = self.client.get(PING)
+        for words in (
+            "Gå til indholdet",
+            "Beskeder",
+            'aria-label="Hovedmenu"',
+            "Log ud",
+            "To-faktor-login",
+            "· Koordinator",
+            "Om peer-støtte",
+            "Sådan behandler vi dine oplysninger",
+        ):
+            self.assertContains(danish, words)
+        self.assertNotContains(danish, "Skip to content")
+        self.assertNotContains(danish, "Log ind for medarbejdere")  # signed in: no login link
+        self.peer.user.language = "en"
+        self.peer.user.save(update_fields=["language"])
+        self.login(self.peer)
+        english = self.client.get(PING)
+        for words in ("Skip to content", 'aria-label="Main menu"', "Sign out", "· Peer worker"):
+            self.assertContains(english, words)
+        self.assertNotContains(english, "Gå til indholdet")
+        self.client.logout()
+        public = self.client.get(reverse("public:home"))
+        self.assertContains(public, "Log ind for medarbejdere")
