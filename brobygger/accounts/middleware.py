@@ -7,6 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import auth, messages
+from django.contrib.auth.middleware import get_user as request_user
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.base import SessionBase
 from django.http import HttpRequest, HttpResponse
@@ -44,7 +45,18 @@ class OTPMiddleware(otp_middleware.OTPMiddleware):
     reads it. Any other session (another device, a device since removed or unconfirmed,
     an old form of the id) goes through django_otp's own check, which loads the device
     and forgets it when it fails.
+
+    The user is read when the request comes in, not lazily: every request that reaches a
+    view reads it anyway (the sign-in and two-factor gates), and each attribute a page
+    read of the lazy object went through two proxies, AuthenticationMiddleware's and
+    django_otp's (issue 19). A request without a signed-in session asks no query for it.
     """
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if self._is_async:
+            return super().__call__(request)
+        request.user = self._verify_user_sync(request, request_user(request))
+        return self.get_response(request)
 
     def _verify_user_sync(self, request: HttpRequest, user: Any) -> Any:
         persistent_id = request.session.get(DEVICE_ID_SESSION_KEY)
