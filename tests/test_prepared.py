@@ -5,7 +5,7 @@ import datetime
 import time_machine
 from django.contrib.sessions.models import Session
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -18,6 +18,8 @@ from brobygger.notifications.context import UNREAD_AT_LOAD
 from brobygger.notifications.models import NotificationKind
 from brobygger.notifications.services import notify
 from brobygger.testing import make_user
+
+HAS_DEVICE = "has_device"
 
 
 class PreparedTests(TestCase):
@@ -35,7 +37,31 @@ class PreparedTests(TestCase):
             self.assertIsInstance(found.date_joined, datetime.datetime)
             self.assertIsNotNone(found.date_joined.tzinfo)
         self.assertIsNone(by_pk.first(pk=max(user.pk for user in users) + 1000))
-        self.assertEqual(len(by_pk._compiled), 1)
+        self.assertEqual(len(by_pk._plans), 1)
+
+    def test_annotations_come_converted_as_the_orm_converts_them(self) -> None:
+        user = make_user("prepann", Role.COORDINATOR)
+        TOTPDevice.objects.create(user=user, name="app", confirmed=True)
+
+        def build(pk: int) -> QuerySet[User]:
+            devices = TOTPDevice.objects.filter(user=OuterRef("pk"))
+            return User.objects.annotate(**{HAS_DEVICE: Exists(devices)}).filter(pk=pk)
+
+        prepared = Prepared(User, build, pk=(int, User._meta.pk))
+        found = prepared.first(pk=user.pk)
+        assert found is not None
+        self.assertIs(getattr(found, HAS_DEVICE), True)  # SQLite's 1 made a bool, as the ORM does
+        self.assertIs(getattr(found, HAS_DEVICE), getattr(build(user.pk).get(), HAS_DEVICE))
+        self.assertFalse(found._state.adding)
+
+    def test_select_related_is_refused(self) -> None:
+        related = Prepared(
+            TOTPDevice,
+            lambda pk: TOTPDevice.objects.select_related("user").filter(pk=pk),
+            pk=(int, TOTPDevice._meta.pk),
+        )
+        with self.assertRaisesMessage(ValueError, "select_related"):
+            related.first(pk=1)
 
     def test_a_value_met_twice_in_the_sql_is_refused_when_compiled(self) -> None:
         twice = Prepared(
