@@ -82,6 +82,10 @@ class PreparedTests(TestCase):
         by_pk = Prepared(User, lambda pk: User.objects.filter(pk=pk), pk=(int, User._meta.pk))
         with self.assertRaises(TypeError):
             by_pk.first(id=1)
+        # None (IS NULL in the ORM) or another type would not fit the compiled SQL.
+        for wrong in (None, "1"):
+            with self.subTest(value=wrong), self.assertRaises(TypeError):
+                by_pk.first(pk=wrong)
 
 
 class RequestUserTests(TestCase):

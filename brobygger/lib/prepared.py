@@ -142,8 +142,12 @@ class Prepared(Generic[M]):
         plan = self.plan(connection)
         params = list(plan.params)
         for name, position in plan.positions.items():
-            _kind, field = self.fields[name]
-            params[position] = field.get_db_prep_value(values[name], connection, prepared=False)
+            kind, field = self.fields[name]
+            value = values[name]
+            if not isinstance(value, kind):
+                # None would need IS NULL, another type another conversion: not this SQL.
+                raise TypeError(f"{name} must be a {kind.__name__}, not {value!r}")
+            params[position] = field.get_db_prep_value(value, connection, prepared=False)
         with connection.cursor() as cursor:
             cursor.execute(plan.sql, params)
             rows = cursor.fetchall()
