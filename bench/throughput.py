@@ -92,6 +92,37 @@ page: bench/profile_pages.py (template rendering of the rows, Django's SQL compi
     p99 over 100 ms at 16 connections is the queue of 8 requests before each worker.
     Where the time goes: ``bench/profile_pages.py --layers`` (Django's ORM 30-57 % of a
     page's profiled time, templates 7-25 %, the database driver 3-12 %).
+
+    2026-12-04, tenth session, scale 10 on SQLite, ``--seconds 8``, back to back on a
+    shared machine whose speed drifted by up to a third within minutes (the same commit's
+    coordinator ping measured 816-1,325 /s over the afternoon): before, the ninth
+    session's last commit 3c4b0e7, two rounds; after, f67c879, two rounds. The session
+    and the user are read with SQL compiled once per process (lib/prepared.py; building
+    and compiling the user's query with its subqueries was 0.7 ms of a 2 ms ping), a path
+    is resolved only among the patterns its first segment could match (lib/routing.py:
+    84 to 9 us for /hjem/), the user is read as the request comes in instead of through
+    two lazy proxies, and the frame's words are translated once per language. In-process
+    (the WSGI handler called directly, median of 1,500), the ping went from 2.03 to
+    0.74-0.78 ms.
+                          before               after
+    ping (coordinator)    371-429 /s  p99 56-58   1,026-1,034 /s  p99 27-33   22 % of bare
+    coordinator home       76-80         339-426     81-91          273-300    8 % of ping
+    referral queue         94-101        244-269     83-107         236-316    9 %
+    person list           107-115        204-332    121-123         206-218   12 %
+    person page           107-120        261-262    119-125         165-173   12 %
+    ping (peer)           407-507         53-85     977-1,282        22-25    24 % of bare
+    peer home             117-127        185-190    141-160         158-159   14 %
+    peer week             146-166        142-148    164-169         133-147   15 %
+    course page            91-109        243-254    105-112         239-242   10 %
+    bare Django view    4,769-4,958         6-7    4,364-4,890          6-7
+    A third run of the same "after" commit, three rounds: the peer's ping 25 % of the bare
+    view (the goal), the coordinator's 18 %. The pages gained what the ping lost in
+    absolute time (about 1 ms a request), so their share of the now 2.5 times faster ping
+    fell: each main page still costs 8-15 ms of Django's ORM and template engine.
+    On PostgreSQL (DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_s10, one round of
+    6 s, demo built and measured in 2 min 26 s): ping 859 /s (14 % of a bare view at
+    6,250 /s; 380 /s in the ninth session), coordinator home 63, referral queue 80, person
+    list 110, person page 79, peer home 112, peer week 143, course page 88.
 """
 
 from __future__ import annotations
