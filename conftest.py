@@ -38,6 +38,16 @@ def pytest_configure(config: pytest.Config) -> None:
     # Every test starts the database over, so the audit trail's head (the report cache's
     # key, brobygger/reports/cache.py) repeats between tests; its own tests turn it on.
     settings.REPORT_CACHE_SECONDS = 0
+    # The suite's transactions never commit: count changes inside them (pagecache/tracking.py).
+    settings.PAGE_CACHE_BUMP_AT_ONCE = True
+
+
+@pytest.fixture(autouse=True)
+def _no_kept_pages() -> None:
+    """Every test starts with no page kept (pagecache/keep.py): its database starts over."""
+    from brobygger.pagecache.keep import forget_all
+
+    forget_all()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

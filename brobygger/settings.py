@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "brobygger.interop",
     "brobygger.public",
     "brobygger.demo",
+    "brobygger.pagecache",
 ]
 
 MIDDLEWARE = [
@@ -211,7 +212,20 @@ CACHES = {
         "LOCATION": REPORT_CACHE_TABLE,
         "OPTIONS": {"MAX_ENTRIES": 500},
     },
+    # Pages kept between requests (brobygger/pagecache/keep.py): in each process's own
+    # memory, never a shared cache server, since they hold health data.
+    "pages": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "brobygger-pages",
+        "OPTIONS": {"MAX_ENTRIES": env_int("PAGE_CACHE_ENTRIES", 1000)},
+    },
 }
+# A page is kept at most this many seconds, and only while nothing it read has changed
+# (brobygger/pagecache); 0: every page is built for every request.
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
+# Count a change inside its transaction instead of after the commit (tracking.py): the
+# test suite's transactions never commit.
+PAGE_CACHE_BUMP_AT_ONCE = False
 
 # Public forms: submissions per hour (counted in the database, shared by all app
 # processes; public/ratelimit.py). Per device (a signed cookie), per address (several

@@ -5,7 +5,7 @@ from django.test import TestCase
 from brobygger.accounts.models import Membership, Role, Unit
 from brobygger.audit.models import AccessAction, AccessLogEntry, AccessLogPerson, Purpose
 from brobygger.audit.services import append_many, log_access, new_access_entry, verify_chain
-from brobygger.lib.rows import add_rows, insert_rows, update_rows
+from brobygger.lib.rows import add_rows, add_values, insert_rows, update_rows
 from brobygger.testing import make_user
 
 
@@ -109,6 +109,29 @@ class AddRowsTests(TestCase):
         self.assertEqual(verify_chain(AccessLogEntry), [])
         with self.assertRaises(PermissionError):
             entry.save()  # an appended row counts as saved: append-only
+
+
+class AddValuesTests(TestCase):
+    def test_values_are_converted_by_their_fields_and_read_back(self) -> None:
+        user = make_user("rows5", Role.COORDINATOR)
+        entry = log_access(user=user, action=AccessAction.VIEW, purpose=Purpose.COORDINATION)
+        written = add_values(
+            AccessLogPerson,
+            ("entry", "person_id", "at"),
+            [(entry.seq, pk, entry.at) for pk in (3, 1, 2)],
+        )
+        self.assertEqual(written, 3)
+        rows = AccessLogPerson.objects.filter(entry=entry).order_by("person_id")
+        self.assertEqual(
+            list(rows.values_list("entry_id", "person_id", "at")),
+            [(entry.seq, pk, entry.at) for pk in (1, 2, 3)],
+        )
+
+    def test_a_row_of_another_width_is_refused_and_nothing_is_written(self) -> None:
+        with self.assertRaises(ValueError):
+            add_values(AccessLogPerson, ("entry", "person_id", "at"), [(1, 2)])
+        self.assertEqual(add_values(AccessLogPerson, ("entry", "person_id", "at"), []), 0)
+        self.assertFalse(AccessLogPerson.objects.exists())
 
 
 class UpdateRowsTests(TestCase):

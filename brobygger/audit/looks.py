@@ -122,6 +122,29 @@ def shown(
     gathered.looks.append(look)
 
 
+# A look as a kept page stores it: (action, purpose, person ids, criterion, object).
+KeptLook = tuple[str, str, tuple[int, ...], str | None, tuple[str, int | None]]
+
+
+def looks_since(gathered: Gathered, start: int) -> tuple[KeptLook, ...]:
+    """The looks gathered after the first `start`, without their user: what a page kept
+    between requests (brobygger/pagecache) shows, to be logged again each time it is."""
+    return tuple(
+        (look.action, look.purpose, tuple(look.person_ids), look.criterion, look.obj)
+        for look in gathered.looks[start:]
+    )
+
+
+def look_again(kept: Iterable[KeptLook], *, user: Any) -> None:
+    """`user` is shown a kept page again: its looks join this request's, as if its view had
+    run (the one entry of the response names the same persons, with the same purpose)."""
+    gathered = current.get()
+    if gathered is None:
+        raise RuntimeError("A kept page is shown only inside a request (LookMiddleware).")
+    for action, purpose, person_ids, criterion, obj in kept:
+        gathered.looks.append(Look(user, action, purpose, list(person_ids), criterion, obj))
+
+
 @contextmanager
 def gathering() -> Iterator[Gathered]:
     """Gather the looks of one request (or one test) into one entry."""

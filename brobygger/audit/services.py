@@ -18,7 +18,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from brobygger.lib.rows import add_rows, insert_rows
+from brobygger.lib.rows import add_rows, add_values, insert_rows
 
 from .current import note_change
 from .keyed import Keys
@@ -191,8 +191,10 @@ def log_access(
     )
     with transaction.atomic(savepoint=False):
         _append(entry)
-        add_rows(
-            [AccessLogPerson(entry=entry, person_id=pk, at=entry.at) for pk in entry.person_ids]
+        add_values(
+            AccessLogPerson,
+            ("entry", "person_id", "at"),
+            [(entry.seq, pk, entry.at) for pk in entry.person_ids],
         )
     return entry
 

@@ -16,6 +16,7 @@ from brobygger.accounts.access import role_required
 from brobygger.accounts.models import PEER_ROLES, Role
 from brobygger.lib.forms import apply_validation_error
 from brobygger.lifecycle import views as lifecycle_views
+from brobygger.pagecache.keep import kept
 from brobygger.referrals import access as referral_access
 
 from . import access, selectors, services
@@ -192,6 +193,7 @@ def topic_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 @role_required(Role.COORDINATOR, *PEER_ROLES)
 @require_http_methods(["GET", "POST"])
+@kept
 def course_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The course as its peer and coordinator use it every day. Changing the phase and
     dates or ending the course has its own page (`course_change`), so the page everyone

@@ -16,6 +16,7 @@ from brobygger.jobs.selectors import job_states
 from brobygger.lib.dates import week_start
 from brobygger.lib.links import object_links
 from brobygger.lib.paging import page_of
+from brobygger.pagecache.keep import kept
 from brobygger.people.models import PeerKind
 from brobygger.people.selectors import units_for
 from brobygger.scheduling import selectors as scheduling_selectors
@@ -27,6 +28,7 @@ from .workforce_overview import CONTRACT_WARNING_DAYS
 
 
 @any_staff
+@kept
 def home(request: HttpRequest) -> HttpResponse:
     page = access.home_page_for(request.user)
     if "oldest_referrals" in page.context:  # the coordinator's
@@ -152,6 +154,7 @@ def _monday(request: HttpRequest) -> datetime.date:
 
 
 @role_required(Role.PEER_WORKER, Role.RELATIVE_PEER)
+@kept
 def my_week(request: HttpRequest) -> HttpResponse:
     context = access.own_week(request.user, _monday(request))
     return render(request, "desk/my_week.html", context)

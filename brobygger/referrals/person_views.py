@@ -15,6 +15,7 @@ from brobygger.accounts.access import role_required
 from brobygger.accounts.models import Role
 from brobygger.lib.htmx import HtmxHttpRequest
 from brobygger.lib.links import object_links
+from brobygger.pagecache.keep import kept
 from brobygger.people import access as people_access
 from brobygger.people import selectors as people_selectors
 from brobygger.people.forms import PersonFilterForm, SearchForm
@@ -31,6 +32,7 @@ def _purpose_for(user: Any) -> str:
 
 @role_required(Role.COORDINATOR)
 @require_http_methods(["GET", "POST"])
+@kept
 def person_list(request: HtmxHttpRequest) -> HttpResponse:
     units = people_selectors.units_for(request.user)
     filters = PersonFilterForm(request.GET or None, units=units)
@@ -59,6 +61,7 @@ def person_list(request: HtmxHttpRequest) -> HttpResponse:
 
 
 @role_required(*PERSON_READERS)
+@kept
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     person = people_access.get_person_for(
         request.user, pk, purpose=_purpose_for(request.user), glass=True

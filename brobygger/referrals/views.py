@@ -20,6 +20,7 @@ from brobygger.lib.forms import apply_validation_error
 from brobygger.lib.htmx import HtmxHttpRequest
 from brobygger.lib.links import object_links
 from brobygger.lib.redirects import back_to
+from brobygger.pagecache.keep import kept
 from brobygger.people import access as people_access
 from brobygger.people.models import ConsentSource
 from brobygger.people.selectors import units_for
@@ -39,6 +40,7 @@ PAGE_SIZE = 25
 
 
 @role_required(Role.COORDINATOR)
+@kept
 def referral_queue(request: HtmxHttpRequest) -> HttpResponse:
     filters = QueueFilterForm(request.GET or None, units=units_for(request.user))
     options: dict[str, Any] = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.test import override_settings
 from django.utils import timezone
 
 from brobygger.scheduling import services as scheduling_services
@@ -12,6 +13,9 @@ from brobygger.testing import BaseTestCase, count_queries, make_course, make_per
 HOME = "/hjem/"
 
 
+# The page as its view builds it, every time (a kept page, brobygger/pagecache, asks 3
+# queries and the access log's, whatever the page: pagecache/tests/test_keep.py).
+@override_settings(PAGE_CACHE_SECONDS=0)
 class PeerHomeQueryBudgetTests(BaseTestCase):
     def add_courses(self, n: int, start: int) -> None:
         """`n` more courses on the peer's caseload, each with a conversation booked soon."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -13,6 +14,9 @@ from brobygger.scheduling import services as scheduling_services
 from brobygger.testing import BaseTestCase, count_queries, make_person
 
 
+# The page as its view builds it, every time (a kept page, brobygger/pagecache, asks 3
+# queries and the access log's, whatever the page: pagecache/tests/test_keep.py).
+@override_settings(PAGE_CACHE_SECONDS=0)
 class CoursePageQueryBudgetTests(BaseTestCase):
     def add_history(self, n: int, start: int) -> None:
         """`n` more conversations booked in Alice's course and `n` relatives she shares with."""

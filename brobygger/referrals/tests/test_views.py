@@ -184,9 +184,15 @@ class ReferralViewTests(BaseTestCase):
             self.client.get(reverse("referrals:queue"))
         self.assertEqual(len(small), len(large))
         # The request's own 2 (the session; the user with the device that verified the
-        # session and the header's unread count), the status counts with the pager's count
+        # session and the header's unread count), the page cache's change counts (read
+        # before the data, brobygger/pagecache), the status counts with the pager's count
         # (one query), the page's rows, the units of the filter, and the access-log entry (3).
-        self.assertEqual(len(large), 8)
+        self.assertEqual(len(large), 9)
+        # The same page again, nothing changed: kept, so only the request's own 2, the
+        # change counts and the access-log entry.
+        with count_queries() as again:
+            self.client.get(reverse("referrals:queue"))
+        self.assertEqual(len(again), 6)
 
     def test_inline_triage_with_htmx_and_as_plain_post(self):
         self.login(self.coordinator)
