@@ -123,6 +123,29 @@ page: bench/profile_pages.py (template rendering of the rows, Django's SQL compi
     6 s, demo built and measured in 2 min 26 s): ping 859 /s (14 % of a bare view at
     6,250 /s; 380 /s in the ninth session), coordinator home 63, referral queue 80, person
     list 110, person page 79, peer home 112, peer week 143, course page 88.
+
+    2026-12-04, eleventh session: the main pages are kept between requests while nothing
+    they read has changed (brobygger/pagecache; every request still writes its access-log
+    entry, the kept page's persons named). In this benchmark every request after the
+    first of a page is answered from the kept page, as a reload or a return to the page is
+    in use; a page built on every request is measured with PAGE_CACHE_SECONDS=0 in the
+    environment. Scale 10, one round of 8 s
+    (SQLite) or 6 s (PostgreSQL), idle machine (load average 1.7-2.5):
+                          SQLite (121bb69)                PostgreSQL (121bb69)
+    ping (coordinator)    1,287 /s  p99 17   27 % of bare    743 /s  p99 37   15 % of bare
+    coordinator home        698        32    54 % of ping    470        48    63 % of ping
+    referral queue          510        46    40 %            421        54    57 %
+    person list             471        51    37 %            398        70    54 %
+    person page             939        30    73 %            538        49    72 %
+    ping (peer)           1,204        22    25 % of bare    965        24    19 % of bare
+    peer home               658        39    55 %            506        43    52 %
+    peer week               691        34    57 %            468        59    49 %
+    course page             790        30    66 %            525        50    54 %
+    bare Django view      4,786         5                  4,951         5
+    Not met: on SQLite the two lists (each request writes an access-log entry naming its
+    25 persons: 25 index pages of "who looked at this person" written, 0.8 ms of a 1.9 ms
+    kept page, in-process); on PostgreSQL the ping (two round trips to the server) and
+    the peer's week by one point.
 """
 
 from __future__ import annotations
