@@ -197,6 +197,9 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not e
     # run of 100-250 ms (measured with bench/reports.py at scale 100). A web app's
     # queries are short: off, unless DB_JIT=1.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's, with a health check that asks no query of a quiet connection (issue 19).
+    DATABASES["default"]["ENGINE"] = "brobygger.lib.postgres"
 
 # The dashboard's and the funder report's figures are kept this many seconds at most
 # (brobygger/reports/cache.py): shown as they are while nothing changes, and after a change

@@ -16,7 +16,7 @@ from django.http import HttpRequest
 from django.templatetags.static import static
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.html import escape, format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import get_language, get_language_info
 from django.utils.translation import gettext as _
@@ -57,7 +57,7 @@ def menu_markup(
         "",
         '<li><a href="{}"{}>{}</a></li>',
         (
-            (url, format_html(' aria-current="page"') if url == current else "", label)
+            (url, mark_safe(' aria-current="page"') if url == current else "", label)
             for url, label in menu(role, language, script_prefix, urlconf)
         ),
     )

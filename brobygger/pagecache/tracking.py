@@ -19,8 +19,9 @@ without counting, not even a write that bypasses the services.
 - TRUNCATE counts a change of each table it empties. A change of the schema (CREATE,
   ALTER, DROP) counts nothing: it comes with new code, and so with new processes, whose
   memory holds no page.
-- Inside a request, a read notes its tables (each name after FROM and JOIN) in the
-  request's `Reading`, with whether the request wrote a counted table, and until when
+- Inside a request, a read notes its tables (every table of the project it names, see
+  `parse`; any statement not known to read nothing counts as a read) in the request's
+  `Reading`, with whether the request wrote a counted table, and until when
   what it read is current (`current_until`, for rows that end by time, not by a write).
 
 Not counted (UNTRACKED): the access log, which every page writes, the sessions, and the
@@ -39,6 +40,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.signals import request_finished, request_started
 from django.db import DatabaseError, connections, transaction
@@ -65,10 +67,17 @@ READ, WRITE, OTHER = "read", "write", "other"
 _WRITE = re.compile(
     r'\s*(?:INSERT\s+(?:OR\s+\w+\s+)?INTO|REPLACE\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.I
 )
+# A write inside a WITH: the statement's own verb comes after its common table expressions.
+_WRITE_AFTER_WITH = re.compile(r'\)\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)', re.I)
 _TRUNCATE = re.compile(r"\s*TRUNCATE\b", re.I)
 _QUOTED = re.compile(r'"(\w+)"')
-_READ = re.compile(r"\s*(?:SELECT|WITH|VALUES)\b", re.I)
-_TABLES = re.compile(r'\b(?:FROM|JOIN)\s+"?(\w+)', re.I)
+# Statements that read no table's rows; any other statement counts as a read.
+_OTHER = re.compile(
+    r"\s*(?:SAVEPOINT|RELEASE|ROLLBACK|BEGIN|COMMIT|END|SET|RESET|PRAGMA|SHOW|CREATE|ALTER|"
+    r"DROP|COMMENT|LOCK|GRANT|REVOKE|ANALYZE|VACUUM|DEALLOCATE|DISCARD)\b",
+    re.I,
+)
+_WORDS = re.compile(r"\w+")
 
 
 @dataclass
@@ -99,15 +108,30 @@ def current_until(moment: datetime.datetime) -> None:
 
 @functools.lru_cache(maxsize=4096)
 def parse(sql: str) -> tuple[str, tuple[str, ...]]:
-    """(kind, tables) of a statement: the table a write changes, the tables a read reads."""
+    """(kind, tables) of a statement: the table a write changes; for a read, every table of
+    the project the statement names anywhere (after FROM or JOIN, in a subquery, a union,
+    a list of tables...): naming one too many costs a page kept a little less often, one
+    too few would keep it too long."""
     written = _WRITE.match(sql)
     if written:
-        return WRITE, (written.group(1),)
-    if _READ.match(sql):
-        return READ, tuple(sorted(set(_TABLES.findall(sql))))
+        return WRITE, (written.group(1).lower(),)
     if _TRUNCATE.match(sql):
-        return WRITE, tuple(sorted(set(_QUOTED.findall(sql))))
-    return OTHER, ()
+        return WRITE, tuple(sorted({name.lower() for name in _QUOTED.findall(sql)}))
+    if _OTHER.match(sql):
+        return OTHER, ()
+    if sql.lstrip()[:4].upper() == "WITH":
+        inner = _WRITE_AFTER_WITH.findall(sql)
+        if inner:
+            return WRITE, tuple(sorted({name.lower() for name in inner}))
+    return READ, tuple(sorted(_tables() & set(_WORDS.findall(sql.lower()))))
+
+
+@functools.cache
+def _tables() -> frozenset[str]:
+    """The project's tables (its models', many-to-many tables included)."""
+    return frozenset(
+        model._meta.db_table.lower() for model in apps.get_models(include_auto_created=True)
+    )
 
 
 def _observe(

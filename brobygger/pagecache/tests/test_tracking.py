@@ -19,28 +19,45 @@ def version(table: str = "accounts_unit") -> int:
 
 class ParseTests(TestCase):
     def test_writes_reads_and_the_rest(self):
+        unit, person, course = "accounts_unit", "people_person", "referrals_course"
         cases = {
-            'INSERT INTO "accounts_unit" ("name") VALUES (%s)': ("write", ("accounts_unit",)),
-            'INSERT OR IGNORE INTO "a_b" ("x") VALUES (%s)': ("write", ("a_b",)),
-            'UPDATE "people_person" SET "x" = %s WHERE "id" IN (SELECT U0."id" FROM "y" U0)': (
+            'INSERT INTO "accounts_unit" ("name") VALUES (%s)': ("write", (unit,)),
+            'INSERT OR IGNORE INTO "people_person" ("x") VALUES (%s)': ("write", (person,)),
+            'UPDATE "people_person" SET "x" = %s WHERE "id" IN '
+            '(SELECT U0."id" FROM "referrals_course" U0)': ("write", (person,)),
+            'DELETE FROM "referrals_course" WHERE "id" = %s': ("write", (course,)),
+            "update ACCOUNTS_UNIT set name = 'x'": ("write", (unit,)),
+            'TRUNCATE "accounts_unit", "people_person" RESTART IDENTITY CASCADE;': (
                 "write",
-                ("people_person",),
+                (unit, person),
             ),
-            'DELETE FROM "referrals_course" WHERE "id" = %s': ("write", ("referrals_course",)),
-            "update accounts_unit set name = 'x'": ("write", ("accounts_unit",)),
-            'TRUNCATE "a", "b" RESTART IDENTITY CASCADE;': ("write", ("a", "b")),
-            'SELECT "a"."id" FROM "a" LEFT OUTER JOIN "b" ON ("a"."b_id" = "b"."id") WHERE '
-            '"a"."c_id" IN (SELECT U0."id" FROM "c" U0 INNER JOIN "d" U1 ON (U0."id" = U1."c"))': (
+            'WITH t AS (SELECT 1) UPDATE "accounts_unit" SET "name" = %s': ("write", (unit,)),
+            # A read names every table of the project it mentions, however it mentions it.
+            'SELECT "people_person"."id" FROM "people_person" LEFT OUTER JOIN "accounts_unit" '
+            'ON ("people_person"."unit_id" = "accounts_unit"."id") WHERE "people_person".'
+            '"id" IN (SELECT U0."person_id" FROM "referrals_course" U0)': (
                 "read",
-                ("a", "b", "c", "d"),
+                (unit, person, course),
+            ),
+            '(SELECT "id" FROM "accounts_unit") UNION (SELECT "id" FROM "people_person")': (
+                "read",
+                (unit, person),
+            ),
+            "SELECT a.id FROM accounts_unit a, people_person p WHERE p.unit_id = a.id": (
+                "read",
+                (unit, person),
+            ),
+            'SELECT "x" FROM "referrals_course" FOR UPDATE OF "referrals_course"': (
+                "read",
+                (course,),
             ),
             "SELECT MAX(n) FROM (SELECT seq AS n FROM sqlite_sequence WHERE name = 'x')": (
                 "read",
-                ("sqlite_sequence",),
+                (),
             ),
-            'WITH t AS (SELECT 1 FROM "e") SELECT * FROM t': ("read", ("e", "t")),
             "SAVEPOINT s1": ("other", ()),
             'CREATE TABLE "x" ("id" integer)': ("other", ()),
+            'LOCK TABLE "audit_accesslogentry" IN ROW EXCLUSIVE MODE; SELECT 1': ("other", ()),
         }
         for sql, expected in cases.items():
             with self.subTest(sql=sql):
