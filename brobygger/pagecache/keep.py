@@ -43,6 +43,7 @@ from django.core.signals import setting_changed
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.middleware.csrf import get_token
 from django.utils import timezone, translation
+from django.utils.autoreload import file_changed
 
 from brobygger.audit.current import current
 from brobygger.audit.looks import KeptLook, look_again, looks_since
@@ -81,6 +82,8 @@ def forget_all(**kwargs: Any) -> None:
 
 
 setting_changed.connect(forget_all, dispatch_uid="brobygger.pagecache.settings")
+# `manage.py runserver`: a template edited shows at once, not after PAGE_CACHE_SECONDS.
+file_changed.connect(forget_all, dispatch_uid="brobygger.pagecache.files")
 
 
 def _cache() -> BaseCache:

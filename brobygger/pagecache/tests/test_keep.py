@@ -92,6 +92,17 @@ class KeptProbeTests(BaseTestCase):
         self.client.get("/probe/units/")
         self.assertEqual(CALLS["/probe/units/"], 2)
 
+    def test_a_file_edited_under_runserver_drops_the_kept_pages(self):
+        from pathlib import Path
+
+        from django.utils.autoreload import file_changed
+
+        self.login(self.coordinator)
+        self.client.get("/probe/units/")
+        file_changed.send(sender=None, file_path=Path("templates/base.html"))
+        self.client.get("/probe/units/")
+        self.assertEqual(CALLS["/probe/units/"], 2)
+
     def test_a_write_to_a_table_the_page_did_not_read_keeps_it(self):
         self.login(self.coordinator)
         self.client.get("/probe/units/")
