@@ -146,6 +146,28 @@ page: bench/profile_pages.py (template rendering of the rows, Django's SQL compi
     25 persons: 25 index pages of "who looked at this person" written, 0.8 ms of a 1.9 ms
     kept page, in-process); on PostgreSQL the ping (two round trips to the server) and
     the peer's week by one point.
+    PostgreSQL again after c93e0ec (the health check asks no SELECT 1 of a quiet kept
+    connection): ping 798 and 795 /s (16 % of bare 4,863); home 51 %, queue 40 %, person
+    list 42 %, person page 58 %, peer home 54 %, week 59 %, course page 66 % (the access
+    log of the earlier runs in the same database; the machine's figures drift by a third).
+    In-process (test client, median of 300) the ping takes 2.2 ms on PostgreSQL against
+    1.0 ms on SQLite: the server plans and runs the session's and the user's queries
+    (0.35 ms for the user's with its unread count before ANALYZE, 0.12 ms after: load_demo
+    analyzes since 5d810a2).
+    Scale 100, 5d810a2, one round of 6 s. SQLite (``--dir /tmp/bench100``, the demo built
+    and measured in 10 min 24 s); PostgreSQL (a new database, built and measured in
+    10 min 50 s, the build under 10 min):
+                          SQLite                          PostgreSQL
+    ping (coordinator)      926 /s  p99  30  28 % of bare    544 /s  p99  42  14 % of bare
+    coordinator home        519         48   56 % of ping    313         75   57 % of ping
+    referral queue          377         60   41 %            243        101   45 %
+    person list             332         67   36 %            237        136   43 %
+    person page             538         40   58 %            301         85   55 %
+    ping (peer)             632         47   19 % of bare    556         41   14 % of bare
+    peer home               315         95   50 %            309         69   56 %
+    peer week               300        103   48 %            303         77   55 %
+    course page             475         66   75 %            413         57   74 %
+    bare Django view      3,296          9                 3,940          6
 """
 
 from __future__ import annotations
