@@ -1,5 +1,4 @@
 from django.core.management import call_command
-from django.db import connection
 from django.test import TestCase, TransactionTestCase
 
 from brobygger.agenda.models import Busy, Kind
@@ -18,10 +17,6 @@ class DemoTests(TestCase):
         call_command("load_demo", "--seed", "7", verbosity=0)
         # 300, and the two persons of the retention demo's courses that ended six years ago.
         self.assertEqual(Person.objects.count(), 302)
-        if connection.vendor == "postgresql":  # the planner knows the tables as loaded
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'people_person'")
-                self.assertGreater(cursor.fetchone()[0], 100)
         # Twelve peers from the start, and two hired from job postings through the hire step.
         self.assertEqual(PeerWorker.objects.filter(hire__isnull=True).count(), 12)
         self.assertEqual(PeerWorker.objects.filter(hire__isnull=False).count(), 2)

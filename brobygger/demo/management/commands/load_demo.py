@@ -1,7 +1,6 @@
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import connection
 
 from brobygger.demo.builder import DemoBuilder
 from brobygger.people.models import Person
@@ -33,13 +32,6 @@ class Command(BaseCommand):
                 return
             raise CommandError("The database already holds data. Use a fresh database.")
         summary = DemoBuilder(scale=options["scale"], seed=options["seed"]).build()
-        if connection.vendor == "postgresql":
-            # The planner's statistics, as after any bulk load: until autovacuum gets to
-            # them, PostgreSQL plans for the tables as they were before it (empty). At
-            # scale 10 the request's own user query, with its unread count, took 0.35 ms
-            # on the server before and 0.12 ms after (issue 19).
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
         self.stdout.write(
             f"Demo programme loaded: {summary.units} units, {summary.peers} peer workers, "
             f"{summary.persons} persons, {summary.courses} courses."
