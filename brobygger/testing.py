@@ -192,3 +192,21 @@ def recent_working_day() -> datetime.date:
     while day.weekday() >= 5 or day in danish:
         day -= datetime.timedelta(days=1)
     return day
+
+
+def end_backend(alias: str = "default") -> int:
+    """PostgreSQL ends the backend of the app's connection `alias`, as a restart or
+    failover would (`pg_terminate_backend` from a second connection). Returns its pid."""
+    from django.db import connections
+
+    app = connections[alias]
+    with app.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (pid,) = cursor.fetchone()
+    killer = connections.create_connection(alias)
+    try:
+        with killer.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    finally:
+        killer.close()
+    return int(pid)

@@ -11,6 +11,8 @@ from unittest import mock
 import pytest
 from django.db import connection, connections
 
+from brobygger.testing import end_backend
+
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the PostgreSQL backend's own check"
 )
@@ -31,15 +33,7 @@ def test_a_connection_the_server_ended_is_replaced_before_the_request_uses_it(
 ):
     assert client.get("/health/").json()["database"]["ok"] is True
     app: Any = connections["default"]
-    with app.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        (pid,) = cursor.fetchone()
-    killer = connections.create_connection("default")
-    try:
-        with killer.cursor() as cursor:
-            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
-    finally:
-        killer.close()
+    pid = end_backend()
     deadline = time.monotonic() + 5
     while app.quiet() and time.monotonic() < deadline:  # the server's last word arrives
         time.sleep(0.01)

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from brobygger.accounts.models import Role
 from brobygger.jobs.outage import outage_response
-from brobygger.testing import BaseTestCase, make_user
+from brobygger.testing import BaseTestCase, end_backend, make_user
 
 ENSURE = "django.db.backends.base.base.BaseDatabaseWrapper.ensure_connection"
 
@@ -93,15 +93,7 @@ def test_postgresql_killed_and_unreachable_answers_503_then_recovers(transaction
     client.force_login(make_user("drift", Role.ADMINISTRATOR))
     url = reverse("jobs:overview")
     app = connections["default"]
-    with app.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        (pid,) = cursor.fetchone()
-    killer = connections.create_connection("default")
-    try:
-        with killer.cursor() as cursor:
-            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
-    finally:
-        killer.close()
+    end_backend()
     port = app.settings_dict["PORT"]
     try:
         app.settings_dict["PORT"] = 1  # nothing listens there: the server is down
