@@ -253,7 +253,7 @@ class ActivityMixin:
         held = (
             Appointment.objects.filter(status="held")
             .select_related("course__person", "course__peer__user")
-            .order_by("starts_at")
+            .order_by("starts_at", "pk")
         )
         # The discharge guide is walked in its order, a topic or two a conversation, now
         # and then back to an earlier one.
