@@ -168,6 +168,39 @@ page: bench/profile_pages.py (template rendering of the rows, Django's SQL compi
     peer week               300        103   48 %            303         77   55 %
     course page             475         66   75 %            413         57   74 %
     bare Django view      3,296          9                 3,940          6
+
+    2026-12-04, twelfth session, a faster machine than the eleventh's (a bare view 6,800-
+    7,150 /s, not 3,300-4,950): absolute rates rose and, as the ping rose most, shares of
+    it fell. Changes: SQLite keeps temporary files in memory (a list's access-log INSERT
+    had written its statement journal to a new file in /var/tmp; queue and list +15-20 %
+    in back-to-back runs); a WSGI process freezes what it made at start (full garbage
+    collections of up to 127 ms became at most 12 ms; no change in rates). Tried and
+    dropped, no gain beyond the noise in back-to-back runs: a file lock queueing SQLite's
+    writers, PostgreSQL server-side binding (worse), wal_autocheckpoint=10000 (slower
+    reads), a larger page cache, mmap, the two audit indexes that repeat another's prefix.
+    SQLite, 2da3b38, one round of 8 s (scale 10, two runs) or 6 s (scale 100, the demo
+    built and measured in 6 min 40 s); PostgreSQL ef3ed6a, scale 10, a new database,
+    one round of 6 s:
+                          SQLite 10, two runs         SQLite 100           PostgreSQL 10
+    ping (coordinator)    1,791-1,898 /s  25-28 %     1,649  24 % of bare  1,193  17 %
+    coordinator home        714-879       40-46 %       922  56 % of ping    659  55 %
+    referral queue          635-755       35-40 %       741  45 %            544  46 %
+    person list             665-699       37 %          755  46 %            535  45 %
+    person page           1,077-1,094     57-61 %     1,131  69 %            752  63 %
+    ping (peer)           1,890-1,908     27-28 %     1,859  27 % of bare  1,229  17 %
+    peer home                 878         46 %          899  48 %            689  56 %
+    peer week               906-915       48 %          909  49 %            633  51 %
+    course page           1,090-1,092     57-58 %     1,078  58 %            733  60 %
+    bare Django view      6,800-7,125                 7,000                7,147
+    Every p99 is under 70 ms (SQLite under 42 ms). Not met: the pages that write an
+    access-log entry naming many persons (the lists, the coordinator's home on SQLite at
+    scale 10, the peer's home and week by 1-4 points), and on PostgreSQL the ping. Where
+    a kept list's time goes on SQLite (strace and the audit service timed, in-process and
+    under this load): its access-log entry, about 49 pages written to the WAL (25 of them
+    the scattered leaves of the "who looked at this person" index), 1.0 ms in-process and
+    1.6 ms under load of a 1.5-3.4 ms request, with the two workers queued on SQLite's
+    one writer. On PostgreSQL the ping's two queries take 0.16 and 0.23 ms of its 1.2 ms
+    in-process, and the server shares the two cores with the workers and the load.
 """
 
 from __future__ import annotations
