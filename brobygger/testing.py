@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, TypeVar
 
 from django.db import connection
@@ -32,6 +35,8 @@ from brobygger.testclock import frozen_today
 
 # The frozen clock's local date (conftest.py freezes it; brobygger/testclock.py says when).
 TODAY = frozen_today()
+# The project's folder, where manage.py is.
+PROJECT = Path(__file__).resolve().parent.parent
 T = TypeVar("T")
 CONTRACT_START = datetime.date(2026, 1, 1)
 
@@ -210,3 +215,16 @@ def end_backend(alias: str = "default") -> int:
     finally:
         killer.close()
     return int(pid)
+
+
+def run_project(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """This interpreter with `args` (`["-c", code]`, `["manage.py", …]`) in the project's
+    folder, in exactly the environment `env`: how a server or a command starts."""
+    return subprocess.run(  # noqa: S603 (our own interpreter and arguments)
+        [sys.executable, *args],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )

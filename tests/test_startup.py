@@ -1,13 +1,12 @@
 """What a WSGI process does at start (brobygger/lib/startup.py, brobygger/wsgi.py)."""
 
 import gc
-import subprocess
-import sys
 
 from django.test import SimpleTestCase
 
 from brobygger.lib.startup import settle
-from brobygger.scheduling.tests.test_sms_backend import GATEWAY, ROOT, production_env
+from brobygger.scheduling.tests.test_sms_backend import GATEWAY, production_env
+from brobygger.testing import run_project
 
 
 class SettleTests(SimpleTestCase):
@@ -26,17 +25,12 @@ class SettleTests(SimpleTestCase):
         self.assertLess(walked_after, 1_000)
 
     def test_the_wsgi_application_settles_at_start(self):
-        started = subprocess.run(
+        started = run_project(
             [
-                sys.executable,
                 "-c",
                 "import gc, brobygger.wsgi; print(gc.get_freeze_count(), len(gc.get_objects()))",
             ],
-            cwd=ROOT,
-            env=production_env(SMS_BACKEND=GATEWAY),
-            capture_output=True,
-            text=True,
-            check=False,
+            production_env(SMS_BACKEND=GATEWAY),
         )
         self.assertEqual(started.returncode, 0, started.stderr)
         frozen, walked = (int(n) for n in started.stdout.split())

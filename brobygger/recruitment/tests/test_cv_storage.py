@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -14,9 +13,10 @@ from django.core.files.storage import default_storage
 from django.test import override_settings
 from django.urls import reverse
 
+from brobygger.testing import run_project
+
 from .helpers import PDF_BYTES, TempMediaTestCase, make_application, make_posting
 
-ROOT = Path(__file__).resolve().parents[3]
 SHOW_STORAGE = (
     "import django; django.setup(); from django.core.files.storage import storages; "
     "s = storages['default']; print(type(s).__name__, s.base_url)"
@@ -29,14 +29,7 @@ def run(args: list[str], **env: str) -> subprocess.CompletedProcess[str]:
         for k, v in os.environ.items()
         if k not in {"FILE_STORAGE", "FILE_STORAGE_OPTIONS", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
-    return subprocess.run(  # noqa: S603 (our own interpreter and arguments)
-        [sys.executable, *args],
-        cwd=ROOT,
-        env={**inherited, "DJANGO_SETTINGS_MODULE": "brobygger.settings", **env},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return run_project(args, {**inherited, "DJANGO_SETTINGS_MODULE": "brobygger.settings", **env})
 
 
 @pytest.mark.timeless  # the settings at start, not the date: make test-clock skips it

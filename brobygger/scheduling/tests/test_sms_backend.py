@@ -3,18 +3,15 @@
 import io
 import logging
 import os
-import subprocess
-import sys
 from contextlib import redirect_stdout
-from pathlib import Path
 
 import pytest
 from django.test import SimpleTestCase, override_settings
 
 from brobygger.notifications import messaging
 from brobygger.scheduling import checks
+from brobygger.testing import run_project
 
-ROOT = Path(__file__).resolve().parents[3]
 CONSOLE = messaging.CONSOLE_SMS_BACKEND
 GATEWAY = "brobygger.scheduling.tests.gateway.RecordingGateway"
 BROKEN = "brobygger.scheduling.tests.gateway.ChattyBrokenGateway"
@@ -60,35 +57,14 @@ class StartupCheckTests(SimpleTestCase):
             self.assertEqual(self.ids(), [])
 
     def test_the_app_does_not_start_without_a_gateway_and_starts_with_one(self):
-        refused = subprocess.run(
-            [sys.executable, "-c", "import brobygger.wsgi"],
-            cwd=ROOT,
-            env=production_env(),
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        refused = run_project(["-c", "import brobygger.wsgi"], production_env())
         self.assertNotEqual(refused.returncode, 0)
         self.assertIn("brobygger.E001", refused.stderr)
-        started = subprocess.run(
-            [sys.executable, "-c", "import brobygger.wsgi"],
-            cwd=ROOT,
-            env=production_env(SMS_BACKEND=GATEWAY),
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        started = run_project(["-c", "import brobygger.wsgi"], production_env(SMS_BACKEND=GATEWAY))
         self.assertEqual(started.returncode, 0, started.stderr)
 
     def test_manage_py_commands_refuse_too(self):
-        result = subprocess.run(
-            [sys.executable, "manage.py", "check"],
-            cwd=ROOT,
-            env=production_env(SMS_BACKEND=CONSOLE),
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        result = run_project(["manage.py", "check"], production_env(SMS_BACKEND=CONSOLE))
         self.assertNotEqual(result.returncode, 0)
         self.assertIn("brobygger.E002", result.stderr + result.stdout)
 
