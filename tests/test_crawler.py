@@ -36,7 +36,7 @@ from django.test import SimpleTestCase
 from django.urls import reverse
 
 from brobygger import urls
-from brobygger.audit.models import AccessLogEntry, AccessLogPerson
+from brobygger.audit.models import AccessLogEntry, AccessLogList, AccessLogListPerson
 from brobygger.people.models import PeerWorker, Person
 from brobygger.referrals.models import Course
 
@@ -61,7 +61,8 @@ WITH_MISSING_IDS = {"coordinator", "peer"}
 # Tables a GET may write: the access log itself, the session and the login attempts.
 UNCOUNTED = {
     AccessLogEntry._meta.db_table,
-    AccessLogPerson._meta.db_table,
+    AccessLogList._meta.db_table,
+    AccessLogListPerson._meta.db_table,
     "django_session",
     "axes_accessattempt",
     "axes_accesslog",

@@ -16,6 +16,8 @@ stretch, a removed tail and a checkpoint that does not match. See docs/audit.md.
 from __future__ import annotations
 
 import datetime
+import hashlib
+from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -89,8 +91,8 @@ class AccessLogQuerySet(AppendOnlyQuerySet):
         ids = models.Q(person_id=person_id)
         if merged is not None:
             ids |= models.Q(person_id__in=merged)
-        listed = AccessLogPerson.objects.filter(ids).values("entry_id")
-        return self.filter(ids | models.Q(seq__in=listed))
+        lists = AccessLogListPerson.objects.filter(ids).values("shown_list_id")
+        return self.filter(ids | models.Q(shown_list__in=lists))
 
 
 class AccessLogEntry(LoggedEntry):
@@ -117,9 +119,19 @@ class AccessLogEntry(LoggedEntry):
     purpose = models.CharField(max_length=40)
     object_type = models.CharField(max_length=40, blank=True)
     object_id = models.BigIntegerField(null=True, blank=True)
-    # A look at a list: every person shown, in one entry (sorted ids). The rows of
-    # AccessLogPerson index them for the person's "who looked at me" report.
+    # A look at a list: every person shown, in one entry (sorted ids). The same persons
+    # as an `AccessLogList`, whose rows index them for each person's "who looked at me"
+    # report; a list shown again names the same one (not covered by the MAC: verify_audit
+    # checks that the list holds exactly `person_ids`).
     person_ids = models.JSONField(default=list, blank=True)
+    shown_list = models.ForeignKey(
+        "AccessLogList",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        db_column="list_id",
+    )
 
     # The base's manager, with the report's look-up added (django-stubs types the
     # inherited manager as a class variable).
@@ -157,29 +169,55 @@ class AccessLogEntry(LoggedEntry):
         return str(Purpose(self.purpose).label) if self.purpose in Purpose.values else self.purpose
 
 
-class AccessLogPerson(AppendOnlyModel):
-    """One person shown in a logged list: the index behind "who looked at this person".
+class AccessLogList(AppendOnlyModel):
+    """A set of persons shown together in a list, stored once however often it is shown.
 
-    Derived from `AccessLogEntry.person_ids` (which the entry's MAC covers), written in
-    the same transaction; `verify_audit` checks that the two agree.
+    `digest` is `list_digest` of the sorted ids. An entry of a list names its set
+    (`AccessLogEntry.shown_list`); the set's `AccessLogListPerson` rows are the index
+    behind each person's "who looked at me" report. Showing the same persons again (the
+    same page of the same list, reloaded) writes the entry only, not 25 index rows.
     """
 
-    entry = models.ForeignKey(
-        AccessLogEntry, on_delete=models.PROTECT, related_name="shown", db_column="entry_seq"
+    digest = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("list of persons in the access log")
+        verbose_name_plural = _("lists of persons in the access log")
+
+    def __str__(self) -> str:
+        return self.digest[:12]
+
+
+class AccessLogListPerson(AppendOnlyModel):
+    """One person of an `AccessLogList`: the index behind "who looked at this person".
+
+    Derived from the `person_ids` of the entries that name the list (which their MACs
+    cover), written in the transaction that first shows the set; `verify_audit` checks
+    that each entry's list holds exactly its persons.
+    """
+
+    shown_list = models.ForeignKey(
+        AccessLogList, on_delete=models.PROTECT, related_name="persons", db_column="list_id"
     )
     person_id = models.BigIntegerField()
-    at = models.DateTimeField()
 
     class Meta:
         verbose_name = _("person in a logged list")
         verbose_name_plural = _("persons in logged lists")
-        indexes = [models.Index(fields=["person_id", "at"], name="access_shown_person_at")]
+        indexes = [models.Index(fields=["person_id", "shown_list"], name="access_list_person")]
         constraints = [
-            models.UniqueConstraint(fields=["entry", "person_id"], name="access_shown_once")
+            models.UniqueConstraint(fields=["shown_list", "person_id"], name="access_list_once")
         ]
 
     def __str__(self) -> str:
-        return f"{self.entry_id}: {self.person_id}"
+        return f"{self.shown_list_id}: {self.person_id}"
+
+
+def list_digest(person_ids: Iterable[int]) -> str:
+    """The key of a set of persons: the SHA-256 of its sorted ids (not secret: the rows
+    of the set hold the same ids)."""
+    text = ",".join(str(pk) for pk in sorted({int(pk) for pk in person_ids}))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 # The data key of an event recorded after the change it records (`happened_at`).

@@ -5,8 +5,10 @@ So retention deletes only whole sealed stretches from the start of a chain, up t
 last seal whose rows are all older than the cutoff, and records the cut (`AuditCut`: the
 removed seal's `last_seq` and `chain_mac`, and how many rows were sealed up to there,
 under the key). Verification then starts the chain at the cut. Rows not yet sealed are
-never cut. On PostgreSQL the deleting is done by `brobygger_audit_cut`, the one path the
-append-only triggers let through (migration 0005); it refuses rows under six months old.
+never cut. The sets of persons (`AccessLogList`) that no remaining entry names go with
+them. On PostgreSQL the deleting is done by `brobygger_audit_cut`, the one path the
+append-only triggers let through (migrations 0005, 0006); it refuses rows under six
+months old.
 """
 
 from __future__ import annotations
@@ -36,10 +38,17 @@ def _delete_through(model: type[LoggedEntry], last_seq: int) -> int:
             cursor.execute("SELECT brobygger_audit_cut(%s, %s)", [chain, last_seq])
             return int(cursor.fetchone()[0])
         # SQLite has no triggers here; the models refuse deletes, so plain SQL it is.
-        if model is AccessLogEntry:
-            cursor.execute("DELETE FROM audit_accesslogperson WHERE entry_seq <= %s", [last_seq])
         cursor.execute(f"DELETE FROM {model._meta.db_table} WHERE seq <= %s", [last_seq])  # noqa: S608
         deleted = cursor.rowcount
+        if model is AccessLogEntry:  # the sets of persons no remaining entry names
+            for table, key in (
+                ("audit_accessloglistperson", "list_id"),
+                ("audit_accessloglist", "id"),
+            ):
+                cursor.execute(
+                    f"DELETE FROM {table} WHERE {key} NOT IN "  # noqa: S608 (our own names)
+                    "(SELECT list_id FROM audit_accesslogentry WHERE list_id IS NOT NULL)"
+                )
         cursor.execute(
             "DELETE FROM audit_auditseal WHERE chain = %s AND last_seq <= %s", [chain, last_seq]
         )

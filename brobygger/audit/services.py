@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import hmac
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -26,10 +26,12 @@ from .models import (
     HAPPENED_AT,
     AccessAction,
     AccessLogEntry,
-    AccessLogPerson,
+    AccessLogList,
+    AccessLogListPerson,
     AuditCheck,
     AuditEvent,
     LoggedEntry,
+    list_digest,
 )
 from .verification import AuditReport, verify_chain
 
@@ -113,6 +115,85 @@ def _next_seqs(model: type[LoggedEntry], count: int) -> list[int]:
         return sorted(int(row[0]) for row in cursor.fetchall())
 
 
+_LIST_BATCH = 500  # digests per statement
+
+
+def _find_lists(digests: Sequence[str]) -> dict[str, int]:
+    """The stored lists among `digests`; on PostgreSQL locked FOR KEY SHARE until the
+    transaction ends, so that retention cannot delete one before the entry naming it
+    commits (`retention.py` takes the table in EXCLUSIVE mode, which waits for them)."""
+    table = connection.ops.quote_name(AccessLogList._meta.db_table)
+    lock = " FOR KEY SHARE" if connection.vendor == "postgresql" else ""
+    found: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(digests), _LIST_BATCH):
+            batch = digests[start : start + _LIST_BATCH]
+            marks = ", ".join(["%s"] * len(batch))
+            cursor.execute(
+                f"SELECT digest, id FROM {table} WHERE digest IN ({marks}){lock}",  # noqa: S608
+                list(batch),
+            )
+            found.update((str(digest), int(pk)) for digest, pk in cursor.fetchall())
+    return found
+
+
+def _make_lists(digests: Sequence[str]) -> dict[str, int]:
+    """Insert the lists `digests`; a digest another transaction stored meanwhile is left
+    out (ON CONFLICT DO NOTHING waits for that transaction, so `_find_lists` sees it)."""
+    table = connection.ops.quote_name(AccessLogList._meta.db_table)
+    made: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(digests), _LIST_BATCH):
+            batch = digests[start : start + _LIST_BATCH]
+            values = ", ".join(["(%s)"] * len(batch))
+            cursor.execute(
+                f"INSERT INTO {table} (digest) VALUES {values} "  # noqa: S608
+                "ON CONFLICT (digest) DO NOTHING RETURNING digest, id",
+                list(batch),
+            )
+            made.update((str(digest), int(pk)) for digest, pk in cursor.fetchall())
+    return made
+
+
+def shown_lists(id_sets: Iterable[Iterable[int]]) -> dict[str, int]:
+    """The `AccessLogList` of each set of persons (by `list_digest`), made with its index
+    rows the first time the set is shown. Call inside the appending transaction.
+
+    A set shown before costs one indexed read: a list reloaded does not write its persons'
+    index rows again (on SQLite those 25 scattered index pages were most of a list page's
+    time under load, bench/throughput.py)."""
+    wanted: dict[str, list[int]] = {}
+    for ids in id_sets:
+        persons = sorted({int(pk) for pk in ids})
+        wanted.setdefault(list_digest(persons), persons)
+    digests = sorted(wanted)  # one order for every writer: no deadlock between two
+    found = _find_lists(digests)
+    missing = [digest for digest in digests if digest not in found]
+    if missing:
+        made = _make_lists(missing)
+        add_values(
+            AccessLogListPerson,
+            ("shown_list", "person_id"),
+            [(pk, person) for digest, pk in made.items() for person in wanted[digest]],
+        )
+        found.update(made)
+        if len(made) < len(missing):  # stored by another writer meanwhile
+            found.update(_find_lists([digest for digest in missing if digest not in made]))
+    lost = [digest for digest in digests if digest not in found]
+    if lost:  # only if the other writer's list was deleted between our two statements
+        raise RuntimeError(f"the access-log list {lost[0]} could not be stored")
+    return found
+
+
+def _name_lists(entries: Sequence[AccessLogEntry]) -> None:
+    """Point each list entry at the stored set of its persons."""
+    lists = [entry for entry in entries if entry.person_ids]
+    if lists:
+        ids = shown_lists(entry.person_ids for entry in lists)
+        for entry in lists:
+            entry.shown_list_id = ids[list_digest(entry.person_ids)]
+
+
 def append_many(entries: list[E]) -> list[E]:
     """Append rows of one table as `_append` does, in a few INSERTs: for bulk loads only
     (the demo programme, an admissions file), whose rows are the ones the services would
@@ -124,21 +205,14 @@ def append_many(entries: list[E]) -> list[E]:
         return entries
     keys = Keys.from_settings()
     with transaction.atomic(savepoint=False):
+        if model is AccessLogEntry:
+            _name_lists([entry for entry in entries if isinstance(entry, AccessLogEntry)])
         at = timezone.now()
         for entry, seq in zip(entries, _next_seqs(model, len(entries)), strict=True):
             entry.seq = seq
             entry.at = at
             entry.mac = entry.compute_mac(keys)
         insert_rows(entries)
-        if model is AccessLogEntry:
-            insert_rows(
-                [
-                    AccessLogPerson(entry=entry, person_id=pk, at=entry.at)
-                    for entry in entries
-                    if isinstance(entry, AccessLogEntry)
-                    for pk in entry.person_ids
-                ]
-            )
         if model is AuditEvent:
             note_change()
     return entries
@@ -190,12 +264,8 @@ def log_access(
         ref=ref,
     )
     with transaction.atomic(savepoint=False):
+        _name_lists([entry])
         _append(entry)
-        add_values(
-            AccessLogPerson,
-            ("entry", "person_id", "at"),
-            [(entry.seq, pk, entry.at) for pk in entry.person_ids],
-        )
     return entry
 
 

@@ -30,7 +30,7 @@ from .checkpoints import Checkpoint, checkpoint_dir, read_checkpoints
 from .keyed import GENESIS, Keys, chain_step
 from .models import (
     AccessLogEntry,
-    AccessLogPerson,
+    AccessLogListPerson,
     AuditCut,
     AuditEvent,
     AuditSeal,
@@ -227,22 +227,32 @@ def _compare(checkpoint: Checkpoint, report: ChainReport) -> str | None:
 
 
 def _check_list_index() -> list[str]:
-    """Each list entry's persons (covered by its MAC) are all in the report's index.
+    """Each list entry names a stored list that holds exactly its persons (which its MAC
+    covers), and no other entry names a list.
 
-    A removed index row would hide a look from the person's "who looked at me" report.
+    A removed index row would hide a look from the person's "who looked at me" report; an
+    added one, or an entry pointed at another list, would show a look that never was.
     """
     problems: list[str] = []
-    indexed: dict[int, set[int]] = {}
+    members: dict[int, set[int]] = {}
     with _reading():
-        rows = AccessLogPerson.objects.values_list("entry_id", "person_id")
-        for seq, person_id in rows.iterator():
-            indexed.setdefault(seq, set()).add(person_id)
-        lists = AccessLogEntry.objects.exclude(person_ids=[]).values_list("seq", "person_ids")
-        for seq, person_ids in lists.iterator():
-            if set(person_ids) != indexed.pop(seq, set()) and len(problems) < MAX_LISTED:
-                problems.append(f"AccessLogPerson: the index of entry {seq} does not match it")
-    for seq in sorted(indexed)[: max(0, MAX_LISTED - len(problems))]:
-        problems.append(f"AccessLogPerson: index rows for entry {seq}, which lists nobody")
+        rows = AccessLogListPerson.objects.values_list("shown_list_id", "person_id")
+        for list_id, person_id in rows.iterator():
+            members.setdefault(list_id, set()).add(person_id)
+        entries = AccessLogEntry.objects.exclude(person_ids=[], shown_list=None)
+        for seq, person_ids, list_id in entries.values_list(
+            "seq", "person_ids", "shown_list_id"
+        ).iterator():
+            if len(problems) >= MAX_LISTED:
+                break
+            if not person_ids:
+                problems.append(f"AccessLogList: entry {seq} names a list but lists nobody")
+            elif list_id is None:
+                problems.append(f"AccessLogList: entry {seq} lists persons but names no list")
+            elif set(person_ids) != members.get(list_id, set()):
+                problems.append(
+                    f"AccessLogList: the list {list_id} of entry {seq} does not hold its persons"
+                )
     return problems
 
 

@@ -52,7 +52,15 @@ logger = logging.getLogger(__name__)
 ALL = "*"  # a row every kept page depends on (`bump_all`)
 TABLE = "pagecache_tableversion"
 SESSIONS = "django_session"
-UNTRACKED = frozenset({"audit_accesslogentry", "audit_accesslogperson", SESSIONS, TABLE})
+UNTRACKED = frozenset(
+    {
+        "audit_accesslogentry",
+        "audit_accessloglist",
+        "audit_accessloglistperson",
+        SESSIONS,
+        TABLE,
+    }
+)
 # Read by every request, and part of a kept page's key (the session) or its machinery.
 KEYED = frozenset({SESSIONS, TABLE})
 

@@ -45,6 +45,7 @@ def test_peer_raises_a_concern_and_the_coordinator_closes_it(
     page.goto(f"{base}/forloeb/{course.pk}/")
     page.get_by_role("link", name="Jeg er bekymret").click()
     page.get_by_role("heading", name="Jeg er bekymret").wait_for()
+    page.wait_for_load_state("load")  # the stylesheet too: the boxes are measured below
 
     # Call first: every number is on the first screen, with no scrolling.
     calls = page.locator(".crisis-call")

@@ -18,7 +18,8 @@ from brobygger.audit.checks import audit_settings
 from brobygger.audit.keyed import Keys, sign
 from brobygger.audit.models import (
     AccessLogEntry,
-    AccessLogPerson,
+    AccessLogList,
+    AccessLogListPerson,
     AuditCheck,
     AuditEvent,
     AuditSeal,
@@ -243,7 +244,9 @@ class ChainTests(CheckpointDirMixin, BaseTestCase):
             ("DELETE FROM audit_auditevent", []),
             ("UPDATE audit_auditseal SET rows = rows + 1", []),
             ("DELETE FROM audit_auditseal", []),
-            ("DELETE FROM audit_accesslogperson", []),
+            ("DELETE FROM audit_accessloglistperson", []),
+            ("UPDATE audit_accessloglist SET digest = 'x'", []),
+            ("DELETE FROM audit_accessloglist", []),
         ]
         for sql, params in statements:
             with (
@@ -285,7 +288,36 @@ class ListEntryTests(CheckpointDirMixin, BaseTestCase):
         entry = log_list(user=self.coordinator, purpose="coordination", person_ids=[self.alice.pk])
         assert entry is not None
         self.assertEqual((entry.person_id, entry.person_ids), (self.alice.pk, []))
-        self.assertFalse(AccessLogPerson.objects.filter(entry=entry).exists())
+        self.assertIsNone(entry.shown_list_id)
+        self.assertFalse(AccessLogList.objects.exists())
+
+    def test_the_same_persons_shown_again_name_the_same_stored_set(self):
+        first = log_list(
+            user=self.coordinator, purpose="coordination", person_ids=[self.bob.pk, self.alice.pk]
+        )
+        with count_queries() as queries:
+            again = log_list(
+                user=self.peer.user, purpose="support", person_ids=[self.alice.pk, self.bob.pk]
+            )
+        assert first is not None and again is not None
+        self.assertEqual(again.shown_list_id, first.shown_list_id)
+        self.assertEqual(AccessLogListPerson.objects.count(), 2)
+        written = [query["sql"] for query in queries.captured_queries]
+        self.assertFalse([sql for sql in written if "accessloglistperson" in sql], written)
+        other = log_list(
+            user=self.coordinator, purpose="coordination", person_ids=[self.alice.pk, self.carol.pk]
+        )
+        assert other is not None
+        self.assertNotEqual(other.shown_list_id, first.shown_list_id)
+        self.assertEqual(
+            list(AccessLogEntry.objects.naming(self.alice.pk).filter(seq__gte=first.seq)),
+            [first, again, other],
+        )
+        self.assertEqual(
+            list(AccessLogEntry.objects.naming(self.bob.pk).filter(seq__gte=first.seq)),
+            [first, again],
+        )
+        self.assertEqual(verify_all().problems, [])
 
     def test_a_list_that_shows_nobody_is_not_logged_but_a_search_is(self):
         before = AccessLogEntry.objects.count()
@@ -304,8 +336,35 @@ class ListEntryTests(CheckpointDirMixin, BaseTestCase):
         )
         assert entry is not None
         self.assertEqual(verify_all().problems, [])
-        raw_execute("DELETE FROM audit_accesslogperson WHERE person_id = %s", [self.alice.pk])
-        self.assertIn("index of entry", " ".join(verify_all().problems))
+        raw_execute("DELETE FROM audit_accessloglistperson WHERE person_id = %s", [self.alice.pk])
+        self.assertIn("does not hold its persons", " ".join(verify_all().problems))
+        raw_execute(
+            "INSERT INTO audit_accessloglistperson (list_id, person_id) VALUES (%s, %s)",
+            [entry.shown_list_id, self.alice.pk],
+        )
+        self.assertEqual(verify_all().problems, [])
+        # An entry pointed at another set, or at none, would hide or invent looks.
+        other = log_list(
+            user=self.coordinator, purpose="coordination", person_ids=[self.bob.pk, self.carol.pk]
+        )
+        assert other is not None
+        raw_execute(
+            "UPDATE audit_accesslogentry SET list_id = %s WHERE seq = %s",
+            [other.shown_list_id, entry.seq],
+        )
+        self.assertIn("does not hold its persons", " ".join(verify_all().problems))
+        raw_execute("UPDATE audit_accesslogentry SET list_id = NULL WHERE seq = %s", [entry.seq])
+        self.assertIn("names no list", " ".join(verify_all().problems))
+        single = log_access(user=self.coordinator, action="view", purpose="support")
+        raw_execute(
+            "UPDATE audit_accesslogentry SET list_id = %s WHERE seq = %s",
+            [other.shown_list_id, single.seq],
+        )
+        self.assertIn("names a list but lists nobody", " ".join(verify_all().problems))
+        raw_execute(
+            "UPDATE audit_accesslogentry SET list_id = %s WHERE seq = %s",
+            [entry.shown_list_id, entry.seq],
+        )
         raw_execute(
             "UPDATE audit_accesslogentry SET person_ids = %s WHERE seq = %s",
             [json.dumps([self.bob.pk]), entry.seq],
@@ -502,4 +561,51 @@ class ConcurrentAppendTests(TransactionTestCase):
         holder.join(10)
         second = seal(wait=5)
         self.assertEqual(second.sealed["access"], 2)
+        self.assertEqual(verify_all().problems, [])
+
+    def test_two_writers_showing_the_same_new_persons_store_one_set(self):
+        shown, release = threading.Event(), threading.Event()
+        rows: list[AccessLogEntry | None] = []
+
+        def open_transaction() -> None:
+            with transaction.atomic():
+                rows.append(log_list(user=None, purpose="support", person_ids=[11, 12, 13]))
+                shown.set()
+                release.wait(30)
+
+        holder = self.in_thread(open_transaction)
+        self.assertTrue(shown.wait(10))
+        second = self.in_thread(
+            lambda: rows.append(log_list(user=None, purpose="support", person_ids=[13, 12, 11]))
+        )
+        # The second writer's INSERT of the same set waits for the first to commit...
+        second.join(0.5)
+        self.assertTrue(second.is_alive())
+        release.set()
+        holder.join(10)
+        second.join(10)
+        # ... and then names the set the first stored.
+        stored = [entry.shown_list_id for entry in rows if entry is not None]
+        self.assertEqual(len(stored), 2)
+        self.assertEqual(stored[0], stored[1])
+        self.assertIsNotNone(stored[0])
+        self.assertEqual(AccessLogList.objects.count(), 1)
+        self.assertEqual(AccessLogListPerson.objects.count(), 3)
+        self.assertEqual(verify_all().problems, [])
+
+    def test_many_writers_showing_the_same_persons_at_once_share_one_set(self):
+        threads = 8
+        start = threading.Barrier(threads)
+
+        def show() -> None:
+            start.wait(10)
+            for _ in range(10):
+                log_list(user=None, purpose="support", person_ids=[21, 22, 23, 24])
+
+        workers = [self.in_thread(show) for _ in range(threads)]
+        for worker in workers:
+            worker.join(60)
+        self.assertEqual(AccessLogEntry.objects.count(), threads * 10)
+        self.assertEqual(AccessLogList.objects.count(), 1)
+        self.assertEqual(AccessLogEntry.objects.naming(22).count(), threads * 10)
         self.assertEqual(verify_all().problems, [])

@@ -158,7 +158,7 @@ class MatchingTests(BaseTestCase):
 
     def test_batch_page_query_count_is_constant(self):
         self.login(self.coordinator)
-        # Two or more persons on the page: the entry's list of persons is one INSERT.
+        # Two or more persons on the page: the entry looks up their stored set (one query).
         self.make_referral("Olga")
         with count_queries() as small:
             self.client.get(reverse("matching:batch"))
