@@ -201,6 +201,34 @@ page: bench/profile_pages.py (template rendering of the rows, Django's SQL compi
     1.6 ms under load of a 1.5-3.4 ms request, with the two workers queued on SQLite's
     one writer. On PostgreSQL the ping's two queries take 0.16 and 0.23 ms of its 1.2 ms
     in-process, and the server shares the two cores with the workers and the load.
+
+    2026-12-04, thirteenth session, same kind of machine (bare 6,300-7,600 /s). Change
+    (d096064): a list's persons are stored once per set (audit.AccessLogList); showing
+    the same persons again writes the entry alone, not 25 index rows. Measured first with
+    the index rows simply not written: every SQLite page reached 55-60 % of the ping, so
+    those rows were the lists' whole gap. SQLite, d096064, scale 10 two rounds of 8 s;
+    scale 100 one round of 6 s (the demo built and measured in 6 min 35 s); PostgreSQL,
+    new databases, one round of 6 s (scale 100 built in 330 s):
+                          SQLite 10, two rounds    SQLite 100       PG 10          PG 100
+    ping (coordinator)    1,991-2,042 /s  27 %     1,877  26 %      1,333  21 %    1,216  17 %
+    coordinator home      1,026-1,030     51 %     1,011  54 %        710  53 %      696  57 %
+    referral queue        1,013-1,021     50 %     1,024  55 %        716  54 %      704  58 %
+    person list           1,012-1,025     51 %     1,035  55 %        726  54 %      712  59 %
+    person page           1,114-1,135     56 %     1,032  55 %        776  58 %      720  59 %
+    ping (peer)           1,892-2,080     26 %     2,031  28 %      1,313  21 %    1,318  18 %
+    peer home             1,031-1,056     53 %     1,020  50 %        710  54 %      664  50 %
+    peer week             1,032           52 %     1,004  49 %        738  56 %      720  55 %
+    course page           1,102-1,135     56 %     1,050  52 %        718  55 %      749  57 %
+    bare Django view      7,541-7,591              7,318            6,342          7,352
+    Every p99 is under 60 ms. Before the change, same machine, scale 10 one round: home
+    47 %, queue 43 %, list 40 %, peer home 45 %, week 48 % on SQLite. Not met: the ping on
+    PostgreSQL (17-21 % of bare), and on SQLite at scale 100 the peer's week by a point.
+    Tried and dropped: prepared statements on PostgreSQL (server_side_binding with
+    prepare_threshold 5, two rounds): the ping +15 % (1,534-1,586 /s) but still 21 % of
+    bare, the pages +0-10 % and so 48-53 % of the faster ping; the whole PostgreSQL suite
+    passed with it, but a worker's prepared statement fails once ("cached plan must not
+    change result type") when a migration changes a table under it during a deploy, and
+    a pooler in transaction mode must be set up for it: not worth it for these figures.
 """
 
 from __future__ import annotations
