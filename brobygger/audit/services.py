@@ -118,54 +118,50 @@ def _next_seqs(model: type[LoggedEntry], count: int) -> list[int]:
 _LIST_BATCH = 500  # digests per statement
 
 
+def _ids_by_digest(sql: str, mark: str, digests: Sequence[str]) -> dict[str, int]:
+    """Run `sql` on the list table (`{table}`) with one `mark` per digest in `{marks}`, a
+    batch at a time; its rows are (digest, id)."""
+    table = connection.ops.quote_name(AccessLogList._meta.db_table)
+    ids: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        for start in range(0, len(digests), _LIST_BATCH):
+            batch = list(digests[start : start + _LIST_BATCH])
+            cursor.execute(sql.format(table=table, marks=", ".join([mark] * len(batch))), batch)
+            ids.update((str(digest), int(pk)) for digest, pk in cursor.fetchall())
+    return ids
+
+
 def _find_lists(digests: Sequence[str]) -> dict[str, int]:
     """The stored lists among `digests`; on PostgreSQL locked FOR KEY SHARE until the
     transaction ends, so that retention cannot delete one before the entry naming it
     commits (`retention.py` takes the table in EXCLUSIVE mode, which waits for them)."""
-    table = connection.ops.quote_name(AccessLogList._meta.db_table)
     lock = " FOR KEY SHARE" if connection.vendor == "postgresql" else ""
-    found: dict[str, int] = {}
-    with connection.cursor() as cursor:
-        for start in range(0, len(digests), _LIST_BATCH):
-            batch = digests[start : start + _LIST_BATCH]
-            marks = ", ".join(["%s"] * len(batch))
-            cursor.execute(
-                f"SELECT digest, id FROM {table} WHERE digest IN ({marks}){lock}",  # noqa: S608
-                list(batch),
-            )
-            found.update((str(digest), int(pk)) for digest, pk in cursor.fetchall())
-    return found
+    return _ids_by_digest(
+        "SELECT digest, id FROM {table} WHERE digest IN ({marks})" + lock,  # noqa: S608
+        "%s",
+        digests,
+    )
 
 
 def _make_lists(digests: Sequence[str]) -> dict[str, int]:
     """Insert the lists `digests`; a digest another transaction stored meanwhile is left
     out (ON CONFLICT DO NOTHING waits for that transaction, so `_find_lists` sees it)."""
-    table = connection.ops.quote_name(AccessLogList._meta.db_table)
-    made: dict[str, int] = {}
-    with connection.cursor() as cursor:
-        for start in range(0, len(digests), _LIST_BATCH):
-            batch = digests[start : start + _LIST_BATCH]
-            values = ", ".join(["(%s)"] * len(batch))
-            cursor.execute(
-                f"INSERT INTO {table} (digest) VALUES {values} "  # noqa: S608
-                "ON CONFLICT (digest) DO NOTHING RETURNING digest, id",
-                list(batch),
-            )
-            made.update((str(digest), int(pk)) for digest, pk in cursor.fetchall())
-    return made
+    return _ids_by_digest(
+        "INSERT INTO {table} (digest) VALUES {marks} "
+        "ON CONFLICT (digest) DO NOTHING RETURNING digest, id",
+        "(%s)",
+        digests,
+    )
 
 
-def shown_lists(id_sets: Iterable[Iterable[int]]) -> dict[str, int]:
-    """The `AccessLogList` of each set of persons (by `list_digest`), made with its index
-    rows the first time the set is shown. Call inside the appending transaction.
+def _shown_lists(wanted: dict[str, list[int]]) -> dict[str, int]:
+    """The `AccessLogList` of each set of persons (`list_digest` -> its sorted ids), made
+    with its index rows the first time the set is shown. Call inside the appending
+    transaction.
 
     A set shown before costs one indexed read: a list reloaded does not write its persons'
     index rows again (on SQLite those 25 scattered index pages were most of a list page's
     time under load, bench/throughput.py)."""
-    wanted: dict[str, list[int]] = {}
-    for ids in id_sets:
-        persons = sorted({int(pk) for pk in ids})
-        wanted.setdefault(list_digest(persons), persons)
     digests = sorted(wanted)  # one order for every writer: no deadlock between two
     found = _find_lists(digests)
     missing = [digest for digest in digests if digest not in found]
@@ -189,9 +185,11 @@ def _name_lists(entries: Sequence[AccessLogEntry]) -> None:
     """Point each list entry at the stored set of its persons."""
     lists = [entry for entry in entries if entry.person_ids]
     if lists:
-        ids = shown_lists(entry.person_ids for entry in lists)
-        for entry in lists:
-            entry.shown_list_id = ids[list_digest(entry.person_ids)]
+        persons = [sorted({int(pk) for pk in entry.person_ids}) for entry in lists]
+        digests = [list_digest(ids) for ids in persons]
+        stored = _shown_lists(dict(zip(digests, persons, strict=True)))
+        for entry, digest in zip(lists, digests, strict=True):
+            entry.shown_list_id = stored[digest]
 
 
 def append_many(entries: list[E]) -> list[E]:

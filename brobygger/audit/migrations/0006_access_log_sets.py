@@ -16,6 +16,7 @@ holds exactly the entry's `person_ids`, which the MAC covers).
 
 import hashlib
 from collections import defaultdict
+from importlib import import_module
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -64,14 +65,6 @@ BEGIN
 END;
 $$;
 """
-
-# The function as 0005 made it (for going back).
-OLD_CUT_SETS = (
-    "        DELETE FROM audit_accesslogperson WHERE entry_seq <= p_last_seq;\n"
-    "        DELETE FROM audit_accesslogentry WHERE seq <= p_last_seq;\n"
-    "        GET DIAGNOSTICS deleted = ROW_COUNT;\n"
-)
-
 
 def _digest(ids):
     text = ",".join(str(pk) for pk in sorted({int(pk) for pk in ids}))
@@ -147,10 +140,8 @@ def append_only(apps, schema_editor):
 def not_append_only(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    old = CUT.replace(
-        CUT[CUT.index("        -- Writers lock") : CUT.index("    ELSIF")], OLD_CUT_SETS
-    )
-    schema_editor.execute(old, params=None)
+    # The function as 0005 made it.
+    schema_editor.execute(import_module(f"{__package__}.0005_audit_cut").CUT, params=None)
     schema_editor.execute(f"GRANT SELECT, DELETE ON audit_accesslogperson TO {CUTTER};")
     schema_editor.execute(f"REVOKE ALL ON {', '.join(NEW_TABLES)} FROM {CUTTER};")
     for table in NEW_TABLES:
