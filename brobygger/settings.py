@@ -205,8 +205,18 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not e
     # queries are short: off, unless DB_JIT=1.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Django's, with a health check that asks no query of a quiet connection (issue 19).
+    # Django's, with a health check that asks no query of a quiet connection and a cursor
+    # for the statements every request runs, prepared on the server (issue 19).
     DATABASES["default"]["ENGINE"] = "brobygger.lib.postgres"
+    # Only statements run through that cursor are prepared (lib/postgres/base.py): Django's
+    # own cursors bind on the client and never prepare, and that cursor asks for each of
+    # its statements explicitly: psycopg's count of runs after which it would prepare a
+    # statement unasked is set out of reach. None turns preparing off: behind a pooler in
+    # transaction mode that does not keep prepared statements (PgBouncer before 1.21),
+    # DB_PREPARED_STATEMENTS=0.
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        2**31 - 1 if env_bool("DB_PREPARED_STATEMENTS", True) else None
+    )
 
 # The dashboard's and the funder report's figures are kept this many seconds at most
 # (brobygger/reports/cache.py): shown as they are while nothing changes, and after a change

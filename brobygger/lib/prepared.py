@@ -6,7 +6,9 @@ querysets anew every time: the user's query, with the subqueries read alongside 
 0.09 ms to run. `Prepared` builds such a queryset once per database, with a marker
 value in each place a request's own value goes, keeps the SQL Django compiled and the
 positions of the markers among its parameters, and then runs that SQL with the request's
-values in those positions, the rows made into instances as the ORM makes them.
+values in those positions, the rows made into instances as the ORM makes them. On
+PostgreSQL the server, too, prepares the statement once per connection and then only
+runs it (lib/postgres/base.py): planning the user's query cost it more than running it.
 
 Only for a query whose shape does not depend on its values (a key, a time): a value
 that changes the SQL itself (a list for `__in`, None for `IS NULL`) must stay in the
@@ -148,7 +150,10 @@ class Prepared(Generic[M]):
                 # None would need IS NULL, another type another conversion: not this SQL.
                 raise TypeError(f"{name} must be a {kind.__name__}, not {value!r}")
             params[position] = field.get_db_prep_value(value, connection, prepared=False)
-        with connection.cursor() as cursor:
+        # On PostgreSQL the server prepares the statement once per connection
+        # (lib/postgres/base.py); elsewhere (SQLite) the connection's own cursor.
+        cursor_for = getattr(connection, "prepared_cursor", connection.cursor)
+        with cursor_for() as cursor:
             cursor.execute(plan.sql, params)
             rows = cursor.fetchall()
         found = []
