@@ -36,6 +36,7 @@ from django.test import SimpleTestCase
 from django.urls import reverse
 
 from brobygger import urls
+from brobygger.accounts.models import Session
 from brobygger.audit.models import AccessLogEntry, AccessLogList, AccessLogListPerson
 from brobygger.people.models import PeerWorker, Person
 from brobygger.referrals.models import Course
@@ -63,7 +64,7 @@ UNCOUNTED = {
     AccessLogEntry._meta.db_table,
     AccessLogList._meta.db_table,
     AccessLogListPerson._meta.db_table,
-    "django_session",
+    Session._meta.db_table,
     "axes_accessattempt",
     "axes_accesslog",
     "axes_accessfailurelog",

@@ -3,7 +3,6 @@
 import datetime
 
 import time_machine
-from django.contrib.sessions.models import Session
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.test import TestCase
@@ -11,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from brobygger.accounts.backends import DEVICE_FLAG, FIRST_DEVICES, StaffBackend
-from brobygger.accounts.models import Role, User
+from brobygger.accounts.models import Role, Session, User
 from brobygger.accounts.sessions import SessionStore
 from brobygger.lib.prepared import Prepared
 from brobygger.notifications.context import UNREAD_AT_LOAD

@@ -1,19 +1,22 @@
 """Password sign-in: Django's ModelBackend, with the signed-in user's devices read in the
-same query as the user on every request (issue 19)."""
+same query as the user on every request, and that query the session's own (issue 19)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 from typing import Any
 
 from django.contrib.auth.backends import ModelBackend
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import F, OuterRef, QuerySet, Subquery
 from django_otp import device_classes
 
 from brobygger.lib.prepared import Prepared
 
-from .models import User
+from .models import Session, User
 
 # Set on the user each request loads: whether any confirmed second-factor device existed
 # when the request began. Only the two-factor gate, which runs before the view, reads it.
@@ -65,17 +68,77 @@ def _device_annotations() -> dict[str, tuple[type[Any], Subquery]]:
     }
 
 
+def _read_with_user() -> dict[str, Any]:
+    """What every request reads with its user: the first device of each kind and what
+    apps registered (`read_with_user`)."""
+    queries = {name: query for name, (_model, query) in _device_annotations().items()}
+    queries.update({name: expression() for name, expression in _USER_LOAD.items()})
+    return queries
+
+
 @cache
 def _user_query() -> Prepared[User]:
     """The request's user with its devices and what apps read with it, compiled once per
     process (lib/prepared.py): building and compiling it cost 0.7 ms a request."""
 
     def build(pk: int) -> QuerySet[User]:
-        queries = {name: query for name, (_model, query) in _device_annotations().items()}
-        queries.update({name: expression() for name, expression in _USER_LOAD.items()})
-        return User._default_manager.annotate(**queries).filter(pk=pk)
+        return User._default_manager.annotate(**_read_with_user()).filter(pk=pk)
 
     return Prepared(User, build, pk=(int, User._meta.pk))
+
+
+# On a user read by `user_by_session`: the session's own columns.
+SESSION_DATA = "brobygger_session_data"
+SESSION_EXPIRES = "brobygger_session_expires"
+
+
+@cache
+def user_by_session() -> Prepared[User]:
+    """The user of an unexpired session, as `_user_query` reads a user, with the session's
+    data and expiry: the session and its user in one statement (accounts/sessions.py)."""
+
+    def build(session_key: str, now: datetime.datetime) -> QuerySet[User]:
+        # Filtered first, then annotated: the columns come from the one joined session.
+        return (
+            User._default_manager.filter(
+                sessions__session_key=session_key, sessions__expire_date__gt=now
+            )
+            .annotate(**_read_with_user())
+            .annotate(
+                **{
+                    SESSION_DATA: F("sessions__session_data"),
+                    SESSION_EXPIRES: F("sessions__expire_date"),
+                }
+            )
+        )
+
+    meta = Session._meta
+    return Prepared(
+        User,
+        build,
+        session_key=(str, meta.get_field("session_key")),
+        now=(datetime.datetime, meta.get_field("expire_date")),
+    )
+
+
+_READ_WITH_SESSION: ContextVar[Any] = ContextVar("brobygger_read_with_session", default=None)
+
+
+@contextmanager
+def users_read_with(session: Any) -> Iterator[None]:
+    """While Django's `auth.get_user(request)` runs in it, the backend takes the user that
+    `session` (the request's session store) read with itself, if it is the session's
+    user, instead of asking for it again. Only there: a store outlives nothing else."""
+    token = _READ_WITH_SESSION.set(session)
+    try:
+        yield
+    finally:
+        _READ_WITH_SESSION.reset(token)
+
+
+def _read_with_session(pk: int) -> User | None:
+    user = getattr(_READ_WITH_SESSION.get(), "user_read_with", None)
+    return user if user is not None and user.pk == pk else None
 
 
 class StaffBackend(ModelBackend):
@@ -88,7 +151,7 @@ class StaffBackend(ModelBackend):
             pk = int(user_id)
         except (TypeError, ValueError):
             return None
-        user = _user_query().first(pk=pk)
+        user = _read_with_session(pk) or _user_query().first(pk=pk)
         if user is None:
             return None
         annotations = _device_annotations()

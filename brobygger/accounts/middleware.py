@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp import middleware as otp_middleware
 
-from .backends import FIRST_DEVICES
+from .backends import FIRST_DEVICES, users_read_with
 
 LOGIN_AT_KEY = "brobygger_login_at"
 # When the session's idle expiry was last renewed (a POSIX timestamp).
@@ -55,7 +55,11 @@ class OTPMiddleware(otp_middleware.OTPMiddleware):
     def __call__(self, request: HttpRequest) -> Any:
         if self._is_async:
             return super().__call__(request)
-        request.user = self._verify_user_sync(request, request_user(request))
+        # Django's reading of the session's user, taking the user the session store read
+        # with the session (accounts/sessions.py) instead of a query of its own.
+        with users_read_with(request.session):
+            user = request_user(request)
+        request.user = self._verify_user_sync(request, user)
         return self.get_response(request)
 
     def _verify_user_sync(self, request: HttpRequest, user: Any) -> Any:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -155,3 +158,37 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.unit}"
+
+
+class Session(AbstractBaseSession):
+    """A signed-in (or anonymous) browser's session: Django's database session with the
+    signed-in user's key in a column of its own (issue 19).
+
+    Every signed-in request reads its session and then its user. With the user's key in
+    the row, one statement reads both (accounts/sessions.py): the server answers once, not
+    twice. The column is set from the session's data each time the session is saved
+    (login sets the data; logout deletes the row), and a session whose user is deleted
+    goes with it.
+    """
+
+    # No constraint in the database: a session saved by a request still under way when
+    # its user is deleted must not fail that request; it is then simply nobody's (the
+    # user's sessions are deleted with the user by Django).
+    user = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        db_constraint=False,
+        related_name="sessions",
+        verbose_name=_("user"),
+    )
+
+    class Meta(AbstractBaseSession.Meta):  # type: ignore[name-defined]
+        db_table = "accounts_session"
+
+    @classmethod
+    def get_session_store_class(cls) -> type[Any]:
+        from .sessions import SessionStore
+
+        return SessionStore

@@ -51,7 +51,7 @@ logger = logging.getLogger(__name__)
 
 ALL = "*"  # a row every kept page depends on (`bump_all`)
 TABLE = "pagecache_tableversion"
-SESSIONS = "django_session"
+SESSIONS = "accounts_session"  # accounts.models.Session
 UNTRACKED = frozenset(
     {
         "audit_accesslogentry",

@@ -18,12 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.sessions.models import Session
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
+from brobygger.accounts.models import Session
 from brobygger.admissions.models import Admission
 from brobygger.agenda import services as agenda
 from brobygger.agenda.models import Busy, Source

@@ -2,7 +2,6 @@ import datetime
 
 import time_machine
 from django.conf import settings
-from django.contrib.sessions.models import Session
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -10,7 +9,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from brobygger.accounts.middleware import LOGIN_AT_KEY
-from brobygger.accounts.models import Role
+from brobygger.accounts.models import Role, Session
 from brobygger.testing import BaseTestCase, make_user
 from conftest import PRODUCTION_HASHERS
 

@@ -34,12 +34,13 @@ class PingTests(BaseTestCase):
         self.assertEqual(AccessLogEntry.objects.count(), before)
 
     def test_ping_query_budget(self):
-        # The session and the user, with the device that verified the session (accounts/
-        # middleware.py's OTPMiddleware) and the header's unread count (notifications/
-        # apps.py): what every signed-in page pays before its own queries. No write.
+        # The session with its user in one statement (accounts/sessions.py), with the
+        # device that verified the session (accounts/middleware.py's OTPMiddleware) and the
+        # header's unread count (notifications/apps.py): what every signed-in page pays
+        # before its own queries. No write.
         for user in (self.coordinator, self.peer):
             self.login(user)
-            with self.subTest(user=str(user)), self.assertNumQueries(2):
+            with self.subTest(user=str(user)), self.assertNumQueries(1):
                 self.assertEqual(self.client.get(PING).status_code, 200)
 
     def test_ping_query_budget_without_an_authenticator(self):
@@ -47,7 +48,7 @@ class PingTests(BaseTestCase):
         # a device is read with the user (accounts/backends.py), not one query per kind.
         self.assertTrue(settings.DEMO_MODE)
         self.login(self.peer, verified=False)
-        with self.assertNumQueries(2):
+        with self.assertNumQueries(1):
             self.assertEqual(self.client.get(PING).status_code, 200)
 
     def test_the_frame_speaks_the_users_language_with_role_links_and_footer(self):
