@@ -111,6 +111,17 @@ def add_rows(objs: Sequence[M]) -> Sequence[M]:
     and auto_now_add are filled in; the instances count as saved afterwards."""
     if not objs:
         return objs
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        for sql, params in insert_statements(objs):
+            cursor.execute(sql, params)
+    return mark_added(objs)
+
+
+def insert_statements(objs: Sequence[M]) -> list[tuple[str, list[Any]]]:
+    """The statements `add_rows` runs for `objs`, not run (for a caller that sends one
+    together with other statements: audit/services.py); then `mark_added(objs)`."""
+    if not objs:
+        return []
     meta = type(objs[0])._meta
     keyed = [obj.pk is not None for obj in objs]
     if any(keyed) and not all(keyed):
@@ -123,11 +134,12 @@ def add_rows(objs: Sequence[M]) -> Sequence[M]:
     columns = ", ".join(quote(field.column) for field in fields)
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     size = max(1, db.ops.bulk_batch_size(fields, objs))
-    with db.cursor() as cursor:
-        for start in range(0, len(objs), size):
-            batch = objs[start : start + size]
-            values = ", ".join([row] * len(batch))
-            cursor.execute(
+    statements = []
+    for start in range(0, len(objs), size):
+        batch = objs[start : start + size]
+        values = ", ".join([row] * len(batch))
+        statements.append(
+            (
                 f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {values}",  # noqa: S608 (our own names)
                 [
                     field.get_db_prep_save(field.pre_save(obj, add=True), db)
@@ -135,9 +147,15 @@ def add_rows(objs: Sequence[M]) -> Sequence[M]:
                     for field in fields
                 ],
             )
+        )
+    return statements
+
+
+def mark_added(objs: Sequence[M]) -> Sequence[M]:
+    """The instances count as saved, as after `save()`."""
     for obj in objs:
         obj._state.adding = False
-        obj._state.db = db.alias
+        obj._state.db = DEFAULT_DB_ALIAS
     return objs
 
 
