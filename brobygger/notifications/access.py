@@ -18,6 +18,7 @@ from brobygger.lib.paging import page_of
 from brobygger.people.models import Person
 
 from .models import Notification
+from .selectors import UNREAD_SHOWN_UP_TO
 
 PAGE_SIZE = 50
 
@@ -68,5 +69,6 @@ def inbox_for(
 
 
 def unread_count(user: Any) -> int:
-    """How many of the user's notifications are unread: one query."""
-    return Notification.objects.for_user(user).unread().count()
+    """How many of the user's notifications are unread, up to one past
+    `selectors.UNREAD_SHOWN_UP_TO` (shown as "99+"): one query."""
+    return Notification.objects.for_user(user).unread()[: UNREAD_SHOWN_UP_TO + 1].count()

@@ -10,6 +10,7 @@ from brobygger.notifications.models import Notification, NotificationKind
 from brobygger.testing import BaseTestCase, count_queries
 
 INBOX = reverse("notifications:inbox")
+PING = reverse("desk:ping")
 
 
 class InboxTests(BaseTestCase):
@@ -148,3 +149,34 @@ class InboxTests(BaseTestCase):
         with count_queries() as queries:
             self.assertEqual(str(unread_notifications(request)["unread_notifications"]), "1")
         self.assertEqual(len(queries), 1)
+
+    def test_the_count_stops_at_99_plus_in_the_header_and_the_inbox(self):
+        # A coordinator at a region's scale had 1,300 unread: counted in full on every
+        # request. Counting stops one past 99, and the badge shows "99+".
+        from brobygger.accounts.models import User
+        from brobygger.notifications.access import unread_count
+        from brobygger.notifications.context import unread_notifications
+
+        Notification.objects.bulk_create(
+            Notification(
+                recipient=self.coordinator,
+                kind=NotificationKind.SELF_REFERRAL,
+                title=f"Ny selvhenvisning (H-{n})",
+                link="/henvisninger/",
+            )
+            for n in range(99)
+        )
+        self.login(self.coordinator)
+        self.assertContains(self.client.get(PING), '<span class="count-badge">99<')
+        self.note(self.coordinator)
+        self.note(self.coordinator, title="Endnu en (H-101)")
+        self.assertEqual(unread_count(User.objects.get(pk=self.coordinator.pk)), 100)
+        header = self.client.get(PING)
+        self.assertContains(header, '<span class="count-badge">99+<')
+        self.assertContains(self.client.get(INBOX), "Ulæste (99+)")
+        # A user loaded another way (single sign-on) counts the same way.
+        from django.test import RequestFactory
+
+        request = RequestFactory().get("/")
+        request.user = User.objects.get(pk=self.coordinator.pk)
+        self.assertEqual(str(unread_notifications(request)["unread_notifications"]), "99+")
