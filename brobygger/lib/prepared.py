@@ -44,6 +44,13 @@ _MARKERS: dict[type[Any], Callable[[int], Any]] = {
 }
 
 
+def prepared_cursor(connection: BaseDatabaseWrapper) -> Any:
+    """A cursor whose statements the server prepares once per connection on PostgreSQL
+    (lib/postgres/base.py), for a statement every request runs; the connection's own
+    cursor elsewhere (SQLite, where nothing is planned across a round trip)."""
+    return getattr(connection, "prepared_cursor", connection.cursor)()
+
+
 @dataclass(frozen=True)
 class _Plan:
     """A query as compiled for one database: what each run needs, nothing to build."""
@@ -150,10 +157,7 @@ class Prepared(Generic[M]):
                 # None would need IS NULL, another type another conversion: not this SQL.
                 raise TypeError(f"{name} must be a {kind.__name__}, not {value!r}")
             params[position] = field.get_db_prep_value(value, connection, prepared=False)
-        # On PostgreSQL the server prepares the statement once per connection
-        # (lib/postgres/base.py); elsewhere (SQLite) the connection's own cursor.
-        cursor_for = getattr(connection, "prepared_cursor", connection.cursor)
-        with cursor_for() as cursor:
+        with prepared_cursor(connection) as cursor:
             cursor.execute(plan.sql, params)
             rows = cursor.fetchall()
         found = []

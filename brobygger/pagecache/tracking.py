@@ -47,6 +47,8 @@ from django.db import DatabaseError, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.signals import connection_created
 
+from brobygger.lib.prepared import prepared_cursor
+
 logger = logging.getLogger(__name__)
 
 ALL = "*"  # a row every kept page depends on (`bump_all`)
@@ -227,10 +229,14 @@ def _counting(connection: BaseDatabaseWrapper) -> bool:
 
 def versions(tables: Iterable[str] | None = None, *, using: str = "default") -> dict[str, int]:
     """The change count of `tables` (every counted table if None); 0 for one never changed."""
-    with connections[using].cursor() as cursor:
-        if tables is None:
+    connection = connections[using]
+    if tables is None:
+        # Every kept page's request reads all the counts: on PostgreSQL prepared once per
+        # connection (lib/postgres/base.py), like the session's and the user's statement.
+        with prepared_cursor(connection) as cursor:
             cursor.execute(_READ_ALL)
             return dict(cursor.fetchall())
+    with connection.cursor() as cursor:
         names = sorted(set(tables))
         cursor.execute(_READ_SOME.format(marks=", ".join(["%s"] * len(names))), names)
         found = dict(cursor.fetchall())
