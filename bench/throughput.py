@@ -229,6 +229,40 @@ page: bench/profile_pages.py (template rendering of the rows, Django's SQL compi
     passed with it, but a worker's prepared statement fails once ("cached plan must not
     change result type") when a migration changes a table under it during a deploy, and
     a pooler in transaction mode must be set up for it: not worth it for these figures.
+
+    2026-12-05, fourteenth session, a slower machine (a bare view 4,700-5,200 /s) whose
+    figures swing by a tenth between back-to-back runs. Changes: PostgreSQL prepares the
+    statement every request runs once per connection (lib/postgres/base.py: planning the
+    user's query with its subqueries cost the server more than running it); the session
+    row names its user, so the session and the user are one statement (accounts.Session);
+    a page's access-log entry outside a transaction goes in two messages instead of five
+    round trips (audit.services._append_on_its_own); the unread count stops at 100 ("99+":
+    the coordinator at scale 100 had 1,292 unread, counted on every request, 0.45 ms of
+    the server's time); the kept pages' change counts are prepared too. The PostgreSQL
+    ping's server time per request fell from 342 to 109-136 us (/proc ticks under load).
+    PostgreSQL at scale 10 before (f7b3ab3, one round): ping 945 /s (19 % of 5,095),
+    pages 515-587 /s (54-62 %). After (1fed612): PostgreSQL, bench_s14 and a new
+    bench_s14_100 (built in 637 s beside the test suites), ``--seconds 6``; SQLite
+    ``--dir /tmp/bench10 --seconds 8 --rounds 2`` and ``--dir /tmp/bench100 --seconds 6``
+    (scale 100 built in 767 s beside the test suites):
+                          SQLite 10, two rounds   SQLite 100     PG 10, two rounds  PG 100
+    ping (coordinator)    1,385-1,404 /s  28 %    1,400  28 %    1,105-1,124  22 %    978  20 %
+    coordinator home        904-943       66 %      850  61 %      539-621    52 %    488  50 %
+    referral queue          914-923       66 %      929  66 %      526-612    51 %    551  56 %
+    person list             888-916       65 %      946  68 %      573-617    53 %    465  48 %
+    person page             917-958       67 %      938  67 %      614-616    55 %    459  47 %
+    ping (peer)           1,191-1,379     26 %    1,363  28 %    1,072-1,135  22 %  1,086  22 %
+    peer home               840-887       67 %      848  62 %      591-643    56 %    601  55 %
+    peer week               875-920       70 %      722  53 %      567-660    56 %    606  56 %
+    course page             906-941       72 %      732  54 %      546-548    50 %    600  55 %
+    bare Django view      4,962-5,095             4,917          5,026-5,039        4,886
+    Every p99 is under 70 ms. Earlier runs of the same code on PostgreSQL gave the ping
+    23-26 % of bare (scale 10, 1,148-1,220 /s) and 25 % at scale 100 (1,192 /s, with pages
+    at 46-57 %): on this machine the PostgreSQL figures sit on both lines, the ping at
+    20-26 % and the pages at 46-57 %, the noise as large as the gap. SQLite meets every goal.
+    Tried and dropped: preparing the access log's own statements (add_rows, the set
+    look-up): their shapes vary with a batch's size, and a statement prepared once costs
+    two more round trips (PREPARE, later DEALLOCATE), a loss for the bulk loads.
 """
 
 from __future__ import annotations
