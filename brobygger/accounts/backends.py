@@ -112,13 +112,17 @@ def user_by_session() -> Prepared[User]:
             )
         )
 
+    return Prepared(User, build, **session_values())
+
+
+def session_values() -> dict[str, tuple[type[Any], Any]]:
+    """The values a live session is found by, for `Prepared`: its key, and the time its
+    expiry must be after."""
     meta = Session._meta
-    return Prepared(
-        User,
-        build,
-        session_key=(str, meta.get_field("session_key")),
-        now=(datetime.datetime, meta.get_field("expire_date")),
-    )
+    return {
+        "session_key": (str, meta.get_field("session_key")),
+        "now": (datetime.datetime, meta.get_field("expire_date")),
+    }
 
 
 _READ_WITH_SESSION: ContextVar[Any] = ContextVar("brobygger_read_with_session", default=None)

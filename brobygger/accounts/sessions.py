@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from brobygger.lib.prepared import Prepared
 
-from .backends import SESSION_DATA, SESSION_EXPIRES, user_by_session
+from .backends import SESSION_DATA, SESSION_EXPIRES, session_values, user_by_session
 from .models import Session, User
 
 
@@ -33,13 +33,7 @@ def _live_session() -> Prepared[Session]:
     def build(session_key: str, now: datetime.datetime) -> QuerySet[Session]:
         return Session.objects.filter(session_key=session_key, expire_date__gt=now)
 
-    meta = Session._meta
-    return Prepared(
-        Session,
-        build,
-        session_key=(str, meta.get_field("session_key")),
-        now=(datetime.datetime, meta.get_field("expire_date")),
-    )
+    return Prepared(Session, build, **session_values())
 
 
 def user_key(data: dict[str, Any]) -> int | None:
