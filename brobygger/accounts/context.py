@@ -1,9 +1,11 @@
-"""Navigation for the signed-in user's role, and the frame every page shares (base.html).
+"""Navigation for the signed-in user's role, and the pieces of the frame every page
+shares (base.html, templates/frame/).
 
 What the frame shows is the same for every page of a role in a language: its menu, its
 language buttons, its links and its asset URLs are built once per process and kept as
 finished markup (issue 19: rendered node by node, the frame cost every page about a
-third of the smallest page's time).
+third of the smallest page's time); the frame's parts themselves are rendered once per
+kind of page (templatetags/frame.py).
 """
 
 from __future__ import annotations
@@ -26,25 +28,19 @@ from .models import Role
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    """The menu of the user's role and the links every page's frame shows (base.html)."""
-    key = (get_language(), get_script_prefix(), get_urlconf())
-    frame = {
-        "site_links": site_links(*key[1:]),
-        "frame_assets": frame_assets(
-            settings.STATIC_URL, settings.STORAGES["staticfiles"]["BACKEND"]
-        ),
-        "language_buttons": language_buttons(key[0]),
-        "frame_text": frame_text(key[0]),
-    }
+    """The menu of the user's role, marked at the page it is on, and whether the session
+    is at the code step: what base.html's frame needs of the page besides the user
+    (templates/frame/, brobygger/accounts/templatetags/frame.py)."""
     user = request.user
     if not user.is_authenticated:
-        return {"nav_menu": "", **frame}
+        return {"nav_menu": ""}
     if getattr(request, "two_factor_state", None) == TwoFactorState.CODE_NEEDED:
         # Before the code step nothing but the code page and logout is open: no menu.
-        return {"nav_menu": "", "code_step_pending": True, **frame}
+        return {"nav_menu": "", "code_step_pending": True}
+    key = (get_language(), get_script_prefix(), get_urlconf())
     role = getattr(user, "role", None)
     current = request.path if request.path in dict(menu(role, *key)) else None
-    return {"nav_menu": menu_markup(role, *key, current), **frame}
+    return {"nav_menu": menu_markup(role, *key, current)}
 
 
 @lru_cache(maxsize=256)
