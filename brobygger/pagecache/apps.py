@@ -11,6 +11,10 @@ class PagecacheConfig(AppConfig):
     verbose_name = "Page cache"
 
     def ready(self) -> None:
+        from brobygger.accounts.backends import read_with_user
+
         from . import tracking
 
         tracking.install()
+        # The change counts, read with the user as each request comes in (keep.py).
+        read_with_user(tracking.COUNTS_AT_LOAD, tracking.AllCounts)

@@ -19,7 +19,8 @@ from django.utils import timezone
 from brobygger.accounts.models import Unit
 from brobygger.accounts.sessions import SessionStore
 from brobygger.breakglass.models import GlassAccess, GlassReason
-from brobygger.pagecache.keep import _may_keep
+from brobygger.pagecache import tracking
+from brobygger.pagecache.keep import _may_keep, _seen
 from brobygger.people import services as people_services
 from brobygger.testing import BaseTestCase, count_queries, make_person
 
@@ -49,9 +50,9 @@ class KeptProbeTests(BaseTestCase):
         self.assertEqual(CALLS["/probe/units/"], 1)
         self.assertEqual(without_tokens(first), without_tokens(second))
         self.assertContains(second, "Afsnit R1 Afsnit S3")
-        # The session with its user (one statement) and the change counts; no access log
+        # The session with its user and the change counts (one statement); no access log
         # (the page names nobody).
-        self.assertEqual(len(queries), 2, [q["sql"][:60] for q in queries.captured_queries])
+        self.assertEqual(len(queries), 1, [q["sql"][:60] for q in queries.captured_queries])
 
     def test_a_kept_page_carries_fresh_csrf_tokens_that_are_accepted(self):
         self.client = Client(enforce_csrf_checks=True)
@@ -130,6 +131,17 @@ class KeptProbeTests(BaseTestCase):
         self.client.get("/probe/units/")
         self.assertEqual(CALLS["/probe/units/"], 4)
 
+    def test_an_htmx_request_and_another_accept_get_pages_of_their_own(self):
+        self.login(self.coordinator)
+        self.client.get("/probe/units/")
+        self.client.get("/probe/units/", headers={"HX-Request": "true"})
+        self.client.get("/probe/units/", headers={"HX-Request": "true", "HX-Target": "rows"})
+        self.client.get("/probe/units/", headers={"Accept": "application/json"})
+        self.assertEqual(CALLS["/probe/units/"], 4)
+        self.client.get("/probe/units/", headers={"HX-Request": "true"})
+        self.client.get("/probe/units/")
+        self.assertEqual(CALLS["/probe/units/"], 4)  # each kept under its own headers
+
     def test_a_page_is_kept_page_cache_seconds_at_most_and_not_past_the_day(self):
         self.login(self.coordinator)
         start = timezone.now()
@@ -168,6 +180,31 @@ class KeptProbeTests(BaseTestCase):
         self.client.get("/probe/units/")
         self.assertEqual(CALLS["/probe/units/"], 2)
 
+    def test_the_change_counts_are_the_ones_read_with_the_user_unless_the_request_wrote(self):
+        request = RequestFactory().get("/probe/units/")
+        request.user = self.coordinator
+        tracking.bump(connection, ["accounts_unit"])
+        now = tracking.versions()
+        self.assertGreater(now["accounts_unit"], 0)
+        # A user loaded another way carries none: the counts are read.
+        self.assertEqual(_seen(request, tracking.Reading()), now)
+        # Read with the user as the request came in, before a later write: those.
+        setattr(request.user, tracking.COUNTS_AT_LOAD, '{"accounts_unit": 1}')
+        self.assertEqual(_seen(request, tracking.Reading()), {"accounts_unit": 1})
+        # The request wrote since: its own write is not in them, so they are read again.
+        self.assertEqual(_seen(request, tracking.Reading(wrote=True)), now)
+        # No count at all yet (a new database): an empty object, or NULL on PostgreSQL.
+        setattr(request.user, tracking.COUNTS_AT_LOAD, None)
+        self.assertEqual(_seen(request, tracking.Reading()), {})
+
+    def test_the_user_of_every_request_carries_the_counts_as_they_were(self):
+        self.login(self.coordinator)
+        tracking.bump(connection, ["accounts_unit"])
+        expected = tracking.versions()
+        response = self.client.get("/probe/units/")
+        counts = tracking.counts_at_load(response.wsgi_request.user)
+        self.assertEqual(counts, expected)
+
     def test_a_request_with_a_message_waiting_is_not_answered_from_a_kept_page(self):
         request = RequestFactory().get("/probe/units/")
         request.user = self.coordinator
@@ -199,8 +236,9 @@ class KeptPersonPagesTests(BaseTestCase):
             (built.action, built.purpose, built.person_id, built.persons),
         )
         self.assertIn(self.alice.pk, again.persons)
-        # The session with its user, the change counts, and the access-log entry (3).
-        self.assertEqual(len(queries), 5, [q["sql"][:60] for q in queries.captured_queries])
+        # The session with its user and the change counts (one statement), and the
+        # access-log entry (3).
+        self.assertEqual(len(queries), 4, [q["sql"][:60] for q in queries.captured_queries])
 
     def test_a_change_through_a_service_shows_at_once(self):
         self.login(self.coordinator)

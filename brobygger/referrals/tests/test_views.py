@@ -184,18 +184,18 @@ class ReferralViewTests(BaseTestCase):
             self.client.get(reverse("referrals:queue"))
         self.assertEqual(len(small), len(large))
         # The request's own 1 (the session with its user, the device that verified the
-        # session and the header's unread count: accounts/sessions.py), the page cache's
-        # change counts (read before the data, brobygger/pagecache), the status counts
+        # session, the header's unread count and the page cache's change counts, read
+        # before the data: accounts/sessions.py, brobygger/pagecache), the status counts
         # with the pager's count (one query), the page's rows, the units of the filter,
         # and the access-log entry: 5 for persons shown together for the first time (the
         # set looked up, stored, its persons stored; the seq; the entry), 3 when the set
         # is stored (docs/audit.md).
-        self.assertEqual(len(large), 10)
-        # The same page again, nothing changed: kept, so only the request's own 1, the
-        # change counts and the access-log entry.
+        self.assertEqual(len(large), 9)
+        # The same page again, nothing changed: kept, so only the request's own 1 and the
+        # access-log entry.
         with count_queries() as again:
             self.client.get(reverse("referrals:queue"))
-        self.assertEqual(len(again), 5)
+        self.assertEqual(len(again), 4)
 
     def test_inline_triage_with_htmx_and_as_plain_post(self):
         self.login(self.coordinator)
