@@ -263,6 +263,42 @@ page: bench/profile_pages.py (template rendering of the rows, Django's SQL compi
     Tried and dropped: preparing the access log's own statements (add_rows, the set
     look-up): their shapes vary with a batch's size, and a statement prepared once costs
     two more round trips (PREPARE, later DEALLOCATE), a loss for the bulk loads.
+
+    2026-12-05, fifteenth session, a faster machine again (a bare view 7,100-8,200 /s) on
+    which the ping measured lower against it: before the session (8944a8c) SQLite's ping
+    was 1,497-1,526 /s, 19 % of bare (8,062), and PostgreSQL's 1,224-1,275, 16 % (7,596-
+    7,715). In-process (the WSGI handler called directly, median of 5,000) the ping took
+    817 us on SQLite, of which the frame's template 200, the CSRF cookie sent again 40 and
+    the CSP header built twice 55. Changes: the frame's parts (templates/frame/) are
+    rendered once per process for each language and kind of page and only the request's
+    own values put in (accounts/templatetags/frame.py); the CSP header is built once
+    (lib/csp.py); the CSRF cookie lasts the browser's session and is not sent again
+    unchanged (lib/csrf.py); the change counts are read in the session's and the user's
+    statement (pagecache/tracking.AllCounts: a kept page one round trip fewer); a kept
+    page's key reads its headers from the environ; the benchmark vacuums as well as
+    analyzes a PostgreSQL database (autovacuum does both within a minute of a bulk load).
+    In-process ping on SQLite 817 -> 626-638 us (on PostgreSQL 958-988 us after). After
+    (the session's last commit): SQLite ``--dir /tmp/bench10 --seconds 8 --rounds 2`` and
+    ``--dir /tmp/bench100 --seconds 6`` (built in 341 s); PostgreSQL new databases
+    bench_s15 (``--seconds 6 --rounds 2``) and bench_s15_100 (built in 418 s, one round):
+                          SQLite 10, two rounds  SQLite 100     PG 10, two rounds  PG 100
+    ping (coordinator)    1,658-1,678   22 %     1,690  23 %    1,259-1,401  18 %  1,296  17 %
+    coordinator home        939-961     57 %       945  56 %      736-743    56 %    707  55 %
+    referral queue          947-951     57 %       937  55 %      705-732    54 %    705  54 %
+    person list             926-947     56 %       946  56 %      719-734    55 %    715  55 %
+    person page             942-974     57 %       950  56 %      739-750    56 %    732  56 %
+    ping (peer)           1,576-1,602   21 %     1,610  21 %    1,301-1,319  18 %  1,305  17 %
+    peer home               963-968     61 %       977  61 %      696-715    54 %    758  58 %
+    peer week               931-951     59 %       950  59 %      687-732    54 %    749  57 %
+    course page             969-980     61 %       953  59 %      721-722    55 %    744  57 %
+    bare Django view      7,493-7,790            7,502          7,111-7,530        7,723
+    Every p99 is under 45 ms. Every main page is 54-61 % of its ping. Not met on this
+    machine: the ping is 21-23 % of bare on SQLite and 17-18 % on PostgreSQL. What it
+    still costs, in-process on SQLite: 374 us of Django's and Brobygger's middleware with
+    the session and the user before any template (of which the CSRF token's mask, the
+    locale, the messages and the security headers 15-35 us each), the template engine's
+    own render of the page and the frame's remaining nodes; on PostgreSQL the round trip of
+    its one statement adds about 330 us (the server's part, psycopg, the wait).
 """
 
 from __future__ import annotations
@@ -498,17 +534,23 @@ def prepare(scale: int, folder: Path) -> None:
         call_command("load_demo", "--scale", str(scale), "--seed", "1", verbosity=0)
         print(f"built in {time.perf_counter() - started:.0f} s", flush=True)
     if connection.vendor == "postgresql":
-        # The planner's statistics, as autovacuum has them in a database in use: just
-        # after a bulk load PostgreSQL plans for the tables as they were (empty). The
-        # request's user query with its unread count took 0.35 ms on the server before
-        # and 0.12 ms after, at scale 10.
+        # The tables as autovacuum leaves them within a minute of a bulk load (it vacuums
+        # and analyzes a table after as many inserts): just after the load PostgreSQL
+        # plans for the tables as they were (empty), and without the visibility map an
+        # index cannot answer a count alone. The request's user query with its unread
+        # count took 0.35 ms on the server before ANALYZE and 0.12 ms after, at scale 10;
+        # the count itself 0.07 ms before VACUUM and 0.02 ms after.
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            cursor.execute("VACUUM ANALYZE")
     call_command("collectstatic", "--no-input", verbosity=0)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(
+        # What it does and its goals; the figures of each session follow in the docstring.
+        description=(__doc__ or "").partition("\n\nFigures, ")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--scale", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--rounds", type=int, default=2)
