@@ -55,14 +55,15 @@ _RENDER_KEY = "brobygger.frame.values"
 
 @dataclass(frozen=True)
 class Skeleton:
-    """A part rendered with markers: its texts, and between each two the value's name."""
+    """A part rendered with markers: its texts, and between each two the name of the value
+    that goes there."""
 
     texts: tuple[str, ...]
-    values: tuple[str, ...]
+    names: tuple[str, ...]
 
     def fill(self, values: dict[str, Any], context: template.Context) -> SafeString:
         parts = [self.texts[0]]
-        for name, text in zip(self.values, self.texts[1:], strict=True):
+        for name, text in zip(self.names, self.texts[1:], strict=True):
             parts.append(render_value_in_context(values[name], context))
             parts.append(text)
         return mark_safe("".join(parts))  # noqa: S308  (texts rendered by the engine; values escaped)
@@ -96,7 +97,7 @@ def render_part(
     if any("\x00" in text for text in pieces[0::2]):
         # A marker the part changed (a filter on a value): the value would be lost.
         raise ImproperlyConfigured(f"{template_name} may only print or test its values")
-    return Skeleton(texts=tuple(pieces[0::2]), values=tuple(pieces[1::2]))
+    return Skeleton(texts=tuple(pieces[0::2]), names=tuple(pieces[1::2]))
 
 
 skeleton = lru_cache(maxsize=512)(render_part)
