@@ -150,7 +150,9 @@ class User(AbstractUser):
 
 
 class Membership(models.Model):
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="memberships", db_index=False
+    )
     unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="memberships")
 
     class Meta:

@@ -20,7 +20,9 @@ class AdmissionSource(models.TextChoices):
 
 
 class Admission(models.Model):
-    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="admissions")
+    course = models.ForeignKey(
+        Course, on_delete=models.PROTECT, related_name="admissions", db_index=False
+    )
     admitted_on = models.DateField(_("admitted"))
     discharged_on = models.DateField(_("discharged"), null=True, blank=True)
     unit = models.ForeignKey(

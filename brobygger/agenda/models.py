@@ -69,9 +69,9 @@ class Busy(models.Model):
         verbose_name_plural = "busy times"
         indexes = [
             models.Index(fields=["party", "starts_at"], name="busy_party_start"),
-            models.Index(fields=["source", "source_id"], name="busy_source"),
         ]
         constraints = [
+            # Also the index of a source's rows (source, source_id): no index of its own.
             models.UniqueConstraint(
                 fields=["source", "source_id", "party"], name="busy_once_per_source"
             ),

@@ -57,7 +57,9 @@ class ClientKey(models.Model):
     bring the erased person back, and nothing of them is kept.
     """
 
-    integration = models.ForeignKey(Integration, on_delete=models.CASCADE, related_name="keys")
+    integration = models.ForeignKey(
+        Integration, on_delete=models.CASCADE, related_name="keys", db_index=False
+    )
     key = models.CharField(max_length=100)
     payload_hash = models.CharField(max_length=64, blank=True)
     referral = models.ForeignKey(

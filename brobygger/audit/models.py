@@ -110,7 +110,11 @@ class AccessLogEntry(LoggedEntry):
     )
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        db_index=False,
     )
     action = models.CharField(max_length=10, choices=AccessAction.choices)
     # A plain id, not a foreign key: the log outlives a person deleted under retention.
@@ -197,7 +201,11 @@ class AccessLogListPerson(AppendOnlyModel):
     """
 
     shown_list = models.ForeignKey(
-        AccessLogList, on_delete=models.PROTECT, related_name="persons", db_column="list_id"
+        AccessLogList,
+        on_delete=models.PROTECT,
+        related_name="persons",
+        db_column="list_id",
+        db_index=False,
     )
     person_id = models.BigIntegerField()
 

@@ -39,8 +39,12 @@ class GlassAccessQuerySet(models.QuerySet["GlassAccess"]):
 class GlassAccess(models.Model):
     """`user` may read `person` (and their courses) until `expires_at`, because of `reason`."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="glass_accesses")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="glass_accesses", db_index=False
+    )
     reason = models.CharField(_("reason"), max_length=10, choices=GlassReason.choices)
     # What happened, in the user's words: shown to the reviewing administrator, never in
     # an audit event, a log line or an e-mail.

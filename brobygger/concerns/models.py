@@ -85,7 +85,11 @@ class UnitContact(models.Model):
     about one of the unit's persons (e.g. the ward's charge nurse account)."""
 
     unit = models.ForeignKey(
-        Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="concern_contacts"
+        Unit,
+        verbose_name=_("unit"),
+        on_delete=models.CASCADE,
+        related_name="concern_contacts",
+        db_index=False,
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -147,8 +151,12 @@ class Concern(models.Model):
     """A peer is worried about a person: open until someone acknowledges it, flagged on
     the course until it is closed with an outcome."""
 
-    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="concerns")
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="concerns")
+    course = models.ForeignKey(
+        Course, on_delete=models.PROTECT, related_name="concerns", db_index=False
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="concerns", db_index=False
+    )
     # The treating unit when raised (the course's unit): who is told, and who may see it.
     unit = models.ForeignKey(
         Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="concerns"

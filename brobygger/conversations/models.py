@@ -71,7 +71,9 @@ class TopicStatus(models.TextChoices):
 class CourseTopic(models.Model):
     """Where one course stands with one topic, and what the person wants to follow up."""
 
-    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="guide")
+    course = models.ForeignKey(
+        Course, on_delete=models.PROTECT, related_name="guide", db_index=False
+    )
     topic = models.ForeignKey(Topic, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(
         max_length=16, choices=TopicStatus.choices, default=TopicStatus.NOT_DISCUSSED
@@ -108,7 +110,9 @@ class ConversationRecord(models.Model):
     """The note of one held conversation, written with the person."""
 
     appointment = models.OneToOneField(Appointment, on_delete=models.PROTECT, related_name="record")
-    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="records")
+    course = models.ForeignKey(
+        Course, on_delete=models.PROTECT, related_name="records", db_index=False
+    )
     minutes = models.PositiveSmallIntegerField(_("minutes, actually"))
     topics = models.ManyToManyField(
         Topic, verbose_name=_("talked about"), blank=True, related_name="+"
@@ -163,7 +167,10 @@ class RecordVersion(models.Model):
     """An earlier wording of a note: edits keep history."""
 
     record = models.ForeignKey(
-        ConversationRecord, on_delete=models.PROTECT, related_name="versions"
+        ConversationRecord,
+        on_delete=models.PROTECT,
+        related_name="versions",
+        db_index=False,
     )
     version = models.PositiveIntegerField()
     data = models.JSONField()

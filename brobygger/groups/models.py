@@ -43,6 +43,7 @@ class RecoveryGroup(models.Model):
         null=True,
         blank=True,
         related_name="recovery_groups",
+        db_index=False,
     )
     place = models.CharField(_("place"), max_length=200)
     capacity = models.PositiveSmallIntegerField(_("places"))
@@ -91,7 +92,9 @@ class GroupSessionQuerySet(models.QuerySet["GroupSession"]):
 class GroupSession(models.Model):
     """One meeting of a group: when, the plan (topic) and afterwards a group note."""
 
-    group = models.ForeignKey(RecoveryGroup, on_delete=models.CASCADE, related_name="sessions")
+    group = models.ForeignKey(
+        RecoveryGroup, on_delete=models.CASCADE, related_name="sessions", db_index=False
+    )
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
     topic = models.CharField(_("topic"), max_length=300, blank=True)
@@ -156,8 +159,12 @@ class EnrolmentQuerySet(models.QuerySet["Enrolment"]):
 class Enrolment(models.Model):
     """A patient's place in a group, or their place in line for one."""
 
-    group = models.ForeignKey(RecoveryGroup, on_delete=models.PROTECT, related_name="enrolments")
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="group_enrolments")
+    group = models.ForeignKey(
+        RecoveryGroup, on_delete=models.PROTECT, related_name="enrolments", db_index=False
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="group_enrolments", db_index=False
+    )
     status = models.CharField(_("status"), max_length=10, choices=EnrolmentStatus.choices)
     # 1, 2, 3 ... in line while waiting; empty otherwise.
     position = models.PositiveSmallIntegerField(_("place on the waiting list"), null=True)
@@ -199,8 +206,12 @@ class AttendanceStatus(models.TextChoices):
 
 
 class Attendance(models.Model):
-    session = models.ForeignKey(GroupSession, on_delete=models.PROTECT, related_name="attendance")
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="group_attendance")
+    session = models.ForeignKey(
+        GroupSession, on_delete=models.PROTECT, related_name="attendance", db_index=False
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="group_attendance", db_index=False
+    )
     status = models.CharField(_("attendance"), max_length=10, choices=AttendanceStatus.choices)
     recorded_at = models.DateTimeField(auto_now=True)
 

@@ -56,7 +56,9 @@ class MatchingSettings(models.Model):
 class MatchDecline(models.Model):
     """A peer said no to a proposed match; that peer is not proposed for it again."""
 
-    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="declines")
+    referral = models.ForeignKey(
+        Referral, on_delete=models.CASCADE, related_name="declines", db_index=False
+    )
     peer = models.ForeignKey(PeerWorker, on_delete=models.CASCADE, related_name="declines")
     reason = models.CharField(_("reason"), max_length=500)
     declined_at = models.DateTimeField(auto_now_add=True)

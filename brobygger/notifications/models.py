@@ -50,6 +50,7 @@ class Notification(models.Model):
         # data of its own (titles name no person).
         on_delete=models.CASCADE,
         related_name="notifications",
+        db_index=False,
     )
     kind = models.CharField(_("kind"), max_length=30, choices=NotificationKind.choices)
     title = models.CharField(_("title"), max_length=200)
@@ -102,7 +103,9 @@ class DigestSent(models.Model):
     """The claim that a user's daily digest went out: one per user per day, so a second
     run of `send_digest` on the same day sends nothing twice."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     day = models.DateField(_("day"))
     unread = models.PositiveIntegerField(_("unread"))
     sent_at = models.DateTimeField(default=timezone.now)

@@ -67,7 +67,12 @@ class Invitation(models.Model):
         max_length=10, choices=InvitationPurpose.choices, default=InvitationPurpose.HIRE
     )
     hire = models.ForeignKey(
-        Hire, on_delete=models.CASCADE, related_name="invitations", null=True, blank=True
+        Hire,
+        on_delete=models.CASCADE,
+        related_name="invitations",
+        null=True,
+        blank=True,
+        db_index=False,
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations"
@@ -167,7 +172,9 @@ def onboarding_visible(user: Any) -> Q:
 
 
 class OnboardingItem(models.Model):
-    peer = models.ForeignKey(PeerWorker, on_delete=models.CASCADE, related_name="onboarding_items")
+    peer = models.ForeignKey(
+        PeerWorker, on_delete=models.CASCADE, related_name="onboarding_items", db_index=False
+    )
     kind = models.CharField(_("step"), max_length=20, choices=ItemKind.choices)
     due_on = models.DateField(_("due"))
     responsible = models.CharField(

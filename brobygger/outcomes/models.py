@@ -58,7 +58,9 @@ class InstrumentVersion(models.Model):
     anything has been answered or scored with this version.
     """
 
-    instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="versions")
+    instrument = models.ForeignKey(
+        Instrument, on_delete=models.PROTECT, related_name="versions", db_index=False
+    )
     version = models.PositiveIntegerField(_("version"))
     items = models.JSONField(_("items"))
     scale = models.JSONField(_("response scale"))
@@ -149,6 +151,7 @@ class Score(models.Model):
         verbose_name=_("instrument version"),
         on_delete=models.PROTECT,
         related_name="scores",
+        db_index=False,
     )
     course = models.ForeignKey(
         "referrals.Course",
@@ -157,6 +160,7 @@ class Score(models.Model):
         null=True,
         blank=True,
         related_name="scores",
+        db_index=False,
     )
     administered_on = models.DateField(_("answered on"))
     total = models.FloatField(_("total score"), null=True, blank=True)
@@ -248,6 +252,7 @@ class Administration(models.Model):
         verbose_name=_("course"),
         on_delete=models.PROTECT,
         related_name="administrations",
+        db_index=False,
     )
     version = models.ForeignKey(
         InstrumentVersion,
@@ -320,7 +325,10 @@ class Answer(models.Model):
     """One item's answer; an empty value is a skipped item (kept, so partial work survives)."""
 
     administration = models.ForeignKey(
-        Administration, on_delete=models.PROTECT, related_name="answers"
+        Administration,
+        on_delete=models.PROTECT,
+        related_name="answers",
+        db_index=False,
     )
     item_key = models.CharField(max_length=50)
     value = models.SmallIntegerField(null=True, blank=True)
@@ -344,7 +352,10 @@ class PeerDigest(models.Model):
     """
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="questionnaire_digests"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="questionnaire_digests",
+        db_index=False,
     )
     day = models.DateField(_("day"))
     overdue = models.PositiveIntegerField(_("overdue"))

@@ -153,6 +153,7 @@ class Person(models.Model):
         null=True,
         blank=True,
         related_name="persons",
+        db_index=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -221,7 +222,9 @@ class RelativeLinkQuerySet(models.QuerySet["RelativeLink"]):
 class RelativeLink(models.Model):
     """A relative's real attachment to a patient (a good friend counts)."""
 
-    relative = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="patient_links")
+    relative = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="patient_links", db_index=False
+    )
     patient = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="relative_links")
     relationship = models.CharField(_("relationship"), max_length=10, choices=Relationship.choices)
 
@@ -439,7 +442,9 @@ class Consent(models.Model):
     never the record itself.
     """
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="consents")
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="consents", db_index=False
+    )
     kind = models.CharField(_("consent to"), max_length=20, choices=ConsentKind.choices)
     recipient = models.ForeignKey(
         Person,
@@ -515,7 +520,9 @@ class PeerPause(models.Model):
     The reason is in general words ("holiday", "a break"): never health details.
     """
 
-    peer = models.ForeignKey(PeerWorker, on_delete=models.CASCADE, related_name="pauses")
+    peer = models.ForeignKey(
+        PeerWorker, on_delete=models.CASCADE, related_name="pauses", db_index=False
+    )
     starts_on = models.DateField(_("from"))
     ends_on = models.DateField(_("to and including"))
     reason = models.CharField(_("reason, in general words"), max_length=200, blank=True)

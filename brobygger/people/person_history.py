@@ -26,7 +26,9 @@ class PersonCorrection(models.Model):
     erases these rows too: they hold the old name.
     """
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="corrections")
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="corrections", db_index=False
+    )
     field = models.CharField(_("field"), max_length=40)
     old_value = models.CharField(_("old value"), max_length=200, blank=True)
     new_value = models.CharField(_("new value"), max_length=200, blank=True)
@@ -86,7 +88,9 @@ class ProcessingStop(models.Model):
     a move or a restriction keeps the row as history. A death is not lifted.
     """
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="stops")
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="stops", db_index=False
+    )
     kind = models.CharField(_("kind"), max_length=12, choices=StopKind.choices)
     on = models.DateField(_("date"))
     reason = models.CharField(_("reason"), max_length=500)

@@ -127,7 +127,9 @@ class PostingCriterion(models.Model):
     """One thing we look for, in order: the public posting lists them, interview notes
     rate the applicant against each."""
 
-    posting = models.ForeignKey(JobPosting, on_delete=models.CASCADE, related_name="criteria")
+    posting = models.ForeignKey(
+        JobPosting, on_delete=models.CASCADE, related_name="criteria", db_index=False
+    )
     position = models.PositiveSmallIntegerField()
     text_da = models.CharField(_("criterion (Danish)"), max_length=200)
     text_en = models.CharField(_("criterion (English)"), max_length=200, blank=True)
@@ -213,7 +215,9 @@ class ApplicationQuerySet(models.QuerySet["Application"]):
 
 
 class Application(models.Model):
-    posting = models.ForeignKey(JobPosting, on_delete=models.PROTECT, related_name="applications")
+    posting = models.ForeignKey(
+        JobPosting, on_delete=models.PROTECT, related_name="applications", db_index=False
+    )
     name = models.CharField(_("name"), max_length=200)
     email = models.EmailField(_("e-mail"), blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
@@ -354,9 +358,14 @@ class InterviewSeat(models.Model):
     database can refuse to seat anyone in two interviews at once (an exclusion
     constraint on PostgreSQL, migration 0003; SQLite: immediate transactions + service)."""
 
-    interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="seats")
+    interview = models.ForeignKey(
+        Interview, on_delete=models.CASCADE, related_name="seats", db_index=False
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="interview_seats"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="interview_seats",
+        db_index=False,
     )
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
@@ -392,7 +401,9 @@ class Rating(models.TextChoices):
 class InterviewNote(models.Model):
     """One panel member's note on one interview: part of the application, deleted with it."""
 
-    interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="notes")
+    interview = models.ForeignKey(
+        Interview, on_delete=models.CASCADE, related_name="notes", db_index=False
+    )
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recommendation = models.CharField(
         _("overall recommendation"), max_length=10, choices=Recommendation.choices, blank=True
@@ -421,7 +432,9 @@ class InterviewNote(models.Model):
 class CriterionNote(models.Model):
     """The rating and a short comment against one of the posting's criteria."""
 
-    note = models.ForeignKey(InterviewNote, on_delete=models.CASCADE, related_name="ratings")
+    note = models.ForeignKey(
+        InterviewNote, on_delete=models.CASCADE, related_name="ratings", db_index=False
+    )
     # PROTECT: a criterion someone has been rated against cannot silently disappear.
     criterion = models.ForeignKey(PostingCriterion, on_delete=models.PROTECT, related_name="+")
     rating = models.CharField(_("rating"), max_length=10, choices=Rating.choices, blank=True)

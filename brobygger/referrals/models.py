@@ -69,6 +69,7 @@ class Referral(models.Model):
         null=True,
         blank=True,
         related_name="referrals_made",
+        db_index=False,
     )
     unit = models.ForeignKey(
         Unit,
@@ -77,6 +78,7 @@ class Referral(models.Model):
         null=True,
         blank=True,
         related_name="referrals",
+        db_index=False,
     )
     status = models.CharField(
         _("status"), max_length=12, choices=ReferralStatus.choices, default=ReferralStatus.NEW
@@ -206,12 +208,19 @@ class Course(models.Model):
     """Forløb: one person with one peer over time."""
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="courses")
-    peer = models.ForeignKey(PeerWorker, on_delete=models.PROTECT, related_name="courses")
+    peer = models.ForeignKey(
+        PeerWorker, on_delete=models.PROTECT, related_name="courses", db_index=False
+    )
     referral = models.OneToOneField(
         Referral, on_delete=models.SET_NULL, null=True, blank=True, related_name="course"
     )
     unit = models.ForeignKey(
-        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="courses"
+        Unit,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="courses",
+        db_index=False,
     )
     support_model = models.CharField(
         _("support model"),
@@ -270,7 +279,9 @@ class RelativePlan(models.Model):
     """The plan agreed with a relative on their course: what support, by whom, the next
     step. Each save is a new version; earlier versions are kept, never changed."""
 
-    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="relative_plans")
+    course = models.ForeignKey(
+        Course, on_delete=models.PROTECT, related_name="relative_plans", db_index=False
+    )
     version = models.PositiveIntegerField()
     support = models.TextField(_("what support"), max_length=1000)
     by_whom = models.CharField(_("by whom"), max_length=200)

@@ -36,7 +36,10 @@ class ResearchExportQuerySet(models.QuerySet["ResearchExport"]):
 
 class ResearchExport(models.Model):
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField(_("created"))
     expires_at = models.DateTimeField(_("expires"))

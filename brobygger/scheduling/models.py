@@ -34,7 +34,9 @@ class Weekday(models.IntegerChoices):
 class AvailabilityWindow(models.Model):
     """A weekly window (local Copenhagen wall-clock time) in which a peer can meet."""
 
-    peer = models.ForeignKey(PeerWorker, on_delete=models.CASCADE, related_name="windows")
+    peer = models.ForeignKey(
+        PeerWorker, on_delete=models.CASCADE, related_name="windows", db_index=False
+    )
     weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
     start_time = models.TimeField(_("from"))
     end_time = models.TimeField(_("to"))
@@ -84,7 +86,9 @@ class AvailabilityException(models.Model):
 
     # Stable and not guessable: the calendar feed's UID for an absence.
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    peer = models.ForeignKey(PeerWorker, on_delete=models.CASCADE, related_name="exceptions")
+    peer = models.ForeignKey(
+        PeerWorker, on_delete=models.CASCADE, related_name="exceptions", db_index=False
+    )
     starts_on = models.DateField(_("from date"))
     ends_on = models.DateField(_("to date"))
     kind = models.CharField(_("kind"), max_length=12, choices=ExceptionKind.choices)
@@ -184,8 +188,12 @@ class Appointment(models.Model):
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="appointments")
     # Copied from the course so the database can refuse double booking per peer and person.
-    peer = models.ForeignKey(PeerWorker, on_delete=models.PROTECT, related_name="appointments")
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="appointments")
+    peer = models.ForeignKey(
+        PeerWorker, on_delete=models.PROTECT, related_name="appointments", db_index=False
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="appointments", db_index=False
+    )
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
     mode = models.CharField(_("how"), max_length=10, choices=Mode.choices)
@@ -248,7 +256,9 @@ class ReminderRecipient(models.TextChoices):
 class Reminder(models.Model):
     """One reminder sent; the unique key makes the job send each reminder once."""
 
-    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="reminders")
+    appointment = models.ForeignKey(
+        Appointment, on_delete=models.CASCADE, related_name="reminders", db_index=False
+    )
     recipient = models.CharField(max_length=10, choices=ReminderRecipient.choices)
     channel = models.CharField(max_length=10)
     sent_at = models.DateTimeField(auto_now_add=True)

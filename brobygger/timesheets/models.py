@@ -49,7 +49,9 @@ SOURCE_LABELS = {
 class Timesheet(models.Model):
     """One peer's month: draft → confirmed (by the peer) → approved (by the coordinator)."""
 
-    peer = models.ForeignKey(PeerWorker, on_delete=models.PROTECT, related_name="timesheets")
+    peer = models.ForeignKey(
+        PeerWorker, on_delete=models.PROTECT, related_name="timesheets", db_index=False
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     month = models.PositiveSmallIntegerField(_("month"))
     state = models.CharField(
@@ -144,7 +146,9 @@ class IndirectEntry(models.Model):
     The description is in general words: never a name or a CPR number (the form warns).
     """
 
-    timesheet = models.ForeignKey(Timesheet, on_delete=models.CASCADE, related_name="entries")
+    timesheet = models.ForeignKey(
+        Timesheet, on_delete=models.CASCADE, related_name="entries", db_index=False
+    )
     date = models.DateField(_("date"))
     minutes = models.PositiveSmallIntegerField(_("minutes"))
     category = models.CharField(_("kind of work"), max_length=12, choices=IndirectCategory.choices)

@@ -54,6 +54,7 @@ class EducationRecord(models.Model):
         verbose_name=_("peer worker"),
         on_delete=models.CASCADE,
         related_name="education_records",
+        db_index=False,
     )
     provider = models.CharField(_("provider"), max_length=200)
     title = models.CharField(pgettext_lazy("education", "course"), max_length=200)
@@ -171,7 +172,9 @@ class SupervisionSessionQuerySet(models.QuerySet["SupervisionSession"]):
 class SupervisionSession(models.Model):
     """One meeting of a supervision group. Themes in general words, never about a person."""
 
-    group = models.ForeignKey(SupervisionGroup, on_delete=models.CASCADE, related_name="sessions")
+    group = models.ForeignKey(
+        SupervisionGroup, on_delete=models.CASCADE, related_name="sessions", db_index=False
+    )
     starts_at = models.DateTimeField(_("starts"))
     minutes = models.PositiveSmallIntegerField(_("length (minutes)"))
     place = models.CharField(_("place"), max_length=200)
@@ -208,10 +211,16 @@ class SupervisionSession(models.Model):
 
 class SupervisionAttendance(models.Model):
     session = models.ForeignKey(
-        SupervisionSession, on_delete=models.CASCADE, related_name="attendance"
+        SupervisionSession,
+        on_delete=models.CASCADE,
+        related_name="attendance",
+        db_index=False,
     )
     peer = models.ForeignKey(
-        PeerWorker, on_delete=models.CASCADE, related_name="supervision_attendance"
+        PeerWorker,
+        on_delete=models.CASCADE,
+        related_name="supervision_attendance",
+        db_index=False,
     )
     status = models.CharField(_("attendance"), max_length=10, choices=AttendanceStatus.choices)
     recorded_at = models.DateTimeField(auto_now=True)
