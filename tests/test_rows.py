@@ -1,6 +1,14 @@
 """lib.rows: the bulk writers of the demo build write what bulk_create and save would."""
 
+import datetime
+import decimal
+import unittest
+import warnings
+from unittest import mock
+
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.test import TestCase
+from django.test.utils import isolate_apps
 
 from brobygger.accounts.models import Membership, Role, Unit
 from brobygger.audit.models import (
@@ -11,7 +19,7 @@ from brobygger.audit.models import (
     Purpose,
 )
 from brobygger.audit.services import append_many, log_access, new_access_entry, verify_chain
-from brobygger.lib.rows import add_rows, add_values, insert_rows, update_rows
+from brobygger.lib.rows import _copy_value, add_rows, add_values, insert_rows, update_rows
 from brobygger.testing import make_user
 
 
@@ -61,6 +69,109 @@ class InsertRowsTests(TestCase):
         self.assertEqual(listed(first), [3, 7])
         self.assertEqual(AccessLogEntry.objects.get(pk=entries[1].pk).person_id, 5)
         self.assertEqual(verify_chain(AccessLogEntry), [])
+
+
+class Shouting(models.CharField):
+    """A field of a project's own that converts in its own way."""
+
+    def get_prep_value(self, value: object) -> object:
+        value = super().get_prep_value(value)
+        return value.upper() if isinstance(value, str) else value
+
+
+@unittest.skipUnless(connection.vendor == "postgresql", "insert_rows uses COPY on PostgreSQL only")
+class CopyValueTests(TestCase):
+    """insert_rows's values for COPY are written as Django's conversion would have them
+    written, taken as they are only where that conversion would hand them back unchanged."""
+
+    @staticmethod
+    def copied(value: object) -> bytes | None:
+        """The text COPY writes for `value` (psycopg's dumper for text format)."""
+        from psycopg.adapt import PyFormat, Transformer
+
+        db = connections[DEFAULT_DB_ALIAS]
+        db.ensure_connection()
+        (dumped,) = Transformer(db.connection).dump_sequence([value], [PyFormat.TEXT])
+        return None if dumped is None else bytes(dumped)
+
+    @isolate_apps("tests")
+    def test_every_value_is_what_get_db_prep_save_gives(self) -> None:
+        class Sample(models.Model):  # noqa: DJ008 (a model of this test only)
+            n = models.IntegerField(null=True)
+            big = models.BigIntegerField(null=True)
+            s = models.CharField(max_length=20, null=True)
+            t = models.TextField(blank=True)
+            b = models.BooleanField(null=True)
+            d = models.DateField(null=True)
+            at = models.DateTimeField(null=True)
+            amount = models.DecimalField(max_digits=5, decimal_places=2, null=True)
+            data = models.JSONField(null=True)
+            unit = models.ForeignKey(Unit, null=True, on_delete=models.CASCADE)
+            loud = Shouting(max_length=20, null=True)
+
+            class Meta:
+                app_label = "tests"
+
+        aware = datetime.datetime(2026, 12, 5, 9, 30, tzinfo=datetime.UTC)
+        naive = datetime.datetime(2026, 12, 5, 9, 30)
+        values: dict[str, list[object]] = {
+            "id": [None, 7],
+            "n": [None, 0, -3, True, "12"],
+            "big": [None, 2**40],
+            "s": [None, "", "Ærø", 5],
+            "t": ["", "linje\nto"],
+            "b": [None, True, False, 1],
+            "d": [None, datetime.date(2026, 12, 5), aware],
+            "at": [None, aware, naive],
+            "amount": [None, decimal.Decimal("1.234"), 2],
+            "data": [None, {"a": [1, 2]}, "tekst"],
+            "unit_id": [None, 9],
+            "loud": [None, "stille"],
+        }
+        db = connections[DEFAULT_DB_ALIAS]
+        for field in Sample._meta.local_concrete_fields:
+            fast = _copy_value(field, db)
+            for value in values[field.attname]:
+                with self.subTest(field=field.name, value=value):
+                    obj = Sample(**{field.attname: value})
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore", RuntimeWarning)  # the naive one
+                        expected = field.get_db_prep_save(field.pre_save(obj, add=True), db)
+                        got = fast(obj)
+                    self.assertEqual(self.copied(got), self.copied(expected))
+                    if field.name == "loud" and value is not None:
+                        self.assertEqual(got, "STILLE")
+
+    @isolate_apps("tests")
+    def test_plain_values_skip_the_conversion_and_the_rest_take_it(self) -> None:
+        class Plain(models.Model):  # noqa: DJ008 (a model of this test only)
+            n = models.IntegerField()
+            at = models.DateTimeField()
+            made = models.DateTimeField(auto_now_add=True)
+            loud = Shouting(max_length=20)
+
+            class Meta:
+                app_label = "tests"
+
+        db = connections[DEFAULT_DB_ALIAS]
+
+        def column(name: str) -> models.Field:
+            field = Plain._meta.get_field(name)
+            assert isinstance(field, models.Field)
+            return field
+
+        aware = datetime.datetime(2026, 12, 5, 9, 30, tzinfo=datetime.UTC)
+        obj = Plain(n=4, at=aware, loud="x")
+        for name in ("n", "at"):
+            field = column(name)
+            with mock.patch.object(field, "get_db_prep_save", side_effect=AssertionError):
+                self.assertEqual(_copy_value(field, db)(obj), getattr(obj, name))
+        with self.assertWarns(RuntimeWarning):  # a naive moment: Django's path and warning
+            _copy_value(column("at"), db)(Plain(n=1, at=aware.replace(tzinfo=None)))
+        made = _copy_value(column("made"), db)(obj)
+        self.assertIsNotNone(made)  # auto_now_add filled in, as bulk_create does
+        self.assertEqual(obj.made, made)
+        self.assertEqual(_copy_value(column("loud"), db)(obj), "X")
 
 
 class AddRowsTests(TestCase):
