@@ -87,6 +87,26 @@ above under the load; the new costs are calendar 171.0 s (was 35.3), notes 86.1 
 50.7 s). The next candidates: the calendar's tries (local_datetime per quarter tried) and
 story dates' correlated subquery for the notes.
 
+2026-12-05, seventeenth session, a machine with a noisy neighbour (load average 1-2 of
+our own, rounds of the same code 10-40 % apart). Scale 100 on PostgreSQL with 2b1291f:
+**635.3 s, over the 10 minutes** (calendar 182.5 s, notes 102.8 s, story dates 57.8 s,
+education and supervision 48.6 s, referrals 47.3 s); bench/throughput.py's build of the
+same code took 592 s. Two changes: insert_rows hands COPY the attributes that Django's
+conversion would give back unchanged (lib/rows._copy_value; the connection looked up once,
+not through its proxy per value), and the notes read each course once instead of with
+each of its conversations. Scale 10, both in turn on new databases, `/usr/bin/time`:
+
+    before (2b1291f)   total 80.5 s, Python's CPU 87.5 s; calendar 18.2 s, notes 12.7 s
+    after              total 75.0 s, Python's CPU 76.5 s; calendar 19.6 s, notes  7.8 s
+
+Scale 100 after: 686.3 s (calendar 211.7 s, notes 95.2 s, story dates 67.5 s), still
+over. The calendar is bound by the server: psycopg sends COPY's rows from a thread of its
+own, so Python's part overlaps with the server's, which inserts each row into the
+appointments' indexes and the agenda's exclusion constraint (a sampling profile of the
+phase: 15 % in COPY's write, 9 % local_datetime, 10 % the audit events, 7 % Model
+instances). The next step there is loading the agenda's rows before its indexes and
+constraint exist and adding them after, in the build's one transaction.
+
 What stands out now: referrals (the matching engine, month by month), relative consents
 and onboarding (one service call per row), notes. The load (/proc/loadavg) is printed
 before and after: on a shared machine the figures are noisy.

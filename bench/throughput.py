@@ -335,6 +335,34 @@ page: bench/profile_pages.py (template rendering of the rows, Django's SQL compi
     on the 50 % line, the rounds of one run 10-25 % apart. In-process (median of 2,000,
     kept pages, scale 100) a kept queue costs 475 us more than the ping on SQLite and
     935 us more on PostgreSQL: the access-log entry's two messages and its commit.
+
+    2026-12-05, seventeenth session, another machine (a bare view 5,300-6,000 /s, and
+    rounds that differ by up to 40 %: a neighbour's load). The same code as above (2b1291f),
+    PostgreSQL bench_s17_100 (built in 592 s) and SQLite ``--dir /tmp/bench10``, two rounds
+    of 8 s each, pages as a share of their ping, pings as a share of bare:
+                          PG 100                      SQLite 10
+    ping (coordinator)    18 %   1,059-1,123 /s       25 %   958-1,358 /s
+    coordinator home      55 %                        71 %
+    referral queue        52 %                        63 %
+    person list           49 %                        54 %
+    person page           49 %                        53 %
+    ping (peer)           14 %     825-887 /s         19 %   612-1,200 /s
+    peer home / week      67 % / 68 %                 71 % / 71 %
+    course page           70 %                        63 %
+    p99 at most 79 ms on PostgreSQL; on SQLite the second round's p99 reached 140 ms
+    with the bare view down to 3,828 /s in the same round. On this machine the pings miss
+    their 25 % and two PostgreSQL pages sit just under 50 %.
+    Where the access-log entry's time goes on PostgreSQL (scratch runs, two processes
+    appending the entry's own statements to a copy of the table as fast as they can):
+    about 3,600-4,700 entries/s as written, 7,400-9,400 /s with synchronous_commit off.
+    So half of an entry's cost is the commit's wait for the WAL on disk. The durable
+    commit stays: a page whose access-log entry could be lost in a crash after the page
+    was shown is the trade the project does not make. Without the stored set's lookup and
+    FOR KEY SHARE (or with a table lock in its place, or without the foreign keys) the
+    figures stayed inside the same spread. A sampling profile (py-spy) of the
+    coordinator's ping under wrk: 27 % waiting for the one statement (session, user,
+    counts; 0.2-0.3 ms of server time with EXPLAIN ANALYZE), 20-30 % in gunicorn's own
+    accept, parse and write, the rest in Django's middleware and the template.
 """
 
 from __future__ import annotations

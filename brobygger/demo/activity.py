@@ -250,18 +250,17 @@ class ActivityMixin:
         # record_conversation and set_topic, written at the end (bulk_calendar.py).
         conversations = Notes()
         keeps_notes = conversations.keeps_notes
-        held = (
-            Appointment.objects.filter(status="held")
-            .select_related("course__person", "course__peer__user")
-            .order_by("starts_at", "pk")
-        )
+        # Each course read once with its person and peer, not again with every one of its
+        # conversations (five instances a row; the phase 12.7 s -> 7.8 s at scale 10).
+        courses = Course.objects.select_related("person", "peer__user").in_bulk()
+        held = Appointment.objects.filter(status="held").order_by("starts_at", "pk")
         # The discharge guide is walked in its order, a topic or two a conversation, now
         # and then back to an earlier one.
         reached: dict[int, int] = {}
         for appointment in held:
             if rng.random() < 0.1:
                 continue  # not every conversation gets a note written
-            course = appointment.course
+            course = appointment.course = courses[appointment.course_id]
             pool = topics[course.person.kind]
             at = reached.get(course.pk, 0)
             step = rng.choice([0, 1, 1, 2])
