@@ -63,7 +63,8 @@ def update_rows(objs: Sequence[models.Model], fields: Sequence[str]) -> int:
         if not isinstance(field, models.Field) or not field.concrete or field.many_to_many:
             raise ValueError(f"{meta.label}.{name} is not a column")
         concrete.append(field)
-    quote = connection.ops.quote_name
+    db = connections[DEFAULT_DB_ALIAS]  # looked up once, not through the proxy per value
+    quote = db.ops.quote_name
     assignments = ", ".join(f"{quote(field.column)} = %s" for field in concrete)
     sql = (
         f"UPDATE {quote(meta.db_table)} SET {assignments} "  # noqa: S608 (our own names)
@@ -71,15 +72,12 @@ def update_rows(objs: Sequence[models.Model], fields: Sequence[str]) -> int:
     )
     params = [
         [
-            *(
-                field.get_db_prep_save(getattr(obj, field.attname), connection)
-                for field in concrete
-            ),
-            meta.pk.get_db_prep_value(obj.pk, connection),
+            *(field.get_db_prep_save(getattr(obj, field.attname), db) for field in concrete),
+            meta.pk.get_db_prep_value(obj.pk, db),
         ]
         for obj in objs
     ]
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         cursor.executemany(sql, params)
     return len(params)
 
