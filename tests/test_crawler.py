@@ -38,6 +38,7 @@ from django.urls import reverse
 from brobygger import urls
 from brobygger.accounts.models import Session
 from brobygger.audit.models import AccessLogEntry, AccessLogList, AccessLogListPerson
+from brobygger.lib.prepared import prepared_cursor
 from brobygger.people.models import PeerWorker, Person
 from brobygger.referrals.models import Course
 
@@ -90,11 +91,13 @@ def _tables() -> list[str]:
 
 
 def _row_counts(tables: list[str]) -> dict[str, int]:
-    """Every table's row count, in one query."""
+    """Every table's row count, in one query, which PostgreSQL plans once (the crawl runs it
+    after each of its thousands of requests; planning a hundred subqueries cost more than
+    counting the rows of a test's tables)."""
     quote = connection.ops.quote_name
     # The names are the models' own tables, quoted: no input reaches this query.
     columns = ", ".join(f"(SELECT COUNT(*) FROM {quote(table)})" for table in tables)  # noqa: S608
-    with connection.cursor() as cursor:
+    with prepared_cursor(connection) as cursor:
         cursor.execute(f"SELECT {columns}")
         row = cursor.fetchone()
     return dict(zip(tables, row, strict=True))
@@ -120,31 +123,30 @@ def quiet_requests() -> Iterator[None]:
         logger.setLevel(level)
 
 
+# A CPR number as pages write it: ten digits, a dash after the sixth or none, and no digit
+# on either side (a longer number is not a CPR number).
+CPR_IN_TEXT = re.compile(r"(?<!\d)(\d{6})-?(\d{4})(?!\d)")
+
+
 class Crawler:
-    """The patterns that find the fixture's persons in a body."""
+    """Finds the fixture's persons in a body: a full name anywhere, or a CPR number."""
 
     def __init__(self, persons: list[Person]) -> None:
         self.names: dict[int, str] = {}
-        patterns: list[str] = []
-        self.by_group: dict[str, int] = {}
+        self.by_cpr: dict[str, int] = {}
         for person in persons:
-            name = f"{person.given_name} {person.family_name}"
-            self.names[person.pk] = name
-            alternatives = [re.escape(name)]
+            self.names[person.pk] = f"{person.given_name} {person.family_name}"
             if person.cpr:
-                number = person.cpr
-                alternatives.append(rf"(?<!\d){number[:6]}-?{number[6:]}(?!\d)")
-            group = f"p{person.pk}"
-            self.by_group[group] = person.pk
-            patterns.append(f"(?P<{group}>{'|'.join(alternatives)})")
-        self.pattern = re.compile("|".join(patterns))
+                self.by_cpr[person.cpr] = person.pk
 
     def shown(self, body: str) -> set[int]:
-        found: set[int] = set()
-        for match in self.pattern.finditer(body):
-            group = match.lastgroup
-            if group is not None:
-                found.add(self.by_group[group])
+        # A substring test per name: one alternation of every name and number, with its
+        # look-arounds, cost the crawl a quarter of its time on SQLite.
+        found = {pk for pk, name in self.names.items() if name in body}
+        for match in CPR_IN_TEXT.finditer(body):
+            pk = self.by_cpr.get(match.group(1) + match.group(2))
+            if pk is not None:
+                found.add(pk)
         return found
 
     def named(self, ids: set[int]) -> str:
@@ -289,3 +291,4 @@ class CrawlerFindsPersonsTests(SimpleTestCase):
     def test_a_masked_number_a_first_name_or_a_longer_number_shows_nobody(self):
         self.assertEqual(self.crawler.shown("010190-xxxx Alice, Bob"), set())
         self.assertEqual(self.crawler.shown("90101901234"), set())
+        self.assertEqual(self.crawler.shown("010190-12345 og 1010190-1234"), set())
