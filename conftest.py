@@ -7,6 +7,8 @@ module-level date and no fixture ever sees the wall clock. A test moves it with
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 import time_machine
 from hypothesis import settings as hypothesis_settings
@@ -40,6 +42,16 @@ def pytest_configure(config: pytest.Config) -> None:
     settings.REPORT_CACHE_SECONDS = 0
     # The suite's transactions never commit: count changes inside them (pagecache/tracking.py).
     settings.PAGE_CACHE_BUMP_AT_ONCE = True
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings: None) -> Iterator[None]:
+    """pytest-django's, and the SQLite test database copied from a migrated template
+    (brobygger/testdb.py) while pytest-django sets the test databases up after it."""
+    from brobygger.testdb import migrated_from_template
+
+    with migrated_from_template():
+        yield
 
 
 @pytest.fixture(autouse=True)
