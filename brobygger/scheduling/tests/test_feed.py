@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 import icalendar
+import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test import TransactionTestCase, override_settings
@@ -278,6 +279,7 @@ class FeedSettingsPageTests(BaseTestCase):
         self.assertEqual(self.client.post(self.url(), {"action": "x"}).status_code, 400)
 
 
+@pytest.mark.timeless  # the token's hash, not the date: make test-clock skips it
 class FeedTokenMigrationTests(TransactionTestCase):
     """Tokens stored before hashing keep working: the migration hashes them in place."""
 
