@@ -16,8 +16,12 @@ from brobygger.scheduling.models import Appointment
 
 
 class DemoTests(TestCase):
-    def test_demo_programme_is_realistic_and_audited(self):
+    @classmethod
+    def setUpTestData(cls):
+        # Built once for the class; each test's changes are rolled back after it.
         call_command("load_demo", "--seed", "7", verbosity=0)
+
+    def test_demo_programme_is_realistic_and_audited(self):
         # 300, and the two persons of the retention demo's courses that ended six years ago.
         self.assertEqual(Person.objects.count(), 302)
         # Twelve peers from the start, and two hired from job postings through the hire step.
@@ -70,7 +74,6 @@ class DemoTests(TestCase):
             previous = (party, starts_at, ends_at)
 
     def test_demo_has_data_old_enough_for_retention_and_one_legal_hold(self):
-        call_command("load_demo", "--seed", "7", verbosity=0)
         held = LegalHold.objects.active().get()
         counts = apply_retention(dry_run=True).counts
         for key in ("peer_notes", "appointments", "courses", "applications", "questionnaire_links"):
