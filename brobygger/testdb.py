@@ -1,22 +1,24 @@
-"""The suite's SQLite test database, migrated once and then copied (conftest.py).
+"""The suite's test database, migrated once and then copied (conftest.py).
 
-Every run of the suite migrated a new in-memory database in each of its worker processes:
-about 25 s of Django building the project's migration state, paid again by each of the
-four runs of `make test-clock`, by the browser journeys and by every `make test`. Here the
-first worker to need a database migrates it as before and keeps a copy of the result in
-var/test-db/; every later worker and run whose code is the same copies that file into its
-own in-memory database instead (SQLite's backup, the way Django's own test runner clones
-a database for its parallel workers).
+Every run of the suite migrated a new database in each of its worker processes: about
+25 s of Django building the project's migration state, paid again by each run of
+`make test-clock`, by the browser journeys and by every `make test`. Here the first worker
+to need a database migrates it as before and keeps a copy of the result; every later worker
+and run whose code is the same copies it instead, the way Django's own test runner clones a
+database for its parallel workers:
+
+- SQLite: the in-memory database is written to var/test-db/ (SQLite's backup), and read
+  back into each new in-memory database;
+- PostgreSQL: the migrated test database is copied to a database of its own on the same
+  server (`CREATE DATABASE ... TEMPLATE`), and each new test database is made from it.
 
 What the copy is kept under covers everything a migration can read: the text of every
 Python file of the project (a data migration reads the project's own definitions, the
 shipped questionnaires or the default topics), and the name, size and time of every
 migration file outside it (Django's and the libraries'), with the versions of Django and
-SQLite. Any change makes a new copy; the old ones are removed. A copy is written to a
-temporary name and renamed into place, and workers wait for each other under a file lock,
-so two processes never migrate for the same key at once or read half a copy.
-
-PostgreSQL's test databases migrate as before: its full run happens once in CI.
+SQLite. Any change makes a new copy; the old ones are removed. Workers wait for each other
+under a file lock, so two processes never migrate for the same key at once, and a SQLite
+copy is written to a temporary name and renamed into place, so none is read half-written.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import fcntl
 import hashlib
 import sqlite3
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -70,10 +72,57 @@ def _locked(path: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+# The PostgreSQL copies' names: the prefix, then the key.
+PG_TEMPLATE_PREFIX = "brobygger_test_template_"
+
+
+def _from_sqlite_copy(connection: Any, template: Path, migrate: Callable[[], str]) -> str:
+    connection.ensure_connection()
+    live = connection.connection
+    if template.exists():
+        with contextlib.closing(sqlite3.connect(template)) as kept:
+            kept.backup(live)
+        return ""
+    result = migrate()
+    partial = template.with_suffix(".partial")
+    partial.unlink(missing_ok=True)
+    with contextlib.closing(sqlite3.connect(partial)) as kept:
+        live.backup(kept)
+    for old in template.parent.glob("*.sqlite3"):
+        old.unlink()
+    partial.rename(template)
+    return result
+
+
+def _from_postgresql_copy(connection: Any, template: str, migrate: Callable[[], str]) -> str:
+    name = connection.settings_dict["NAME"]
+    quote = connection.ops.quote_name
+    with connection._nodb_cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [template])
+        kept = cursor.fetchone() is not None
+    if kept:
+        connection.close()
+        with connection._nodb_cursor() as cursor:
+            cursor.execute(f"DROP DATABASE {quote(name)}")
+            cursor.execute(f"CREATE DATABASE {quote(name)} TEMPLATE {quote(template)}")
+        return ""
+    result = migrate()
+    connection.close()  # a template has no other session
+    with connection._nodb_cursor() as cursor:
+        cursor.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s",
+            [PG_TEMPLATE_PREFIX.replace("_", r"\_") + "%"],
+        )
+        for (old,) in cursor.fetchall():
+            cursor.execute(f"DROP DATABASE IF EXISTS {quote(old)}")
+        cursor.execute(f"CREATE DATABASE {quote(template)} TEMPLATE {quote(name)}")
+    return result
+
+
 @contextlib.contextmanager
 def migrated_from_template(directory: Path | None = None) -> Iterator[None]:
-    """While Django sets up the test databases, its `migrate` of an in-memory SQLite
-    database copies the kept template instead, making the template first if there is none."""
+    """While Django sets up the test databases, its `migrate` of a new test database copies
+    the kept template instead, making the template first if there is none."""
     from django.core import management
     from django.db import connections
 
@@ -83,32 +132,22 @@ def migrated_from_template(directory: Path | None = None) -> Iterator[None]:
     def call_command(command_name: BaseCommand | str, *args: Any, **options: Any) -> str:
         connection = connections[options.get("database", "default")]
         # Only the call of Django's create_test_db: a test's own migrate takes arguments.
-        if (
-            command_name != "migrate"
-            or args
-            or options.get("run_syncdb") is not True
-            or connection.vendor != "sqlite"
-            or not SQLiteCreation.is_in_memory_db(connection.settings_dict["NAME"])
-        ):
+        if command_name != "migrate" or args or options.get("run_syncdb") is not True:
             return original(command_name, *args, **options)
+
+        def migrate() -> str:
+            return original(command_name, *args, **options)
+
         key = template_key()
-        template = directory / f"{key}.sqlite3"
-        with _locked(directory / "lock"):
-            connection.ensure_connection()
-            live = connection.connection
-            if template.exists():
-                with contextlib.closing(sqlite3.connect(template)) as kept:
-                    kept.backup(live)
-                return ""
-            result = original(command_name, *args, **options)
-            partial = template.with_suffix(".partial")
-            partial.unlink(missing_ok=True)
-            with contextlib.closing(sqlite3.connect(partial)) as kept:
-                live.backup(kept)
-            for old in directory.glob("*.sqlite3"):
-                old.unlink()
-            partial.rename(template)
-            return result
+        if connection.vendor == "sqlite" and SQLiteCreation.is_in_memory_db(
+            connection.settings_dict["NAME"]
+        ):
+            with _locked(directory / "lock"):
+                return _from_sqlite_copy(connection, directory / f"{key}.sqlite3", migrate)
+        if connection.vendor == "postgresql":
+            with _locked(directory / "lock"):
+                return _from_postgresql_copy(connection, PG_TEMPLATE_PREFIX + key, migrate)
+        return migrate()
 
     management.call_command = call_command
     try:

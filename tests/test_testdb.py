@@ -33,6 +33,19 @@ def test_the_seeded_rows_and_the_report_cache_table_are_there():
     assert settings.REPORT_CACHE_TABLE in connection.introspection.table_names()
 
 
+@pytest.mark.django_db
+def test_on_postgresql_the_copy_is_one_database_on_the_server_named_by_the_key():
+    if connection.vendor != "postgresql":
+        pytest.skip("the copy of a SQLite database is a file (the tests above)")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s",
+            [testdb.PG_TEMPLATE_PREFIX.replace("_", r"\_") + "%"],
+        )
+        names = [name for (name,) in cursor.fetchall()]
+    assert names == [testdb.PG_TEMPLATE_PREFIX + testdb.template_key()]
+
+
 def test_the_key_changes_with_any_project_file_and_only_then(tmp_path: Path):
     project = tmp_path / "brobygger"
     shutil.copytree(testdb.PROJECT / "outcomes", project / "outcomes")
