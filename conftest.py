@@ -46,8 +46,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings: None) -> Iterator[None]:
-    """pytest-django's, and the SQLite test database copied from a migrated template
-    (brobygger/testdb.py) while pytest-django sets the test databases up after it."""
+    """pytest-django's, and the test databases copied from a migrated template
+    (brobygger/testdb.py) while pytest-django sets them up after it."""
     from brobygger.testdb import migrated_from_template
 
     with migrated_from_template():

@@ -76,6 +76,15 @@ def _locked(path: Path) -> Iterator[None]:
 PG_TEMPLATE_PREFIX = "brobygger_test_template_"
 
 
+def pg_template_names(cursor: Any) -> list[str]:
+    """The PostgreSQL copies on the server `cursor` is connected to."""
+    cursor.execute(
+        "SELECT datname FROM pg_database WHERE datname LIKE %s",
+        [PG_TEMPLATE_PREFIX.replace("_", r"\_") + "%"],
+    )
+    return [name for (name,) in cursor.fetchall()]
+
+
 def _from_sqlite_copy(connection: Any, template: Path, migrate: Callable[[], str]) -> str:
     connection.ensure_connection()
     live = connection.connection
@@ -109,11 +118,7 @@ def _from_postgresql_copy(connection: Any, template: str, migrate: Callable[[], 
     result = migrate()
     connection.close()  # a template has no other session
     with connection._nodb_cursor() as cursor:
-        cursor.execute(
-            "SELECT datname FROM pg_database WHERE datname LIKE %s",
-            [PG_TEMPLATE_PREFIX.replace("_", r"\_") + "%"],
-        )
-        for (old,) in cursor.fetchall():
+        for old in pg_template_names(cursor):
             cursor.execute(f"DROP DATABASE IF EXISTS {quote(old)}")
         cursor.execute(f"CREATE DATABASE {quote(template)} TEMPLATE {quote(name)}")
     return result
@@ -138,15 +143,16 @@ def migrated_from_template(directory: Path | None = None) -> Iterator[None]:
         def migrate() -> str:
             return original(command_name, *args, **options)
 
-        key = template_key()
         if connection.vendor == "sqlite" and SQLiteCreation.is_in_memory_db(
             connection.settings_dict["NAME"]
         ):
             with _locked(directory / "lock"):
-                return _from_sqlite_copy(connection, directory / f"{key}.sqlite3", migrate)
+                template = directory / f"{template_key()}.sqlite3"
+                return _from_sqlite_copy(connection, template, migrate)
         if connection.vendor == "postgresql":
             with _locked(directory / "lock"):
-                return _from_postgresql_copy(connection, PG_TEMPLATE_PREFIX + key, migrate)
+                name = PG_TEMPLATE_PREFIX + template_key()
+                return _from_postgresql_copy(connection, name, migrate)
         return migrate()
 
     management.call_command = call_command

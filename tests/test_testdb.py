@@ -1,4 +1,4 @@
-"""brobygger/testdb.py: the suite's SQLite database is copied from a migrated template."""
+"""brobygger/testdb.py: the suite's test database is copied from a migrated template."""
 
 from __future__ import annotations
 
@@ -38,11 +38,7 @@ def test_on_postgresql_the_copy_is_one_database_on_the_server_named_by_the_key()
     if connection.vendor != "postgresql":
         pytest.skip("the copy of a SQLite database is a file (the tests above)")
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT datname FROM pg_database WHERE datname LIKE %s",
-            [testdb.PG_TEMPLATE_PREFIX.replace("_", r"\_") + "%"],
-        )
-        names = [name for (name,) in cursor.fetchall()]
+        names = testdb.pg_template_names(cursor)
     assert names == [testdb.PG_TEMPLATE_PREFIX + testdb.template_key()]
 
 
