@@ -107,6 +107,13 @@ phase: 15 % in COPY's write, 9 % local_datetime, 10 % the audit events, 7 % Mode
 instances). The next step there is loading the agenda's rows before its indexes and
 constraint exist and adding them after, in the build's one transaction.
 
+2026-12-05, nineteenth session, a faster machine (load average about 1). The agenda's
+exclusion constraint compares the party as an integer key, not as text through
+btree_gist (agenda migration 0004; in SQL, 200,000 busy rows: 10.3-13.3 s keyed by text,
+3.6-3.7 s by the integer key). Scale 100 on PostgreSQL, new databases one after the other:
+before (ee632ae) 408.4 s, calendar 110.3 s; after 339.5 s, calendar 71.6 s (the other
+phases within their run-to-run spread: referrals 40.3 and 27.3 s).
+
 What stands out now: referrals (the matching engine, month by month), relative consents
 and onboarding (one service call per row), notes. The load (/proc/loadavg) is printed
 before and after: on a shared machine the figures are noisy.

@@ -3,9 +3,10 @@
 A person, a peer worker, or a staff user who is not a peer, is busy in exactly one
 table. Conversations, group sessions (participants and facilitators), interview panels
 and supervision sessions each write their rows here through `agenda.services` in their
-own transaction. On PostgreSQL an exclusion constraint (migration 0001) makes two
-overlapping rows for one party impossible; on SQLite every write transaction is
-immediate (settings.py), so the service's check inside it decides.
+own transaction. On PostgreSQL an exclusion constraint (migrations 0001 and 0004: the
+party compared as an integer key) makes two overlapping rows for one party impossible;
+on SQLite every write transaction is immediate (settings.py), so the service's check
+inside it decides.
 
 Education records have dates and hours but no times of day: they make nobody busy
 (see docs/agenda.md).
@@ -84,7 +85,8 @@ class Busy(models.Model):
                 | Q(party__startswith="user:"),
                 name="busy_party_form",
             ),
-            # The no-overlap rule is an exclusion constraint on PostgreSQL (migration 0001).
+            # On PostgreSQL also: the no-overlap exclusion constraint (migrations 0001, 0004)
+            # and the canonical party form its integer key needs (0004).
         ]
 
     def __str__(self) -> str:
