@@ -74,6 +74,11 @@ supervision), conversations 0.5 s, recipients 0.37 s, readmissions 0.27 s (Pytho
 their appointments) and WeasyPrint, about 1 s of CPU for its 7 pages whatever the CSS
 (table-layout fixed, separate borders, no tabular figures, a lean UA stylesheet: each
 within 15 %, the noise).
+
+2026-12-05, nineteenth session, a faster machine, bench_s19_100k (scale 100 built by
+bench/demo_build.py: 17,515 courses, 261,503 appointments, 208,775 notes, 20,747 scores),
+``--runs 3``: dashboard 0.04 s and funder report 0.00 s (kept figures); the first
+requests, which compute them, 1.98 s and 2.99 s.
 """
 
 from __future__ import annotations
