@@ -12,13 +12,14 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from brobygger.audit.services import record_event
+from brobygger.lib.when import format_when
 
 from .access import is_administrator
 from .models import PEER_ROLES, Membership, Role, Unit, User, code_validator
@@ -270,7 +271,7 @@ def send_security_notice(*, user: User, change: str) -> bool:
     if not user.email:
         return False
     with translation.override(user.language or settings.LANGUAGE_CODE):
-        when = formats.date_format(timezone.localtime(timezone.now()), "j. F Y H:i")
+        when = format_when(timezone.now(), "datetime")
         subject = _("Your login for Brobygger was changed")
         text = "\n".join(
             [

@@ -4,8 +4,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -13,6 +11,7 @@ from brobygger.accounts import policy
 from brobygger.accounts.access import role_required
 from brobygger.accounts.models import PEER_ROLES, Role
 from brobygger.lib.forms import apply_validation_error
+from brobygger.lib.when import format_when
 
 from . import access, selectors, services
 from .forms import GlassForm, QueueFilterForm, ReviewForm, WeekForm
@@ -45,7 +44,7 @@ def glass_open(request: HttpRequest) -> HttpResponse:
             except ValidationError as error:
                 apply_validation_error(form, error)
             else:
-                until = date_format(timezone.localtime(grant.expires_at), "j. F H:i")
+                until = format_when(grant.expires_at, "day_month_time")
                 messages.warning(
                     request,
                     _(

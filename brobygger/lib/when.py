@@ -13,7 +13,6 @@ import datetime
 
 from django import template
 from django.utils import dateformat, timezone, translation
-from django.utils.formats import date_format
 
 # style: (Danish, English). Escaped letters (\k\l) are literal text.
 STYLES: dict[str, tuple[str, str]] = {
@@ -24,6 +23,7 @@ STYLES: dict[str, tuple[str, str]] = {
     "short_datetime": ("j. N Y H.i", "j M Y, H:i"),  # 3. dec. 2026 14.30
     "seconds": ("j. N Y H.i.s", "j M Y, H:i:s"),  # the access log
     "day_month": ("j. F", "j F"),  # 3. december
+    "month": ("F Y", "F Y"),  # december 2026
     "day_month_time": (r"j. F \k\l. H.i", "j F, H:i"),  # 3. december kl. 14.30
     "short_day_month": ("j. N", "j M"),  # 3. dec.
     "short_day_month_time": ("j. N H.i", "j M, H:i"),  # 3. dec. 14.30
@@ -77,7 +77,7 @@ def when(value: Value | None, style: str = "date") -> str:
 def day_words(day: datetime.date) -> str:
     """'12. januar', with the year when it is not this year."""
     this_year = day.year == timezone.localdate().year
-    return date_format(day, "j. F" if this_year else "j. F Y")
+    return format_when(day, "day_month" if this_year else "date")
 
 
 def format_period(first: datetime.date, last: datetime.date) -> str:

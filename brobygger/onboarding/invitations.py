@@ -24,13 +24,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from brobygger.accounts import services as account_services
 from brobygger.accounts.models import User
 from brobygger.audit.services import record_event
+from brobygger.lib.when import format_when
 
 from .models import Hire, Invitation, InvitationPurpose
 
@@ -216,7 +217,7 @@ def invitation_message(invitation: Invitation, *, url: str) -> tuple[str, str]:
     """Subject and text of the invitation e-mail, in the person's language."""
     user = invitation.user
     with translation.override(user.language or settings.LANGUAGE_CODE):
-        expires = formats.date_format(timezone.localtime(invitation.expires_at), "j. F Y H:i")
+        expires = format_when(invitation.expires_at, "datetime")
         if invitation.is_setup_link:
             subject = _("Set up two-factor login for Brobygger")
             opening = _(

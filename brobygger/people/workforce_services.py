@@ -12,12 +12,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from brobygger.accounts.models import User
 from brobygger.audit.services import record_event
-from brobygger.lib.when import day_words
+from brobygger.lib.when import day_words, format_when
 
 from .models import PeerDeparture, PeerPause, PeerWorker
 
@@ -27,7 +26,7 @@ PAUSE_MAX_DAYS = 183
 
 def full_day(day: datetime.date) -> str:
     """A day in words, always with the year (pauses, contracts)."""
-    return date_format(day, "j. F Y")
+    return format_when(day, "date")
 
 
 def check_open_for_new_courses(peer: PeerWorker) -> None:

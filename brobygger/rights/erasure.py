@@ -16,9 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from brobygger.lib.when import format_when
 
 # Health records by retention kind, and the fields that date an entry in each.
 HEALTH_RECORDS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -119,9 +121,9 @@ def decide(records: dict[str, list[dict[str, Any]]], *, named_in_consents: int) 
                 _("%(kind)s: kept until %(until)s, %(period)s after the last entry (%(last)s).")
                 % {
                     "kind": label,
-                    "until": formats.date_format(until, "j. F Y"),
+                    "until": format_when(until, "date"),
                     "period": _period(months),
-                    "last": formats.date_format(last, "j. F Y"),
+                    "last": format_when(last, "date"),
                 }
             )
         else:
@@ -132,7 +134,7 @@ def decide(records: dict[str, list[dict[str, Any]]], *, named_in_consents: int) 
                     "period are deleted by the retention routine for all persons at once, "
                     "not by a single request; tell the system owner."
                 )
-                % {"kind": label, "until": formats.date_format(until, "j. F Y")}
+                % {"kind": label, "until": format_when(until, "date")}
             )
     if health:
         decision.legal_basis = _(

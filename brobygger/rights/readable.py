@@ -11,10 +11,11 @@ from typing import Any
 
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
-from django.utils import formats, timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
+
+from brobygger.lib.when import format_when
 
 # Headings for record types whose model has no translated plural name.
 SECTION_TITLES = {
@@ -90,10 +91,8 @@ def _value(value: Any) -> str:
         except ValueError:
             return value
         if len(value) == 10:
-            return formats.date_format(moment.date(), "j. F Y")
-        if timezone.is_aware(moment):
-            moment = timezone.localtime(moment)
-        return formats.date_format(moment, "j. F Y H:i")
+            return format_when(moment.date(), "date")
+        return format_when(moment, "datetime")  # an aware moment in local time
     return str(value)
 
 

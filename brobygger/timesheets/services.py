@@ -16,12 +16,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from brobygger.accounts.models import Role
 from brobygger.audit.services import record_event
 from brobygger.groups.notes import CPR_PATTERN, named_in
+from brobygger.lib.when import format_when
 from brobygger.people.models import PeerWorker, Person
 
 from . import months, selectors, sources
@@ -42,7 +42,7 @@ DESCRIPTION_WARNING = "description_warning"
 
 
 def month_label(year: int, month: int) -> str:
-    return date_format(months.first_day(year, month), "F Y")
+    return format_when(months.first_day(year, month), "month")
 
 
 def _refusal(sheet: Timesheet) -> ValidationError | None:
@@ -370,7 +370,7 @@ def confirm_month(*, actor: Any, peer: PeerWorker, year: int, month: int) -> Tim
             _("%(month)s can be confirmed from its last day, %(day)s.")
             % {
                 "month": month_label(year, month).capitalize(),
-                "day": date_format(can_confirm_from(year, month), "j. F"),
+                "day": format_when(can_confirm_from(year, month), "day_month"),
             },
             code="too_early",
         )

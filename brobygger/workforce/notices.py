@@ -10,12 +10,13 @@ import datetime
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
 from brobygger.accounts.models import User
+from brobygger.lib.when import format_when
 from brobygger.notifications.models import NotificationKind
 from brobygger.notifications.selectors import coordinators_by_unit
 from brobygger.notifications.services import notify
@@ -44,7 +45,7 @@ def _coordinators(peers: list[PeerWorker]) -> dict[int, list[User]]:
 
 
 def _date(day: datetime.date) -> str:
-    return formats.date_format(day, "j. F Y")
+    return format_when(day, "date")
 
 
 def notify_contracts(*, today: datetime.date | None = None) -> int:
