@@ -9,7 +9,8 @@ is wrong, on:
    index, sessions and login attempts; a new audit event counts as a change);
 3. a person's full name or CPR number in the body of a role that may not see that person;
 4. a body that shows persons without exactly one new access-log entry naming them all;
-5. an access-log entry written for a refusal (403, 404, or a redirect to the login page).
+5. an access-log entry written for a refusal (403, 404, or a redirect to the login page);
+6. an English month or weekday name on a Danish page (issue 19: one Danish date format).
 
 Who may see whom is the policy (accounts/policy.py): `Person.objects.visible_to(user)`,
 and what the policy adds on purpose beyond a person's own page: the persons of the
@@ -79,6 +80,14 @@ NO_ENTRY = "4a. persons shown, no access-log entry"
 MANY_ENTRIES = "4b. persons shown, more than one access-log entry"
 NOT_NAMED = "4c. the entry does not name every person shown"
 REFUSAL_LOGGED = "5. access-log entry on a refusal"
+ENGLISH_DATE = "6. an English month or weekday on a Danish page"
+
+# Month and weekday names whose Danish differs in more than the capital letter (Danish
+# writes them in small letters: "april", "november" could start a sentence).
+ENGLISH_DATE_WORDS = re.compile(
+    r"\b(January|February|March|June|July|October|"
+    r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
+)
 
 
 def _tables() -> list[str]:
@@ -231,6 +240,10 @@ class CrawlerTests(CrawlerWorld):
         ]
         if changed:
             failures[CHANGED].append(f"{where}: {', '.join(changed)}")
+        if status == 200 and response.get("Content-Language", "da").startswith("da"):
+            english = sorted(set(ENGLISH_DATE_WORDS.findall(body)))
+            if english:
+                failures[ENGLISH_DATE].append(f"{where}: {', '.join(english)}")
         shown = crawler.shown(body)
         leaked = shown - allowed
         if leaked:
