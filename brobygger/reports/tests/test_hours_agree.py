@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from decimal import Decimal
 
 from django.urls import reverse
 from django.utils import timezone
@@ -46,6 +47,42 @@ class HoursAgreeTests(BaseTestCase):
                 category=category,
                 description="Forberedelse og kørsel",
             )
+        # Supervision attended and peer education, in the same month: every kind non-zero.
+        from brobygger.lib.dates import local_datetime
+        from brobygger.workforce import services as workforce
+
+        group = workforce.create_group(
+            actor=self.coordinator,
+            members=[self.peer],
+            name="Supervision med SIND",
+            provider_kind="user_org",
+            provider_name="SIND",
+            unit=self.unit,
+            target_days=28,
+        )
+        session = workforce.add_session(
+            actor=self.coordinator,
+            group=group,
+            starts_at=local_datetime(first + datetime.timedelta(days=2), datetime.time(7)),
+            minutes=90,
+            place="Mødelokale 2",
+        )
+        workforce.record_attendance(
+            actor=self.coordinator, session=session, statuses={self.peer.pk: "present"}
+        )
+        workforce.create_education_record(
+            actor=self.coordinator,
+            peer=self.peer,
+            provider="Peer-uddannelsen",
+            title="Temadag om recovery",
+            starts_on=first + datetime.timedelta(days=3),
+            ends_on=first + datetime.timedelta(days=3),
+            status="completed",
+            hours=Decimal(6),
+            cost=Decimal(0),
+            paid_by_employer=True,
+            note="",
+        )
         self.login(self.coordinator)
         sheet = self.client.get(reverse("timesheets:peer_month", args=[year, month, self.peer.pk]))
         self.assertEqual(sheet.status_code, 200)
@@ -67,6 +104,8 @@ class HoursAgreeTests(BaseTestCase):
         self.assertEqual(dict(zip(KINDS, row["kinds"], strict=True)), sheet_kinds)
         self.assertEqual(row["total_text"], sheet_total)
         self.assertNotEqual(sheet_kinds["transport"], "0,00")  # travel is a kind of its own
+        for kind in KINDS:  # so a mismatch in any kind would show
+            self.assertNotIn(sheet_kinds[kind], ("0,00", "0", ""), kind)
         # The same contract band: the weekly hours over the month's working days.
         low, high = row["contract_text"].split("\u2013")
         self.assertIn(f"{low}\u2013{high}", sheet_html)

@@ -4,6 +4,7 @@ formulas escaped, and every download in the access log."""
 import csv
 import datetime
 import io
+from decimal import Decimal
 
 from django.conf import settings
 from django.urls import reverse
@@ -40,6 +41,43 @@ def numbered(peer: PeerWorker, number: str) -> None:
 
 
 class PayrollTests(TimesheetTestCase):
+    def supervised_and_educated(self) -> None:
+        """The peer attends 90 minutes of supervision and a 4-hour education day in April."""
+        from brobygger.workforce import services as workforce
+
+        group = workforce.create_group(
+            actor=self.coordinator,
+            members=[self.peer],
+            name="Supervision med SIND",
+            provider_kind="user_org",
+            provider_name="SIND",
+            unit=self.unit,
+            target_days=28,
+        )
+        session = workforce.add_session(
+            actor=self.coordinator,
+            group=group,
+            starts_at=at(D(2026, 4, 10), 13),
+            minutes=90,
+            place="Mødelokale 2",
+        )
+        workforce.record_attendance(
+            actor=self.coordinator, session=session, statuses={self.peer.pk: "present"}
+        )
+        workforce.create_education_record(
+            actor=self.coordinator,
+            peer=self.peer,
+            provider="Peer-uddannelsen",
+            title="Temadag om recovery",
+            starts_on=D(2026, 4, 14),
+            ends_on=D(2026, 4, 14),
+            status="completed",
+            hours=Decimal(4),
+            cost=Decimal(0),
+            paid_by_employer=True,
+            note="",
+        )
+
     def download(self, year: int = 2026, month: int = 4, **params: str) -> list[list[str]]:
         self.login(self.coordinator)
         response = self.client.get(reverse("timesheets:payroll", args=[year, month]), params)
@@ -53,6 +91,7 @@ class PayrollTests(TimesheetTestCase):
         self.held(at(D(2026, 4, 7), 10), 45)  # 0,75 h direct
         self.entry(D(2026, 4, 8), 90)  # 1,5 h indirect
         self.entry(D(2026, 4, 9), 30, category="travel", description="Kørsel")  # 0,5 h
+        self.supervised_and_educated()  # 1,5 h supervision, 4 h education
         self.approved(2026, 4)
         self.confirmed(2026, 4, peer=self.other_peer)
         rows = self.download()
@@ -68,6 +107,8 @@ class PayrollTests(TimesheetTestCase):
                 ("L-4711", "2026-04", "1010", "0,75"),
                 ("L-4711", "2026-04", "1020", "1,5"),
                 ("L-4711", "2026-04", "1030", "0,5"),
+                ("L-4711", "2026-04", "1040", "1,5"),
+                ("L-4711", "2026-04", "1050", "4,0"),
             ],
         )
         # The summary of approved months: the same hours per kind, and the contract.
@@ -75,8 +116,8 @@ class PayrollTests(TimesheetTestCase):
         by_column = dict(zip(header, approved[0], strict=True))
         self.assertEqual(by_column["Medarbejdernummer"], "L-4711")
         self.assertEqual(by_column["Transport (timer)"], "0,5")
-        self.assertEqual(by_column["I alt (timer)"], "2,75")
-        self.assertEqual(by_column["I alt (minutter)"], "165")
+        self.assertEqual(by_column["I alt (timer)"], "8,25")
+        self.assertEqual(by_column["I alt (minutter)"], "495")
         self.assertEqual(by_column["Kontrakt, fra (timer)"], "30,4")  # 8 h * 19 / 5
         self.assertEqual(by_column["Kontrakt, til (timer)"], "57,0")
         # Everyone else in the unit, by state, without hours.
