@@ -183,6 +183,40 @@ class DemoStoryTests(TestCase):
         self.assertFalse(Referral.objects.filter(status_changed_at__gte=self.loaded).exists())
         self.assertFalse(Referral.objects.filter(received_at__gte=self.loaded).exists())
 
+    def test_every_patients_course_is_in_the_phase_its_dates_say(self):
+        """Admitted before the course began, discharged after the admission and not in the
+        future; still admitted without a discharge date, discharged within the last 30
+        days, in follow-up (180 days from the discharge) after that."""
+        today = timezone.localdate()
+        rows = list(
+            Course.objects.filter(person__kind="patient", ended_on__isnull=True).values_list(
+                "pk",
+                "started_on",
+                "admitted_on",
+                "discharged_on",
+                "follow_up_until",
+                "phase",
+            )
+        )
+        self.assertGreater(len(rows), 50)
+        wrong = []
+        for pk, started, admitted, discharged, follow_up, phase in rows:
+            if discharged is None:
+                expected = {"admitted", "discharge_soon"}
+                dates_fit = admitted is not None and admitted <= started
+            else:
+                expected = {"discharged"} if (today - discharged).days <= 30 else {"follow_up"}
+                dates_fit = (
+                    admitted is not None
+                    and admitted <= discharged <= today
+                    and follow_up == discharged + datetime.timedelta(days=180)
+                )
+            if phase not in expected or not dates_fit:
+                wrong.append((pk, started, admitted, discharged, follow_up, phase))
+        self.assertEqual(wrong, [])
+        phases = {phase for *_dates, phase in rows}
+        self.assertLessEqual({"admitted", "discharged", "follow_up"}, phases)
+
     def test_most_active_peers_worked_inside_their_contract_band_last_month(self):
         band = peers_in_band()
         self.assertGreaterEqual(band.active, 10)
