@@ -75,6 +75,22 @@ def card_labels(page, table: str) -> list[str]:
     )
 
 
+def card_order(page, table: str) -> list[str]:
+    """The first card's labels in the order the reader sees them, top to bottom (the key
+    cell is moved first by the stylesheet, whatever its column)."""
+    page.wait_for_load_state()
+    return page.evaluate(
+        """(selector) => {
+            const row = document.querySelector(selector + " tbody tr");
+            return Array.from(row.children)
+                .map((cell) => [cell.getBoundingClientRect(), cell])
+                .sort((a, b) => a[0].top - b[0].top || a[0].left - b[0].left)
+                .map(([, cell]) => getComputedStyle(cell, "::before").content);
+        }""",
+        table,
+    )
+
+
 def test_coordinator_day_on_a_phone(browser, live_server, transactional_db):
     unit = make_unit("Psykiatrisk afsnit R1, Roskilde")
     coordinator = make_user("koordinator", Role.COORDINATOR, units=(unit,))
@@ -124,6 +140,8 @@ def test_coordinator_day_on_a_phone(browser, live_server, transactional_db):
     # The person is the card's heading; each other cell says which column it is.
     assert labels[:3] == ['"Ventetid: "', '"Person"', '"Type: "'], labels
     assert labels[-1] == '"Næste skridt: "', labels
+    # On screen the person comes first, above the waiting time it follows in the table.
+    assert card_order(page, "table.queue")[:2] == ['"Person"', '"Ventetid: "']
     status_cell = page.locator("table.queue tbody tr").first.locator("td[data-label=Status]")
     assert status_cell.is_visible(), "the referral's status is on screen"
     assert_accessible(page, "referral queue on a phone")
