@@ -16,7 +16,8 @@ What the copy is kept under covers everything a migration can read: the text of 
 Python file of the project (a data migration reads the project's own definitions, the
 shipped questionnaires or the default topics), and the name, size and time of every
 migration file outside it (Django's and the libraries'), with the versions of Django and
-SQLite. Any change makes a new copy; the old ones are removed. Workers wait for each other
+SQLite. Any change makes a new copy; the old ones are removed (on PostgreSQL all but the
+newest few: one server may serve two checkouts of different code). Workers wait for each other
 under a file lock, so two processes never migrate for the same key at once, and a SQLite
 copy is written to a temporary name and renamed into place, so none is read half-written.
 """
@@ -74,15 +75,24 @@ def _locked(path: Path) -> Iterator[None]:
 
 # The PostgreSQL copies' names: the prefix, then the key.
 PG_TEMPLATE_PREFIX = "brobygger_test_template_"
+# Copies a server keeps: the newest ones. Two checkouts of different code that share one
+# server (a developer's and a CI run) each keep theirs while the other makes a new one.
+PG_COPIES_KEPT = 3
 
 
 def pg_template_names(cursor: Any) -> list[str]:
-    """The PostgreSQL copies on the server `cursor` is connected to."""
+    """The PostgreSQL copies on the server `cursor` is connected to, newest first (a new
+    database gets a higher oid)."""
     cursor.execute(
-        "SELECT datname FROM pg_database WHERE datname LIKE %s",
+        "SELECT datname FROM pg_database WHERE datname LIKE %s ORDER BY oid DESC",
         [PG_TEMPLATE_PREFIX.replace("_", r"\_") + "%"],
     )
     return [name for (name,) in cursor.fetchall()]
+
+
+def stale_copies(newest_first: list[str], kept: int = PG_COPIES_KEPT) -> list[str]:
+    """The copies to drop before a new one is made: all but the newest `kept` - 1."""
+    return newest_first[max(kept - 1, 0) :]
 
 
 def _from_sqlite_copy(connection: Any, template: Path, migrate: Callable[[], str]) -> str:
@@ -118,7 +128,7 @@ def _from_postgresql_copy(connection: Any, template: str, migrate: Callable[[], 
     result = migrate()
     connection.close()  # a template has no other session
     with connection._nodb_cursor() as cursor:
-        for old in pg_template_names(cursor):
+        for old in stale_copies(pg_template_names(cursor)):
             cursor.execute(f"DROP DATABASE IF EXISTS {quote(old)}")
         cursor.execute(f"CREATE DATABASE {quote(template)} TEMPLATE {quote(name)}")
     return result

@@ -34,12 +34,20 @@ def test_the_seeded_rows_and_the_report_cache_table_are_there():
 
 
 @pytest.mark.django_db
-def test_on_postgresql_the_copy_is_one_database_on_the_server_named_by_the_key():
+def test_on_postgresql_the_copy_is_a_database_on_the_server_named_by_the_key():
     if connection.vendor != "postgresql":
         pytest.skip("the copy of a SQLite database is a file (the tests above)")
     with connection.cursor() as cursor:
         names = testdb.pg_template_names(cursor)
-    assert names == [testdb.PG_TEMPLATE_PREFIX + testdb.template_key()]
+    assert testdb.PG_TEMPLATE_PREFIX + testdb.template_key() in names
+    assert len(names) <= testdb.PG_COPIES_KEPT
+
+
+def test_a_new_copy_leaves_the_newest_others_for_other_checkouts():
+    newest_first = ["c4", "c3", "c2", "c1"]
+    assert testdb.stale_copies(newest_first, kept=3) == ["c2", "c1"]
+    assert testdb.stale_copies(["c1"], kept=3) == []
+    assert testdb.stale_copies(newest_first, kept=1) == newest_first
 
 
 def test_the_key_changes_with_any_project_file_and_only_then(tmp_path: Path):
