@@ -103,6 +103,53 @@ def make_course(person: Person, peer: PeerWorker) -> Course:
     )
 
 
+def supervise_and_educate(
+    *,
+    coordinator: User,
+    unit: Unit,
+    present: list[PeerWorker],
+    absent: tuple[PeerWorker, ...] = (),
+    session_at: datetime.datetime,
+    minutes: int = 90,
+    education: tuple[datetime.date, datetime.date, Decimal] | None = None,
+) -> None:
+    """Through the workforce services: a supervision session of `minutes` that `present`
+    attended and `absent` missed, and, if given, a completed employer-paid education of
+    (first day, last day, hours) for the first peer present."""
+    from brobygger.workforce import services as workforce
+
+    members = [*present, *absent]
+    group = workforce.create_group(
+        actor=coordinator,
+        members=members,
+        name="Supervision med SIND",
+        provider_kind="user_org",
+        provider_name="SIND",
+        unit=unit,
+        target_days=28,
+    )
+    session = workforce.add_session(
+        actor=coordinator, group=group, starts_at=session_at, minutes=minutes, place="Mødelokale 2"
+    )
+    statuses = {peer.pk: "present" for peer in present} | {peer.pk: "absent" for peer in absent}
+    workforce.record_attendance(actor=coordinator, session=session, statuses=statuses)
+    if education is not None:
+        first, last, hours = education
+        workforce.create_education_record(
+            actor=coordinator,
+            peer=present[0],
+            provider="Peer-uddannelsen",
+            title="Grundforløb",
+            starts_on=first,
+            ends_on=last,
+            status="completed",
+            hours=hours,
+            cost=Decimal(0),
+            paid_by_employer=True,
+            note="",
+        )
+
+
 class BaseTestCase(TestCase):
     """The cast: two units, staff in every role, and persons on both sides of the line."""
 

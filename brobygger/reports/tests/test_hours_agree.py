@@ -10,7 +10,8 @@ from decimal import Decimal
 from django.urls import reverse
 from django.utils import timezone
 
-from brobygger.testing import BaseTestCase
+from brobygger.lib.dates import local_datetime
+from brobygger.testing import BaseTestCase, supervise_and_educate
 from brobygger.timesheets import months
 from brobygger.timesheets.hours import KINDS
 from brobygger.timesheets.services import add_entry
@@ -48,40 +49,14 @@ class HoursAgreeTests(BaseTestCase):
                 description="Forberedelse og kørsel",
             )
         # Supervision attended and peer education, in the same month: every kind non-zero.
-        from brobygger.lib.dates import local_datetime
-        from brobygger.workforce import services as workforce
-
-        group = workforce.create_group(
-            actor=self.coordinator,
-            members=[self.peer],
-            name="Supervision med SIND",
-            provider_kind="user_org",
-            provider_name="SIND",
+        # Supervision attended and a day of peer education: every kind is non-zero.
+        day = first + datetime.timedelta(days=3)
+        supervise_and_educate(
+            coordinator=self.coordinator,
             unit=self.unit,
-            target_days=28,
-        )
-        session = workforce.add_session(
-            actor=self.coordinator,
-            group=group,
-            starts_at=local_datetime(first + datetime.timedelta(days=2), datetime.time(7)),
-            minutes=90,
-            place="Mødelokale 2",
-        )
-        workforce.record_attendance(
-            actor=self.coordinator, session=session, statuses={self.peer.pk: "present"}
-        )
-        workforce.create_education_record(
-            actor=self.coordinator,
-            peer=self.peer,
-            provider="Peer-uddannelsen",
-            title="Temadag om recovery",
-            starts_on=first + datetime.timedelta(days=3),
-            ends_on=first + datetime.timedelta(days=3),
-            status="completed",
-            hours=Decimal(6),
-            cost=Decimal(0),
-            paid_by_employer=True,
-            note="",
+            present=[self.peer],
+            session_at=local_datetime(first + datetime.timedelta(days=2), datetime.time(7)),
+            education=(day, day, Decimal(6)),
         )
         self.login(self.coordinator)
         sheet = self.client.get(reverse("timesheets:peer_month", args=[year, month, self.peer.pk]))

@@ -12,7 +12,7 @@ from django.urls import reverse
 from brobygger.accounts import services as account_services
 from brobygger.audit.models import AccessLogEntry
 from brobygger.people.models import PeerWorker
-from brobygger.testing import make_peer
+from brobygger.testing import make_peer, supervise_and_educate
 from brobygger.timesheets import selectors
 
 from .helpers import TimesheetTestCase, at
@@ -41,43 +41,6 @@ def numbered(peer: PeerWorker, number: str) -> None:
 
 
 class PayrollTests(TimesheetTestCase):
-    def supervised_and_educated(self) -> None:
-        """The peer attends 90 minutes of supervision and a 4-hour education day in April."""
-        from brobygger.workforce import services as workforce
-
-        group = workforce.create_group(
-            actor=self.coordinator,
-            members=[self.peer],
-            name="Supervision med SIND",
-            provider_kind="user_org",
-            provider_name="SIND",
-            unit=self.unit,
-            target_days=28,
-        )
-        session = workforce.add_session(
-            actor=self.coordinator,
-            group=group,
-            starts_at=at(D(2026, 4, 10), 13),
-            minutes=90,
-            place="Mødelokale 2",
-        )
-        workforce.record_attendance(
-            actor=self.coordinator, session=session, statuses={self.peer.pk: "present"}
-        )
-        workforce.create_education_record(
-            actor=self.coordinator,
-            peer=self.peer,
-            provider="Peer-uddannelsen",
-            title="Temadag om recovery",
-            starts_on=D(2026, 4, 14),
-            ends_on=D(2026, 4, 14),
-            status="completed",
-            hours=Decimal(4),
-            cost=Decimal(0),
-            paid_by_employer=True,
-            note="",
-        )
-
     def download(self, year: int = 2026, month: int = 4, **params: str) -> list[list[str]]:
         self.login(self.coordinator)
         response = self.client.get(reverse("timesheets:payroll", args=[year, month]), params)
@@ -91,7 +54,13 @@ class PayrollTests(TimesheetTestCase):
         self.held(at(D(2026, 4, 7), 10), 45)  # 0,75 h direct
         self.entry(D(2026, 4, 8), 90)  # 1,5 h indirect
         self.entry(D(2026, 4, 9), 30, category="travel", description="Kørsel")  # 0,5 h
-        self.supervised_and_educated()  # 1,5 h supervision, 4 h education
+        supervise_and_educate(  # 1,5 h supervision, 4 h education
+            coordinator=self.coordinator,
+            unit=self.unit,
+            present=[self.peer],
+            session_at=at(D(2026, 4, 10), 13),
+            education=(D(2026, 4, 14), D(2026, 4, 14), Decimal(4)),
+        )
         self.approved(2026, 4)
         self.confirmed(2026, 4, peer=self.other_peer)
         rows = self.download()

@@ -9,6 +9,7 @@ from django.utils import timezone
 from brobygger.conversations import services as conversations
 from brobygger.groups import services as group_services
 from brobygger.lib.dates import TZ
+from brobygger.testing import supervise_and_educate
 from brobygger.timesheets import months, sources
 
 from .helpers import TimesheetTestCase, at
@@ -163,42 +164,15 @@ class OtherAppsSourceTests(TimesheetTestCase):
             make_interview,
             make_posting,
         )
-        from brobygger.workforce import services as workforce
 
-        group = workforce.create_group(
-            actor=self.coordinator,
-            members=[self.peer, self.other_peer],
-            name="Supervision med SIND",
-            provider_kind="user_org",
-            provider_name="SIND",
-            unit=self.unit,
-            target_days=28,
-        )
-        session = workforce.add_session(
-            actor=self.coordinator,
-            group=group,
-            starts_at=at(D(2026, 3, 10), 13),
-            minutes=90,
-            place="Mødelokale 2",
-        )
-        workforce.record_attendance(
-            actor=self.coordinator,
-            session=session,
-            statuses={self.peer.pk: "present", self.other_peer.pk: "absent"},
-        )
         # 10 hours over Monday 30 March to Friday 3 April: 120 minutes a weekday, two in March.
-        workforce.create_education_record(
-            actor=self.coordinator,
-            peer=self.peer,
-            provider="Peer-uddannelsen",
-            title="Grundforløb",
-            starts_on=D(2026, 3, 30),
-            ends_on=D(2026, 4, 3),
-            status="completed",
-            hours=Decimal(10),
-            cost=Decimal(0),
-            paid_by_employer=True,
-            note="",
+        supervise_and_educate(
+            coordinator=self.coordinator,
+            unit=self.unit,
+            present=[self.peer],
+            absent=(self.other_peer,),
+            session_at=at(D(2026, 3, 10), 13),
+            education=(D(2026, 3, 30), D(2026, 4, 3), Decimal(10)),
         )
         application = make_application(make_posting(self.unit))
         make_interview(
