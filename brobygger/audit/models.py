@@ -76,7 +76,9 @@ class LoggedEntry(AppendOnlyModel):
 
 class AccessAction(models.TextChoices):
     VIEW = "view", _("Viewed")
-    SEARCH = "search", _("Searched")
+    # Every list an access function shows logs this, with the list as its criterion: a
+    # person reading who saw them must not read "searched" for a coordinator's list.
+    SEARCH = "search", _("Shown in a list or search")
     CREATE = "create", _("Created")
     CHANGE = "change", _("Changed")
     EXPORT = "export", _("Exported")

@@ -16,6 +16,7 @@ from brobygger.audit.checkpoints import PREFIX, write_checkpoint
 from brobygger.audit.checks import audit_settings
 from brobygger.audit.keyed import Keys, sign
 from brobygger.audit.models import (
+    AccessAction,
     AccessLogEntry,
     AccessLogList,
     AccessLogListPerson,
@@ -419,6 +420,19 @@ class AccessReportTests(CheckpointDirMixin, BaseTestCase):
             [e.persons for e in response.context["entries"] if e.person_ids],
             [{self.alice.pk, self.bob.pk}],
         )
+
+    def test_a_list_reads_as_a_list_not_as_a_search_for_the_person(self):
+        log_list(
+            user=self.coordinator,
+            purpose="coordination",
+            person_ids=[self.alice.pk, self.bob.pk],
+            action=AccessAction.SEARCH,
+            criterion="person list",
+        )
+        self.login(self.admin)
+        response = self.client.get(reverse("audit:access_report", args=[self.bob.pk]))
+        self.assertContains(response, "Vist i en liste eller søgning")
+        self.assertNotContains(response, "Søgte")
 
     def test_the_report_pages_fifty_entries_with_the_same_queries(self):
         log_list(user=self.coordinator, purpose="coordination", person_ids=[self.alice.pk])
