@@ -16,11 +16,11 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
 from brobygger.accounts.models import User
-from brobygger.lib.when import format_when
 from brobygger.notifications.models import NotificationKind
 from brobygger.notifications.selectors import coordinators_by_unit
 from brobygger.notifications.services import notify
 from brobygger.people.models import PeerWorker
+from brobygger.people.workforce_services import full_day
 
 from .selectors import SupervisionStatus, supervision_status
 
@@ -42,10 +42,6 @@ def _coordinators(peers: list[PeerWorker]) -> dict[int, list[User]]:
                 seen[user.pk] = user
         found[peer_pk] = list(seen.values())
     return found
-
-
-def _date(day: datetime.date) -> str:
-    return format_when(day, "date")
 
 
 def notify_contracts(*, today: datetime.date | None = None) -> int:
@@ -70,7 +66,7 @@ def notify_contracts(*, today: datetime.date | None = None) -> int:
                 title=format_lazy(
                     gettext_lazy("The contract of peer {ref} ends on {day}"),
                     ref=reference(peer),
-                    day=lazy(_date, str)(peer.contract_end),
+                    day=lazy(full_day, str)(peer.contract_end),
                 ),
                 link=reverse("people:peer_detail", args=[peer.pk]),
                 dedupe_key=f"contract-due:{peer.pk}:{peer.contract_end.isoformat()}",

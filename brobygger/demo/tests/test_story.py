@@ -23,8 +23,8 @@ from brobygger.groups.models import GroupSession
 from brobygger.matching.models import MatchDecline
 from brobygger.notifications.models import Notification, NotificationKind
 from brobygger.outcomes.models import Administration
-from brobygger.people.models import Consent, Person
-from brobygger.referrals.models import Course, Referral
+from brobygger.people.models import Consent, Person, PersonKind
+from brobygger.referrals.models import Course, Phase, Referral
 from brobygger.scheduling.models import Appointment, AppointmentStatus
 from brobygger.timesheets import months
 from brobygger.timesheets.models import SOURCES, IndirectEntry, Timesheet
@@ -189,7 +189,9 @@ class DemoStoryTests(TestCase):
         days, in follow-up (180 days from the discharge) after that."""
         today = timezone.localdate()
         rows = list(
-            Course.objects.filter(person__kind="patient", ended_on__isnull=True).values_list(
+            Course.objects.filter(
+                person__kind=PersonKind.PATIENT, ended_on__isnull=True
+            ).values_list(
                 "pk",
                 "started_on",
                 "admitted_on",
@@ -202,10 +204,12 @@ class DemoStoryTests(TestCase):
         wrong = []
         for pk, started, admitted, discharged, follow_up, phase in rows:
             if discharged is None:
-                expected = {"admitted", "discharge_soon"}
+                expected = {Phase.ADMITTED, Phase.DISCHARGE_SOON}
                 dates_fit = admitted is not None and admitted <= started
             else:
-                expected = {"discharged"} if (today - discharged).days <= 30 else {"follow_up"}
+                expected = (
+                    {Phase.DISCHARGED} if (today - discharged).days <= 30 else {Phase.FOLLOW_UP}
+                )
                 dates_fit = (
                     admitted is not None
                     and admitted <= discharged <= today
@@ -215,7 +219,7 @@ class DemoStoryTests(TestCase):
                 wrong.append((pk, started, admitted, discharged, follow_up, phase))
         self.assertEqual(wrong, [])
         phases = {phase for *_dates, phase in rows}
-        self.assertLessEqual({"admitted", "discharged", "follow_up"}, phases)
+        self.assertLessEqual({Phase.ADMITTED, Phase.DISCHARGED, Phase.FOLLOW_UP}, phases)
 
     def test_most_active_peers_worked_inside_their_contract_band_last_month(self):
         band = peers_in_band()
